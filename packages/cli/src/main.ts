@@ -1,0 +1,54 @@
+import { parseArgs } from 'node:util';
+import { errorResponse, serializeResponse } from '@hybrid-cpi/core';
+import { compose, serveDeps } from './compose.js';
+import { serve } from './serve.js';
+import { guardStdout, readStdin } from './stdio.js';
+
+const USAGE = `Usage: hybrid-cpi --config FILE < request.json
+
+The BOSH CPI of bosh-hybrid-cpi: reads one CPI request from stdin, routes it to the configured
+backend, and writes one response to stdout.
+
+Options:
+  -c, --config FILE   the config file (JSON or YAML)
+  -h, --help          show this help
+  -v, --version       show the version
+`;
+
+const VERSION = '0.1.0';
+
+async function main(argv: string[]): Promise<number> {
+  let options;
+  try {
+    options = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } } }).values;
+  } catch (error) {
+    process.stderr.write(`hybrid-cpi: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options.help) return void process.stderr.write(USAGE), 0;
+  if (options.version) return void process.stderr.write(`hybrid-cpi ${VERSION}\n`), 0;
+  if (options.config === undefined) {
+    process.stderr.write(`hybrid-cpi: --config FILE is required\n\n${USAGE}`);
+    return 2;
+  }
+
+  const respond = guardStdout();
+  const controller = new AbortController();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => controller.abort(new Error(`received ${signal}`)));
+  const deps = serveDeps(compose(controller.signal));
+  const last = (error: unknown) => {
+    respond(serializeResponse(errorResponse(error), (t) => deps.secrets.scrub(t)));
+    process.exit(0);
+  };
+  process.on('uncaughtException', last);
+  process.on('unhandledRejection', last);
+
+  const response = await serve(options.config, await readStdin(), deps);
+  respond(serializeResponse(response, (t) => deps.secrets.scrub(t)));
+  return 0;
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
+  process.stderr.write(`hybrid-cpi: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,52 @@
+import {
+  BackendRegistry, CpiError, dispatch, errorResponse, loadConfig, parseRequest,
+  type BuiltinModules, type CpiRequest, type CpiResponse, type LogLevel, type Logger, type Secrets,
+} from '@hybrid-cpi/core';
+
+export interface ServeDeps {
+  readonly builtins: BuiltinModules;
+  readonly secrets: Secrets;
+  readonly makeLogger: (level: LogLevel) => Logger;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * One CPI call: config, request, route, response. Secrets are learnt from the config and the
+ * request before anything is logged. Never throws.
+ */
+export async function serve(configFile: string, input: string, deps: ServeDeps): Promise<CpiResponse> {
+  let logger: Logger | undefined;
+  try {
+    const config = await loadConfig(configFile, deps.builtins);
+    deps.secrets.addKeyed(config.raw);
+    logger = deps.makeLogger(config.logLevel);
+    const request = await parseRequest(input);
+    learnSecrets(request, deps.secrets);
+    const requestId = request.context['request_id'];
+    logger = logger.child({ request_id: typeof requestId === 'string' ? requestId : undefined, method: request.method });
+    logger.debug({ api_version: request.requestedApiVersion ?? null, cids: cidArguments(request) }, 'request');
+    const registry = new BackendRegistry(config, logger);
+    try {
+      return await dispatch(request, registry, logger, deps.signal);
+    } finally {
+      await registry.closeAll();
+    }
+  } catch (error) {
+    (logger ?? deps.makeLogger('info')).error({ code: (error as CpiError).code }, (error as Error).message);
+    return errorResponse(error);
+  }
+}
+
+const CONTEXT_KEYS = new Set(['director_uuid', 'request_id', 'vm']);
+
+function learnSecrets(request: CpiRequest, secrets: Secrets): void {
+  secrets.addKeyed(request.args);
+  if (request.method === 'create_vm') secrets.addEnv(request.args[5]);
+  // cpi-config properties travel in the context; the director redacts all of them.
+  secrets.addAll(Object.fromEntries(Object.entries(request.context).filter(([k]) => !CONTEXT_KEYS.has(k))));
+}
+
+/** The CID-like arguments, which are safe to log. */
+function cidArguments(request: CpiRequest): string[] {
+  return request.args.filter((a): a is string => typeof a === 'string' && request.method !== 'create_stemcell');
+}

@@ -1,0 +1,52 @@
+import type { BackendName } from '../cid/index.js';
+import type { AgentConfig } from '../config/types.js';
+import type { Logger } from '../logging/logger.js';
+import type { Backend } from './backend.js';
+
+/** Bumped when the {@link Backend} contract changes incompatibly. */
+export const BACKEND_CONTRACT = 1;
+
+/** The config section of one backend instance (`backends.<name>`). */
+export interface BackendConfig {
+  readonly type: string;
+  readonly [key: string]: unknown;
+}
+
+/** An ajv validate function, precompiled or compiled at load time. */
+export interface ConfigValidator {
+  (value: unknown): boolean;
+  errors?: readonly ConfigValidationError[] | null | undefined;
+}
+
+export interface ConfigValidationError {
+  readonly instancePath: string;
+  readonly keyword: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly message?: string | undefined;
+}
+
+/** What a backend gets from the core besides its config. */
+export interface BackendDeps {
+  readonly name: BackendName;
+  readonly logger: Logger;
+  /** The top-level `agent` section: settings every bare-metal agent needs. */
+  readonly agent: AgentConfig | undefined;
+}
+
+/**
+ * What a backend package default-exports. Only the modules of configured backends load, and
+ * `info` needs no more than the descriptor: keep `create`'s heavy imports lazy.
+ */
+export interface BackendModule<C extends BackendConfig = BackendConfig> {
+  /** The `type` operators write in the config (a package name for third-party backends). */
+  readonly type: string;
+  /** The {@link BACKEND_CONTRACT} this module implements. */
+  readonly contract: number;
+  /** JSON Schema of the backend's config section; compiled at load time unless `validateConfig` is given. */
+  readonly configSchema?: object;
+  /** A precompiled validator for the config section (built-in backends). */
+  readonly validateConfig?: ConfigValidator;
+  /** The stemcell formats (`<infrastructure>-<format>`) this backend accepts, from config alone. */
+  stemcellFormats(config: C): readonly string[];
+  create(config: C, deps: BackendDeps): Backend | Promise<Backend>;
+}

@@ -1,0 +1,85 @@
+import type { Backend, CallContext } from '../backend/backend.js';
+import type { BackendName, CidScope } from '../cid/index.js';
+import type { HybridConfig, ResolvedBackend } from '../config/types.js';
+import { CpiError } from '../errors/index.js';
+import type { Logger } from '../logging/logger.js';
+import type { CpiRequest } from '../protocol/request.js';
+
+/** The configured backends, each created on first use so a call pays only for the one it needs. */
+export class BackendRegistry implements CidScope {
+  readonly backends: ReadonlySet<string>;
+  readonly legacyBackend: BackendName | undefined;
+  readonly defaultBackend: BackendName;
+  readonly #config: HybridConfig;
+  readonly #logger: Logger;
+  readonly #instances = new Map<BackendName, Promise<Backend>>();
+
+  constructor(config: HybridConfig, logger: Logger) {
+    this.#config = config;
+    this.#logger = logger;
+    this.backends = new Set(config.backends.keys());
+    this.legacyBackend = config.legacyBackend;
+    this.defaultBackend = config.defaultBackend;
+  }
+
+  names(): BackendName[] {
+    return [...this.#config.backends.keys()];
+  }
+
+  resolved(name: BackendName): ResolvedBackend {
+    const backend = this.#config.backends.get(name);
+    if (backend === undefined) throw new CpiError('CPX_INTERNAL', `No backend named '${name}'`);
+    return backend;
+  }
+
+  stemcellFormats(name: BackendName): readonly string[] {
+    const { module, config } = this.resolved(name);
+    return module.stemcellFormats(config);
+  }
+
+  /** The backend named in `cloud_properties.backend`, else the default. */
+  fromCloudProperties(props: Readonly<Record<string, unknown>>, what: string): BackendName {
+    const named = props['backend'];
+    if (named === undefined) return this.defaultBackend;
+    if (typeof named !== 'string' || !this.backends.has(named)) {
+      throw new CpiError(
+        'CPX_BACKEND_UNKNOWN',
+        `${what}: cloud_properties.backend is ${JSON.stringify(named)}, which is not a configured backend (${this.names().join(', ')})`,
+      );
+    }
+    return named as BackendName;
+  }
+
+  get(name: BackendName): Promise<Backend> {
+    let instance = this.#instances.get(name);
+    if (instance === undefined) {
+      const { module, config } = this.resolved(name);
+      instance = Promise.resolve(module.create(config, { name, logger: this.#logger.child({ backend: name }), agent: this.#config.raw.agent }));
+      this.#instances.set(name, instance);
+    }
+    return instance;
+  }
+
+  context(name: BackendName, request: CpiRequest, signal: AbortSignal): CallContext {
+    const ctx = request.context;
+    const vm = ctx['vm'] as { stemcell?: { api_version?: unknown } } | undefined;
+    const stemcellApi = vm?.stemcell?.api_version;
+    const requestId = typeof ctx['request_id'] === 'string' ? ctx['request_id'] : undefined;
+    return {
+      method: request.method,
+      apiVersion: request.apiVersion,
+      requestedApiVersion: request.requestedApiVersion,
+      requestId,
+      directorUuid: typeof ctx['director_uuid'] === 'string' ? ctx['director_uuid'] : undefined,
+      stemcellApiVersion: Number.isInteger(stemcellApi) ? (stemcellApi as number) : undefined,
+      context: ctx,
+      logger: this.#logger.child({ backend: name, method: request.method }),
+      signal,
+    };
+  }
+
+  async closeAll(): Promise<void> {
+    const instances = await Promise.allSettled(this.#instances.values());
+    await Promise.allSettled(instances.map((r) => (r.status === 'fulfilled' ? r.value.close?.() : undefined)));
+  }
+}

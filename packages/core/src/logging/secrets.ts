@@ -1,0 +1,72 @@
+/** Keys whose values are credentials wherever they appear (config, cloud_properties, context). */
+const SECRET_KEY = /pass|secret|token|private|credential|cert|key|auth/i;
+/** The parts of create_vm's `env` the director itself leaves unredacted. */
+const PUBLIC_ENV_PATHS = new Set(['bosh.group', 'bosh.groups', 'bosh.tags']);
+/** Values shorter than this are not scrubbed from free text: "a" would mangle every line. */
+const MIN_KEYED = 3;
+const MIN_UNKEYED = 8;
+
+export const REDACTED = '[Redacted]';
+
+/**
+ * The secret strings of one process, scrubbed from every log line and every response message.
+ * A JSON log line holds a secret in its escaped form (PEM keys have newlines), so both the raw
+ * and the JSON-escaped spelling are removed.
+ */
+export class Secrets {
+  #values = new Set<string>();
+  #pattern: RegExp | undefined;
+
+  get size(): number {
+    return this.#values.size;
+  }
+
+  add(value: string): void {
+    for (const form of [value, JSON.stringify(value).slice(1, -1)]) {
+      if (!this.#values.has(form)) {
+        this.#values.add(form);
+        this.#pattern = undefined;
+      }
+    }
+  }
+
+  /** Values under secret-looking keys, at any depth. */
+  addKeyed(value: unknown): void {
+    walk(value, '', false, (leaf, _path, keyed) => {
+      if (keyed && leaf.length >= MIN_KEYED) this.add(leaf);
+    });
+  }
+
+  /** Every string leaf (create_vm `env`, cpi-config properties), except the paths given. */
+  addAll(value: unknown, except: ReadonlySet<string> = new Set()): void {
+    walk(value, '', false, (leaf, path, keyed) => {
+      if ([...except].some((p) => path === p || path.startsWith(`${p}.`))) return;
+      if (leaf.length >= (keyed ? MIN_KEYED : MIN_UNKEYED)) this.add(leaf);
+    });
+  }
+
+  /** The secrets of a create_vm `env` argument. */
+  addEnv(env: unknown): void {
+    this.addAll(env, PUBLIC_ENV_PATHS);
+  }
+
+  scrub(text: string): string {
+    if (this.#values.size === 0) return text;
+    this.#pattern ??= new RegExp(
+      [...this.#values]
+        .sort((a, b) => b.length - a.length)
+        .map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('|'),
+      'g',
+    );
+    return text.replace(this.#pattern, REDACTED);
+  }
+}
+
+function walk(value: unknown, path: string, keyed: boolean, visit: (leaf: string, path: string, keyed: boolean) => void): void {
+  if (typeof value === 'string') visit(value, path, keyed);
+  else if (Array.isArray(value)) value.forEach((v) => walk(v, path, keyed, visit));
+  else if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value)) walk(v, path === '' ? k : `${path}.${k}`, keyed || SECRET_KEY.test(k), visit);
+  }
+}

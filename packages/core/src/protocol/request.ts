@@ -1,0 +1,80 @@
+import { CpiError } from '../errors/index.js';
+import type { ConfigValidationError } from '../backend/module.js';
+import { MAX_API_VERSION, SIGNATURES, isMethodName, type ApiVersion, type MethodName } from './signatures.js';
+import { argumentsValidator, envelopeValidator } from './validators.js';
+
+/** A request that passed every check the protocol allows before routing. */
+export interface CpiRequest {
+  readonly method: MethodName;
+  readonly args: readonly unknown[];
+  readonly context: Readonly<Record<string, unknown>>;
+  readonly apiVersion: ApiVersion;
+  readonly requestedApiVersion: number | undefined;
+}
+
+/** Parses and validates one request read from stdin (reference/bosh-cpi.md §1.3). */
+export async function parseRequest(text: string): Promise<CpiRequest> {
+  if (text.trim() === '') throw new CpiError('CPX_REQUEST_EMPTY', 'Reading the request: stdin was empty; the CPI expects one JSON request');
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    // Node's message quotes the input around the fault, and the input may hold secrets.
+    const truncated = /end of (JSON )?input|Unterminated/i.test((error as Error).message);
+    throw new CpiError('CPX_REQUEST_JSON', `Parsing the request: stdin (${text.length} characters) is not valid JSON${truncated ? ': it ends early' : ''}`);
+  }
+  const envelope = await envelopeValidator();
+  if (!envelope(body)) throw new CpiError('CPX_REQUEST_SHAPE', `Reading the request: ${describeEnvelope(envelope.errors ?? [], body)}`);
+
+  const { method, arguments: args = [], context = {}, api_version: requested } = body as {
+    method: string;
+    arguments?: unknown[];
+    context?: Record<string, unknown>;
+    api_version?: number;
+  };
+  if (!isMethodName(method)) {
+    throw new CpiError('CPX_METHOD_UNKNOWN', `Method is not known, got '${method}'`);
+  }
+  const apiVersion = requested ?? 1;
+  const versions = SIGNATURES[method].versions as readonly number[];
+  if (apiVersion < 1 || apiVersion > MAX_API_VERSION || !versions.includes(apiVersion)) {
+    throw new CpiError('CPX_API_VERSION', `Calling ${method} with api_version ${apiVersion}: this CPI supports ${method} in api_version ${versions.join(', ')}`);
+  }
+  const validate = await argumentsValidator(method, apiVersion as ApiVersion);
+  if (validate === undefined || !validate(args)) {
+    throw new CpiError('CPX_ARGUMENTS', `Calling ${method}: ${describeArguments(method, validate?.errors ?? [], args)}`);
+  }
+  return { method, args, context, apiVersion: apiVersion as ApiVersion, requestedApiVersion: requested };
+}
+
+function describeEnvelope(errors: readonly ConfigValidationError[], body: unknown): string {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return `the request must be a JSON object with 'method' and 'arguments', got ${Array.isArray(body) ? 'an array' : body === null ? 'null' : typeof body}`;
+  }
+  return errors
+    .map((e) => {
+      const field = e.keyword === 'required' ? String(e.params['missingProperty']) : e.instancePath.slice(1);
+      if (e.keyword === 'required') return `'${field}' is missing`;
+      return `'${field}' ${e.message ?? 'is invalid'}`;
+    })
+    .join('; ');
+}
+
+/** Names the argument by position and name, e.g. "argument 2 (stemcell_cid) must be string". */
+function describeArguments(method: MethodName, errors: readonly ConfigValidationError[], args: readonly unknown[]): string {
+  const names = SIGNATURES[method].args as readonly string[];
+  const count = errors.find((e) => ['minItems', 'maxItems', 'additionalItems'].includes(e.keyword) && e.instancePath === '');
+  if (count !== undefined || errors.length === 0) {
+    const expected = names.length === 0 ? 'no arguments' : `${names.join(', ')}`;
+    return `expected ${expected}, got ${args.length} argument${args.length === 1 ? '' : 's'}`;
+  }
+  const seen = new Set<string>();
+  for (const e of errors) {
+    const [index, ...rest] = e.instancePath.split('/').slice(1);
+    const i = Number(index);
+    const name = Number.isInteger(i) ? `argument ${i + 1} (${names[i] ?? '?'}${rest.length > 0 ? `.${rest.join('.')}` : ''})` : 'arguments';
+    const what = e.keyword === 'required' ? `needs '${String(e.params['missingProperty'])}'` : e.keyword === 'anyOf' ? 'has the wrong type' : (e.message ?? 'is invalid');
+    seen.add(`${name} ${what}`);
+  }
+  return [...seen].join('; ');
+}

@@ -1,0 +1,4 @@
+import { SIGNATURES } from '../signatures.js';
+import { sameInAll, tuple } from './common.js';
+
+export default sameInAll(SIGNATURES.info.versions, tuple([]));
