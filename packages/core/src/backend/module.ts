@@ -23,6 +23,8 @@ export interface ConfigValidationError {
   readonly keyword: string;
   readonly params: Readonly<Record<string, unknown>>;
   readonly message?: string | undefined;
+  /** Set by ajv on errors about a property name (`propertyNames`). */
+  readonly propertyName?: string | undefined;
 }
 
 /** What a backend gets from the core besides its config. */

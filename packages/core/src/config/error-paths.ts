@@ -8,8 +8,8 @@ export function keyPath(base: string, pointer: string): string {
     .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
   return parts.reduce((acc, part) => {
     if (/^\d+$/.test(part)) return `${acc}[${part}]`;
-    const key = /^[A-Za-z_][\w-]*$/.test(part) ? part : JSON.stringify(part);
-    return acc === '' ? key : `${acc}.${key}`;
+    if (!/^[A-Za-z_][\w-]*$/.test(part)) return `${acc}[${JSON.stringify(part)}]`;
+    return acc === '' ? part : `${acc}.${part}`;
   }, base);
 }
 
@@ -19,6 +19,10 @@ export function describeConfigErrors(errors: readonly ConfigValidationError[], b
   for (const error of errors) {
     const at = keyPath(base, error.instancePath);
     const p = error.params;
+    if (error.propertyName !== undefined) {
+      lines.add(`${join(at, error.propertyName)}: is not a valid name (${error.message})`);
+      continue;
+    }
     switch (error.keyword) {
       case 'required':
         lines.add(`${join(at, String(p['missingProperty']))}: is required`);
@@ -27,8 +31,8 @@ export function describeConfigErrors(errors: readonly ConfigValidationError[], b
         lines.add(`${join(at, String(p['additionalProperty']))}: is not a known key`);
         break;
       case 'propertyNames':
-        lines.add(`${join(at, String(p['propertyName']))}: is not a valid name`);
-        break;
+        break; // reported by the keyword that failed inside it, which carries the name
+
       case 'enum':
         lines.add(`${at || '(top level)'}: must be one of ${(p['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`);
         break;

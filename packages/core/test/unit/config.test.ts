@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, type CpiError } from '@hybrid-cpi/core';
+import { builtins, writeConfig } from './helpers.js';
+
+const memory = (formats = ['openstack-qcow2']) => ({ type: 'memory', stemcell_formats: formats });
+const plugins = path.resolve(import.meta.dirname, '../fixtures/plugins');
+
+async function problems(content: unknown, name?: string): Promise<string> {
+  try {
+    await loadConfig(writeConfig(content, name), builtins);
+  } catch (error) {
+    expect((error as CpiError).code).toBe('CPX_CONFIG');
+    return (error as Error).message;
+  }
+  throw new Error('the config was accepted');
+}
+
+describe('loadConfig', () => {
+  it('reads JSON; a single backend is the default; the result is frozen', async () => {
+    const config = await loadConfig(writeConfig({ backends: { metal: memory() } }), builtins);
+    expect(config.defaultBackend).toBe('metal');
+    expect(config.legacyBackend).toBeUndefined();
+    expect(config.logLevel).toBe('info');
+    expect(Object.isFrozen(config.raw.backends['metal'])).toBe(true);
+  });
+
+  it('reads YAML', async () => {
+    const yaml = 'default_backend: vms\nlegacy_backend: vms\nlog_level: debug\nbackends:\n  metal: {type: memory, stemcell_formats: [openstack-raw]}\n  vms:\n    type: memory\n    stemcell_formats: [vsphere-ova]\n';
+    const config = await loadConfig(writeConfig(yaml, 'cpi.yml'), builtins);
+    expect([config.defaultBackend, config.legacyBackend, config.logLevel]).toEqual(['vms', 'vms', 'debug']);
+  });
+
+  it('names the key path of every problem at once', async () => {
+    const message = await problems({
+      bogus: 1,
+      log_level: 'loud',
+      default_backend: 'gone',
+      backends: { metal: { ...memory(), colour: 'red' }, vms: { type: 'memory', stemcell_formats: 'vsphere-ova' }, 'Bad:Name': memory() },
+    });
+    expect(message).toContain('bogus: is not a known key');
+    expect(message).toContain('log_level: must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"');
+    expect(message).toContain('backends["Bad:Name"]: is not a valid name (must match pattern "^[a-z][a-z0-9_-]{0,31}$")');
+  });
+
+  it('checks each backend section with its module schema', async () => {
+    const message = await problems({ default_backend: 'gone', backends: { metal: { ...memory(), colour: 'red' }, vms: { type: 'memory', stemcell_formats: 'x' } } });
+    expect(message).toContain('default_backend: names \'gone\', which is not one of the backends (metal, vms)');
+    expect(message).toContain('backends.metal.colour: is not a known key');
+    expect(message).toContain('backends.vms.stemcell_formats: must be array');
+  });
+
+  it('needs default_backend when there are several backends', async () => {
+    expect(await problems({ backends: { a: memory(), b: memory() } })).toContain('default_backend: is required when there is more than one backend (a, b)');
+  });
+
+  it('reports a missing file and unparsable JSON or YAML', async () => {
+    await expect(loadConfig('/nonexistent/cpi.json', builtins)).rejects.toThrowError(/Reading config file \/nonexistent\/cpi.json: ENOENT/);
+    expect(await problems('{"backends": ')).toMatch(/Parsing config file .* as JSON/);
+    expect(await problems('backends: [unclosed', 'cpi.yml')).toMatch(/Parsing config file .* as YAML/);
+  });
+
+  it('loads a backend type from an npm package in plugin_paths and validates its section', async () => {
+    const config = await loadConfig(writeConfig({ plugin_paths: [plugins], backends: { echo: { type: 'hybrid-cpi-backend-echo', greeting: 'hi' } } }), builtins);
+    expect(config.backends.get(config.defaultBackend)?.module.stemcellFormats({ type: 'x' })).toEqual(['echo-raw']);
+    expect(await problems({ plugin_paths: [plugins], backends: { echo: { type: 'hybrid-cpi-backend-echo' } } })).toContain('backends.echo.greeting: is required');
+  });
+
+  it('refuses a package that breaks the contract, and a type nobody provides', async () => {
+    await expect(loadConfig(writeConfig({ plugin_paths: [plugins], backends: { old: { type: 'hybrid-cpi-backend-old' } } }), builtins)).rejects.toThrowError(
+      /backend type 'hybrid-cpi-backend-old': it implements backend contract 0, this core implements 1/,
+    );
+    await expect(loadConfig(writeConfig({ backends: { x: { type: 'no-such-backend' } } }), builtins)).rejects.toThrowError(
+      /backend type 'no-such-backend': it is not a built-in type \(memory\) and no npm package of that name is installed/,
+    );
+  });
+});

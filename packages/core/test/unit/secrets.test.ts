@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createLogger, REDACTED, Secrets } from '@hybrid-cpi/core';
+
+describe('Secrets', () => {
+  it('scrubs keyed values at any depth, raw and JSON-escaped', () => {
+    const secrets = new Secrets();
+    const pem = '-----BEGIN KEY-----\nabc"def\n-----END KEY-----';
+    secrets.addKeyed({ a: { ipmi_password: 'hunter22' }, mbus: { cert: { private_key: pem } }, name: 'not-a-secret' });
+    expect(secrets.scrub('pw=hunter22 and name=not-a-secret')).toBe(`pw=${REDACTED} and name=not-a-secret`);
+    expect(secrets.scrub(JSON.stringify({ key: pem }))).toBe(`{"key":"${REDACTED}"}`);
+  });
+
+  it('scrubs every long value of env except the director-public group and tags', () => {
+    const secrets = new Secrets();
+    secrets.addEnv({ bosh: { group: 'director-dep-group', tags: { team: 'team-name-here' }, blobstores: [{ options: { endpoint: 'https://blob.example:25250' } }] } });
+    expect(secrets.scrub('group director-dep-group team team-name-here at https://blob.example:25250')).toBe(
+      `group director-dep-group team team-name-here at ${REDACTED}`,
+    );
+  });
+
+  it('leaves short values alone so that log lines stay readable', () => {
+    const secrets = new Secrets();
+    secrets.addKeyed({ password: 'ab' });
+    secrets.addAll({ level: 'info' });
+    expect(secrets.scrub('"level":"info" ab')).toBe('"level":"info" ab');
+    expect(secrets.size).toBe(0);
+  });
+});
+
+describe('createLogger', () => {
+  it('writes JSON lines synchronously, with secret keys redacted and secret strings scrubbed', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'log-')), 'stderr');
+    const fd = fs.openSync(file, 'w');
+    const secrets = new Secrets();
+    secrets.add('s3cr3t-value');
+    createLogger('debug', secrets, fd).child({ request_id: 'cpi-1' }).debug({ password: 'other-pw', note: 'has s3cr3t-value inside' }, 'hello');
+    fs.closeSync(fd);
+    const line = JSON.parse(fs.readFileSync(file, 'utf8'));
+    expect(line).toMatchObject({ level: 'debug', request_id: 'cpi-1', password: REDACTED, note: `has ${REDACTED} inside`, msg: 'hello' });
+  });
+});
