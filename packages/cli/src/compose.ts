@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { container, type DependencyContainer } from 'tsyringe';
-import { createLogger, Secrets, type BuiltinModules, type LogLevel, type Logger } from '@hybrid-cpi/core';
+import { loadLogger, Secrets, type BuiltinModules, type LogLevel, type Logger } from '@hybrid-cpi/core';
 import { BUILTIN_BACKENDS } from './builtins.js';
 import type { ServeDeps } from './serve.js';
 
@@ -8,7 +8,7 @@ import type { ServeDeps } from './serve.js';
 export const TOKENS = {
   builtins: Symbol('builtins'),
   secrets: Symbol('secrets'),
-  makeLogger: Symbol('makeLogger'),
+  loadLogger: Symbol('loadLogger'),
   signal: Symbol('signal'),
 } as const;
 
@@ -18,8 +18,8 @@ export function compose(signal: AbortSignal): DependencyContainer {
   c.register<BuiltinModules>(TOKENS.builtins, { useValue: BUILTIN_BACKENDS });
   c.register<Secrets>(TOKENS.secrets, { useValue: new Secrets() });
   c.register<AbortSignal>(TOKENS.signal, { useValue: signal });
-  c.register<(level: LogLevel) => Logger>(TOKENS.makeLogger, {
-    useFactory: (d) => (level: LogLevel) => createLogger(level, d.resolve<Secrets>(TOKENS.secrets)),
+  c.register<(level: LogLevel) => Promise<Logger>>(TOKENS.loadLogger, {
+    useFactory: (d) => (level: LogLevel) => loadLogger(level, d.resolve<Secrets>(TOKENS.secrets)),
   });
   return c;
 }
@@ -28,7 +28,7 @@ export function serveDeps(c: DependencyContainer): ServeDeps {
   return {
     builtins: c.resolve(TOKENS.builtins),
     secrets: c.resolve(TOKENS.secrets),
-    makeLogger: c.resolve(TOKENS.makeLogger),
+    loadLogger: c.resolve(TOKENS.loadLogger),
     signal: c.resolve(TOKENS.signal),
   };
 }

@@ -1,27 +1,33 @@
 import {
-  BackendRegistry, CpiError, dispatch, errorResponse, loadConfig, parseRequest,
-  type BuiltinModules, type CpiRequest, type CpiResponse, type LogLevel, type Logger, type Secrets,
+  BackendRegistry, BufferedLogger, CpiError, dispatch, errorResponse, loadConfig, parseRequest,
+  type BuiltinModules, type CpiRequest, type CpiResponse, type LogLevel, type Logger, type MethodName, type Secrets,
 } from '@hybrid-cpi/core';
 
 export interface ServeDeps {
   readonly builtins: BuiltinModules;
   readonly secrets: Secrets;
-  readonly makeLogger: (level: LogLevel) => Logger;
+  readonly loadLogger: (level: LogLevel) => Promise<Logger>;
   readonly signal: AbortSignal;
 }
+
+/** Calls the core answers by itself in a few milliseconds: their log lines wait for the end. */
+const QUICK: ReadonlySet<MethodName> = new Set(['info', 'ping']);
 
 /**
  * One CPI call: config, request, route, response. Secrets are learnt from the config and the
  * request before anything is logged. Never throws.
  */
 export async function serve(configFile: string, input: string, deps: ServeDeps): Promise<CpiResponse> {
-  let logger: Logger | undefined;
+  let level: LogLevel = 'info';
+  let logger: Logger = new BufferedLogger(level);
   try {
     const config = await loadConfig(configFile, deps.builtins);
     deps.secrets.addKeyed(config.raw);
-    logger = deps.makeLogger(config.logLevel);
+    level = config.logLevel;
+    logger = new BufferedLogger(level);
     const request = await parseRequest(input);
     learnSecrets(request, deps.secrets);
+    if (!QUICK.has(request.method)) logger = await deps.loadLogger(level);
     const requestId = request.context['request_id'];
     logger = logger.child({ request_id: typeof requestId === 'string' ? requestId : undefined, method: request.method });
     logger.debug({ api_version: request.requestedApiVersion ?? null, cids: cidArguments(request) }, 'request');
@@ -32,8 +38,10 @@ export async function serve(configFile: string, input: string, deps: ServeDeps):
       await registry.closeAll();
     }
   } catch (error) {
-    (logger ?? deps.makeLogger('info')).error({ code: (error as CpiError).code }, (error as Error).message);
+    logger.error({ code: (error as CpiError).code }, (error as Error).message);
     return errorResponse(error);
+  } finally {
+    if (logger instanceof BufferedLogger && logger.size > 0) logger.replay(await deps.loadLogger(level));
   }
 }
 

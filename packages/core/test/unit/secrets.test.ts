@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createLogger, REDACTED, Secrets } from '@hybrid-cpi/core';
+import { BufferedLogger, loadLogger, REDACTED, Secrets } from '@hybrid-cpi/core';
 
 describe('Secrets', () => {
   it('scrubs keyed values at any depth, raw and JSON-escaped', () => {
@@ -31,14 +31,29 @@ describe('Secrets', () => {
 });
 
 describe('createLogger', () => {
-  it('writes JSON lines synchronously, with secret keys redacted and secret strings scrubbed', () => {
+  it('writes JSON lines synchronously, with secret keys redacted and secret strings scrubbed', async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'log-')), 'stderr');
     const fd = fs.openSync(file, 'w');
     const secrets = new Secrets();
     secrets.add('s3cr3t-value');
-    createLogger('debug', secrets, fd).child({ request_id: 'cpi-1' }).debug({ password: 'other-pw', note: 'has s3cr3t-value inside' }, 'hello');
+    (await loadLogger('debug', secrets, fd)).child({ request_id: 'cpi-1' }).debug({ password: 'other-pw', note: 'has s3cr3t-value inside' }, 'hello');
     fs.closeSync(fd);
     const line = JSON.parse(fs.readFileSync(file, 'utf8'));
     expect(line).toMatchObject({ level: 'debug', request_id: 'cpi-1', password: REDACTED, note: `has ${REDACTED} inside`, msg: 'hello' });
+  });
+});
+
+describe('BufferedLogger', () => {
+  it('holds enabled lines with their bindings and replays them in order', async () => {
+    const buffered = new BufferedLogger('info');
+    buffered.debug('dropped: below the level');
+    buffered.child({ request_id: 'cpi-2' }).info({ backend: 'metal' }, 'first');
+    buffered.error('second');
+    expect(buffered.size).toBe(2);
+    const seen: unknown[] = [];
+    const target = { ...buffered, info: (...a: unknown[]) => seen.push(['info', ...a]), error: (...a: unknown[]) => seen.push(['error', ...a]) };
+    buffered.replay(target as never);
+    expect(seen).toEqual([['info', { request_id: 'cpi-2', backend: 'metal' }, 'first'], ['error', {}, 'second']]);
+    expect(buffered.size).toBe(0);
   });
 });
