@@ -32,11 +32,10 @@ export class Call {
    */
   async on<T>(name: BackendName, fn: (backend: Backend, ctx: CallContext) => Promise<T>): Promise<T> {
     if (!this.reached.includes(name)) this.reached.push(name);
-    const backend = await this.registry.get(name);
     const ctx = this.registry.context(name, this.request, this.signal);
     ctx.logger.debug('calling backend');
     try {
-      return await fn(backend, ctx);
+      return await fn(await this.registry.get(name), ctx);
     } catch (error) {
       if (isCpiError(error)) throw error;
       throw new CpiError('CPX_BACKEND_FAILURE', `${this.request.method} in backend '${name}' failed: ${(error as Error)?.message ?? String(error)}`, {

@@ -54,7 +54,8 @@ export class BackendRegistry implements CidScope {
     let instance = this.#instances.get(name);
     if (instance === undefined) {
       const { module, config } = this.resolved(name);
-      instance = Promise.resolve(module.create(config, { name, logger: this.#logger.child({ backend: name }), agent: this.#config.raw.agent }));
+      const deps = { name, logger: this.#logger.child({ backend: name }), agent: this.#config.raw.agent };
+      instance = (async () => module.create(config, deps))();
       this.#instances.set(name, instance);
     }
     return instance;

@@ -67,6 +67,9 @@ function walk(value: unknown, path: string, keyed: boolean, visit: (leaf: string
   if (typeof value === 'string') visit(value, path, keyed);
   else if (Array.isArray(value)) value.forEach((v) => walk(v, path, keyed, visit));
   else if (typeof value === 'object' && value !== null) {
-    for (const [k, v] of Object.entries(value)) walk(v, path === '' ? k : `${path}.${k}`, keyed || SECRET_KEY.test(k), visit);
+    for (const [k, v] of Object.entries(value)) {
+      // `type` names a kind (`auth: {type: noauth}`), never a credential.
+      walk(v, path === '' ? k : `${path}.${k}`, k !== 'type' && (keyed || SECRET_KEY.test(k)), visit);
+    }
   }
 }

@@ -152,3 +152,12 @@ describe('dispatch', () => {
     expect(response.error?.message).toBe("Attaching disk 'fake:disk' to VM 'fake:vm': the backend returned no disk hint");
   });
 });
+
+describe('dispatch with a backend whose create() throws', () => {
+  it('reports the backend and method instead of an unexpected error', async () => {
+    const module: BackendModule = { type: 'fake', contract: BACKEND_CONTRACT, configSchema: {}, stemcellFormats: () => [], create: () => { throw new Error('no credentials'); } };
+    const config = await loadConfig(writeConfig({ backends: { bad: { type: 'fake' } } }), { fake: async () => module });
+    const response = await dispatch(await parseRequest('{"method":"has_vm","arguments":["bad:vm-1"]}'), new BackendRegistry(config, silentLogger), silentLogger, new AbortController().signal);
+    expect(response.error).toEqual({ type: 'Bosh::Clouds::CloudError', message: "has_vm in backend 'bad' failed: no credentials", ok_to_retry: false });
+  });
+});

@@ -8,7 +8,8 @@ describe('Secrets', () => {
   it('scrubs keyed values at any depth, raw and JSON-escaped', () => {
     const secrets = new Secrets();
     const pem = '-----BEGIN KEY-----\nabc"def\n-----END KEY-----';
-    secrets.addKeyed({ a: { ipmi_password: 'hunter22' }, mbus: { cert: { private_key: pem } }, name: 'not-a-secret' });
+    secrets.addKeyed({ a: { ipmi_password: 'hunter22' }, mbus: { cert: { private_key: pem } }, name: 'not-a-secret', auth: { type: 'http_basic' } });
+    expect(secrets.scrub('auth http_basic')).toBe('auth http_basic');
     expect(secrets.scrub('pw=hunter22 and name=not-a-secret')).toBe(`pw=${REDACTED} and name=not-a-secret`);
     expect(secrets.scrub(JSON.stringify({ key: pem }))).toBe(`{"key":"${REDACTED}"}`);
   });
