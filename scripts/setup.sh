@@ -5,6 +5,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Debian packages of the test tiers and the demo: a real Ironic (python3-ironic; bcrypt for its
+# htpasswd), ISO tools that read back our config drives, nginx as the WebDAV image store.
+DEBS=(python3-ironic python3-bcrypt xorriso genisoimage nginx-light)
+missing=()
+for deb in "${DEBS[@]}"; do dpkg-query -W -f='${Status}' "$deb" 2>/dev/null | grep -q 'ok installed' || missing+=("$deb"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
 if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages" >&2
   npm ci --no-audit --no-fund

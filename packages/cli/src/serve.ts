@@ -1,5 +1,5 @@
 import {
-  BackendRegistry, BufferedLogger, CpiError, dispatch, errorResponse, loadConfig, parseRequest,
+  BackendRegistry, BufferedLogger, CpiError, SIGNATURES, dispatch, errorResponse, loadConfig, parseRequest,
   type BuiltinModules, type CpiRequest, type CpiResponse, type LogLevel, type Logger, type MethodName, type Secrets,
 } from '@hybrid-cpi/core';
 
@@ -54,7 +54,8 @@ function learnSecrets(request: CpiRequest, secrets: Secrets): void {
   secrets.addAll(Object.fromEntries(Object.entries(request.context).filter(([k]) => !CONTEXT_KEYS.has(k))));
 }
 
-/** The CID-like arguments, which are safe to log. */
-function cidArguments(request: CpiRequest): string[] {
-  return request.args.filter((a): a is string => typeof a === 'string' && request.method !== 'create_stemcell');
+/** The CID arguments (safe to log, and what an operator greps for). */
+function cidArguments(request: CpiRequest): unknown[] {
+  const names: readonly string[] = SIGNATURES[request.method].args;
+  return request.args.filter((_, i) => /_cids?$/.test(names[i] ?? ''));
 }

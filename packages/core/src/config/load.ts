@@ -62,15 +62,20 @@ async function parse(file: string, text: string): Promise<unknown> {
   if (/^\s*\{/.test(text)) {
     try {
       return JSON.parse(text);
-    } catch (error) {
-      throw new CpiError('CPX_CONFIG', `Parsing config file ${file} as JSON: ${(error as Error).message}`, { cause: error });
+    } catch {
+      // Not JSON after all: YAML, a superset, either reads it or says where it breaks.
     }
   }
   // Lazy: YAML costs start-up time only to those who write YAML.
   const YAML = await import('yaml');
-  const doc = YAML.parseDocument(text, { prettyErrors: true });
+  const doc = YAML.parseDocument(text, { prettyErrors: false });
   if (doc.errors.length > 0) {
-    throw new CpiError('CPX_CONFIG', `Parsing config file ${file} as YAML: ${doc.errors.map((e) => e.message).join('; ')}`);
+    // Never the parser's message: it quotes the source, and the source holds credentials.
+    const where = doc.errors.map((e) => {
+      const before = text.slice(0, e.pos[0]).split('\n');
+      return `${e.message} at line ${before.length}, column ${before.at(-1)!.length + 1}`;
+    });
+    throw new CpiError('CPX_CONFIG', `Parsing config file ${file}: not valid JSON or YAML (${where.join('; ')})`);
   }
   return doc.toJS();
 }

@@ -56,8 +56,20 @@ describe('loadConfig', () => {
 
   it('reports a missing file and unparsable JSON or YAML', async () => {
     await expect(loadConfig('/nonexistent/cpi.json', builtins)).rejects.toThrowError(/Reading config file \/nonexistent\/cpi.json: ENOENT/);
-    expect(await problems('{"backends": ')).toMatch(/Parsing config file .* as JSON/);
-    expect(await problems('backends: [unclosed', 'cpi.yml')).toMatch(/Parsing config file .* as YAML/);
+    expect(await problems('{"backends": ')).toMatch(/Parsing config file .*: not valid JSON or YAML \(Flow map must end with a \} at line 1, column 14\)/);
+    expect(await problems('backends: [unclosed', 'cpi.yml')).toMatch(/Parsing config file .*: not valid JSON or YAML \(.* at line 1, column \d+/);
+  });
+
+  it('never quotes the broken source, which holds credentials', async () => {
+    const message = await problems('backends:\n  m:\n    auth: {type: http_basic, password: "s3cret-pw-1234"\n  x: 1\n', 'cpi.yml');
+    expect(message).toMatch(/line \d+, column \d+/);
+    expect(message).not.toContain('s3cret');
+    expect(await problems('{"backends": {"m": {"password": s3cret-pw-1234 }')).not.toContain('s3cret');
+  });
+
+  it('reads JSON that only YAML accepts, since YAML is a superset', async () => {
+    const config = await loadConfig(writeConfig('{"backends": {"m": {"type": "memory", "stemcell_formats": [openstack-raw]}}}'), builtins);
+    expect(config.backends.get(config.defaultBackend)?.config['stemcell_formats']).toEqual(['openstack-raw']);
   });
 
   it('loads a backend type from an npm package in plugin_paths and validates its section', async () => {
