@@ -83,7 +83,8 @@ state_path = ${dir}/state
 minimum_memory_warning_only = true
 enabled_hardware_types = fake-hardware
 enabled_boot_interfaces = fake
-enabled_deploy_interfaces = fake
+enabled_deploy_interfaces = fake,direct
+# 'direct' is there to fail: this lab has no agent, so a node given it ends in 'deploy failed'.
 enabled_management_interfaces = fake
 enabled_power_interfaces = fake
 enabled_bios_interfaces = fake,no-bios

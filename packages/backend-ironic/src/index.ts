@@ -1,23 +1,11 @@
-import { BACKEND_CONTRACT, CpiError, type BackendConfig, type BackendModule } from '@hybrid-cpi/core';
+import { BACKEND_CONTRACT, type BackendModule } from '@hybrid-cpi/core';
+import type { IronicConfig } from './config.js';
 import { validate as validateConfig } from '../generated/config.cjs';
 
 /** Stemcells an Ironic node can boot: OpenStack images, or a URL Ironic fetches itself. */
 export const IRONIC_STEMCELL_FORMATS = ['openstack-qcow2', 'openstack-raw', 'openstack-light'] as const;
 
-export interface IronicConfig extends BackendConfig {
-  readonly type: 'ironic';
-  readonly ironic: {
-    readonly url: string;
-    readonly auth?: { readonly type: 'noauth' | 'http_basic' | 'keystone' | 'clouds_yaml'; readonly [key: string]: unknown };
-    readonly ca_file?: string;
-    readonly cert_file?: string;
-    readonly key_file?: string;
-    readonly insecure?: boolean;
-  };
-  readonly image_store?: { readonly type: 'webdav' | 'file'; readonly [key: string]: unknown };
-  readonly ssh_public_keys?: readonly string[];
-  readonly nameservers?: readonly string[];
-}
+export type { IronicConfig } from './config.js';
 
 /** `type: ironic`: bare-metal servers through OpenStack Ironic. */
 const ironicModule: BackendModule<IronicConfig> = {
@@ -25,8 +13,7 @@ const ironicModule: BackendModule<IronicConfig> = {
   contract: BACKEND_CONTRACT,
   validateConfig,
   stemcellFormats: () => IRONIC_STEMCELL_FORMATS,
-  create: (_config, { name }) => {
-    throw new CpiError('CPX_NOT_IMPLEMENTED', `Backend '${name}' (type ironic): this build answers info for Ironic backends, but not yet their other CPI methods`);
-  },
+  // The HTTP client and the methods load only when a call reaches this backend.
+  create: async (config, deps) => (await import('./backend.js')).createIronicBackend(config, deps),
 };
 export default ironicModule;

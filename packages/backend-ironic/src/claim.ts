@@ -1,0 +1,158 @@
+import { CpiError } from '@hybrid-cpi/core';
+import { createAllocation, deleteAllocation, getAllocation } from './ironic/allocations.js';
+import { isConflict, isNotFound } from './ironic/errors.js';
+import { listNodes, patchNode, setPowerState } from './ironic/nodes.js';
+import { listPorts } from './ironic/ports.js';
+import { add } from './ironic/patch.js';
+import { isIronicWaitError, waitForAllocation } from './ironic/waiters.js';
+import type { IronicContext } from './config.js';
+import type { Requirements } from './selection/requirements.js';
+import { explainRejections, rejection, SELECTION_FIELDS, type SelectableNode } from './selection/rejections.js';
+
+export interface ClaimRequest {
+  readonly cid: string;
+  readonly agentId: string;
+  readonly requirements: Requirements;
+  readonly signal: AbortSignal;
+}
+
+/** How long the conductor may take to process an allocation (it tries candidates in turn). */
+const ALLOCATION_TIMEOUT_MS = 120_000;
+
+/**
+ * Claims one free node for the VM, atomically: no other CPI process can claim it at the same
+ * time. With the Allocation API the conductor picks among our candidates and sets the node's
+ * `instance_uuid` to the allocation's UUID (our VM CID); without it, a JSON-patch of
+ * `instance_uuid` succeeds for exactly one claimant and answers 409 to the others. Candidates
+ * are listed in one request (filtered on the server as far as Ironic can) and shuffled, so
+ * concurrent create_vm calls spread over the pool. Returns the node's UUID.
+ */
+export async function claimNode(ctx: IronicContext, request: ClaimRequest): Promise<string> {
+  const candidates = shuffle(await candidatesFor(ctx, request));
+  if (candidates.length === 0) await explainNoMatch(ctx, request);
+  const doing = `Claiming a node for VM ${request.cid} (agent ${request.agentId})`;
+  if (await ctx.useAllocations(request.signal)) {
+    const claimed = await claimWithAllocation(ctx, request, candidates, doing);
+    if (claimed !== undefined) return claimed;
+  } else {
+    for (const node of candidates) {
+      try {
+        await patchNode(ctx.client, node.uuid, [add('/instance_uuid', request.cid)], { claim: true, doing: `${doing}: node ${node.uuid}`, signal: request.signal });
+        return node.uuid;
+      } catch (error) {
+        // 409: another process claimed it first (or holds its lock); the next candidate then.
+        if (!isConflict(error)) throw error;
+        ctx.logger.debug({ node: node.uuid, vm: request.cid }, 'lost the race for a node, trying the next');
+      }
+    }
+  }
+  throw new CpiError(
+    'CPX_VM_CREATION_FAILED',
+    `${doing}: all ${candidates.length} matching nodes were claimed by other VMs at the same time; a retry may find one free`,
+    { okToRetry: true },
+  );
+}
+
+async function candidatesFor(ctx: IronicContext, request: ClaimRequest): Promise<SelectableNode[]> {
+  const req = request.requirements;
+  const owners = await macOwners(ctx, request);
+  const found: SelectableNode[] = [];
+  const filters = {
+    provision_state: 'available' as const,
+    associated: false,
+    maintenance: false,
+    ...(req.resourceClass === undefined ? {} : { resource_class: req.resourceClass }),
+    ...(req.conductorGroup === undefined ? {} : { conductor_group: req.conductorGroup }),
+    fields: [...SELECTION_FIELDS],
+    limit: 1000,
+  };
+  for await (const page of listNodes(ctx.client, filters, { doing: `Listing free nodes for VM ${request.cid}`, signal: request.signal })) {
+    found.push(...(page as SelectableNode[]).filter((n) => rejection(n, req, owners) === undefined));
+  }
+  return found;
+}
+
+/** Node UUID → the requested MACs it owns, from one port look-up per MAC. */
+async function macOwners(ctx: IronicContext, request: ClaimRequest): Promise<Map<string, string[]> | undefined> {
+  const macs = request.requirements.macs;
+  if (macs === undefined) return undefined;
+  const owners = new Map<string, string[]>();
+  for (const address of macs) {
+    for await (const page of listPorts(ctx.client, { address, fields: ['node_uuid', 'address'] }, { doing: `Looking up the port with MAC ${address}`, signal: request.signal })) {
+      for (const port of page) owners.set(port.node_uuid, [...(owners.get(port.node_uuid) ?? []), address]);
+    }
+  }
+  return owners;
+}
+
+/**
+ * One allocation per resource class among the candidates (Ironic requires one). A node whose
+ * power state is still null is skipped by the conductor, so it gets one first. An allocation
+ * with our UUID left by an earlier, interrupted try is reused or replaced.
+ */
+async function claimWithAllocation(ctx: IronicContext, request: ClaimRequest, candidates: readonly SelectableNode[], doing: string): Promise<string | undefined> {
+  for (const node of candidates.filter((n) => n.power_state === null || n.power_state === undefined)) {
+    await setPowerState(ctx.client, node.uuid, 'power off', { doing: `Giving node ${node.uuid} a power state so the Allocation API considers it`, signal: request.signal });
+  }
+  const groups = new Map<string, string[]>();
+  for (const node of candidates) {
+    if (!node.resource_class) continue;
+    groups.set(node.resource_class, [...(groups.get(node.resource_class) ?? []), node.uuid]);
+  }
+  if (groups.size === 0) {
+    throw new CpiError('CPX_VM_CREATION_FAILED', `${doing}: the matching nodes have no resource_class, which the Allocation API needs; set one, or set claim: instance_uuid`);
+  }
+  for (const [resourceClass, uuids] of groups) {
+    const allocation = await startAllocation(ctx, request, resourceClass, uuids, doing);
+    try {
+      const done = await waitForAllocation(ctx.client, allocation, { timeoutMs: ALLOCATION_TIMEOUT_MS, signal: request.signal, doing });
+      if (done.node_uuid) return done.node_uuid;
+    } catch (error) {
+      if (!isIronicWaitError(error) || error.reason !== 'failed') throw error;
+      ctx.logger.debug({ vm: request.cid, resource_class: resourceClass, last_error: error.lastError }, 'allocation failed, trying the next resource class');
+      await deleteAllocation(ctx.client, allocation, { doing: `${doing}: removing the failed allocation` }).catch(() => undefined);
+    }
+  }
+  return undefined;
+}
+
+async function startAllocation(ctx: IronicContext, request: ClaimRequest, resourceClass: string, candidates: readonly string[], doing: string): Promise<string> {
+  const body = {
+    uuid: request.cid,
+    resource_class: resourceClass,
+    candidate_nodes: candidates,
+    ...(request.requirements.traits === undefined ? {} : { traits: request.requirements.traits }),
+    extra: { bosh_agent_id: request.agentId },
+  };
+  try {
+    return (await createAllocation(ctx.client, body, { doing, signal: request.signal })).uuid;
+  } catch (error) {
+    if (!isConflict(error)) throw error;
+    // An allocation with our UUID exists: an earlier try of this create_vm. Keep it while it
+    // works; replace it when it failed.
+    const earlier = await getAllocation(ctx.client, request.cid, { doing, signal: request.signal }).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+    if (earlier !== undefined && earlier.state !== 'error') return earlier.uuid;
+    if (earlier !== undefined) await deleteAllocation(ctx.client, earlier.uuid, { doing });
+    return (await createAllocation(ctx.client, body, { doing, signal: request.signal })).uuid;
+  }
+}
+
+/** Nothing matched: say why each node was rejected, from a second, unfiltered listing. */
+async function explainNoMatch(ctx: IronicContext, request: ClaimRequest): Promise<never> {
+  const all: SelectableNode[] = [];
+  for await (const page of listNodes(ctx.client, { fields: [...SELECTION_FIELDS], limit: 1000 }, { doing: `Listing nodes to explain why none fits VM ${request.cid}`, signal: request.signal })) {
+    all.push(...(page as SelectableNode[]));
+  }
+  const owners = await macOwners(ctx, request);
+  throw new CpiError('CPX_VM_CREATION_FAILED', `Choosing a node for VM ${request.cid} (agent ${request.agentId}): no free node matches the vm_type's cloud_properties. ${explainRejections(all, request.requirements, owners)}`, {
+    okToRetry: false,
+  });
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}

@@ -1,0 +1,33 @@
+import type { AgentConfig, BackendConfig, Logger, BackendName } from '@hybrid-cpi/core';
+import type { IronicConnectionConfig } from './ironic/connect.js';
+import type { IronicClient } from './ironic/client.js';
+
+export interface IronicConfig extends BackendConfig {
+  readonly type: 'ironic';
+  readonly ironic: IronicConnectionConfig & { readonly url: string };
+  /** How nodes are claimed: the Allocation API when the server has it (`auto`), or always one way. */
+  readonly claim?: 'auto' | 'allocation' | 'instance_uuid';
+  readonly deploy_timeout_seconds?: number;
+  readonly undeploy_timeout_seconds?: number;
+  readonly image_store?: { readonly type: 'webdav' | 'file'; readonly [key: string]: unknown };
+  readonly ssh_public_keys?: readonly string[];
+  readonly nameservers?: readonly string[];
+}
+
+export const DEFAULTS = {
+  deployTimeoutSeconds: 3600,
+  undeployTimeoutSeconds: 3600,
+  systemDisk: '/dev/sda',
+  ephemeralDisk: '/dev/sdb',
+} as const;
+
+/** What every method of one backend instance shares. */
+export interface IronicContext {
+  readonly name: BackendName;
+  readonly config: IronicConfig;
+  readonly agent: AgentConfig | undefined;
+  readonly client: IronicClient;
+  readonly logger: Logger;
+  /** Whether claims use the Allocation API (decided once per process, from config or the server's version). */
+  useAllocations(signal?: AbortSignal): Promise<boolean>;
+}

@@ -1,0 +1,358 @@
+import type { Dispatcher } from 'undici';
+import { CpiError, type Logger } from '@hybrid-cpi/core';
+import { basicAuthorization, baremetalEndpoint, keystoneTokenBody, tokensUrl, type IronicAuth, type KeystoneAuth } from './auth.js';
+import { backoffDelay, realClock, realSleep, type BackoffPolicy, type Clock, type Sleep } from './backoff.js';
+import { IronicHttpError, isLockedFault, parseFaultstring } from './errors.js';
+import { DEFAULT, MINIMUM, compareVersions, maxVersion, type Microversion } from './microversions.js';
+import { makeDispatcher } from './tls.js';
+
+/** How often and how patiently a request is repeated after a transient failure. */
+export interface RetryPolicy extends BackoffPolicy {
+  /** Attempts in all, the first included. */
+  readonly attempts: number;
+}
+
+/** About 15 s of waiting at most: longer than Ironic's own 3 × 1 s lock wait inside a PATCH. */
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseMs: 500, maxMs: 8000 };
+
+export interface IronicClientOptions {
+  /** The Ironic endpoint (`http://host:6385`, or with a path prefix). Optional with Keystone: then the catalog's `baremetal` endpoint. */
+  readonly url?: string;
+  readonly auth: IronicAuth;
+  /** undici dispatcher: an Agent with TLS settings ({@link makeDispatcher}), a MockAgent in tests. Default: a plain Agent, closed by {@link IronicClient.close}. */
+  readonly dispatcher?: Dispatcher;
+  /** Whether {@link IronicClient.close} closes the dispatcher. Default: only when the client made it. */
+  readonly ownsDispatcher?: boolean;
+  readonly logger: Logger;
+  /** The microversion of calls that need no newer one; at least {@link MINIMUM}. Default {@link DEFAULT}. */
+  readonly microversion?: Microversion;
+  readonly retry?: Partial<RetryPolicy>;
+  readonly sleep?: Sleep;
+  /** [0, 1), for the back-off jitter. */
+  readonly random?: () => number;
+  readonly clock?: Clock;
+}
+
+export type QueryValue = string | number | boolean | readonly string[] | undefined;
+
+export interface RequestOptions {
+  readonly query?: Readonly<Record<string, QueryValue>>;
+  /** Sent as JSON. */
+  readonly body?: unknown;
+  /** The header for this call; default the client's. */
+  readonly microversion?: Microversion;
+  /** A claim (PATCH instance_uuid): any 409 means another process won, so it is never retried. */
+  readonly claim?: boolean;
+  /**
+   * Whether repeating the request is harmless when a connection broke after it may have reached
+   * the server. Default: true for GET and HEAD only.
+   */
+  readonly idempotent?: boolean;
+  /** A gerund phrase for error messages: "Claiming node 6f… for agent a-1". */
+  readonly doing?: string;
+  readonly signal?: AbortSignal;
+  /** false for public routes (`GET /`): no credentials, no Keystone round trip. */
+  readonly auth?: boolean;
+}
+
+export interface IronicResponse<T> {
+  readonly status: number;
+  /** Parsed JSON; undefined for an empty body (202, 204). */
+  readonly body: T;
+  readonly requestId: string | undefined;
+}
+
+interface Exchange {
+  readonly service: 'Ironic' | 'Keystone';
+  readonly origin: string;
+  readonly path: string;
+  readonly method: Dispatcher.HttpMethod;
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+  readonly idempotent: boolean;
+  readonly claim: boolean;
+  readonly doing: string;
+  readonly signal?: AbortSignal;
+}
+
+interface Answer {
+  readonly status: number;
+  readonly text: string;
+  readonly headers: Dispatcher.ResponseData['headers'];
+  readonly requestId: string | undefined;
+}
+
+/**
+ * The connection failed before any byte of the request left: repeating any method is safe.
+ * (A DNS answer of "no such host" is not transient, so ENOTFOUND is not here.)
+ */
+const NOT_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+/**
+ * The connection broke while the request may already have been processed: a POST that created a
+ * node or an allocation, or a PUT that started a deploy, would be done twice (or answer 400/409
+ * the second time), so only idempotent requests are repeated.
+ */
+const MAYBE_SENT = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/**
+ * A small Ironic REST client: auth, the microversion header, retries of transient failures,
+ * error bodies, pagination and request-id logging. The resource modules (`nodes.ts`, …) are
+ * plain functions on top of {@link IronicClient.request}.
+ */
+export class IronicClient {
+  /** The microversion sent when a call asks for nothing newer. */
+  readonly microversion: Microversion;
+  readonly #url: string | undefined;
+  readonly #auth: IronicAuth;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  readonly #log: Logger;
+  readonly #retry: RetryPolicy;
+  readonly #sleep: Sleep;
+  readonly #random: () => number;
+  readonly #clock: Clock;
+  #session: Promise<{ token: string; endpoint: string | undefined }> | undefined;
+
+  constructor(options: IronicClientOptions) {
+    if (options.url === undefined && options.auth.type !== 'keystone') {
+      throw new CpiError('CPX_CONFIG', `Configuring the Ironic client: ironic.url is required with auth type ${options.auth.type}`);
+    }
+    if (options.microversion !== undefined && compareVersions(options.microversion, MINIMUM) < 0) {
+      throw new CpiError('CPX_CONFIG', `Configuring the Ironic client: microversion ${options.microversion} is older than the minimum ${MINIMUM}`);
+    }
+    this.#url = options.url?.replace(/\/+$/, '');
+    this.#auth = options.auth;
+    this.#dispatcher = options.dispatcher ?? makeDispatcher();
+    this.#ownsDispatcher = options.ownsDispatcher ?? options.dispatcher === undefined;
+    this.#log = options.logger;
+    this.microversion = options.microversion ?? DEFAULT;
+    this.#retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.#sleep = options.sleep ?? realSleep;
+    this.#random = options.random ?? Math.random;
+    this.#clock = options.clock ?? realClock;
+  }
+
+  /** The client's microversion, or `needed` when that is newer. */
+  at(needed: Microversion): Microversion {
+    return maxVersion(this.microversion, needed);
+  }
+
+  /** The Ironic base URL: the configured one, else the catalog's (which needs a token). */
+  async endpoint(signal?: AbortSignal): Promise<string> {
+    if (this.#url !== undefined) return this.#url;
+    const { endpoint } = await this.#keystone(signal);
+    return (endpoint ?? '').replace(/\/+$/, '');
+  }
+
+  /** Sends one API call, retrying transient failures; throws {@link IronicHttpError} for any non-2xx answer. */
+  async request<T = unknown>(method: Dispatcher.HttpMethod, path: string, options: RequestOptions = {}): Promise<IronicResponse<T>> {
+    const doing = options.doing ?? `${method} ${path}`;
+    const base = new URL(await this.endpoint(options.signal));
+    const fullPath = `${base.pathname.replace(/\/+$/, '')}${withQuery(path, options.query)}`;
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'x-openstack-ironic-api-version': options.microversion ?? this.microversion,
+    };
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const exchange = {
+      service: 'Ironic' as const,
+      origin: base.origin,
+      path: fullPath,
+      method,
+      headers,
+      ...(body === undefined ? {} : { body }),
+      idempotent: options.idempotent ?? (method === 'GET' || method === 'HEAD'),
+      claim: options.claim ?? false,
+      doing,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    };
+    let answer = await this.#exchange({ ...exchange, headers: { ...headers, ...(await this.#credentials(options)) } });
+    if (answer.status === 401 && this.#auth.type === 'keystone' && options.auth !== false) {
+      // The token expired during a long wait: get a new one, once.
+      this.#session = undefined;
+      answer = await this.#exchange({ ...exchange, headers: { ...headers, ...(await this.#credentials(options)) } });
+    }
+    return parse<T>(answer, exchange);
+  }
+
+  /**
+   * The pages of a collection (`{"<key>": [...], "next": url|null}`). Ironic caps pages at
+   * `[api]max_limit` (1000) whatever `limit` says, so callers must follow `next`; its host is
+   * the server's idea of itself (maybe a proxy's), so only the path from `/v1/` on is kept.
+   * A full page always carries a `next`, so the last page may be empty.
+   */
+  async *pages<T>(path: string, key: string, options: RequestOptions = {}): AsyncGenerator<T[], void, undefined> {
+    let page = await this.request<Record<string, unknown>>('GET', path, options);
+    for (;;) {
+      const items = page.body?.[key];
+      if (!Array.isArray(items)) {
+        throw new CpiError('CPX_BACKEND_FAILURE', `${options.doing ?? `Listing ${path}`}: Ironic answered without a "${key}" list`);
+      }
+      yield items as T[];
+      const next = page.body['next'];
+      if (typeof next !== 'string' || next === '') return;
+      const { query: _query, ...rest } = options;
+      page = await this.request<Record<string, unknown>>('GET', relativeNext(next), rest);
+    }
+  }
+
+  /** Closes the dispatcher when the client owns it (keep-alive sockets would hold the process open). */
+  async close(): Promise<void> {
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+
+  async #credentials(options: RequestOptions): Promise<Record<string, string>> {
+    if (options.auth === false) return {};
+    switch (this.#auth.type) {
+      case 'noauth':
+        return {};
+      case 'http_basic':
+        return { authorization: basicAuthorization(this.#auth) };
+      case 'keystone':
+        return { 'x-auth-token': (await this.#keystone(options.signal)).token };
+    }
+  }
+
+  /** One token per client, fetched on first use; a failed attempt is not cached. */
+  #keystone(signal?: AbortSignal): Promise<{ token: string; endpoint: string | undefined }> {
+    if (this.#session === undefined) {
+      const session = this.#authenticate(this.#auth as KeystoneAuth, signal);
+      session.catch(() => {
+        if (this.#session === session) this.#session = undefined;
+      });
+      this.#session = session;
+    }
+    return this.#session;
+  }
+
+  async #authenticate(auth: KeystoneAuth, signal?: AbortSignal): Promise<{ token: string; endpoint: string | undefined }> {
+    const url = tokensUrl(auth.auth_url);
+    const exchange: Exchange = {
+      service: 'Keystone',
+      origin: url.origin,
+      path: url.pathname,
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      body: JSON.stringify(keystoneTokenBody(auth)),
+      // A second token is harmless, so a broken connection may be retried.
+      idempotent: true,
+      claim: false,
+      doing: `Getting a Keystone token from ${url.origin}${url.pathname}`,
+      ...(signal === undefined ? {} : { signal }),
+    };
+    const answer = await this.#exchange(exchange);
+    const { body } = parse<{ token?: { catalog?: unknown } }>(answer, exchange);
+    const token = answer.headers['x-subject-token'];
+    if (typeof token !== 'string' || token === '') {
+      throw new CpiError('CPX_BACKEND_FAILURE', `${exchange.doing}: Keystone answered ${answer.status} without an X-Subject-Token header`);
+    }
+    return { token, endpoint: this.#url === undefined ? baremetalEndpoint(body?.token?.catalog, auth) : undefined };
+  }
+
+  /** Sends, retrying 503, 409 "is locked" (unless a claim) and connection failures, with jittered back-off. */
+  async #exchange(exchange: Exchange): Promise<Answer> {
+    const { method, path, service } = exchange;
+    const event = `${service.toLowerCase()} request`;
+    for (let attempt = 1; ; attempt++) {
+      const started = this.#clock();
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await this.#dispatcher.request({
+          origin: exchange.origin,
+          path,
+          method,
+          headers: exchange.headers,
+          ...(exchange.body === undefined ? {} : { body: exchange.body }),
+          ...(exchange.signal === undefined ? {} : { signal: exchange.signal }),
+        });
+      } catch (error) {
+        const code = errorCode(error);
+        const ms = Math.round(this.#clock() - started);
+        this.#log.debug({ service, method, path, error: code ?? String(error), ms, attempt }, event);
+        if (exchange.signal?.aborted) throw error;
+        const retriable = code !== undefined && (NOT_SENT.has(code) || (MAYBE_SENT.has(code) && exchange.idempotent));
+        if (retriable && attempt < this.#retry.attempts) {
+          await this.#pause(attempt, undefined, code, exchange);
+          continue;
+        }
+        const why = code !== undefined && MAYBE_SENT.has(code) && !exchange.idempotent ? '; not repeated, as the server may have acted on it' : '';
+        throw new CpiError(
+          'CPX_BACKEND_FAILURE',
+          `${exchange.doing}: cannot reach ${service} at ${exchange.origin} after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${(error as Error).message}${code !== undefined && !(error as Error).message.includes(code) ? ` (${code})` : ''}${why}`,
+          { cause: error },
+        );
+      }
+      const text = await response.body.text();
+      const requestId = header(response.headers, 'openstack-request-id') ?? header(response.headers, 'x-openstack-request-id');
+      this.#log.debug({ service, method, path, status: response.statusCode, ms: Math.round(this.#clock() - started), requestId, attempt }, event);
+      const answer = { status: response.statusCode, text, headers: response.headers, requestId };
+      const reason = response.statusCode === 503 ? 'unavailable' : response.statusCode === 409 && !exchange.claim && isLockedFault(parseFaultstring(text)) ? 'locked' : undefined;
+      if (reason === undefined || attempt >= this.#retry.attempts) return answer;
+      await this.#pause(attempt, reason === 'unavailable' ? retryAfterMs(response.headers) : undefined, reason, exchange);
+    }
+  }
+
+  async #pause(attempt: number, serverMs: number | undefined, reason: string, { service, method, path, signal }: Exchange): Promise<void> {
+    const delayMs = serverMs === undefined ? backoffDelay(attempt, this.#retry, this.#random) : Math.min(serverMs, this.#retry.maxMs);
+    this.#log.debug({ service, method, path, reason, attempt, delayMs }, `${service.toLowerCase()} request will be repeated`);
+    await this.#sleep(delayMs, signal);
+  }
+}
+
+function parse<T>(answer: Answer, exchange: Exchange): IronicResponse<T> {
+  if (answer.status < 200 || answer.status >= 300) {
+    throw new IronicHttpError({
+      service: exchange.service,
+      doing: exchange.doing,
+      status: answer.status,
+      method: exchange.method,
+      path: exchange.path,
+      faultstring: parseFaultstring(answer.text),
+      requestId: answer.requestId,
+    });
+  }
+  let body: unknown;
+  try {
+    body = answer.text === '' ? undefined : JSON.parse(answer.text);
+  } catch (error) {
+    throw new CpiError('CPX_BACKEND_FAILURE', `${exchange.doing}: ${exchange.service} answered ${answer.status} with a body that is not JSON`, { cause: error });
+  }
+  return { status: answer.status, body: body as T, requestId: answer.requestId };
+}
+
+function withQuery(path: string, query: RequestOptions['query']): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value === undefined) continue;
+    params.set(key, Array.isArray(value) ? value.join(',') : String(value));
+  }
+  const search = params.toString();
+  return search === '' ? path : `${path}${path.includes('?') ? '&' : '?'}${search}`;
+}
+
+/** `http://proxy/baremetal/v1/nodes?marker=…` → `/v1/nodes?marker=…` (joined to our own base URL). */
+export function relativeNext(next: string): string {
+  const url = new URL(next, 'http://unused.invalid');
+  const at = url.pathname.indexOf('/v1/');
+  return `${at === -1 ? url.pathname : url.pathname.slice(at)}${url.search}`;
+}
+
+function header(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** `Retry-After: <seconds>` (the HTTP-date form is not worth the code for a 503 from Ironic). */
+function retryAfterMs(headers: Dispatcher.ResponseData['headers']): number | undefined {
+  const value = header(headers, 'retry-after');
+  return value !== undefined && /^\d+$/.test(value.trim()) ? Number(value) * 1000 : undefined;
+}
+
+function errorCode(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; typeof e === 'object' && e !== null && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}

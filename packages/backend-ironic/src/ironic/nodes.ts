@@ -1,0 +1,164 @@
+import { CpiError } from '@hybrid-cpi/core';
+import { callOptions, segment, type CallOptions } from './call-options.js';
+import type { IronicClient } from './client.js';
+import { CONFIGDRIVE_DICT, DEPLOY_VERB, type Microversion } from './microversions.js';
+import type { PatchOp } from './patch.js';
+import type { PowerTarget, ProvisionState } from './states.js';
+import type { ConfigDriveDict, JsonObject, Node, NodeCreate, NodeField, NodeValidation } from './types.js';
+
+const node = (id: string) => `/v1/nodes/${segment(id)}`;
+
+/** `GET /v1/nodes/{uuid|name}`; with `fields`, only those (since 1.8). */
+export async function getNode<K extends NodeField = NodeField>(
+  client: IronicClient,
+  id: string,
+  options: CallOptions & { readonly fields?: readonly K[] } = {},
+): Promise<Pick<Node, K>> {
+  const { body } = await client.request<Pick<Node, K>>('GET', node(id), {
+    ...(options.fields === undefined ? {} : { query: { fields: options.fields } }),
+    ...callOptions(options, `Getting node ${id}`),
+  });
+  return body;
+}
+
+/** Filters of `GET /v1/nodes`; an unknown one is a 400, so only these exist. */
+export interface NodeFilters<K extends NodeField = NodeField> {
+  readonly provision_state?: ProvisionState;
+  /** Whether `instance_uuid` is set. */
+  readonly associated?: boolean;
+  readonly maintenance?: boolean;
+  readonly resource_class?: string;
+  /** Since 1.46. */
+  readonly conductor_group?: string;
+  readonly instance_uuid?: string;
+  readonly driver?: string;
+  /** Only these fields (list view); without it, full nodes (`/detail`, which refuses `fields`). */
+  readonly fields?: readonly K[];
+  /** Page size; the server caps it at `[api]max_limit` (1000). */
+  readonly limit?: number;
+}
+
+/** The pages of `GET /v1/nodes` (following `next`). */
+export async function* listNodes<K extends NodeField = NodeField>(
+  client: IronicClient,
+  filters: NodeFilters<K> = {},
+  options: CallOptions = {},
+): AsyncGenerator<Pick<Node, K>[], void, undefined> {
+  const { fields, ...rest } = filters;
+  if (fields?.includes('allocation_uuid' as K)) {
+    // Ironic 21 answers 500 "type object 'Node' has no attribute 'allocation_uuid'" on lists.
+    throw new CpiError('CPX_INTERNAL', 'Listing Ironic nodes: allocation_uuid cannot be a list field (Ironic answers 500); get the node itself');
+  }
+  yield* client.pages<Pick<Node, K>>(fields === undefined ? '/v1/nodes/detail' : '/v1/nodes', 'nodes', {
+    query: { ...rest, ...(fields === undefined ? {} : { fields }) },
+    ...callOptions(options, 'Listing Ironic nodes'),
+  });
+}
+
+/** `POST /v1/nodes` → the new node in `enroll`. */
+export async function createNode(client: IronicClient, body: NodeCreate, options: CallOptions = {}): Promise<Node> {
+  const { body: created } = await client.request<Node>('POST', '/v1/nodes', { body, ...callOptions(options, `Enrolling node ${body.name ?? body.uuid ?? ''}`.trimEnd()) });
+  return created;
+}
+
+/** `DELETE /v1/nodes/{id}`: allowed in enroll, manageable, available, adopt failed (or in maintenance). Deletes its ports too. */
+export async function deleteNode(client: IronicClient, id: string, options: CallOptions = {}): Promise<void> {
+  await client.request('DELETE', node(id), callOptions(options, `Deleting node ${id}`));
+}
+
+/**
+ * `PATCH /v1/nodes/{id}` with JSON-patch ops. With `claim`, a 409 is final: adding an
+ * `instance_uuid` that differs from the node's is Ironic's atomic claim, and both 409 kinds
+ * ("is associated", "is locked") mean another process got there first.
+ */
+export async function patchNode(client: IronicClient, id: string, ops: readonly PatchOp[], options: CallOptions & { readonly claim?: boolean } = {}): Promise<Node> {
+  const { body } = await client.request<Node>('PATCH', node(id), {
+    body: ops,
+    claim: options.claim ?? false,
+    ...callOptions(options, `Updating node ${id}`),
+  });
+  return body;
+}
+
+/** One step of manual cleaning. */
+export interface CleanStep {
+  readonly interface: 'deploy' | 'power' | 'management' | 'bios' | 'raid' | 'firmware' | (string & {});
+  readonly step: string;
+  readonly args?: JsonObject;
+}
+
+/** A config drive: a gzipped, base64-encoded ISO 9660 image or its URL, or a JSON object (since 1.56). */
+export type ConfigDrive = string | ConfigDriveDict;
+
+/** The body of `PUT /v1/nodes/{id}/states/provision`, one member per verb. */
+export type ProvisionTarget =
+  /** available → deploying → active. */
+  | { readonly target: 'active'; readonly configdrive?: ConfigDrive }
+  /**
+   * The same as `active`, spelt `deploy` since 1.73, but Ironic 21.4 answers 400 "Adding a config
+   * drive is only supported when setting provision state to active, rebuild" to it: use `active`
+   * to deploy with a config drive.
+   */
+  | { readonly target: 'deploy' }
+  /** active → deploying → active, with the same instance_info. */
+  | { readonly target: 'rebuild'; readonly configdrive?: ConfigDrive }
+  /** active → deleting → cleaning → available. `undeploy` is the same verb since 1.73. */
+  | { readonly target: 'deleted' | 'undeploy' }
+  /** enroll/available → manageable. */
+  | { readonly target: 'manage' }
+  /** manageable → cleaning → available. */
+  | { readonly target: 'provide' }
+  /** manageable → cleaning → manageable, running these steps. */
+  | { readonly target: 'clean'; readonly clean_steps: readonly CleanStep[] }
+  /** Stops a `* wait` state (clean wait, inspect wait, …). */
+  | { readonly target: 'abort' };
+
+/** `PUT /v1/nodes/{id}/states/provision` → 202; the change runs in the conductor (see the waiters). */
+export async function setProvisionState(client: IronicClient, id: string, target: ProvisionTarget, options: CallOptions = {}): Promise<void> {
+  await client.request('PUT', `${node(id)}/states/provision`, {
+    body: target,
+    microversion: provisionVersion(client, target),
+    ...callOptions(options, `Moving node ${id} to provision target ${target.target}`),
+  });
+}
+
+function provisionVersion(client: IronicClient, target: ProvisionTarget): Microversion {
+  if (target.target === 'deploy' || target.target === 'undeploy') return client.at(DEPLOY_VERB);
+  // "configdrive" (no underscore) is the field's real name.
+  if ((target.target === 'active' || target.target === 'rebuild') && typeof target.configdrive === 'object') return client.at(CONFIGDRIVE_DICT);
+  return client.microversion;
+}
+
+/** `PUT /v1/nodes/{id}/states/power` → 202. Power on/off may be repeated safely; a reboot may not. */
+export async function setPowerState(client: IronicClient, id: string, target: PowerTarget, options: CallOptions = {}): Promise<void> {
+  await client.request('PUT', `${node(id)}/states/power`, {
+    body: { target },
+    idempotent: target === 'power on' || target === 'power off',
+    ...callOptions(options, `Setting the power of node ${id} to ${target}`),
+  });
+}
+
+/** `PUT /v1/nodes/{id}/maintenance` → 202. */
+export async function setMaintenance(client: IronicClient, id: string, reason?: string, options: CallOptions = {}): Promise<void> {
+  await client.request('PUT', `${node(id)}/maintenance`, {
+    body: reason === undefined ? {} : { reason },
+    idempotent: true,
+    ...callOptions(options, `Putting node ${id} into maintenance`),
+  });
+}
+
+/** `DELETE /v1/nodes/{id}/maintenance` → 202. */
+export async function unsetMaintenance(client: IronicClient, id: string, options: CallOptions = {}): Promise<void> {
+  await client.request('DELETE', `${node(id)}/maintenance`, { idempotent: true, ...callOptions(options, `Taking node ${id} out of maintenance`) });
+}
+
+/** `PUT /v1/nodes/{id}/traits` → 204: replaces all traits (since 1.37). */
+export async function setTraits(client: IronicClient, id: string, traits: readonly string[], options: CallOptions = {}): Promise<void> {
+  await client.request('PUT', `${node(id)}/traits`, { body: { traits }, idempotent: true, ...callOptions(options, `Setting the traits of node ${id}`) });
+}
+
+/** `GET /v1/nodes/{id}/validate`: whether each interface has what it needs. */
+export async function validateNode(client: IronicClient, id: string, options: CallOptions = {}): Promise<NodeValidation> {
+  const { body } = await client.request<NodeValidation>('GET', `${node(id)}/validate`, callOptions(options, `Validating node ${id}`));
+  return body;
+}

@@ -1,0 +1,195 @@
+import { CpiError } from '@hybrid-cpi/core';
+import { getAllocation } from './allocations.js';
+import { backoffDelay, realClock, realSleep, type BackoffPolicy, type Clock, type Sleep } from './backoff.js';
+import type { IronicClient } from './client.js';
+import { getNode } from './nodes.js';
+import { STABLE_STATES, isFailureState, type ProvisionState } from './states.js';
+import type { Allocation, Node } from './types.js';
+
+/** Between polls: 0.5 s, doubling, at most 10 s (a real deploy takes many minutes; the lab, a second). */
+export const DEFAULT_POLL: BackoffPolicy = { baseMs: 500, maxMs: 10_000 };
+
+export interface Progress {
+  readonly state: string;
+  readonly elapsedMs: number;
+  readonly attempt: number;
+}
+
+export interface WaitOptions {
+  /** The whole wait, from the first poll. */
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+  /** After every poll (the backend reports it on stderr). */
+  readonly onProgress?: (progress: Progress) => void;
+  readonly doing?: string;
+  readonly poll?: Partial<BackoffPolicy>;
+  readonly sleep?: Sleep;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+}
+
+const BRAND = Symbol.for('@hybrid-cpi/backend-ironic.IronicWaitError');
+
+/** A wait that ended without success: the resource `failed`, time ran out, or the caller aborted. */
+export class IronicWaitError extends CpiError {
+  readonly reason: 'failed' | 'timeout' | 'aborted';
+  /** The last state seen (provision state, or allocation state). */
+  readonly state: string | undefined;
+  /** The node's or the allocation's `last_error`. */
+  readonly lastError: string | null;
+  /** The distinct states seen, in order. */
+  readonly observed: readonly string[];
+
+  constructor(reason: IronicWaitError['reason'], message: string, details: { state: string | undefined; lastError: string | null; observed: readonly string[]; cause?: unknown }) {
+    super('CPX_BACKEND_FAILURE', message, details.cause === undefined ? {} : { cause: details.cause });
+    this.name = 'IronicWaitError';
+    this.reason = reason;
+    this.state = details.state;
+    this.lastError = details.lastError;
+    this.observed = details.observed;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isIronicWaitError(value);
+  }
+}
+
+export function isIronicWaitError(value: unknown): value is IronicWaitError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+}
+
+type Verdict = 'done' | 'wait' | 'failed';
+
+interface Subject<T> {
+  readonly fetch: (signal: AbortSignal | undefined) => Promise<T>;
+  readonly judge: (value: T) => Verdict;
+  /** "deploying (target active)" */
+  readonly describe: (value: T) => string;
+  readonly state: (value: T) => string;
+  readonly lastError: (value: T) => string | null;
+  /** "node 6f…" */
+  readonly name: string;
+}
+
+/** One immediate poll, then jittered back-off up to a cap; bounded by `timeoutMs` and `signal`. */
+async function poll<T>(subject: Subject<T>, doing: string, options: WaitOptions): Promise<T> {
+  const clock = options.clock ?? realClock;
+  const sleep = options.sleep ?? realSleep;
+  const random = options.random ?? Math.random;
+  const policy = { ...DEFAULT_POLL, ...options.poll };
+  const { signal } = options;
+  const started = clock();
+  const observed: string[] = [];
+  let last: T | undefined;
+  const stop = (reason: IronicWaitError['reason'], message: string, cause?: unknown) =>
+    new IronicWaitError(reason, `${doing}: ${message}`, {
+      state: last === undefined ? undefined : subject.state(last),
+      lastError: last === undefined ? null : subject.lastError(last),
+      observed: [...observed],
+      ...(cause === undefined ? {} : { cause }),
+    });
+  const seen = () => (observed.length > 1 ? ` (seen: ${observed.join(' → ')})` : '');
+  const aborted = (cause: unknown) =>
+    stop('aborted', `stopped waiting for ${subject.name}${last === undefined ? '' : `, still ${subject.describe(last)},`} because the call was aborted${seen()}`, cause);
+
+  for (let attempt = 1; ; attempt++) {
+    if (signal?.aborted) throw aborted(signal.reason);
+    try {
+      last = await subject.fetch(signal);
+    } catch (error) {
+      if (signal?.aborted) throw aborted(error);
+      throw error;
+    }
+    const state = subject.state(last);
+    if (observed.at(-1) !== state) observed.push(state);
+    options.onProgress?.({ state, elapsedMs: Math.round(clock() - started), attempt });
+    const verdict = subject.judge(last);
+    if (verdict === 'done') return last;
+    if (verdict === 'failed') {
+      throw stop('failed', `${subject.name} is ${subject.describe(last)}: ${subject.lastError(last) ?? 'Ironic gave no last_error'}${seen()}`);
+    }
+    const remaining = started + options.timeoutMs - clock();
+    if (remaining <= 0) {
+      throw stop('timeout', `${subject.name} is still ${subject.describe(last)} after ${duration(options.timeoutMs)}${seen()}`);
+    }
+    try {
+      await sleep(Math.min(backoffDelay(attempt, policy, random), remaining), signal);
+    } catch (error) {
+      if (signal?.aborted) throw aborted(error);
+      throw error;
+    }
+  }
+}
+
+/**
+ * Polls a node until it rests in one of `expected` (no operation in progress), and returns it.
+ * Stops early when it lands in a failure state (`deploy failed`, `clean failed`, `error`, any
+ * `* failed`) or rests in another stable state with a `last_error` (a failed verification
+ * drops a node back to `enroll`), with that `last_error` in the message.
+ */
+export async function waitForProvisionState(
+  client: IronicClient,
+  id: string,
+  expected: ProvisionState | readonly ProvisionState[],
+  options: WaitOptions,
+): Promise<Node> {
+  const wanted: readonly string[] = typeof expected === 'string' ? [expected] : expected;
+  return poll<Node>(
+    {
+      name: `node ${id}`,
+      fetch: (signal) => getNode(client, id, { doing: `Waiting for node ${id}`, ...(signal === undefined ? {} : { signal }) }),
+      judge: (node) => {
+        const busy = node.target_provision_state !== null && node.target_provision_state !== undefined;
+        if (wanted.includes(node.provision_state)) return busy ? 'wait' : 'done';
+        if (isFailureState(node.provision_state)) return 'failed';
+        if (!busy && STABLE_STATES.has(node.provision_state) && node.last_error) return 'failed';
+        return 'wait';
+      },
+      describe: (node) => `"${node.provision_state}"${node.target_provision_state ? ` (target "${node.target_provision_state}")` : ''}`,
+      state: (node) => node.provision_state,
+      lastError: (node) => node.last_error ?? null,
+    },
+    options.doing ?? `Waiting for node ${id} to reach ${wanted.map((s) => `"${s}"`).join(' or ')}`,
+    options,
+  );
+}
+
+/** Polls an allocation until `active` (returned) or `error` (thrown, with its `last_error`). */
+export async function waitForAllocation(client: IronicClient, id: string, options: WaitOptions): Promise<Allocation> {
+  return poll<Allocation>(
+    {
+      name: `allocation ${id}`,
+      fetch: (signal) => getAllocation(client, id, { doing: `Waiting for allocation ${id}`, ...(signal === undefined ? {} : { signal }) }),
+      judge: (allocation) => (allocation.state === 'active' ? 'done' : allocation.state === 'error' ? 'failed' : 'wait'),
+      describe: (allocation) => `"${allocation.state}"`,
+      state: (allocation) => allocation.state,
+      lastError: (allocation) => allocation.last_error ?? null,
+    },
+    options.doing ?? `Waiting for allocation ${id}`,
+    options,
+  );
+}
+
+/**
+ * Polls a node until no conductor holds its lock (`reservation` is null). The client already
+ * retries a 409 "is locked"; this is for callers that want to wait before a burst of calls.
+ */
+export async function waitForUnlocked(client: IronicClient, id: string, options: WaitOptions): Promise<Node> {
+  return poll<Node>(
+    {
+      name: `node ${id}`,
+      fetch: (signal) => getNode(client, id, { doing: `Waiting for node ${id}`, ...(signal === undefined ? {} : { signal }) }),
+      judge: (node) => ((node.reservation ?? null) === null ? 'done' : 'wait'),
+      describe: (node) => `locked by ${node.reservation ?? 'nobody'}`,
+      state: (node) => ((node.reservation ?? null) === null ? 'unlocked' : `locked by ${node.reservation}`),
+      lastError: (node) => node.last_error ?? null,
+    },
+    options.doing ?? `Waiting for the lock on node ${id} to clear`,
+    options,
+  );
+}
+
+function duration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
+}

@@ -1,0 +1,125 @@
+import { CpiError, isCpiError, type CallContext, type CreateVmRequest, type CreatedVm } from '@hybrid-cpi/core';
+import { buildIso } from '../config-drive/iso9660.js';
+import { packConfigDrive } from '../config-drive/pack.js';
+import { assignMacs, type NetworkSettings } from '../agent/networks.js';
+import { agentSettings, type DiskHint } from '../agent/settings.js';
+import { configDriveFiles } from '../agent/config-drive-files.js';
+import { claimNode } from '../claim.js';
+import { DEFAULTS, type IronicContext } from '../config.js';
+import { isIronicHttpError } from '../ironic/errors.js';
+import { getNode, patchNode, setProvisionState } from '../ironic/nodes.js';
+import { add } from '../ironic/patch.js';
+import { listPorts } from '../ironic/ports.js';
+import type { Node, Port } from '../ironic/types.js';
+import { isIronicWaitError, waitForProvisionState } from '../ironic/waiters.js';
+import { releaseNode } from '../release.js';
+import { requirementsOf } from '../selection/requirements.js';
+import { decodeStemcellCid, imageInstanceInfo } from '../stemcell-cid.js';
+import { vmCidFor } from '../vm-cid.js';
+import { VM_KEY, findVmNode, vmRecord } from '../vm-node.js';
+
+/**
+ * create_vm: claim a node, write the image and the agent's config drive, deploy, wait for
+ * `active`. A retried call (same agent_id) continues the node an earlier, interrupted try left;
+ * any failure gives the node back as it was found and answers VMCreationFailed.
+ */
+export async function createVm(ctx: IronicContext, call: CallContext, req: CreateVmRequest): Promise<CreatedVm> {
+  const cid = vmCidFor(req.agentId);
+  const image = decodeStemcellCid(req.stemcellCid);
+  const requirements = requirementsOf(req.cloudProperties);
+  const signal = call.signal;
+  const log = ctx.logger.child({ vm: cid, agent_id: req.agentId });
+
+  let node = await findVmNode(ctx, cid, signal);
+  if (node !== undefined && node.provision_state === 'active' && vmRecord(node)?.agent_id === req.agentId) {
+    log.info({ node: node.uuid }, 'an earlier try of this create_vm already deployed the node');
+    return { cid, networks: networksFor(ctx, req, node, await portsOf(ctx, node.uuid, signal)) };
+  }
+  if (node !== undefined && node.provision_state !== 'available') {
+    log.info({ node: node.uuid, state: node.provision_state }, 'giving back the node an earlier, failed try of this create_vm left');
+    await releaseNode(ctx, node.uuid, cid, signal);
+    node = undefined;
+  }
+  const nodeUuid = node?.uuid ?? (await claimNode(ctx, { cid, agentId: req.agentId, requirements, signal }));
+  log.info({ node: nodeUuid }, 'claimed node');
+  try {
+    return await deploy(ctx, call, req, cid, nodeUuid, image);
+  } catch (error) {
+    await releaseNode(ctx, nodeUuid, cid, new AbortController().signal).catch((cause: unknown) =>
+      log.error({ node: nodeUuid, err: (cause as Error).message }, 'rolling back the claim failed; the node still carries the VM CID, delete_vm releases it'),
+    );
+    throw creationFailed(error, `Creating VM ${cid} for agent ${req.agentId} on node ${nodeUuid}`);
+  }
+}
+
+async function deploy(ctx: IronicContext, call: CallContext, req: CreateVmRequest, cid: string, nodeUuid: string, image: ReturnType<typeof decodeStemcellCid>): Promise<CreatedVm> {
+  const signal = call.signal;
+  const doing = `Deploying VM ${cid} on node ${nodeUuid}`;
+  const node = await getNode(ctx.client, nodeUuid, { doing, signal });
+  const rootGb = Number(req.cloudProperties['root_gb'] ?? node.properties['local_gb'] ?? 0);
+  await patchNode(
+    ctx.client,
+    nodeUuid,
+    [
+      add(['extra', VM_KEY], { cid, agent_id: req.agentId, enrolled: false }),
+      add('/instance_info', { ...imageInstanceInfo(image), ...(rootGb > 0 ? { root_gb: rootGb } : {}) }),
+    ],
+    { doing, signal },
+  );
+  const networks = networksFor(ctx, req, node, await portsOf(ctx, nodeUuid, signal));
+  const settings = agentSettings({
+    agentId: req.agentId,
+    vmCid: cid,
+    agent: ctx.agent,
+    env: req.env,
+    networks,
+    disks: { system: String(req.cloudProperties['system_disk'] ?? DEFAULTS.systemDisk), ephemeral: ephemeralDisk(req), persistent: {} },
+  });
+  const files = configDriveFiles({ vmCid: cid, hostname: cid, settings, networks, sshPublicKeys: ctx.config.ssh_public_keys ?? [], nameservers: ctx.config.nameservers ?? [] });
+  const configdrive = packConfigDrive(buildIso(files, { volumeId: 'config-2' }));
+  await setProvisionState(ctx.client, nodeUuid, { target: 'active', configdrive }, { doing, signal });
+  const started = Date.now();
+  await waitForProvisionState(ctx.client, nodeUuid, 'active', {
+    timeoutMs: (ctx.config.deploy_timeout_seconds ?? DEFAULTS.deployTimeoutSeconds) * 1000,
+    signal,
+    doing,
+    onProgress: (p) => ctx.logger.info({ vm: cid, node: nodeUuid, state: p.state, elapsed_s: Math.round(p.elapsedMs / 1000) }, 'deploying'),
+  });
+  ctx.logger.info({ vm: cid, node: nodeUuid, elapsed_s: Math.round((Date.now() - started) / 1000) }, 'node is active');
+  return { cid: cid as CreatedVm['cid'], networks };
+}
+
+function networksFor(ctx: IronicContext, req: CreateVmRequest, node: Pick<Node, 'uuid' | 'name'>, ports: readonly Pick<Port, 'address' | 'physical_network' | 'pxe_enabled'>[]): NetworkSettings {
+  const networks = assignMacs(req.networks, ports, node.name ?? node.uuid);
+  const nameservers = ctx.config.nameservers ?? [];
+  // The agent takes DNS from the network that is the DNS default; fill it from config if empty.
+  for (const n of Object.values(networks)) {
+    const isDnsDefault = ((n['default'] as string[] | undefined) ?? []).includes('dns') || Object.keys(networks).length === 1;
+    if (isDnsDefault && nameservers.length > 0 && !Array.isArray(n['dns'])) n['dns'] = [...nameservers];
+  }
+  return networks;
+}
+
+async function portsOf(ctx: IronicContext, nodeUuid: string, signal: AbortSignal) {
+  const ports: Pick<Port, 'address' | 'physical_network' | 'pxe_enabled'>[] = [];
+  for await (const page of listPorts(ctx.client, { node_uuid: nodeUuid, fields: ['address', 'physical_network', 'pxe_enabled'] }, { doing: `Listing the ports of node ${nodeUuid}`, signal })) ports.push(...page);
+  return ports;
+}
+
+/** The second disk unless cloud_properties name another device, or `null` for none. */
+function ephemeralDisk(req: CreateVmRequest): DiskHint {
+  const hint = req.cloudProperties['ephemeral_disk'];
+  if (hint === undefined) return DEFAULTS.ephemeralDisk;
+  return hint as DiskHint;
+}
+
+/** VMCreationFailed, retryable only when another try can do better. */
+function creationFailed(error: unknown, doing: string): CpiError {
+  if (isCpiError(error) && error.code === 'CPX_VM_CREATION_FAILED') return error;
+  const message = (error as Error)?.message ?? String(error);
+  let retry = true;
+  if (isIronicHttpError(error)) retry = error.status >= 500 || error.status === 409 || error.status === 503;
+  else if (isIronicWaitError(error)) retry = error.reason !== 'aborted';
+  else if (isCpiError(error)) retry = false;
+  return new CpiError('CPX_VM_CREATION_FAILED', `${doing}: ${message}`, { cause: error, okToRetry: retry });
+}
