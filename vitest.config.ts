@@ -16,7 +16,15 @@ export default defineConfig({
       { resolve: { alias }, test: { name: 'unit', include: ['packages/*/test/unit/**/*.test.ts'] } },
       {
         resolve: { alias },
-        test: { name: 'integration', include: ['packages/*/test/integration/**/*.test.ts', 'test/integration/**/*.test.ts'] },
+        test: {
+          name: 'integration',
+          include: ['packages/*/test/integration/**/*.test.ts', 'test/integration/**/*.test.ts'],
+          // One real Ironic for the run; its tests share it, so they run one file at a time.
+          globalSetup: ['test/integration/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
       },
       { resolve: { alias }, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 } },
     ],
