@@ -13,7 +13,8 @@ import { listPorts } from '../ironic/ports.js';
 import type { Node, Port } from '../ironic/types.js';
 import { isIronicWaitError, waitForProvisionState } from '../ironic/waiters.js';
 import { releaseNode } from '../release.js';
-import { requirementsOf } from '../selection/requirements.js';
+import { requirementsOf, type Requirements } from '../selection/requirements.js';
+import { enrollNode, enrollParamsOf, knownMac } from '../enroll.js';
 import { decodeStemcellCid, imageInstanceInfo } from '../stemcell-cid.js';
 import { vmCidFor } from '../vm-cid.js';
 import { VM_KEY, findVmNode, vmRecord } from '../vm-node.js';
@@ -40,10 +41,10 @@ export async function createVm(ctx: IronicContext, call: CallContext, req: Creat
     await releaseNode(ctx, node.uuid, cid, signal);
     node = undefined;
   }
-  const nodeUuid = node?.uuid ?? (await claimNode(ctx, { cid, agentId: req.agentId, requirements, signal }));
-  log.info({ node: nodeUuid }, 'claimed node');
+  const { nodeUuid, enrolled } = node !== undefined ? { nodeUuid: node.uuid, enrolled: vmRecord(node)?.enrolled ?? false } : await obtainNode(ctx, req, cid, requirements, signal);
+  log.info({ node: nodeUuid, enrolled }, 'claimed node');
   try {
-    return await deploy(ctx, call, req, cid, nodeUuid, image);
+    return await deploy(ctx, call, req, cid, { uuid: nodeUuid, enrolled }, image);
   } catch (error) {
     await releaseNode(ctx, nodeUuid, cid, new AbortController().signal).catch((cause: unknown) =>
       log.error({ node: nodeUuid, err: (cause as Error).message }, 'rolling back the claim failed; the node still carries the VM CID, delete_vm releases it'),
@@ -52,8 +53,18 @@ export async function createVm(ctx: IronicContext, call: CallContext, req: Creat
   }
 }
 
-async function deploy(ctx: IronicContext, call: CallContext, req: CreateVmRequest, cid: string, nodeUuid: string, image: ReturnType<typeof decodeStemcellCid>): Promise<CreatedVm> {
+/** A free node that fits, or a new one enrolled from `ironic_params` when Ironic knows none of its MACs. */
+async function obtainNode(ctx: IronicContext, req: CreateVmRequest, cid: string, requirements: Requirements, signal: AbortSignal): Promise<{ nodeUuid: string; enrolled: boolean }> {
+  const params = enrollParamsOf(req.cloudProperties);
+  if (params !== undefined && requirements.macs !== undefined && !(await knownMac(ctx, requirements.macs, signal))) {
+    return { nodeUuid: await enrollNode(ctx, params, requirements.macs, { cid, agentId: req.agentId }, signal), enrolled: true };
+  }
+  return { nodeUuid: await claimNode(ctx, { cid, agentId: req.agentId, requirements, signal }), enrolled: false };
+}
+
+async function deploy(ctx: IronicContext, call: CallContext, req: CreateVmRequest, cid: string, target: { uuid: string; enrolled: boolean }, image: ReturnType<typeof decodeStemcellCid>): Promise<CreatedVm> {
   const signal = call.signal;
+  const nodeUuid = target.uuid;
   const doing = `Deploying VM ${cid} on node ${nodeUuid}`;
   const node = await getNode(ctx.client, nodeUuid, { doing, signal });
   const rootGb = Number(req.cloudProperties['root_gb'] ?? node.properties['local_gb'] ?? 0);
@@ -61,7 +72,7 @@ async function deploy(ctx: IronicContext, call: CallContext, req: CreateVmReques
     ctx.client,
     nodeUuid,
     [
-      add(['extra', VM_KEY], { cid, agent_id: req.agentId, enrolled: false }),
+      add(['extra', VM_KEY], { cid, agent_id: req.agentId, enrolled: target.enrolled }),
       add('/instance_info', { ...imageInstanceInfo(image), ...(rootGb > 0 ? { root_gb: rootGb } : {}) }),
     ],
     { doing, signal },
