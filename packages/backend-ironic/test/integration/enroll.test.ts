@@ -26,6 +26,8 @@ describe('enrollment from ironic_params', () => {
     expect(node).toMatchObject({ provision_state: 'active', resource_class: rc, extra: { bosh_vm: { cid: vm.cid, enrolled: true } } });
     expect((await api(lab, 'GET', `/v1/ports?address=${mac}&fields=node_uuid`)).ports.map((p: { node_uuid: string }) => p.node_uuid)).toEqual([node.uuid]);
     expect(vm.networks['n']?.['mac']).toBe(mac);
+    await backend.setVmMetadata!(call('set_vm_metadata'), vm.cid, { deployment: 'cf', job: 'Diego_Cell', index: '3' });
+    expect((await api(lab, 'GET', `/v1/nodes/${node.uuid}`)).name).toMatch(/^cf-diego_cell-3(-[0-9a-f]{8})?$/);
 
     await backend.deleteVm(call('delete_vm'), vm.cid);
     await expect(api(lab, 'GET', `/v1/nodes/${node.uuid}`)).rejects.toThrowError(/404/);
