@@ -68,6 +68,9 @@ async function candidatesFor(ctx: IronicContext, request: ClaimRequest): Promise
   };
   for await (const page of listNodes(ctx.client, filters, { doing: `Listing free nodes for VM ${request.cid}`, signal: request.signal })) {
     found.push(...(page as SelectableNode[]).filter((n) => rejection(n, req, owners) === undefined));
+    // One page of candidates is plenty to spread concurrent claims over; reading on only when
+    // it held none keeps the requests per create_vm the same however large the pool grows.
+    if (found.length > 0) break;
   }
   return found;
 }

@@ -178,9 +178,11 @@ export class IronicClient {
 
   /**
    * The pages of a collection (`{"<key>": [...], "next": url|null}`). Ironic caps pages at
-   * `[api]max_limit` (1000) whatever `limit` says, so callers must follow `next`; its host is
-   * the server's idea of itself (maybe a proxy's), so only the path from `/v1/` on is kept.
-   * A full page always carries a `next`, so the last page may be empty.
+   * `[api]max_limit` (1000) whatever `limit` says, so callers must follow `next`. Only its
+   * `marker` is taken: Ironic 21 drops most filters from `next` (`provision_state`,
+   * `resource_class`, `conductor_group`, false booleans), so following it verbatim would list
+   * every node after the first page. A full page always carries a `next`, so the last page may
+   * be empty; stop iterating once you have what you need.
    */
   async *pages<T>(path: string, key: string, options: RequestOptions = {}): AsyncGenerator<T[], void, undefined> {
     let page = await this.request<Record<string, unknown>>('GET', path, options);
@@ -192,8 +194,9 @@ export class IronicClient {
       yield items as T[];
       const next = page.body['next'];
       if (typeof next !== 'string' || next === '') return;
-      const { query: _query, ...rest } = options;
-      page = await this.request<Record<string, unknown>>('GET', relativeNext(next), rest);
+      const marker = new URL(next, 'http://unused.invalid').searchParams.get('marker');
+      if (marker === null) throw new CpiError('CPX_BACKEND_FAILURE', `${options.doing ?? `Listing ${path}`}: Ironic's next link has no marker: ${relativeNext(next)}`);
+      page = await this.request<Record<string, unknown>>('GET', path, { ...options, query: { ...options.query, marker } });
     }
   }
 

@@ -57,7 +57,7 @@ describe('getAllocation, deleteAllocation, listAllocations', () => {
       allocations: [allocationFixture({ state: 'active' })],
       next: `${ORIGIN}/v1/allocations?node=node-1&marker=${ALLOC}`,
     });
-    expectCall(pool, { method: 'GET', path: '/v1/allocations', query: { node: 'node-1', marker: ALLOC } }).reply(200, { allocations: [] });
+    expectCall(pool, { method: 'GET', path: '/v1/allocations', query: { node: 'node-1', state: 'active', resource_class: 'bm.small', marker: ALLOC } }).reply(200, { allocations: [] });
     const pages = [];
     for await (const page of listAllocations(client, { node: 'node-1', state: 'active', resource_class: 'bm.small' })) pages.push(page);
     expect(pages).toEqual([[allocationFixture({ state: 'active' })], []]);

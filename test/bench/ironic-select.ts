@@ -1,0 +1,242 @@
+// How many Ironic HTTP requests one create_vm (and one delete_vm) of the built hybrid-cpi
+// executable makes with 10 and with 1,000 free nodes in the pool, on both claim paths, against a
+// real Ironic on loopback (test/support/ironic-lab.ts). Target: the same number for 10 and 1,000.
+// Prints figures; asserts nothing. Takes ~6 minutes, most of it enrolling 1,000 fake nodes.
+// Usage: node test/bench/ironic-select.ts   (Node 24, the pinned node_modules/.bin/node)
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { IronicLab } from '../support/ironic-lab.js';
+
+// Node runs this file by stripping types, and does not map a `.js` specifier to the `.ts` file
+// beside it; tsc (no allowImportingTsExtensions here) refuses a `.ts` specifier. A dynamic import
+// of a computed URL satisfies both, and the `typeof import` keeps the types.
+const { startIronic } = (await import(new URL('../support/ironic-lab.ts', import.meta.url).href)) as typeof import('../support/ironic-lab.js');
+const { api, enrollFakeNodes } = (await import(new URL('../support/ironic-nodes.ts', import.meta.url).href)) as typeof import('../support/ironic-nodes.js');
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const BINARY = path.join(ROOT, 'packages/cli/dist/hybrid-cpi');
+const RESOURCE_CLASS = 'bench';
+const POOLS = [10, 1000] as const;
+const CLAIMS = ['allocation', 'instance_uuid'] as const;
+const RUNS = 3;
+const ENROLL_CONCURRENCY = 8;
+const STEMCELL = `metal:qcow2:sha256:${'a'.repeat(64)}:http://127.0.0.1:9/stemcell.qcow2`;
+/** The message of the client's per-request debug line (packages/backend-ironic/src/ironic/client.ts). */
+const REQUEST_EVENT = 'ironic request';
+
+type Claim = (typeof CLAIMS)[number];
+
+interface CallCount {
+  /** Lines with service "Ironic": every HTTP attempt, retries included. */
+  readonly ironic: number;
+  readonly keystone: number;
+  /** "GET /v1/nodes?provision_state&associated&…" → count. */
+  readonly byPath: ReadonlyMap<string, number>;
+  readonly ms: number;
+}
+
+interface Measurement {
+  readonly pool: number;
+  readonly claim: Claim;
+  readonly create: CallCount[];
+  readonly delete: CallCount[];
+}
+
+if (!fs.existsSync(BINARY)) throw new Error(`${BINARY} is missing: run node scripts/build.mjs first`);
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-ironic-select-'));
+const started = Date.now();
+const lab = await startIronic();
+try {
+  const configs = Object.fromEntries(CLAIMS.map((claim) => [claim, writeConfig(lab, claim)])) as Record<Claim, string>;
+  const results: Measurement[] = [];
+  let enrolled = 0;
+  for (const pool of POOLS) {
+    await enroll(lab, pool - enrolled);
+    enrolled = pool;
+    await expectFree(lab, pool);
+    for (const claim of CLAIMS) {
+      const m: Measurement = { pool, claim, create: [], delete: [] };
+      for (let run = 1; run <= RUNS; run++) {
+        const agentId = `bench-${pool}-${claim.replace('_', '-')}-${run}`;
+        const created = await runCpi(configs[claim], createVmRequest(agentId), `create_vm (pool ${pool}, ${claim}, run ${run})`);
+        const cid = (created.result as string[])[0]!;
+        const deleted = await runCpi(configs[claim], { method: 'delete_vm', arguments: [cid], context: { director_uuid: 'd', request_id: 'cpi-654321' }, api_version: 2 }, `delete_vm ${cid}`);
+        m.create.push(created.count);
+        m.delete.push(deleted.count);
+        log(`pool ${pool}, ${claim}, run ${run}: create_vm ${created.count.ironic} requests in ${created.count.ms.toFixed(0)} ms, delete_vm ${deleted.count.ironic}`);
+      }
+      await expectFree(lab, pool); // delete_vm gave every node back: the next run sees the same pool
+      results.push(m);
+    }
+  }
+  report(results);
+  console.log(`\ntotal time: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+} finally {
+  await lab.stop();
+  fs.rmSync(work, { recursive: true, force: true });
+}
+
+function log(line: string): void {
+  process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
+}
+
+function writeConfig(lab: IronicLab, claim: Claim): string {
+  const file = path.join(work, `${claim}.json`);
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ log_level: 'debug', agent: { mbus: 'nats://10.0.0.6:4222' }, backends: { metal: { type: 'ironic', claim, ironic: { url: lab.url } } } }),
+  );
+  return file;
+}
+
+function createVmRequest(agentId: string) {
+  return {
+    method: 'create_vm',
+    arguments: [agentId, STEMCELL, { resource_class: RESOURCE_CLASS }, { default: { type: 'dynamic', cloud_properties: {} } }, [], {}],
+    context: { director_uuid: 'd', request_id: 'cpi-123456' },
+    api_version: 2,
+  };
+}
+
+/** Enrolls `count` more nodes of the bench class, with progress on stderr every 100. */
+async function enroll(lab: IronicLab, count: number): Promise<void> {
+  const t0 = Date.now();
+  log(`enrolling ${count} fake-hardware nodes of resource class ${RESOURCE_CLASS} (concurrency ${ENROLL_CONCURRENCY})`);
+  await enrollFakeNodes(
+    lab,
+    count,
+    (i) => {
+      // Called as node i starts; the nodes before it minus the ones in flight are done.
+      if (i > 0 && i % 100 === 0) {
+        const s = (Date.now() - t0) / 1000;
+        log(`enrolling: ${i} of ${count} started (${(Math.max(0, i - ENROLL_CONCURRENCY) / s).toFixed(1)} nodes/s)`);
+      }
+      return { resourceClass: RESOURCE_CLASS };
+    },
+    ENROLL_CONCURRENCY,
+  );
+  log(`enrolled ${count} nodes in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+/** Checks that exactly `count` bench nodes are free (available, unclaimed, not in maintenance). */
+async function expectFree(lab: IronicLab, count: number): Promise<void> {
+  let free = 0;
+  let next: string | null = `/v1/nodes?resource_class=${RESOURCE_CLASS}&provision_state=available&associated=false&maintenance=false&fields=uuid&limit=1000`;
+  while (next) {
+    const page: { nodes: unknown[]; next?: string } = await api(lab, 'GET', next);
+    free += page.nodes.length;
+    next = page.next ? new URL(page.next).pathname + new URL(page.next).search : null;
+  }
+  if (free !== count) throw new Error(`expected ${count} free ${RESOURCE_CLASS} nodes, Ironic has ${free}`);
+}
+
+/** One CPI process, as the director runs it; the response must carry no error. */
+async function runCpi(config: string, request: unknown, what: string): Promise<{ result: unknown; count: CallCount }> {
+  const t0 = process.hrtime.bigint();
+  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(BINARY, ['--config', config], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', TMPDIR: work, HOME: work }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (exitCode) => resolve({ code: exitCode, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+    child.stdin.end(JSON.stringify(request));
+  });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  let response: { result: unknown; error: unknown };
+  try {
+    response = JSON.parse(stdout);
+  } catch {
+    throw new Error(`${what}: exit ${code}, stdout is not JSON: ${stdout}\n${stderr}`);
+  }
+  if (response.error !== null) throw new Error(`${what} failed: ${JSON.stringify(response.error)}\n${stderr}`);
+  return { result: response.result, count: countRequests(stderr, ms) };
+}
+
+function countRequests(stderr: string, ms: number): CallCount {
+  let ironic = 0;
+  let keystone = 0;
+  const byPath = new Map<string, number>();
+  for (const line of stderr.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let entry: Record<string, unknown>;
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (entry['msg'] !== REQUEST_EVENT) continue;
+    if (entry['service'] === 'Keystone') keystone++;
+    if (entry['service'] !== 'Ironic') continue;
+    ironic++;
+    const key = `${String(entry['method'])} ${shape(String(entry['path']))}`;
+    byPath.set(key, (byPath.get(key) ?? 0) + 1);
+  }
+  return { ironic, keystone, byPath, ms };
+}
+
+/** `/v1/nodes/6f…/states/provision` → `/v1/nodes/{id}/states/provision`; a query keeps its keys only. */
+function shape(requestPath: string): string {
+  const [pathname = '', query] = requestPath.split('?', 2);
+  const generic = pathname.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '{id}');
+  return query === undefined ? generic : `${generic}?${[...new URLSearchParams(query).keys()].join('&')}`;
+}
+
+function stats(values: readonly number[]): { min: number; median: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { min: sorted[0]!, median: sorted[Math.floor(sorted.length / 2)]!, max: sorted.at(-1)! };
+}
+
+function mmm(values: readonly number[]): string {
+  const s = stats(values);
+  return `${s.min} / ${s.median} / ${s.max}`;
+}
+
+function report(results: readonly Measurement[]): void {
+  const rows = [
+    ['pool', 'claim', 'Ironic req / create_vm (min/med/max)', 'Ironic req / delete_vm (min/med/max)', 'create_vm median wall'],
+    ...results.map((m) => [String(m.pool), m.claim, mmm(m.create.map((c) => c.ironic)), mmm(m.delete.map((c) => c.ironic)), `${stats(m.create.map((c) => c.ms)).median.toFixed(0)} ms`]),
+  ];
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
+  const line = (r: string[]) => r.map((cell, col) => (col < 2 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join('  ');
+  console.log(`Ironic HTTP requests per CPI call (${RUNS} runs each; pool = free nodes of resource class ${RESOURCE_CLASS})\n`);
+  console.log(line(rows[0]!));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows.slice(1)) console.log(line(r));
+  const keystone = results.flatMap((m) => [...m.create, ...m.delete]).reduce((n, c) => n + c.keystone, 0);
+  if (keystone > 0) console.log(`(plus ${keystone} Keystone requests in all)`);
+
+  console.log(`\nRequests by method and path (count in each run: ${Array.from({ length: RUNS }, (_, i) => `run ${i + 1}`).join(' / ')}):`);
+  for (const m of results) {
+    for (const [method, counts] of [['create_vm', m.create], ['delete_vm', m.delete]] as const) {
+      console.log(`\n  pool ${m.pool}, claim ${m.claim}, ${method}:`);
+      const keys = [...new Set(counts.flatMap((c) => [...c.byPath.keys()]))];
+      const width = Math.max(...keys.map((k) => k.length));
+      for (const key of keys) console.log(`    ${key.padEnd(width)}  ${counts.map((c) => c.byPath.get(key) ?? 0).join(' / ')}`);
+    }
+  }
+
+  const verdicts = CLAIMS.map((claim) => {
+    const [small, large] = POOLS.map((pool) => results.find((m) => m.pool === pool && m.claim === claim)!);
+    const a = stats(small!.create.map((c) => c.ironic)).median;
+    const b = stats(large!.create.map((c) => c.ironic)).median;
+    if (a === b) return `${claim}: same (${a})`;
+    return `${claim}: ${a} → ${b} (${b > a ? '+' : ''}${b - a}${diffByPath(small!.create, large!.create)})`;
+  });
+  console.log(`\nVerdict, median Ironic requests per create_vm, pool ${POOLS[0]} vs ${POOLS[1]}: ${verdicts.join('; ')}`);
+}
+
+/** The paths whose median count differs between two sets of runs: ", GET /v1/nodes?… +1". */
+function diffByPath(small: readonly CallCount[], large: readonly CallCount[]): string {
+  const keys = [...new Set([...small, ...large].flatMap((c) => [...c.byPath.keys()]))];
+  const parts: string[] = [];
+  for (const key of keys) {
+    const a = stats(small.map((c) => c.byPath.get(key) ?? 0)).median;
+    const b = stats(large.map((c) => c.byPath.get(key) ?? 0)).median;
+    if (a !== b) parts.push(`${key} ${b > a ? '+' : ''}${b - a}`);
+  }
+  return parts.length === 0 ? '' : `: ${parts.join(', ')}`;
+}
