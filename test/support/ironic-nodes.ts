@@ -23,6 +23,15 @@ export interface FakeNode {
   readonly macs: readonly string[];
 }
 
+const GiB = 2 ** 30;
+/** Four local disks (root, ephemeral, two for persistent disks), as an operator declares them. */
+export const LOCAL_DISKS = [
+  { name: '/dev/sda', size: 240 * GiB, serial: 'S1ROOT' },
+  { name: '/dev/sdb', size: 480 * GiB, serial: 'S2EPHEMERAL' },
+  { name: '/dev/sdc', size: 960 * GiB, serial: 'S3DATA', wwn: '0x5000c500a1b2c3d4' },
+  { name: '/dev/sdd', size: 100 * GiB, serial: 'S4SMALL', by_path: '/dev/disk/by-path/pci-0000:00:1f.2-ata-4' },
+];
+
 export function randomMac(): string {
   const bytes = randomBytes(3);
   return `52:54:00:${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
@@ -52,7 +61,7 @@ export async function enrollFakeNode(lab: IronicLab, spec: FakeNodeSpec = {}): P
     driver: 'fake-hardware',
     ...(spec.resourceClass ? { resource_class: spec.resourceClass } : {}),
     ...(spec.conductorGroup ? { conductor_group: spec.conductorGroup } : {}),
-    properties: spec.properties ?? { memory_mb: 8192, cpus: 4, local_gb: 100, cpu_arch: 'x86_64' },
+    properties: spec.properties ?? { memory_mb: 8192, cpus: 4, local_gb: 100, cpu_arch: 'x86_64', disks: LOCAL_DISKS },
   });
   const macs = spec.macs ?? [randomMac()];
   for (const [i, address] of macs.entries()) {

@@ -1,9 +1,10 @@
-import { CpiError, type Backend, type BackendDeps, type CallContext, type NativeCid } from '@hybrid-cpi/core';
+import type { Backend, BackendDeps } from '@hybrid-cpi/core';
 import type { IronicConfig, IronicContext } from './config.js';
 import { connectIronic } from './ironic/connect.js';
 import { ALLOCATIONS, compareVersions, discoverVersions } from './ironic/microversions.js';
 import { calculateVmCloudProperties } from './methods/calculate-vm-cloud-properties.js';
 import { createVm } from './methods/create-vm.js';
+import { attachDisk, createDisk, deleteDisk, detachDisk, getDisks, hasDisk, setDiskMetadata } from './methods/disks.js';
 import { deleteVm } from './methods/delete-vm.js';
 import { hasVm } from './methods/has-vm.js';
 import { rebootVm } from './methods/reboot-vm.js';
@@ -27,9 +28,6 @@ export async function createIronicBackend(config: IronicConfig, deps: BackendDep
       return allocations;
     },
   };
-  const disks = (call: CallContext): never => {
-    throw new CpiError('CPX_NOT_IMPLEMENTED', `Backend '${deps.name}' (type ironic): ${call.method}: persistent disks on bare metal are not in this build`);
-  };
   return {
     createStemcell: (call, request) => createStemcell(call, request),
     deleteStemcell: () => deleteStemcell(),
@@ -39,11 +37,13 @@ export async function createIronicBackend(config: IronicConfig, deps: BackendDep
     rebootVm: (call, cid) => rebootVm(ctx, call, cid),
     setVmMetadata: (call, cid, metadata) => setVmMetadata(ctx, call, cid, metadata),
     calculateVmCloudProperties: (call, resources) => calculateVmCloudProperties(call, resources),
-    createDisk: async (call) => disks(call),
-    deleteDisk: async (call) => disks(call),
-    hasDisk: async (_call, _cid: NativeCid) => false,
-    attachDisk: async (call) => disks(call),
-    detachDisk: async (call) => disks(call),
+    createDisk: (call, request) => createDisk(ctx, call, request),
+    deleteDisk: (call, cid) => deleteDisk(ctx, call, cid),
+    hasDisk: (call, cid) => hasDisk(ctx, call, cid),
+    attachDisk: (call, vm, disk) => attachDisk(ctx, call, vm, disk),
+    detachDisk: (call, vm, disk) => detachDisk(ctx, call, vm, disk),
+    getDisks: (call, vm) => getDisks(ctx, call, vm),
+    setDiskMetadata: (call, disk, metadata) => setDiskMetadata(ctx, call, disk, metadata),
     close: () => client.close(),
   } satisfies Backend;
 }

@@ -14,6 +14,8 @@ export interface ClaimRequest {
   readonly agentId: string;
   readonly requirements: Requirements;
   readonly signal: AbortSignal;
+  /** Claim by `instance_uuid` even where allocations exist (disk reservations, which outlive any allocation). */
+  readonly byInstanceUuid?: boolean;
 }
 
 /** How long the conductor may take to process an allocation (it tries candidates in turn). */
@@ -31,7 +33,7 @@ export async function claimNode(ctx: IronicContext, request: ClaimRequest): Prom
   const candidates = shuffle(await candidatesFor(ctx, request));
   if (candidates.length === 0) await explainNoMatch(ctx, request);
   const doing = `Claiming a node for VM ${request.cid} (agent ${request.agentId})`;
-  if (await ctx.useAllocations(request.signal)) {
+  if (!request.byInstanceUuid && (await ctx.useAllocations(request.signal))) {
     const claimed = await claimWithAllocation(ctx, request, candidates, doing);
     if (claimed !== undefined) return claimed;
   } else {

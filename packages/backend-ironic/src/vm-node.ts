@@ -12,6 +12,8 @@ export interface VmRecord {
   readonly agent_id: string;
   /** The CPI enrolled this node for the VM, and deletes it with the VM. */
   readonly enrolled: boolean;
+  /** The agent's system and ephemeral devices: never given to a persistent disk. */
+  readonly devices?: { readonly system: string; readonly ephemeral: string | null };
   readonly metadata?: Readonly<Record<string, unknown>>;
 }
 

@@ -6,9 +6,10 @@ import { agentSettings, type DiskHint } from '../agent/settings.js';
 import { configDriveFiles } from '../agent/config-drive-files.js';
 import { claimNode } from '../claim.js';
 import { DEFAULTS, type IronicContext } from '../config.js';
-import { isIronicHttpError } from '../ironic/errors.js';
+import { isConflict, isIronicHttpError, isNotFound } from '../ironic/errors.js';
+import { disksOf, requireDiskCid, reservationOf } from '../disks/records.js';
 import { getNode, patchNode, setProvisionState } from '../ironic/nodes.js';
-import { add } from '../ironic/patch.js';
+import { add, remove } from '../ironic/patch.js';
 import { listPorts } from '../ironic/ports.js';
 import type { Node, Port } from '../ironic/types.js';
 import { isIronicWaitError, waitForProvisionState } from '../ironic/waiters.js';
@@ -55,11 +56,45 @@ export async function createVm(ctx: IronicContext, call: CallContext, req: Creat
 
 /** A free node that fits, or a new one enrolled from `ironic_params` when Ironic knows none of its MACs. */
 async function obtainNode(ctx: IronicContext, req: CreateVmRequest, cid: string, requirements: Requirements, signal: AbortSignal): Promise<{ nodeUuid: string; enrolled: boolean }> {
+  if (req.diskCids.length > 0) return { nodeUuid: await takeDiskNode(ctx, req, cid, signal), enrolled: false };
   const params = enrollParamsOf(req.cloudProperties);
   if (params !== undefined && requirements.macs !== undefined && !(await knownMac(ctx, requirements.macs, signal))) {
     return { nodeUuid: await enrollNode(ctx, params, requirements.macs, { cid, agentId: req.agentId }, signal), enrolled: true };
   }
   return { nodeUuid: await claimNode(ctx, { cid, agentId: req.agentId, requirements, signal }), enrolled: false };
+}
+
+/**
+ * A VM with persistent disks goes to the node that holds them (local disks do not move): the
+ * node's claim passes from the disks' reservation to the VM. A taken or broken node is an error
+ * no retry can mend.
+ */
+async function takeDiskNode(ctx: IronicContext, req: CreateVmRequest, cid: string, signal: AbortSignal): Promise<string> {
+  const doing = `Creating VM ${cid} for agent ${req.agentId} on the node of disks ${req.diskCids.join(', ')}`;
+  const fail = (why: string, okToRetry = false): never => {
+    throw new CpiError('CPX_VM_CREATION_FAILED', `${doing}: ${why}`, { okToRetry });
+  };
+  const disks = req.diskCids.map((d) => requireDiskCid(d, doing));
+  const uuids = new Set(disks.map((d) => d.node));
+  if (uuids.size > 1) fail(`the disks live on different nodes (${[...uuids].join(', ')})`);
+  const [uuid] = uuids;
+  const node = await getNode(ctx.client, uuid!, { doing, signal }).catch((e: unknown) => (isNotFound(e) ? fail(`node ${uuid} no longer exists`) : Promise.reject(e)));
+  const name = node.name ?? node.uuid;
+  for (const d of disks) if (disksOf(node)[d.id] === undefined) fail(`node ${name} holds no disk ${d.node}.${d.id}`);
+  if (node.maintenance) fail(`node ${name} is in maintenance (${node.maintenance_reason ?? 'no reason given'})`);
+  if (node.fault) fail(`node ${name} has a fault: ${node.fault}`);
+  const reservation = reservationOf(node);
+  if (node.provision_state !== 'available' || (node.instance_uuid !== null && node.instance_uuid !== reservation?.uuid)) {
+    fail(`node ${name} is taken (provision state '${node.provision_state}', instance ${node.instance_uuid ?? 'none'})`);
+  }
+  if (node.instance_uuid !== null) await patchNode(ctx.client, node.uuid, [remove('/instance_uuid')], { doing, signal });
+  try {
+    await patchNode(ctx.client, node.uuid, [add('/instance_uuid', cid)], { claim: true, doing, signal });
+  } catch (error) {
+    if (isConflict(error)) fail(`another claimant took node ${name} while its claim passed to the VM`, true);
+    throw error;
+  }
+  return node.uuid;
 }
 
 async function deploy(ctx: IronicContext, call: CallContext, req: CreateVmRequest, cid: string, target: { uuid: string; enrolled: boolean }, image: ReturnType<typeof decodeStemcellCid>): Promise<CreatedVm> {
@@ -72,7 +107,7 @@ async function deploy(ctx: IronicContext, call: CallContext, req: CreateVmReques
     ctx.client,
     nodeUuid,
     [
-      add(['extra', VM_KEY], { cid, agent_id: req.agentId, enrolled: target.enrolled }),
+      add(['extra', VM_KEY], { cid, agent_id: req.agentId, enrolled: target.enrolled, devices: { system: systemDisk(req), ephemeral: devicePath(ephemeralDisk(req)) } }),
       add('/instance_info', { ...imageInstanceInfo(image), ...(rootGb > 0 ? { root_gb: rootGb } : {}) }),
     ],
     { doing, signal },
@@ -84,7 +119,7 @@ async function deploy(ctx: IronicContext, call: CallContext, req: CreateVmReques
     agent: ctx.agent,
     env: req.env,
     networks,
-    disks: { system: String(req.cloudProperties['system_disk'] ?? DEFAULTS.systemDisk), ephemeral: ephemeralDisk(req), persistent: {} },
+    disks: { system: systemDisk(req), ephemeral: ephemeralDisk(req), persistent: {} },
   });
   const files = configDriveFiles({ vmCid: cid, hostname: cid, settings, networks, sshPublicKeys: ctx.config.ssh_public_keys ?? [], nameservers: ctx.config.nameservers ?? [] });
   const configdrive = packConfigDrive(buildIso(files, { volumeId: 'config-2' }));
@@ -115,6 +150,15 @@ async function portsOf(ctx: IronicContext, nodeUuid: string, signal: AbortSignal
   const ports: Pick<Port, 'address' | 'physical_network' | 'pxe_enabled'>[] = [];
   for await (const page of listPorts(ctx.client, { node_uuid: nodeUuid, fields: ['address', 'physical_network', 'pxe_enabled'] }, { doing: `Listing the ports of node ${nodeUuid}`, signal })) ports.push(...page);
   return ports;
+}
+
+function systemDisk(req: CreateVmRequest): string {
+  return String(req.cloudProperties['system_disk'] ?? DEFAULTS.systemDisk);
+}
+
+function devicePath(hint: DiskHint): string | null {
+  if (hint === null || typeof hint === 'string') return hint;
+  return typeof hint['path'] === 'string' ? hint['path'] : null;
 }
 
 /** The second disk unless cloud_properties name another device, or `null` for none. */

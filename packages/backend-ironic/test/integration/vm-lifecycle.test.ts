@@ -16,7 +16,7 @@ afterAll(async () => removeNodes(lab, nodes.map((n) => n.uuid)));
 for (const claim of ['allocation', 'instance_uuid'] as const) {
   describeConformance({ describe, it }, `ironic backend, claims by ${claim}`, {
     makeBackend: () => makeBackend(lab, { claim }),
-    parts: { stemcells: false, vms: true, disks: false },
+    parts: { stemcells: false, vms: true, disks: true },
     existingStemcell: STEMCELL,
     stemcell: { imagePath: '/dev/null', cloudProperties: {} },
     vm: { cloudProperties: { resource_class: resourceClass }, networks: { default: { type: 'dynamic', cloud_properties: {} } } },

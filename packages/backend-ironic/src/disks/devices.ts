@@ -1,0 +1,76 @@
+import { CpiError } from '@hybrid-cpi/core';
+import type { IronicContext } from '../config.js';
+import { isIronicHttpError } from '../ironic/errors.js';
+import type { Node } from '../ironic/types.js';
+
+/** A local block device of a node, in the shape of Ironic's inspection inventory. */
+export interface Device {
+  readonly name: string;
+  /** Bytes. */
+  readonly size: number;
+  readonly serial?: string | null;
+  readonly wwn?: string | null;
+  readonly by_path?: string | null;
+}
+
+/**
+ * The node's local disks: Ironic's inspection inventory (API 1.81) when the node was inspected,
+ * else `properties.disks`, where an operator lists them in the same shape.
+ */
+export async function nodeDevices(ctx: IronicContext, node: Pick<Node, 'uuid' | 'name' | 'properties'>, signal: AbortSignal): Promise<Device[]> {
+  try {
+    const { body } = await ctx.client.request<{ inventory?: { disks?: Device[] } }>('GET', `/v1/nodes/${node.uuid}/inventory`, {
+      microversion: '1.81',
+      doing: `Reading the inventory of node ${node.uuid}`,
+      signal,
+    });
+    const disks = body?.inventory?.disks;
+    if (Array.isArray(disks) && disks.length > 0) return disks;
+  } catch (error) {
+    // 404: never inspected; 406: an Ironic older than 1.81. Both mean: ask the properties.
+    if (!isIronicHttpError(error) || (error.status !== 404 && error.status !== 406)) throw error;
+  }
+  const declared = node.properties?.['disks'];
+  if (Array.isArray(declared) && declared.every((d) => typeof d?.name === 'string' && Number.isFinite(Number(d?.size)))) {
+    return declared.map((d) => ({ ...d, size: Number(d.size) }));
+  }
+  throw new CpiError(
+    'CPX_BACKEND_FAILURE',
+    `Finding the local disks of node ${node.name ?? node.uuid}: Ironic has no inspection inventory for it and its properties.disks does not list them ([{name, size (bytes), serial, wwn, by_path}])`,
+  );
+}
+
+/** `cloud_properties.persistent_disk` of a disk_type: which device to use. */
+export type DeviceHint = string | { readonly name?: string; readonly serial?: string; readonly wwn?: string; readonly by_path?: string };
+
+/**
+ * The device for a new disk of `sizeMb`: the hinted one, else the smallest free one that fits.
+ * Never the root or ephemeral device, one that backs a disk, or one waiting to be wiped.
+ */
+export function chooseDevice(devices: readonly Device[], excluded: ReadonlyMap<string, string>, hint: DeviceHint | undefined, sizeMb: number, doing: string): Device {
+  const fits = (d: Device) => d.size >= sizeMb * 1024 * 1024;
+  const matches = (d: Device) =>
+    hint === undefined ||
+    (typeof hint === 'string' ? [d.name, d.by_path, d.wwn, d.serial].includes(hint) : Object.entries(hint).every(([k, v]) => (d as unknown as Record<string, unknown>)[k] === v));
+  const reasons: string[] = [];
+  const usable = [...devices]
+    .sort((a, b) => a.size - b.size || a.name.localeCompare(b.name))
+    .filter((d) => {
+      const why = excluded.get(d.name) ?? (!matches(d) ? 'does not match the persistent_disk hint' : !fits(d) ? `${Math.floor(d.size / 2 ** 20)} MiB is less than ${sizeMb} MiB` : undefined);
+      if (why !== undefined) reasons.push(`${d.name}: ${why}`);
+      return why === undefined;
+    });
+  const chosen = usable[0];
+  if (chosen === undefined) {
+    const tooSmall = devices.some((d) => !excluded.has(d.name) && matches(d) && !fits(d));
+    throw new CpiError(tooSmall ? 'CPX_NO_DISK_SPACE' : 'CPX_BACKEND_FAILURE', `${doing}: no device can take it (${reasons.join('; ') || 'the node lists no disks'})`);
+  }
+  return chosen;
+}
+
+/** The path the agent gets: stable across kernels when Ironic knows one (device names are not). */
+export function agentPath(device: Device): string {
+  if (device.wwn) return `/dev/disk/by-id/wwn-${device.wwn}`;
+  if (device.by_path) return device.by_path;
+  return device.name;
+}

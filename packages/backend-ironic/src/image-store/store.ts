@@ -1,0 +1,24 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * Where stemcell images go so that Ironic can fetch them: a flat collection of objects, each
+ * reachable at a URL. Methods throw plain Errors that say what failed; callers add what they were
+ * doing with which stemcell.
+ */
+export interface ImageStore {
+  /** The store's base URL for messages, without credentials. */
+  readonly location: string;
+  /** The URL Ironic fetches object `name` from. */
+  urlOf(name: string): string;
+  /**
+   * Writes `size` bytes of `body` as object `name` and returns its URL. On failure the object may
+   * be partly written: the caller deletes it.
+   */
+  put(name: string, body: Readable, size: number, signal: AbortSignal): Promise<string>;
+  /** Deletes object `name`; a missing object is success. */
+  delete(name: string, signal: AbortSignal): Promise<void>;
+  /** The object a URL names, or undefined when the URL is not in this store. */
+  nameOf(url: string): string | undefined;
+  /** Releases connections. */
+  close(): Promise<void>;
+}
