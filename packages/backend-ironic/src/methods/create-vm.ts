@@ -33,6 +33,12 @@ export async function createVm(ctx: IronicContext, call: CallContext, req: Creat
   const log = ctx.logger.child({ vm: cid, agent_id: req.agentId });
 
   let node = await findVmNode(ctx, cid, signal);
+  if (node !== undefined && ['deploying', 'wait call-back'].includes(node.provision_state) && vmRecord(node)?.agent_id === req.agentId) {
+    log.info({ node: node.uuid }, 'an earlier try of this create_vm is deploying the node: waiting for it');
+    node = await waitForProvisionState(ctx.client, node.uuid, 'active', deployWait(ctx, cid, node.uuid, `Waiting for the deploy of VM ${cid} an earlier try started`, signal)).catch(() =>
+      getNode(ctx.client, node!.uuid, { signal }),
+    );
+  }
   if (node !== undefined && node.provision_state === 'active' && vmRecord(node)?.agent_id === req.agentId) {
     log.info({ node: node.uuid }, 'an earlier try of this create_vm already deployed the node');
     return { cid, networks: networksFor(ctx, req, node, await portsOf(ctx, node.uuid, signal)) };
@@ -125,14 +131,19 @@ async function deploy(ctx: IronicContext, call: CallContext, req: CreateVmReques
   const configdrive = packConfigDrive(buildIso(files, { volumeId: 'config-2' }));
   await setProvisionState(ctx.client, nodeUuid, { target: 'active', configdrive }, { doing, signal });
   const started = Date.now();
-  await waitForProvisionState(ctx.client, nodeUuid, 'active', {
+  await waitForProvisionState(ctx.client, nodeUuid, 'active', deployWait(ctx, cid, nodeUuid, doing, signal));
+  ctx.logger.info({ vm: cid, node: nodeUuid, elapsed_s: Math.round((Date.now() - started) / 1000) }, 'node is active');
+  return { cid: cid as CreatedVm['cid'], networks };
+}
+
+/** Bounded by `deploy_timeout_seconds`, abortable, with a progress line on stderr per poll. */
+function deployWait(ctx: IronicContext, cid: string, nodeUuid: string, doing: string, signal: AbortSignal) {
+  return {
     timeoutMs: (ctx.config.deploy_timeout_seconds ?? DEFAULTS.deployTimeoutSeconds) * 1000,
     signal,
     doing,
-    onProgress: (p) => ctx.logger.info({ vm: cid, node: nodeUuid, state: p.state, elapsed_s: Math.round(p.elapsedMs / 1000) }, 'deploying'),
-  });
-  ctx.logger.info({ vm: cid, node: nodeUuid, elapsed_s: Math.round((Date.now() - started) / 1000) }, 'node is active');
-  return { cid: cid as CreatedVm['cid'], networks };
+    onProgress: (p: { state: string; elapsedMs: number }) => ctx.logger.info({ vm: cid, node: nodeUuid, state: p.state, elapsed_s: Math.round(p.elapsedMs / 1000) }, 'deploying'),
+  };
 }
 
 function networksFor(ctx: IronicContext, req: CreateVmRequest, node: Pick<Node, 'uuid' | 'name'>, ports: readonly Pick<Port, 'address' | 'physical_network' | 'pxe_enabled'>[]): NetworkSettings {
