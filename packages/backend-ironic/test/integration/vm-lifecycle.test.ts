@@ -48,7 +48,7 @@ describe('create_vm on a real Ironic', () => {
     expect(node.instance_info).toMatchObject({ image_source: 'http://127.0.0.1:9/stemcell.qcow2', image_os_hash_algo: 'sha256', image_disk_format: 'qcow2' });
 
     await backend.setVmMetadata!(call('set_vm_metadata'), vm.cid, { deployment: 'cf', job: 'diego-cell', index: '0' });
-    expect((await api(lab, 'GET', `/v1/nodes/${node.uuid}`)).extra.bosh_vm).toEqual({ cid: vm.cid, agent_id: 'agent-cd', enrolled: false, metadata: { deployment: 'cf', job: 'diego-cell', index: '0' } });
+    expect((await api(lab, 'GET', `/v1/nodes/${node.uuid}`)).extra.bosh_vm).toEqual({ cid: vm.cid, agent_id: 'agent-cd', enrolled: false, devices: { system: '/dev/sda', ephemeral: '/dev/sdb' }, metadata: { deployment: 'cf', job: 'diego-cell', index: '0' } });
 
     await backend.deleteVm(call('delete_vm'), vm.cid);
     const after = await api(lab, 'GET', `/v1/nodes/${node.uuid}`);
