@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCpiError, type Backend, type NativeCid } from '@hybrid-cpi/core';
 import { api, enrollFakeNode, removeNodes, type FakeNode } from '../../../../test/support/ironic-nodes.js';
@@ -106,5 +107,26 @@ describe('local persistent disks', () => {
     await expect(createVm(rc, [disk])).rejects.toThrowError(/is taken \(provision state 'active', instance /);
     await backend.deleteDisk(call('delete_disk'), disk);
     for (const vm of [a, b]) await backend.deleteVm(call('delete_vm'), vm.cid);
+  });
+});
+
+describe('the devices of a node', () => {
+  it('come from Ironic\'s inspection inventory when the node was inspected', async () => {
+    const rc = await freshPool(1);
+    const host = nodes.at(-1)!;
+    // Inspection stores the inventory in Ironic's database; seed it the way inspection would.
+    const db = new DatabaseSync(path.join(lab.dir, 'ironic.sqlite'));
+    db.exec('PRAGMA busy_timeout = 10000');
+    const { id } = db.prepare('SELECT id FROM nodes WHERE uuid = ?').get(host.uuid) as { id: number };
+    const inventory = { disks: [{ name: '/dev/sda', size: 2 ** 38 }, { name: '/dev/sdb', size: 2 ** 38 }, { name: '/dev/nvme0n1', size: 2 ** 41, serial: 'NVME-INSPECTED', wwn: 'eui.0025385b71b0c4e2' }] };
+    const now = new Date().toISOString().replace('T', ' ').slice(0, 19);
+    // `version` is the object version Ironic's object layer checks when it loads the row.
+    db.prepare('INSERT INTO node_inventory (inventory_data, plugin_data, node_id, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?)').run(JSON.stringify(inventory), '{}', id, now, now, '1.0');
+    db.close();
+
+    const disk = await backend.createDisk(call('create_disk'), { size: 1024 * 1024, cloudProperties: { resource_class: rc, persistent_disk: { serial: 'NVME-INSPECTED' } }, vmCid: undefined });
+    expect((await node(host.uuid)).extra.bosh_disks[disk.split('.')[1]!]).toMatchObject({ device: '/dev/nvme0n1', hint: '/dev/disk/by-id/wwn-eui.0025385b71b0c4e2' });
+    await backend.deleteDisk(call('delete_disk'), disk);
+    expect(await node(host.uuid)).toMatchObject({ instance_uuid: null, extra: {} });
   });
 });
