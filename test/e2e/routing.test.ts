@@ -122,8 +122,8 @@ describe('routing by CID prefix, cloud_properties and default backend', () => {
   it('calculate_vm_cloud_properties is answered by the default backend', async () => {
     const result = await director.ok('calculate_vm_cloud_properties', [{ cpu: 2, ram: 4096, ephemeral_disk_size: 10240 }]);
     expect(result).toEqual(expect.any(Object));
-    // With an Ironic backend as the default, which implements nothing but info in this build, the
-    // same call must reach it, not one of the memory backends.
+    // With an Ironic backend as the default, the same call must reach it, not a memory backend:
+    // it answers hardware minimums (no network call needed).
     const ironicDefault = new Director(
       ws.writeConfig('ironic-default.json', {
         default_backend: 'irn',
@@ -134,8 +134,9 @@ describe('routing by CID prefix, cloud_properties and default backend', () => {
       }),
       ws.dir,
     );
-    const error = await ironicDefault.fails('Bosh::Clouds::NotImplemented', 'calculate_vm_cloud_properties', [{ cpu: 2, ram: 4096, ephemeral_disk_size: 10240 }]);
-    expect(error.message).toContain('irn');
+    const { response } = await ironicDefault.call('calculate_vm_cloud_properties', [{ cpu: 2, ram: 4096, ephemeral_disk_size: 10240 }]);
+    expect(response).toMatchObject({ result: { ironic_properties: { cpus: 2, memory_mb: 4096, local_gb: 10 } }, error: null });
+    expect(response.log).toContain('→ irn');
   });
 
   let metalDisk = '';

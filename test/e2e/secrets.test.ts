@@ -185,9 +185,9 @@ describe('secrets never appear on stdout or stderr', () => {
     expectNoLeaks(outcome);
   });
 
-  it('a create_vm routed to the Ironic backend, which answers NotImplemented', async () => {
+  it('a create_vm routed to the Ironic backend with a stemcell CID it cannot read', async () => {
     const outcome = await call({ method: 'create_vm', arguments: ['agent-4', 'irn:sc-from-elsewhere', { ...VM_PROPS, backend: 'irn' }, NETWORKS, [], ENV], api_version: 2 });
-    expectOutcome(outcome, 'Bosh::Clouds::NotImplemented');
+    expectOutcome(outcome, 'Bosh::Clouds::CloudError');
     expectNoLeaks(outcome);
   });
 
