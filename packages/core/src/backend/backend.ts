@@ -22,6 +22,11 @@ export interface CallContext {
   readonly stemcellApiVersion: number | undefined;
   /** The request's `context` as the director sent it (cpi-config properties included). */
   readonly context: Readonly<Record<string, unknown>>;
+  /**
+   * The request's `arguments` exactly as the director sent them (CIDs still prefixed), for a
+   * backend that forwards the call verbatim, replacing only the CIDs.
+   */
+  readonly rawArguments: readonly unknown[];
   /** A child logger bound to the backend, method and request id. */
   readonly logger: Logger;
   /** Aborted when the process is asked to stop (SIGTERM, SIGINT). */

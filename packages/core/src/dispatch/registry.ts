@@ -74,6 +74,7 @@ export class BackendRegistry implements CidScope {
       directorUuid: typeof ctx['director_uuid'] === 'string' ? ctx['director_uuid'] : undefined,
       stemcellApiVersion: Number.isInteger(stemcellApi) ? (stemcellApi as number) : undefined,
       context: ctx,
+      rawArguments: request.args,
       logger: this.#logger.child({ backend: name }),
       signal,
     };

@@ -45,6 +45,7 @@ export function conformanceSteps(options: ConformanceOptions): ConformanceStep[]
     directorUuid: 'conformance-director',
     stemcellApiVersion: 3,
     context: { director_uuid: 'conformance-director' },
+    rawArguments: [],
     logger: silentLogger,
     signal: new AbortController().signal,
   });
