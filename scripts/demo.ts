@@ -1,14 +1,15 @@
 // The demo: a BOSH director's view of a hybrid deployment, driven through the built hybrid-cpi
 // executable exactly as the director drives its CPI (a new process per call, `info` first, the
 // director's bare environment). The bare-metal side is a real Ironic on loopback with three
-// fake-hardware servers; the VM side is a `memory` backend until the delegate backend lands.
+// fake-hardware servers (and a persistent disk on a local device of one of them); the VM side is
+// a `memory` backend until the delegate backend lands.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startIronic } from '../test/support/ironic-lab.ts';
-import { api, enrollFakeNodes } from '../test/support/ironic-nodes.ts';
+import { LOCAL_DISKS, api, enrollFakeNodes } from '../test/support/ironic-nodes.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const exe = path.join(root, 'packages/cli/dist/hybrid-cpi');
@@ -20,7 +21,7 @@ try {
   const servers = await enrollFakeNodes(lab, 3, (i) => ({
     name: ['rack1-u10', 'rack1-u12', 'rack2-u04'][i],
     resourceClass: 'baremetal',
-    properties: { memory_mb: [262144, 131072, 65536][i]!, cpus: [64, 32, 16][i]!, local_gb: 1800, cpu_arch: 'x86_64' },
+    properties: { memory_mb: [262144, 131072, 65536][i]!, cpus: [64, 32, 16][i]!, local_gb: 1800, cpu_arch: 'x86_64', disks: LOCAL_DISKS },
     traits: i === 0 ? ['CUSTOM_NVME'] : [],
   }));
   const config = path.join(dir, 'cpi.json');
@@ -45,6 +46,7 @@ try {
       const started = process.hrtime.bigint();
       const run = spawnSync(exe, ['--config', config], { input: request, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', TMPDIR: dir, HOME: dir } });
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (run.error !== undefined) throw new Error(`running ${exe} for ${m}: ${run.error.message}`);
       const response = JSON.parse(run.stdout.toString());
       if (run.status !== 0 || response.error !== null) {
         console.error(run.stderr.toString());
@@ -69,24 +71,25 @@ try {
   const [cell] = call('create_vm', ['agent-cell-0', metalStemcell, { backend: 'metal', ironic_properties: { memory_mb: 100000 } }, network('10.0.0.21'), [], { bosh: { group: 'demo-cell' } }]);
   const [web] = call('create_vm', ['agent-web-0', vmStemcell, { backend: 'vms' }, network('10.0.0.30'), [], { bosh: { group: 'demo-web' } }]);
   for (const [vm, job] of [[db, 'db'], [cell, 'cell'], [web, 'web']]) call('set_vm_metadata', [vm, { director: 'demo', deployment: 'demo', job, index: '0' }]);
-  const disk = call('create_disk', [10240, {}, web]);
-  call('attach_disk', [web, disk]);
-  call('set_disk_metadata', [disk, { director: 'demo', deployment: 'demo', instance_group: 'web' }]);
+  const disk = call('create_disk', [102400, {}, db]);
+  call('attach_disk', [db, disk]);
+  call('set_disk_metadata', [disk, { director: 'demo', deployment: 'demo', instance_group: 'db' }]);
   call('reboot_vm', [cell]);
   call('has_vm', [db]);
 
   const show = async (title: string) => {
     console.log(`\n${title}`);
-    console.log(`  ${'node'.padEnd(10)} ${'provision'.padEnd(10)} ${'power'.padEnd(10)} ${'BOSH VM (instance_uuid)'.padEnd(38)} job`);
+    console.log(`  ${'node'.padEnd(10)} ${'provision'.padEnd(10)} ${'power'.padEnd(10)} ${'claim (instance_uuid)'.padEnd(38)} ${'job'.padEnd(6)} disks`);
     for (const s of servers) {
       const n = await api(lab, 'GET', `/v1/nodes/${s.uuid}`);
       const job = (n.extra?.bosh_vm?.metadata?.job as string | undefined) ?? '';
-      console.log(`  ${String(n.name).padEnd(10)} ${String(n.provision_state).padEnd(10)} ${String(n.power_state).padEnd(10)} ${String(n.instance_uuid ?? '-').padEnd(38)} ${job}`);
+      const disks = Object.values((n.extra?.bosh_disks ?? {}) as Record<string, { device: string }>).map((d) => d.device).join(', ');
+      console.log(`  ${String(n.name).padEnd(10)} ${String(n.provision_state).padEnd(10)} ${String(n.power_state).padEnd(10)} ${String(n.instance_uuid ?? '-').padEnd(38)} ${job.padEnd(6)} ${disks}`);
     }
   };
   await show('Ironic nodes while deployed:');
   console.log('');
-  call('detach_disk', [web, disk]);
+  call('detach_disk', [db, disk]);
   call('delete_disk', [disk]);
   for (const vm of [db, cell, web]) call('delete_vm', [vm]);
   for (const stemcell of [metalStemcell, vmStemcell]) call('delete_stemcell', [stemcell]);
