@@ -1,22 +1,24 @@
 // The demo: a BOSH director's view of a hybrid deployment, driven through the built hybrid-cpi
 // executable exactly as the director drives its CPI (a new process per call, `info` first, the
 // director's bare environment). The bare-metal side is a real Ironic on loopback with three
-// fake-hardware servers (and a persistent disk on a local device of one of them); the VM side is
-// a `memory` backend until the delegate backend lands.
+// fake-hardware servers, stemcell images in a real WebDAV store (nginx), and a persistent disk on
+// a local device of one server; the VM side is a delegate backend running another CPI executable
+// (the project's test fixture stands in for the vSphere CPI).
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startIronic } from '../test/support/ironic-lab.ts';
 import { LOCAL_DISKS, api, enrollFakeNodes } from '../test/support/ironic-nodes.ts';
+import { startWebDav } from '../test/support/webdav-lab.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const exe = path.join(root, 'packages/cli/dist/hybrid-cpi');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hybrid-cpi-demo-'));
 
-console.log('starting a real Ironic on loopback and enrolling three servers…');
+console.log('starting a real Ironic and a WebDAV image store on loopback, enrolling three servers…');
 const lab = await startIronic();
+const store = await startWebDav();
 try {
   const servers = await enrollFakeNodes(lab, 3, (i) => ({
     name: ['rack1-u10', 'rack1-u12', 'rack2-u04'][i],
@@ -29,12 +31,26 @@ try {
     default_backend: 'metal',
     agent: { mbus: 'nats://10.0.0.6:4222', ntp: ['0.pool.ntp.org'] },
     backends: {
-      metal: { type: 'ironic', ironic: { url: lab.url, auth: { type: 'noauth' } }, nameservers: ['10.0.0.2'] },
-      vms: { type: 'memory', stemcell_formats: ['vsphere-ova', 'vsphere-ovf'], state_file: path.join(dir, 'vms-state.json') },
+      metal: {
+        type: 'ironic',
+        ironic: { url: lab.url, auth: { type: 'noauth' } },
+        image_store: { type: 'webdav', url: `${store.url}/images`, username: store.username, password: store.password },
+        nameservers: ['10.0.0.2'],
+      },
+      vms: {
+        type: 'delegate',
+        command: [path.join(root, 'test/fixtures/fake-cpi/fake-cpi.mjs'), '--state', path.join(dir, 'vsphere-cpi')],
+        stemcell_formats: ['openstack-qcow2', 'vsphere-ova'],
+        api_version: 2,
+      },
     },
   }, null, 2));
+  // A heavy OpenStack stemcell's `image`: a gzipped tar holding root.img (8 MiB here).
+  fs.mkdirSync(path.join(dir, 'stemcell'));
+  fs.writeFileSync(path.join(dir, 'stemcell/root.img'), Buffer.alloc(8 << 20, 'bosh'));
   const image = path.join(dir, 'image');
-  fs.writeFileSync(image, 'stemcell image');
+  const tar = spawnSync('tar', ['-czf', image, '-C', path.join(dir, 'stemcell'), 'root.img']);
+  if (tar.status !== 0) throw new Error(`packing the demo stemcell: ${tar.stderr}`);
 
   let counter = 100000;
   /** One CPI call the way the director makes it: `info` first, then the method. */
@@ -54,7 +70,8 @@ try {
       }
       if (m === 'info') continue;
       result = response.result;
-      const cid = Array.isArray(result) ? result[0] : typeof result === 'string' ? result : JSON.stringify(result);
+      const full = String(Array.isArray(result) ? result[0] : typeof result === 'string' ? result : JSON.stringify(result));
+      const cid = full.length > 60 ? `${full.slice(0, 59)}…` : full;
       const backend = String(response.log).split(' → ')[1]?.split(':')[0];
       console.log(`${method.padEnd(22)} ${String(backend).padEnd(7)} ${String(cid).padEnd(60)} ${ms.toFixed(0).padStart(5)} ms`);
     }
@@ -63,13 +80,12 @@ try {
 
   console.log(`\nconfig: ${config}\n`);
   console.log(`${'method'.padEnd(22)} ${'backend'.padEnd(7)} ${'result'.padEnd(60)} ${'time'.padStart(8)}`);
-  const digest = createHash('sha256').update('stemcell image').digest('hex');
-  const metalStemcell = call('create_stemcell', [image, { name: 'bosh-openstack-kvm-ubuntu-jammy-go_agent', infrastructure: 'openstack', disk_format: 'qcow2', image_url: 'http://10.0.0.5:8080/images/jammy.qcow2', image_checksum: `sha256:${digest}` }]);
-  const vmStemcell = call('create_stemcell', [image, { name: 'bosh-vsphere-esxi-ubuntu-jammy-go_agent', infrastructure: 'vsphere', disk_format: 'ovf' }]);
+  // One upload lands in both backends: a composite stemcell CID.
+  const stemcell = call('create_stemcell', [image, { name: 'bosh-openstack-kvm-ubuntu-jammy-go_agent', version: '1.1', infrastructure: 'openstack', disk_format: 'qcow2', container_format: 'bare' }]);
   const network = (ip: string) => ({ default: { type: 'manual', ip, netmask: '255.255.255.0', gateway: '10.0.0.1', default: ['dns', 'gateway'], cloud_properties: {} } });
-  const [db] = call('create_vm', ['agent-db-0', metalStemcell, { backend: 'metal', traits: ['CUSTOM_NVME'] }, network('10.0.0.20'), [], { bosh: { group: 'demo-db' } }]);
-  const [cell] = call('create_vm', ['agent-cell-0', metalStemcell, { backend: 'metal', ironic_properties: { memory_mb: 100000 } }, network('10.0.0.21'), [], { bosh: { group: 'demo-cell' } }]);
-  const [web] = call('create_vm', ['agent-web-0', vmStemcell, { backend: 'vms' }, network('10.0.0.30'), [], { bosh: { group: 'demo-web' } }]);
+  const [db] = call('create_vm', ['agent-db-0', stemcell, { backend: 'metal', traits: ['CUSTOM_NVME'] }, network('10.0.0.20'), [], { bosh: { group: 'demo-db' } }]);
+  const [cell] = call('create_vm', ['agent-cell-0', stemcell, { backend: 'metal', ironic_properties: { memory_mb: 100000 } }, network('10.0.0.21'), [], { bosh: { group: 'demo-cell' } }]);
+  const [web] = call('create_vm', ['agent-web-0', stemcell, { backend: 'vms' }, network('10.0.0.30'), [], { bosh: { group: 'demo-web' } }]);
   for (const [vm, job] of [[db, 'db'], [cell, 'cell'], [web, 'web']]) call('set_vm_metadata', [vm, { director: 'demo', deployment: 'demo', job, index: '0' }]);
   const disk = call('create_disk', [102400, {}, db]);
   call('attach_disk', [db, disk]);
@@ -92,9 +108,11 @@ try {
   call('detach_disk', [db, disk]);
   call('delete_disk', [disk]);
   for (const vm of [db, cell, web]) call('delete_vm', [vm]);
-  for (const stemcell of [metalStemcell, vmStemcell]) call('delete_stemcell', [stemcell]);
+  call('delete_stemcell', [stemcell]);
+  console.log(`\nimage store after the clean-up: ${fs.readdirSync(path.join(store.root, 'images')).length} images`);
   await show('Ironic nodes after the clean-up, all back in the pool:');
 } finally {
+  await store.stop();
   await lab.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -160,9 +160,9 @@ describe('secrets never appear on stdout or stderr', () => {
     expectNoLeaks(outcome);
   });
 
-  it('a failing create_stemcell (routed to the Ironic backend, NotImplemented in this build)', async () => {
+  it('a failing create_stemcell (routed to the Ironic backend: its image is no gzipped tar)', async () => {
     const outcome = await call({ method: 'create_stemcell', arguments: [image, { ...STEMCELL_PROPS, infrastructure: 'openstack', disk_format: 'qcow2' }], api_version: 2 });
-    expectOutcome(outcome, 'Bosh::Clouds::NotImplemented');
+    expectOutcome(outcome, 'Bosh::Clouds::CpiError');
     expectNoLeaks(outcome);
   });
 

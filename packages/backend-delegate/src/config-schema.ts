@@ -7,14 +7,14 @@ export const delegateConfigSchema = {
     type: { const: 'delegate' },
     /** argv of the CPI, run without a shell. */
     command: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
-    /** The highest CPI API version the delegate speaks. */
+    /** The highest CPI API version the delegate speaks (default 2, what current CPIs report). */
     api_version: { type: 'integer', minimum: 1, maximum: 3 },
     stemcell_formats: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
     /** Variables added to the director's PATH, TMPDIR and HOME. */
     env: { type: 'object', additionalProperties: { type: 'string' } },
-    /** Ends a delegate call that takes longer than this. */
+    /** Stops the delegate process (not its process group) when a call takes longer; no limit by default, as under the director. */
     timeout_seconds: { type: 'number', exclusiveMinimum: 0 },
-    /** Keys merged into the request context the delegate receives. */
+    /** Keys added to the request context the delegate receives; the director's own keys are never replaced. */
     context: { type: 'object' },
   },
 };

@@ -1,15 +1,8 @@
-import { BACKEND_CONTRACT, CpiError, type BackendConfig, type BackendModule } from '@hybrid-cpi/core';
+import { BACKEND_CONTRACT, type BackendModule } from '@hybrid-cpi/core';
+import type { DelegateConfig } from './config.js';
 import { validate as validateConfig } from '../generated/config.cjs';
 
-export interface DelegateConfig extends BackendConfig {
-  readonly type: 'delegate';
-  readonly command: readonly string[];
-  readonly api_version?: 1 | 2 | 3;
-  readonly stemcell_formats: readonly string[];
-  readonly env?: Readonly<Record<string, string>>;
-  readonly timeout_seconds?: number;
-  readonly context?: Readonly<Record<string, unknown>>;
-}
+export type { DelegateConfig } from './config.js';
 
 /** `type: delegate`: VMs through another CPI executable (vSphere, OpenStack, ...). */
 const delegateModule: BackendModule<DelegateConfig> = {
@@ -17,8 +10,7 @@ const delegateModule: BackendModule<DelegateConfig> = {
   contract: BACKEND_CONTRACT,
   validateConfig,
   stemcellFormats: (config) => config.stemcell_formats,
-  create: (_config, { name }) => {
-    throw new CpiError('CPX_NOT_IMPLEMENTED', `Backend '${name}' (type delegate): this build answers info for delegate backends, but does not yet run the delegate CPI`);
-  },
+  // execa and the request handling load only when a call reaches this backend, never for info.
+  create: async (config, deps) => (await import('./backend.js')).createDelegateBackend(config, deps),
 };
 export default delegateModule;

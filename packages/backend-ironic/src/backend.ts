@@ -29,8 +29,8 @@ export async function createIronicBackend(config: IronicConfig, deps: BackendDep
     },
   };
   return {
-    createStemcell: (call, request) => createStemcell(call, request),
-    deleteStemcell: () => deleteStemcell(),
+    createStemcell: (call, request) => createStemcell(ctx, call, request),
+    deleteStemcell: (call, cid) => deleteStemcell(ctx, call, cid),
     createVm: (call, request) => createVm(ctx, call, request),
     deleteVm: (call, cid) => deleteVm(ctx, call, cid),
     hasVm: (call, cid) => hasVm(ctx, call, cid),

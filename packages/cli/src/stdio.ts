@@ -18,6 +18,8 @@ export async function readStdin(): Promise<string> {
  * `process.stdout` goes to stderr instead. Returns the only writer of stdout.
  */
 export function guardStdout(): (text: string) => void {
+  keepBlocking(process.stdout);
+  keepBlocking(process.stderr);
   const toStderr = (...args: unknown[]) => process.stderr.write(`${args.map(String).join(' ')}\n`);
   console.log = toStderr;
   console.info = toStderr;
@@ -27,6 +29,17 @@ export function guardStdout(): (text: string) => void {
   return (text) => {
     if (written) return;
     written = true;
-    fs.writeSync(1, text);
+    const bytes = Buffer.from(text);
+    for (let offset = 0; offset < bytes.length; ) offset += fs.writeSync(1, bytes, offset);
   };
+}
+
+/**
+ * Node turns the stdio pipes it wraps non-blocking (so do libraries that touch them, execa
+ * among them). The response and the log lines are written synchronously: on a full
+ * non-blocking pipe that is EAGAIN, or pino's 100 ms back-off per line. Blocking pipes wait
+ * only as long as the reader needs.
+ */
+function keepBlocking(stream: NodeJS.WriteStream): void {
+  (stream as unknown as { _handle?: { setBlocking?: (blocking: boolean) => number } })._handle?.setBlocking?.(true);
 }

@@ -12,7 +12,7 @@ export interface ImageStore {
   urlOf(name: string): string;
   /**
    * Writes `size` bytes of `body` as object `name` and returns its URL. On failure the object may
-   * be partly written: the caller deletes it.
+   * be partly written and the caller deletes it, unless the error is a {@link NothingWritten}.
    */
   put(name: string, body: Readable, size: number, signal: AbortSignal): Promise<string>;
   /** Deletes object `name`; a missing object is success. */
@@ -21,4 +21,13 @@ export interface ImageStore {
   nameOf(url: string): string | undefined;
   /** Releases connections. */
   close(): Promise<void>;
+}
+
+/** A put that failed before anything reached the store (a refused probe): nothing to delete. */
+export class NothingWritten extends Error {
+  readonly nothingWritten = true;
+}
+
+export function isNothingWritten(error: unknown): boolean {
+  return (error as { nothingWritten?: unknown } | undefined)?.nothingWritten === true;
 }

@@ -29,6 +29,7 @@ export const CATALOGUE = {
   CPX_NO_DISK_SPACE: { type: 'Bosh::Clouds::NoDiskSpace', retry: false, summary: 'there is no room for the disk' },
   CPX_NETWORK_NOT_FOUND: { type: 'Bosh::Clouds::NetworkNotFound', retry: false, summary: 'the network does not exist' },
   CPX_BACKEND_FAILURE: { type: 'Bosh::Clouds::CloudError', retry: false, summary: 'the backend failed' },
+  CPX_DELEGATE_CPI_ERROR: { type: 'Bosh::Clouds::CpiError', retry: false, summary: 'a delegated CPI answered CpiError' },
   CPX_INTERNAL: { type: 'Bosh::Clouds::CloudError', retry: false, summary: 'an unexpected error inside the proxy' },
 } as const satisfies Record<string, { type: BoshErrorType; retry: boolean; summary: string }>;
 
