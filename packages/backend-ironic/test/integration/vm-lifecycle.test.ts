@@ -1,7 +1,12 @@
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeConformance } from '@hybrid-cpi/core/testing';
 import { api, enrollFakeNodes, removeNodes, type FakeNode } from '../../../../test/support/ironic-nodes.js';
+import { startWebDav, type WebDavLab } from '../../../../test/support/webdav-lab.js';
 import { STEMCELL, call, makeBackend, sharedLab, storedConfigDrive } from './helpers.js';
 
 const lab = sharedLab();
@@ -23,6 +28,27 @@ for (const claim of ['allocation', 'instance_uuid'] as const) {
     disk: { size: 1024, cloudProperties: {} },
   });
 }
+
+// The whole suite, stemcells included: a heavy OpenStack stemcell uploaded to a real WebDAV store.
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ironic-conformance-'));
+const image = path.join(work, 'image');
+let store: WebDavLab;
+beforeAll(async () => {
+  store = await startWebDav();
+  fs.writeFileSync(path.join(work, 'root.img'), Buffer.alloc(4 << 20, 'root'));
+  const tar = spawnSync('tar', ['-czf', image, '-C', work, 'root.img']);
+  if (tar.status !== 0) throw new Error(`packing the stemcell: ${tar.stderr}`);
+});
+afterAll(async () => {
+  await store?.stop();
+  fs.rmSync(work, { recursive: true, force: true });
+});
+describeConformance({ describe, it }, 'ironic backend, stemcells uploaded to WebDAV', {
+  makeBackend: () => makeBackend(lab, { image_store: { type: 'webdav', url: `${store.url}/images`, username: store.username!, password: store.password! } }),
+  stemcell: { imagePath: image, cloudProperties: { infrastructure: 'openstack', disk_format: 'qcow2', container_format: 'bare' } },
+  vm: { cloudProperties: { resource_class: resourceClass }, networks: { default: { type: 'dynamic', cloud_properties: {} } } },
+  disk: { size: 1024, cloudProperties: {} },
+});
 
 describe('create_vm on a real Ironic', () => {
   it('deploys a config drive the agent can read, and delete_vm returns the node to the pool', async () => {
