@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import { LineSplitter } from './lines.js';
 
 export interface ExecCpiOptions {
@@ -41,87 +41,108 @@ const GRACE_MS = 5_000;
 /** How long the pipes may stay open and quiet after the CPI exited. */
 const PIPE_QUIET_MS = 1_000;
 
-/** Runs one CPI call the way the director does (reference/bosh-cpi.md §1.1). Never throws. */
-export async function execCpi(options: ExecCpiOptions): Promise<ExecCpiResult> {
+/**
+ * Runs one CPI call the way the director does (reference/bosh-cpi.md §1.1). Never throws.
+ * Plain `node:child_process`: execa would add ~20 ms of loading to every delegated call
+ * (reference/node-runtime.md §3.2), and what it would do here (a timeout, a grace period before
+ * SIGKILL, a capped stdout buffer) takes a few lines.
+ */
+export function execCpi(options: ExecCpiOptions): Promise<ExecCpiResult> {
   const [file, ...args] = options.command;
   const started = performance.now();
   const stderr = new LineSplitter(options.onStderrLine);
-  const subprocess = execa(file!, args, {
-    input: options.input,
-    env: options.env,
-    extendEnv: false,
-    // The signal goes to the CPI only, not its process group: CPIs may leave processes running.
-    killDescendants: false,
-    killSignal: 'SIGTERM',
-    forceKillAfterDelay: GRACE_MS,
-    cancelSignal: options.signal,
-    // execa's exit hook (signal-exit) would re-raise our SIGTERM before a response is written;
-    // `cancelSignal` ends the CPI on SIGTERM instead.
-    cleanup: false,
-    reject: false,
-    encoding: 'utf8',
-    stripFinalNewline: false,
-    // stderr is relayed line by line as it comes, never held.
-    buffer: { stdout: true, stderr: false },
-    maxBuffer: { stdout: MAX_STDOUT_CHARS },
-  });
-  // The CPI may leave processes running that hold its stdout and stderr open, and execa waits
-  // for the pipes: once the CPI itself is gone, stop reading them, at once when we stopped it,
-  // else when they have been quiet for a moment (the CPI's own output is complete by then).
-  let timedOut = false;
-  let exited = false;
-  let pipesHeld = false;
-  let quiet: NodeJS.Timeout | undefined;
-  const stopReading = () => {
-    subprocess.stdout?.destroy();
-    subprocess.stderr?.destroy();
-  };
-  const waitForQuiet = () => {
-    clearTimeout(quiet);
-    quiet = setTimeout(() => {
-      pipesHeld = true;
-      stopReading();
-    }, PIPE_QUIET_MS);
-  };
-  subprocess.nodeChildProcess.once('exit', () => {
-    exited = true;
-    if (timedOut || options.signal.aborted) stopReading();
-    else waitForQuiet();
-  });
-  subprocess.stderr?.on('data', (chunk: Buffer) => {
-    stderr.write(chunk);
-    if (exited && !pipesHeld) waitForQuiet();
-  });
-  subprocess.stderr?.on('close', () => stderr.end());
-  const onAbort = () => exited && stopReading();
-  options.signal.addEventListener('abort', onAbort, { once: true });
-  const deadline = options.timeoutMs === undefined ? undefined : setTimeout(() => {
-    if (exited) return;
-    timedOut = true;
-    subprocess.kill();
-    // Node's timers hold at most 2^31 - 1 ms (24.8 days), and fire at once beyond.
-  }, Math.min(options.timeoutMs, 2 ** 31 - 1));
+  return new Promise((resolve) => {
+    const child = spawn(file!, args, { env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const stdout: string[] = [];
+    let stdoutChars = 0;
+    let stdoutTooLarge = false;
+    let timedOut = false;
+    let canceled = false;
+    let exited = false;
+    let pipesHeld = false;
+    let exitCode: number | undefined;
+    let exitSignal: string | undefined;
+    let failure: string | undefined;
+    let quiet: NodeJS.Timeout | undefined;
+    let grace: NodeJS.Timeout | undefined;
+    let done = false;
 
-  try {
-    const result = await subprocess;
-    const canceled = result.isCanceled || (options.signal.aborted && !timedOut);
-    const failed = result.failed && !timedOut && !canceled && !result.isMaxBuffer && result.exitCode === undefined && result.signal === undefined;
-    return {
-      stdout: typeof result.stdout === 'string' ? result.stdout : '',
-      exitCode: result.exitCode,
-      signal: result.signal,
-      timedOut,
-      canceled,
-      stdoutTooLarge: result.isMaxBuffer,
-      pipesHeld,
-      failure: failed && 'originalMessage' in result ? result.originalMessage : undefined,
-      ms: performance.now() - started,
+    // The CPI may leave processes running that hold its stdout and stderr open: once the CPI
+    // itself is gone, stop reading them, at once when we stopped it, else when they have been
+    // quiet for a moment (the CPI's own output is complete by then).
+    const stopReading = () => {
+      child.stdout.destroy();
+      child.stderr.destroy();
     };
-  } finally {
-    clearTimeout(deadline);
-    clearTimeout(quiet);
-    options.signal.removeEventListener('abort', onAbort);
-  }
+    const waitForQuiet = () => {
+      clearTimeout(quiet);
+      quiet = setTimeout(() => {
+        pipesHeld = true;
+        stopReading();
+      }, PIPE_QUIET_MS);
+    };
+    // The signal goes to the CPI only, not its process group: CPIs may leave processes running.
+    const stop = () => {
+      if (exited) return;
+      child.kill('SIGTERM');
+      grace ??= setTimeout(() => child.kill('SIGKILL'), GRACE_MS);
+    };
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(deadline);
+      clearTimeout(quiet);
+      clearTimeout(grace);
+      options.signal.removeEventListener('abort', onAbort);
+      stderr.end();
+      resolve({ stdout: stdout.join(''), exitCode, signal: exitSignal, timedOut, canceled, stdoutTooLarge, pipesHeld, failure, ms: performance.now() - started });
+    };
+    const onAbort = () => {
+      canceled = !timedOut;
+      stop();
+      if (exited) stopReading();
+    };
+
+    child.on('error', (error) => {
+      // Spawning failed (ENOENT, EACCES): there is no process to wait for.
+      failure = error.message;
+      if (child.pid === undefined) finish();
+    });
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      stdoutChars += chunk.length;
+      if (stdoutChars > MAX_STDOUT_CHARS) {
+        stdoutTooLarge = true;
+        stop();
+        stopReading();
+      } else stdout.push(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr.write(chunk);
+      if (exited && !pipesHeld) waitForQuiet();
+    });
+    // A CPI that exits without reading its request closes the pipe under us: not our error.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input);
+    child.once('exit', (code, signal) => {
+      exited = true;
+      exitCode = code ?? undefined;
+      exitSignal = signal ?? undefined;
+      if (timedOut || options.signal.aborted || stdoutTooLarge) stopReading();
+      else waitForQuiet();
+    });
+    child.once('close', finish);
+    if (options.signal.aborted) onAbort();
+    else options.signal.addEventListener('abort', onAbort, { once: true });
+    // Node's timers hold at most 2^31 - 1 ms (24.8 days), and fire at once beyond.
+    const deadline =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            stop();
+          }, Math.min(options.timeoutMs, 2 ** 31 - 1));
+  });
 }
 
 /**

@@ -10,7 +10,7 @@ export interface ServeDeps {
   readonly signal: AbortSignal;
 }
 
-/** Calls the core answers by itself in a few milliseconds: their log lines wait for the end. */
+/** Calls the core answers by itself in a few milliseconds: they load pino only to write a line. */
 const QUICK: ReadonlySet<MethodName> = new Set(['info', 'ping']);
 
 /**
@@ -19,19 +19,24 @@ const QUICK: ReadonlySet<MethodName> = new Set(['info', 'ping']);
  */
 export async function serve(configFile: string, input: string, deps: ServeDeps): Promise<CpiResponse> {
   let level: LogLevel = 'info';
-  let logger: Logger = new BufferedLogger(level);
+  let root = new BufferedLogger(level);
+  let logger: Logger = root;
+  const attach = async () => {
+    if (!root.attached) root.attach(await deps.loadLogger(level));
+  };
   try {
     const config = await loadConfig(configFile, deps.builtins);
     deps.secrets.addKeyed(config.raw);
     level = config.logLevel;
-    logger = new BufferedLogger(level);
+    logger = root = new BufferedLogger(level);
     const request = await parseRequest(input);
     learnSecrets(request, deps.secrets);
-    if (!QUICK.has(request.method)) logger = await deps.loadLogger(level);
     const requestId = request.context['request_id'];
-    logger = logger.child({ request_id: typeof requestId === 'string' ? requestId : undefined, method: request.method });
+    logger = root.child({ request_id: typeof requestId === 'string' ? requestId : undefined, method: request.method });
     logger.debug({ api_version: request.requestedApiVersion ?? null, cids: cidArguments(request) }, 'request');
     const registry = new BackendRegistry(config, logger);
+    // Once the backend's first request (to Ironic, to the delegated CPI) is on its way.
+    if (!QUICK.has(request.method)) setImmediate(() => void attach());
     try {
       return await dispatch(request, registry, logger, deps.signal);
     } finally {
@@ -41,7 +46,7 @@ export async function serve(configFile: string, input: string, deps: ServeDeps):
     logger.error({ code: (error as CpiError).code }, (error as Error).message);
     return errorResponse(error);
   } finally {
-    if (logger instanceof BufferedLogger && logger.size > 0) logger.replay(await deps.loadLogger(level));
+    if (root.size > 0) await attach();
   }
 }
 

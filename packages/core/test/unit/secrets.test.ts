@@ -45,16 +45,18 @@ describe('createLogger', () => {
 });
 
 describe('BufferedLogger', () => {
-  it('holds enabled lines with their bindings and replays them in order', async () => {
+  it('holds enabled lines with their bindings, then forwards them and every later line once attached', async () => {
     const buffered = new BufferedLogger('info');
+    const child = buffered.child({ request_id: 'cpi-2' });
     buffered.debug('dropped: below the level');
-    buffered.child({ request_id: 'cpi-2' }).info({ backend: 'metal' }, 'first');
+    child.info({ backend: 'metal' }, 'first');
     buffered.error('second');
-    expect(buffered.size).toBe(2);
+    expect([buffered.size, buffered.attached]).toEqual([2, false]);
     const seen: unknown[] = [];
     const target = { ...buffered, info: (...a: unknown[]) => seen.push(['info', ...a]), error: (...a: unknown[]) => seen.push(['error', ...a]) };
-    buffered.replay(target as never);
-    expect(seen).toEqual([['info', { request_id: 'cpi-2', backend: 'metal' }, 'first'], ['error', {}, 'second']]);
-    expect(buffered.size).toBe(0);
+    buffered.attach(target as never);
+    child.info('third');
+    expect(seen).toEqual([['info', { request_id: 'cpi-2', backend: 'metal' }, 'first'], ['error', {}, 'second'], ['info', { request_id: 'cpi-2' }, 'third']]);
+    expect([buffered.size, buffered.attached]).toEqual([0, true]);
   });
 });
