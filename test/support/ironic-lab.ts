@@ -4,9 +4,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './free-port.ts';
 
 const PYTHON = '/usr/bin/python3'; // Debian's: the pyenv python first on PATH cannot see dist-packages
 const LAUNCH = path.join(import.meta.dirname, 'ironic', 'launch.py');
@@ -129,17 +129,6 @@ function writeHtpasswd(file: string, username: string, password: string): void {
   const r = spawnSync(PYTHON, ['-c', 'import bcrypt,sys; print(bcrypt.hashpw(sys.argv[1].encode(), bcrypt.gensalt(4)).decode())', password], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`hashing the lab password failed: ${r.stderr}`);
   fs.writeFileSync(file, `${username}:${r.stdout.trim()}\n`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Ready when `GET /` answers; the conductor registers before the API socket opens. */

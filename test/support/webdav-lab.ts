@@ -5,9 +5,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './free-port.ts';
 
 const NGINX = '/usr/sbin/nginx';
 const SETPRIV = '/usr/bin/setpriv';
@@ -119,17 +119,6 @@ http {
   const file = path.join(dir, 'nginx.conf');
   fs.writeFileSync(file, conf);
   return file;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Ready when `GET /` answers at all (401 and 403 included); false when nginx exited. */
