@@ -10,7 +10,7 @@ import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const only = process.argv[2]; // "validators" | "bundle" | undefined (everything)
+const only = process.argv[2]; // "validators" (only those), or nothing (everything)
 const step = (name, fn) => {
   const started = Date.now();
   fn();
