@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './free-port.ts';
+import { stopChild } from './stop-child.ts';
 
 const PYTHON = '/usr/bin/python3'; // Debian's: the pyenv python first on PATH cannot see dist-packages
 const LAUNCH = path.join(import.meta.dirname, 'ironic', 'launch.py');
@@ -160,12 +161,6 @@ async function checkSentinel(lab: IronicLab): Promise<void> {
 }
 
 async function stop(child: ChildProcess, dir: string): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  await stopChild(child, 10_000);
   if (process.env['KEEP_IRONIC_LAB'] === undefined) fs.rmSync(dir, { recursive: true, force: true });
 }

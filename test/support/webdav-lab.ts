@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './free-port.ts';
+import { stopChild } from './stop-child.ts';
 
 const NGINX = '/usr/sbin/nginx';
 const SETPRIV = '/usr/bin/setpriv';
@@ -153,13 +154,7 @@ async function checkSentinel(url: string, root: string, headers: Record<string, 
 }
 
 async function stop(child: ChildProcess, dir: string): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  await stopChild(child, 5_000);
   if (process.env['KEEP_WEBDAV_LAB'] === undefined) fs.rmSync(dir, { recursive: true, force: true });
 }
 

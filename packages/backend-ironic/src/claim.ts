@@ -30,8 +30,9 @@ const ALLOCATION_TIMEOUT_MS = 120_000;
  * concurrent create_vm calls spread over the pool. Returns the node's UUID.
  */
 export async function claimNode(ctx: IronicContext, request: ClaimRequest): Promise<string> {
-  const candidates = shuffle(await candidatesFor(ctx, request));
-  if (candidates.length === 0) await explainNoMatch(ctx, request);
+  const owners = await macOwners(ctx, request);
+  const candidates = shuffle(await candidatesFor(ctx, request, owners));
+  if (candidates.length === 0) await explainNoMatch(ctx, request, owners);
   const doing = `Claiming a node for VM ${request.cid} (agent ${request.agentId})`;
   if (!request.byInstanceUuid && (await ctx.useAllocations(request.signal))) {
     const claimed = await claimWithAllocation(ctx, request, candidates, doing);
@@ -55,9 +56,8 @@ export async function claimNode(ctx: IronicContext, request: ClaimRequest): Prom
   );
 }
 
-async function candidatesFor(ctx: IronicContext, request: ClaimRequest): Promise<SelectableNode[]> {
+async function candidatesFor(ctx: IronicContext, request: ClaimRequest, owners: ReadonlyMap<string, readonly string[]> | undefined): Promise<SelectableNode[]> {
   const req = request.requirements;
-  const owners = await macOwners(ctx, request);
   const found: SelectableNode[] = [];
   const filters = {
     provision_state: 'available' as const,
@@ -143,12 +143,11 @@ async function startAllocation(ctx: IronicContext, request: ClaimRequest, resour
 }
 
 /** Nothing matched: say why each node was rejected, from a second, unfiltered listing. */
-async function explainNoMatch(ctx: IronicContext, request: ClaimRequest): Promise<never> {
+async function explainNoMatch(ctx: IronicContext, request: ClaimRequest, owners: ReadonlyMap<string, readonly string[]> | undefined): Promise<never> {
   const all: SelectableNode[] = [];
   for await (const page of listNodes(ctx.client, { fields: [...SELECTION_FIELDS], limit: 1000 }, { doing: `Listing nodes to explain why none fits VM ${request.cid}`, signal: request.signal })) {
     all.push(...(page as SelectableNode[]));
   }
-  const owners = await macOwners(ctx, request);
   throw new CpiError('CPX_VM_CREATION_FAILED', `Choosing a node for VM ${request.cid} (agent ${request.agentId}): no free node matches the vm_type's cloud_properties. ${explainRejections(all, request.requirements, owners)}`, {
     okToRetry: false,
   });

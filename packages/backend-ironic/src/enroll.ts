@@ -6,7 +6,7 @@ import { createPort, listPorts } from './ironic/ports.js';
 import { add } from './ironic/patch.js';
 import type { JsonObject } from './ironic/types.js';
 import { waitForProvisionState } from './ironic/waiters.js';
-import { DEFAULTS } from './config.js';
+import { nodeWait } from './waits.js';
 import { VM_KEY } from './vm-node.js';
 
 /** `cloud_properties.ironic_params`: how to enroll the server when Ironic does not know it yet. */
@@ -63,19 +63,14 @@ export async function enrollNode(ctx: IronicContext, params: EnrollParams, macs:
     },
     { doing, signal },
   );
-  const timeoutMs = (ctx.config.undeploy_timeout_seconds ?? DEFAULTS.undeployTimeoutSeconds) * 1000;
+  const wait = nodeWait(ctx, 'undeploy', { vm: ids.cid, node: node.uuid }, doing, signal, 'enrolling');
   try {
     await patchNode(ctx.client, node.uuid, [add('/instance_uuid', ids.cid)], { claim: true, doing, signal });
     for (const address of macs) await createPort(ctx.client, { node_uuid: node.uuid, address }, { doing, signal });
     await setProvisionState(ctx.client, node.uuid, { target: 'manage' }, { doing, signal });
-    await waitForProvisionState(ctx.client, node.uuid, 'manageable', { timeoutMs, signal, doing });
+    await waitForProvisionState(ctx.client, node.uuid, 'manageable', wait);
     await setProvisionState(ctx.client, node.uuid, { target: 'provide' }, { doing, signal });
-    await waitForProvisionState(ctx.client, node.uuid, 'available', {
-      timeoutMs,
-      signal,
-      doing,
-      onProgress: (p) => ctx.logger.info({ vm: ids.cid, node: node.uuid, state: p.state, elapsed_s: Math.round(p.elapsedMs / 1000) }, 'enrolling'),
-    });
+    await waitForProvisionState(ctx.client, node.uuid, 'available', wait);
     ctx.logger.info({ vm: ids.cid, node: node.uuid }, 'enrolled node');
     return node.uuid;
   } catch (error) {

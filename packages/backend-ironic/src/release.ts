@@ -6,11 +6,13 @@ import { add, remove, replace } from './ironic/patch.js';
 import type { PatchOp } from './ironic/patch.js';
 import type { Node } from './ironic/types.js';
 import { waitForProvisionState } from './ironic/waiters.js';
-import { DEFAULTS, type IronicContext } from './config.js';
+import type { IronicContext } from './config.js';
+import { nodeWait } from './waits.js';
 import { DISKS_KEY, RESERVATION_KEY, WIPE_KEY, disksOf, reservationOf, wipesOf, type DiskRecord } from './disks/records.js';
 import { VM_KEY, vmRecord } from './vm-node.js';
 
 const DEPLOYED = ['active', 'deploy failed'];
+const WAITING = 'waiting for the node';
 const IN_FLIGHT = ['deploying', 'wait call-back'];
 
 /**
@@ -23,21 +25,24 @@ const IN_FLIGHT = ['deploying', 'wait call-back'];
  * - a node the CPI enrolled is deleted once nothing of BOSH is left on it.
  * Touches the node only while it still carries this VM's CID; anything else is not ours.
  */
-export async function releaseNode(ctx: IronicContext, nodeUuid: string, cid: string, signal: AbortSignal): Promise<void> {
+export async function releaseNode(ctx: IronicContext, found: Node, cid: string, signal: AbortSignal): Promise<void> {
+  const nodeUuid = found.uuid;
   const doing = `Releasing node ${nodeUuid} of VM ${cid}`;
-  let node = await getNode(ctx.client, nodeUuid, { doing, signal });
+  let node = found;
   if (node.instance_uuid !== cid) return;
   const record = vmRecord(node);
   const keep = Object.keys(disksOf(node)).length > 0;
   const wipe = wipesOf(node).length > 0 && !keep;
   if (IN_FLIGHT.includes(node.provision_state)) {
-    node = await waitForProvisionState(ctx.client, nodeUuid, ['active', 'deploy failed'], waitOptions(ctx, nodeUuid, doing, signal)).catch(() => getNode(ctx.client, nodeUuid, { doing, signal }));
+    node = await waitForProvisionState(ctx.client, nodeUuid, ['active', 'deploy failed'], nodeWait(ctx, 'undeploy', { node: nodeUuid }, doing, signal, WAITING)).catch(() =>
+      getNode(ctx.client, nodeUuid, { doing, signal }),
+    );
   }
   let wiped = false;
   if (DEPLOYED.includes(node.provision_state)) {
     await withAutomatedClean(ctx, node, keep ? false : wipe ? true : null, doing, signal, async () => {
       await setProvisionState(ctx.client, nodeUuid, { target: 'deleted' }, { doing, signal });
-      node = await waitForProvisionState(ctx.client, nodeUuid, 'available', waitOptions(ctx, nodeUuid, doing, signal));
+      node = await waitForProvisionState(ctx.client, nodeUuid, 'available', nodeWait(ctx, 'undeploy', { node: nodeUuid }, doing, signal, WAITING));
     });
     wiped = wipe;
   }
@@ -96,9 +101,9 @@ async function cleanNode(ctx: IronicContext, node: Node, doing: string, signal: 
   await withAutomatedClean(ctx, node, true, doing, signal, async () => {
     ctx.logger.info({ node: node.uuid, devices: wipesOf(node) }, 'cleaning the node to wipe deleted persistent disks');
     await setProvisionState(ctx.client, node.uuid, { target: 'manage' }, { doing, signal });
-    await waitForProvisionState(ctx.client, node.uuid, 'manageable', waitOptions(ctx, node.uuid, doing, signal));
+    await waitForProvisionState(ctx.client, node.uuid, 'manageable', nodeWait(ctx, 'undeploy', { node: node.uuid }, doing, signal, WAITING));
     await setProvisionState(ctx.client, node.uuid, { target: 'provide' }, { doing, signal });
-    await waitForProvisionState(ctx.client, node.uuid, 'available', waitOptions(ctx, node.uuid, doing, signal));
+    await waitForProvisionState(ctx.client, node.uuid, 'available', nodeWait(ctx, 'undeploy', { node: node.uuid }, doing, signal, WAITING));
   });
   cleaned = await patchNode(ctx.client, node.uuid, [remove(['extra', WIPE_KEY])], { doing, signal });
   return cleaned;
@@ -118,15 +123,6 @@ async function dropClaim(ctx: IronicContext, node: Node, claim: string, doing: s
   if (node.instance_uuid !== claim) return;
   if (node.allocation_uuid) await deleteAllocation(ctx.client, node.allocation_uuid, { doing, signal }).catch(ignoreNotFound);
   else await patchNode(ctx.client, node.uuid, [remove('/instance_uuid')], { doing, signal }).catch(ignoreNotFound);
-}
-
-function waitOptions(ctx: IronicContext, nodeUuid: string, doing: string, signal: AbortSignal) {
-  return {
-    timeoutMs: (ctx.config.undeploy_timeout_seconds ?? DEFAULTS.undeployTimeoutSeconds) * 1000,
-    signal,
-    doing,
-    onProgress: (p: { state: string; elapsedMs: number }) => ctx.logger.info({ node: nodeUuid, state: p.state, elapsed_s: Math.round(p.elapsedMs / 1000) }, 'waiting for the node'),
-  };
 }
 
 function ignoreNotFound(error: unknown): void {

@@ -10,10 +10,7 @@ export { silentLogger, type Logger, type LogFn } from './logging/logger.js';
 export { Secrets, REDACTED } from './logging/secrets.js';
 export { BufferedLogger } from './logging/buffered.js';
 
-/** pino, loaded on demand: `info` must not pay for it (DESIGN.md §9). */
-export async function loadLogger(level: import('./config/types.js').LogLevel, secrets: import('./logging/secrets.js').Secrets, fd?: number) {
-  return (await import('./logging/pino.js')).createLogger(level, secrets, fd);
-}
+export { loadLogger } from './logging/load-logger.js';
 export { parseRequest, type CpiRequest } from './protocol/request.js';
 export { errorResponse, okResponse, serializeResponse, type CpiResponse } from './protocol/response.js';
 export { METHOD_NAMES, SIGNATURES, REPORTED_API_VERSION, isMethodName, type ApiVersion, type MethodName } from './protocol/signatures.js';

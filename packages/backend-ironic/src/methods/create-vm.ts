@@ -18,6 +18,7 @@ import { requirementsOf, type Requirements } from '../selection/requirements.js'
 import { enrollNode, enrollParamsOf, knownMac } from '../enroll.js';
 import { decodeStemcellCid, imageInstanceInfo } from '../stemcell-cid.js';
 import { vmCidFor } from '../vm-cid.js';
+import { nodeWait } from '../waits.js';
 import { VM_KEY, findVmNode, vmRecord } from '../vm-node.js';
 
 /**
@@ -35,7 +36,7 @@ export async function createVm(ctx: IronicContext, call: CallContext, req: Creat
   let node = await findVmNode(ctx, cid, signal);
   if (node !== undefined && ['deploying', 'wait call-back'].includes(node.provision_state) && vmRecord(node)?.agent_id === req.agentId) {
     log.info({ node: node.uuid }, 'an earlier try of this create_vm is deploying the node: waiting for it');
-    node = await waitForProvisionState(ctx.client, node.uuid, 'active', deployWait(ctx, cid, node.uuid, `Waiting for the deploy of VM ${cid} an earlier try started`, signal)).catch(() =>
+    node = await waitForProvisionState(ctx.client, node.uuid, 'active', nodeWait(ctx, 'deploy', { vm: cid, node: node.uuid }, `Waiting for the deploy of VM ${cid} an earlier try started`, signal, 'deploying')).catch(() =>
       getNode(ctx.client, node!.uuid, { signal }),
     );
   }
@@ -45,7 +46,7 @@ export async function createVm(ctx: IronicContext, call: CallContext, req: Creat
   }
   if (node !== undefined && node.provision_state !== 'available') {
     log.info({ node: node.uuid, state: node.provision_state }, 'giving back the node an earlier, failed try of this create_vm left');
-    await releaseNode(ctx, node.uuid, cid, signal);
+    await releaseNode(ctx, node, cid, signal);
     node = undefined;
   }
   const { nodeUuid, enrolled } = node !== undefined ? { nodeUuid: node.uuid, enrolled: vmRecord(node)?.enrolled ?? false } : await obtainNode(ctx, req, cid, requirements, signal);
@@ -53,7 +54,9 @@ export async function createVm(ctx: IronicContext, call: CallContext, req: Creat
   try {
     return await deploy(ctx, call, req, cid, { uuid: nodeUuid, enrolled }, image);
   } catch (error) {
-    await releaseNode(ctx, nodeUuid, cid, new AbortController().signal).catch((cause: unknown) =>
+    // The node changed under the failed deploy: release what it is now.
+    const cleanup = new AbortController().signal;
+    await (async () => releaseNode(ctx, await getNode(ctx.client, nodeUuid, { signal: cleanup }), cid, cleanup))().catch((cause: unknown) =>
       log.error({ node: nodeUuid, err: (cause as Error).message }, 'rolling back the claim failed; the node still carries the VM CID, delete_vm releases it'),
     );
     throw creationFailed(error, `Creating VM ${cid} for agent ${req.agentId} on node ${nodeUuid}`);
@@ -131,19 +134,9 @@ async function deploy(ctx: IronicContext, call: CallContext, req: CreateVmReques
   const configdrive = packConfigDrive(buildIso(files, { volumeId: 'config-2' }));
   await setProvisionState(ctx.client, nodeUuid, { target: 'active', configdrive }, { doing, signal });
   const started = Date.now();
-  await waitForProvisionState(ctx.client, nodeUuid, 'active', deployWait(ctx, cid, nodeUuid, doing, signal));
+  await waitForProvisionState(ctx.client, nodeUuid, 'active', nodeWait(ctx, 'deploy', { vm: cid, node: nodeUuid }, doing, signal, 'deploying'));
   ctx.logger.info({ vm: cid, node: nodeUuid, elapsed_s: Math.round((Date.now() - started) / 1000) }, 'node is active');
   return { cid: cid as CreatedVm['cid'], networks };
-}
-
-/** Bounded by `deploy_timeout_seconds`, abortable, with a progress line on stderr per poll. */
-function deployWait(ctx: IronicContext, cid: string, nodeUuid: string, doing: string, signal: AbortSignal) {
-  return {
-    timeoutMs: (ctx.config.deploy_timeout_seconds ?? DEFAULTS.deployTimeoutSeconds) * 1000,
-    signal,
-    doing,
-    onProgress: (p: { state: string; elapsedMs: number }) => ctx.logger.info({ vm: cid, node: nodeUuid, state: p.state, elapsed_s: Math.round(p.elapsedMs / 1000) }, 'deploying'),
-  };
 }
 
 function networksFor(ctx: IronicContext, req: CreateVmRequest, node: Pick<Node, 'uuid' | 'name'>, ports: readonly Pick<Port, 'address' | 'physical_network' | 'pxe_enabled'>[]): NetworkSettings {

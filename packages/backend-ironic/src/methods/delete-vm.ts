@@ -10,6 +10,6 @@ export async function deleteVm(ctx: IronicContext, call: CallContext, cid: Nativ
     ctx.logger.info({ vm: cid }, 'no node carries this VM: nothing to delete');
     return;
   }
-  await releaseNode(ctx, node.uuid, cid, call.signal);
+  await releaseNode(ctx, node, cid, call.signal);
   ctx.logger.info({ vm: cid, node: node.uuid }, 'node released');
 }

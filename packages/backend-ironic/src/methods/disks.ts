@@ -79,18 +79,24 @@ async function requireDisk(ctx: IronicContext, cid: string, doing: string, signa
   return found;
 }
 
-/** A disk can only be used on its own node: local disks do not move. */
+/**
+ * A disk can only be used on its own node: local disks do not move. The VM's node is read once
+ * and, in the usual case, is the disk's node too.
+ */
 async function vmAndDisk(ctx: IronicContext, vm: string, disk: string, doing: string, signal: AbortSignal) {
-  const found = await requireDisk(ctx, disk, doing, signal);
+  const parsed = requireDiskCid(disk, doing);
   const vmNode = await findVmNode(ctx, vm, signal);
-  if (vmNode === undefined) throw new CpiError('CPX_VM_NOT_FOUND', `${doing}: no Ironic node carries VM ${vm}`);
-  if (vmNode.uuid !== found.node.uuid) {
-    throw new CpiError(
-      'CPX_BACKEND_FAILURE',
-      `${doing}: the disk is a local disk of node ${found.node.name ?? found.node.uuid} but the VM runs on node ${vmNode.name ?? vmNode.uuid}; a VM gets its disks' node when create_vm names them in disk_cids`,
-    );
+  if (vmNode?.uuid === parsed.node) {
+    const record = disksOf(vmNode)[parsed.id];
+    if (record === undefined) throw new CpiError('CPX_DISK_NOT_FOUND', `${doing}: disk ${disk} does not exist`);
+    return { node: vmNode, id: parsed.id, disk: record };
   }
-  return found;
+  const found = await requireDisk(ctx, disk, doing, signal);
+  if (vmNode === undefined) throw new CpiError('CPX_VM_NOT_FOUND', `${doing}: no Ironic node carries VM ${vm}`);
+  throw new CpiError(
+    'CPX_BACKEND_FAILURE',
+    `${doing}: the disk is a local disk of node ${found.node.name ?? found.node.uuid} but the VM runs on node ${vmNode.name ?? vmNode.uuid}; a VM gets its disks' node when create_vm names them in disk_cids`,
+  );
 }
 
 export async function hasDisk(ctx: IronicContext, call: CallContext, cid: NativeCid): Promise<boolean> {
