@@ -1,23 +1,34 @@
 import { parseArgs } from 'node:util';
 import { errorResponse, serializeResponse } from '@hybrid-cpi/core';
+import { EXIT } from './commands/command.js';
+import { COMMANDS } from './commands/index.js';
 import { compose, serveDeps } from './compose.js';
 import { serve } from './serve.js';
 import { guardStdout, readStdin } from './stdio.js';
 
 const USAGE = `Usage: hybrid-cpi --config FILE < request.json
+       hybrid-cpi COMMAND [options]      (hybrid-cpi COMMAND --help for its options)
 
 The BOSH CPI of bosh-hybrid-cpi: reads one CPI request from stdin, routes it to the configured
-backend, and writes one response to stdout.
+backend, and writes one response to stdout. The commands below are for operators.
 
 Options:
   -c, --config FILE   the config file (JSON or YAML)
   -h, --help          show this help
   -v, --version       show the version
-`;
+${Object.keys(COMMANDS).length === 0 ? '' : `\nCommands:\n${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`).join('\n')}\n`}`;
 
 const VERSION = '0.1.0';
 
+/** An operator command: a report for a person, exit 0 (fine), 1 (findings) or 2 (usage). */
+async function runCommand(name: string, argv: string[]): Promise<number> {
+  const command = await COMMANDS[name]!.load();
+  if (argv.includes('--help') || argv.includes('-h')) return void process.stdout.write(command.usage), EXIT.ok;
+  return command.run(argv, { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) });
+}
+
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] !== undefined && Object.hasOwn(COMMANDS, argv[0])) return runCommand(argv[0], argv.slice(1));
   let options;
   try {
     options = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } } }).values;
