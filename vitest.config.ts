@@ -13,7 +13,7 @@ const alias = [
 export default defineConfig({
   test: {
     projects: [
-      { resolve: { alias }, test: { name: 'unit', include: ['packages/*/test/unit/**/*.test.ts'] } },
+      { resolve: { alias }, test: { name: 'unit', include: ['packages/*/test/unit/**/*.test.ts', 'test/unit/**/*.test.ts', 'examples/*/test/**/*.test.ts'] } },
       {
         resolve: { alias },
         test: {

@@ -1,51 +1,88 @@
-/** Config of a `type: ironic` backend (DESIGN.md §8). */
-const string = { type: 'string', minLength: 1 };
-const strings = { type: 'array', items: string };
+/**
+ * Config of a `type: ironic` backend (DESIGN.md §8). `description` and `default` are annotations
+ * for docs/config-reference.md; the defaults themselves live in the code that reads each key.
+ */
+const str = (description: string) => ({ type: 'string', minLength: 1, description });
+const strings = (description: string) => ({ type: 'array', items: { type: 'string', minLength: 1 }, description });
+const PASSWORD = 'The password (never logged).';
 
 /** One `then` per auth type: exact keys, so a typo is named rather than ignored. */
-const AUTH_TYPES: Record<string, { required: string[]; properties: Record<string, unknown> }> = {
-  noauth: { required: [], properties: {} },
-  http_basic: { required: ['username', 'password'], properties: { username: string, password: string } },
+const AUTH_TYPES: Record<string, { description: string; required: string[]; properties: Record<string, unknown> }> = {
+  noauth: { description: 'A standalone Ironic with `auth_strategy = noauth`.', required: [], properties: {} },
+  http_basic: {
+    description: 'A standalone Ironic with `auth_strategy = http_basic` (an htpasswd file on the server).',
+    required: ['username', 'password'],
+    properties: { username: str('The user of the htpasswd file.'), password: str(PASSWORD) },
+  },
   keystone: {
+    description: 'Ironic behind Keystone: a password or an application credential buys a token; Ironic\'s URL is `ironic.url`.',
     required: ['auth_url'],
     properties: {
-      auth_url: string,
-      username: string,
-      password: string,
-      user_domain_name: string,
-      project_name: string,
-      project_domain_name: string,
-      application_credential_id: string,
-      application_credential_secret: string,
-      region_name: string,
-      interface: { enum: ['public', 'internal', 'admin'] },
+      auth_url: str('Keystone\'s URL, with or without the trailing `/v3`.'),
+      username: str('The user, with `password`.'),
+      password: str(PASSWORD),
+      user_domain_name: str('The user\'s domain (default: the domain with id `default`).'),
+      project_name: str('The project the token is scoped to.'),
+      project_domain_name: str('The project\'s domain (default: the domain with id `default`).'),
+      application_credential_id: str('An application credential instead of a user and project (it is scoped already).'),
+      application_credential_secret: str('The application credential\'s secret (never logged).'),
+      region_name: str('Picks the catalog endpoint when several regions offer `baremetal`.'),
+      interface: { enum: ['public', 'internal', 'admin'], default: 'public', description: 'The catalog endpoint interface.' },
     },
   },
-  clouds_yaml: { required: ['cloud'], properties: { cloud: string, file: string } },
+  clouds_yaml: {
+    description: 'A named cloud of a clouds.yaml file, mapped to one of the modes above by its `auth_type`.',
+    required: ['cloud'],
+    properties: {
+      cloud: str('The cloud\'s name under `clouds`.'),
+      file: str('The clouds.yaml file (default: `./clouds.yaml`, `$HOME/.config/openstack/clouds.yaml`, `/etc/openstack/clouds.yaml`).'),
+    },
+  },
 };
 
 const auth = {
   type: 'object',
   required: ['type'],
-  properties: { type: { enum: Object.keys(AUTH_TYPES) } },
-  allOf: Object.entries(AUTH_TYPES).map(([type, { required, properties }]) => ({
+  default: { type: 'noauth' },
+  description: 'How requests to Ironic authenticate.',
+  properties: { type: { enum: Object.keys(AUTH_TYPES), description: 'The auth mode; it decides the other keys.' } },
+  allOf: Object.entries(AUTH_TYPES).map(([type, { description, required, properties }]) => ({
     if: { properties: { type: { const: type } } },
-    then: { required, additionalProperties: false, properties: { type: {}, ...properties } },
+    then: { description, required, additionalProperties: false, properties: { type: {}, ...properties } },
   })),
 };
 
 const imageStore = {
   type: 'object',
   required: ['type'],
-  properties: { type: { enum: ['webdav', 'file'] } },
+  description:
+    'Where heavy stemcells\' `root.img` is uploaded so that Ironic\'s conductors can fetch it. Without one, only light stemcells (`image_url`) can be created.',
+  properties: { type: { enum: ['webdav', 'file'], description: 'The kind of store; it decides the other keys.' } },
   allOf: [
     {
       if: { properties: { type: { const: 'webdav' } } },
-      then: { required: ['url'], additionalProperties: false, properties: { type: {}, url: string, username: string, password: string, ca_file: string, insecure: { type: 'boolean' } } },
+      then: {
+        description: 'An HTTP server that takes PUT and DELETE (nginx with `dav_methods`, Apache mod_dav, ...).',
+        required: ['url'],
+        additionalProperties: false,
+        properties: {
+          type: {},
+          url: str('The collection images go to; also the URL Ironic fetches them from.'),
+          username: str('Basic-auth user.'),
+          password: str(PASSWORD),
+          ca_file: str('A PEM bundle of the CAs that sign the store\'s certificate.'),
+          insecure: { type: 'boolean', default: false, description: 'Skips the verification of the store\'s TLS certificate.' },
+        },
+      },
     },
     {
       if: { properties: { type: { const: 'file' } } },
-      then: { required: ['path', 'url'], additionalProperties: false, properties: { type: {}, path: string, url: string } },
+      then: {
+        description: 'A directory the CPI writes and an HTTP server in front of it serves to the conductors.',
+        required: ['path', 'url'],
+        additionalProperties: false,
+        properties: { type: {}, path: str('The directory images are written to.'), url: str('The URL of that directory, as Ironic fetches from it.') },
+      },
     },
   ],
 };
@@ -54,27 +91,44 @@ export const ironicConfigSchema = {
   type: 'object',
   required: ['type', 'ironic'],
   additionalProperties: false,
+  description: 'Bare-metal servers through OpenStack Ironic (API ≥ 1.52). Accepts `openstack-qcow2`, `openstack-raw` and `openstack-light` stemcells.',
   properties: {
-    type: { const: 'ironic' },
+    type: { const: 'ironic', description: '`ironic`.' },
     ironic: {
       type: 'object',
       required: ['url'],
       additionalProperties: false,
+      description: 'How to reach Ironic.',
       properties: {
-        url: { type: 'string', pattern: '^https?://' },
+        url: { type: 'string', pattern: '^https?://', description: 'Ironic\'s API endpoint, e.g. `http://10.0.0.5:6385`.' },
         auth,
-        ca_file: string,
-        cert_file: string,
-        key_file: string,
-        insecure: { type: 'boolean' },
+        ca_file: str('A PEM bundle of the CAs that sign Ironic\'s (and Keystone\'s) certificate.'),
+        cert_file: str('A client certificate (PEM), with `key_file`.'),
+        key_file: str('The client certificate\'s key (PEM).'),
+        insecure: { type: 'boolean', default: false, description: 'Skips TLS certificate verification.' },
       },
     },
-    claim: { enum: ['auto', 'allocation', 'instance_uuid'] },
-    deploy_timeout_seconds: { type: 'number', exclusiveMinimum: 0 },
-    undeploy_timeout_seconds: { type: 'number', exclusiveMinimum: 0 },
+    claim: {
+      enum: ['auto', 'allocation', 'instance_uuid'],
+      default: 'auto',
+      description:
+        'How a node is claimed before anything changes: the Allocation API (`allocation`), setting the node\'s `instance_uuid` (`instance_uuid`), or the Allocation API when the server has it (`auto`).',
+    },
+    deploy_timeout_seconds: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      default: 3600,
+      description: 'How long `create_vm` waits for a node\'s deploy to reach `active`.',
+    },
+    undeploy_timeout_seconds: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      default: 3600,
+      description: 'How long the other waits may take: undeploy and cleaning (`delete_vm`, wipes of deleted disks) and enrolling a server (manage, provide).',
+    },
     image_store: imageStore,
-    ssh_public_keys: strings,
-    nameservers: strings,
+    ssh_public_keys: strings('SSH public keys written into the config drive\'s meta-data (`public_keys`); the BOSH agent installs the first for the `vcap` user.'),
+    nameservers: strings('DNS servers given to the DNS-default network (or the only network) when the director sends none.'),
   },
 };
 
