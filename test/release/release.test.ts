@@ -76,6 +76,15 @@ beforeAll(async () => {
 
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+/** Renders the job from its archive, as the director does, with these instance-group properties. */
+function renderJob(properties: object, out: string): void {
+  const propertiesFile = path.join(tmp, `properties-${path.basename(out)}.json`);
+  fs.writeFileSync(propertiesFile, JSON.stringify(properties));
+  const ruby = spawnSync('ruby', [path.join(import.meta.dirname, 'render-job.rb'), jobDir, propertiesFile, out], { encoding: 'utf8' });
+  if (ruby.error) throw new Error(`ruby is needed to render the job templates (scripts/setup.sh installs it): ${ruby.error.message}`);
+  if (ruby.status !== 0) throw new Error(`rendering the job failed:\n${ruby.stderr}`);
+}
+
 const files = (entries: TarEntry[]) => entries.filter((e) => e.type === 'file').map((e) => e.name).sort();
 
 describe('the release tarball', () => {
@@ -149,13 +158,20 @@ describe('the hybrid_cpi job with bosh-deployment and examples/bosh-deployment',
   beforeAll(() => {
     const properties = YAML.parse(fs.readFileSync(path.join(import.meta.dirname, 'fixtures/director-properties.yml'), 'utf8'));
     for (const file of ['hybrid-cpi.yml', 'hybrid-cpi-ironic-ca.yml']) applyPropertyOps(properties, readOps(path.join(EXAMPLES, file), VARIABLES));
-    const propertiesFile = path.join(tmp, 'properties.json');
-    fs.writeFileSync(propertiesFile, JSON.stringify(properties));
-    // Rendered from the job archive, as the director does.
-    const ruby = spawnSync('ruby', [path.join(import.meta.dirname, 'render-job.rb'), jobDir, propertiesFile, rendered], { encoding: 'utf8' });
-    if (ruby.error) throw new Error(`ruby is needed to render the job templates (scripts/setup.sh installs it): ${ruby.error.message}`);
-    if (ruby.status !== 0) throw new Error(`rendering the job failed:\n${ruby.stderr}`);
+    renderJob(properties, rendered);
     config = JSON.parse(fs.readFileSync(path.join(rendered, 'config/cpi.json'), 'utf8'));
+  });
+
+  it('makes the mbus URL from nats.* when agent.mbus is not set, and leaves out a blobstore it cannot address', () => {
+    const out = path.join(tmp, 'rendered-nats');
+    renderJob({ nats: { address: '10.0.0.7', password: 'p@ss/word' }, hybrid_cpi: { backends: { vms: { type: 'delegate', command: ['/bin/true'], stemcell_formats: ['raw'] } } } }, out);
+    const agent = JSON.parse(fs.readFileSync(path.join(out, 'config/cpi.json'), 'utf8')).agent;
+    // Defaults from the job spec: user nats, port 4222; the password escaped for the URL.
+    expect(agent).toEqual({ mbus: 'nats://nats:p%40ss%2Fword@10.0.0.7:4222', ntp: [] });
+  });
+
+  it('refuses to render without backends', () => {
+    expect(() => renderJob({}, path.join(tmp, 'rendered-empty'))).toThrow(/Can't find property 'hybrid_cpi.backends'/);
   });
 
   it('adds the release and the job, and makes hybrid_cpi the director CPI', () => {
