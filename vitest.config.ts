@@ -27,6 +27,8 @@ export default defineConfig({
         },
       },
       { resolve: { alias }, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 } },
+      // Builds the release tarball (and the executable first when it is stale), so the hooks get time.
+      { resolve: { alias }, test: { name: 'release', include: ['test/release/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 600_000 } },
     ],
   },
 });
