@@ -31,7 +31,7 @@ export class IronicView {
     if (listing === undefined) {
       listing = this.#pool(name)
         .then(async (pool) => ({ nodes: sortNodes(await pool.nodes()) }))
-        .catch((error: unknown) => ({ error: `backend ${name}: ${(error as Error).message}` }));
+        .catch((error: unknown) => ({ error: (error as Error).message }));
       this.#listings.set(name, listing);
     }
     return listing;
@@ -55,7 +55,7 @@ export class IronicView {
       const enrolls = enroll && owners !== undefined && owners.size === 0;
       return { requirements, fits: assessNodes(listing.nodes, requirements, owners), enrolls };
     } catch (error) {
-      return { error: `backend ${name}: ${(error as Error).message}` };
+      return { error: (error as Error).message };
     }
   }
 

@@ -68,7 +68,7 @@ export const nodes: OperatorCommand = {
         if (options.json) io.out(`${JSON.stringify({ nodes: listed.map((n) => asJson(n.backend, n.status)), errors }, null, 2)}\n`);
         else {
           if (listed.length > 0 || errors.length === 0) io.out(formatTable(['BACKEND', 'NAME', 'UUID', 'PROVISION', 'POWER', 'STATUS', 'AGENT', 'DEPLOYMENT', 'INSTANCE', 'DISKS', 'NOTE'], listed.map((n) => row(n.backend, n.status))));
-          for (const e of errors) io.out(`${e.message}\n`);
+          for (const e of errors) io.out(`backend ${e.backend}: ${e.message}\n`);
         }
         return errors.length === 0 ? EXIT.ok : EXIT.findings;
       } finally {

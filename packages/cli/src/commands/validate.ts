@@ -103,7 +103,7 @@ async function checkTypes(config: HybridConfig, cloud: CloudConfig, view: Ironic
     const fitting = assessed.fits.filter((f) => f.mismatch === undefined);
     const free = fitting.filter((f) => f.rejection === undefined);
     if (assessed.enrolls) return void io.out(`  ${label}: ${to}: enrolls a new node from ironic_params (Ironic knows none of its MACs)\n`), false;
-    if (fitting.length > 0) return void io.out(`  ${label}: ${to}: ${count(fitting.length, 'node')} can take it, ${free.length} free now\n`), false;
+    if (fitting.length > 0) return void io.out(`  ${label}: ${to}: matched by ${count(fitting.length, 'node')}, ${free.length} free now\n`), false;
     io.out(`  ${label}: ${to}: no node can satisfy it\n`);
     for (const f of assessed.fits.slice(0, SHOWN)) io.out(`    ${nodeLabel(f.node)}: ${f.mismatch}\n`);
     if (assessed.fits.length > SHOWN) io.out(`    ... and ${assessed.fits.length - SHOWN} more nodes\n`);
