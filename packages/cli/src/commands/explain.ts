@@ -1,3 +1,4 @@
+import type { Secrets } from '@hybrid-cpi/core';
 import { EXIT, type CommandIo, type OperatorCommand } from './command.js';
 import { CloudConfigError, chooseAz, readCloudConfig, vmProperties, type CloudConfig } from './cloud-config.js';
 import { IronicView, describeRequirements, nodeLabel } from './ironic-view.js';
@@ -28,18 +29,18 @@ export const explain: OperatorCommand = {
   name: 'explain',
   usage: USAGE,
   run: (argv, io) =>
-    runReport('explain', io, async () => {
+    runReport('explain', io, async (io, secrets) => {
       const options = parseOptions(
         argv,
         { config: { type: 'string', short: 'c' }, 'cloud-config': { type: 'string' }, 'vm-type': { type: 'string' }, az: { type: 'string' } },
         ['config', 'cloud-config', 'vm-type'],
       );
-      return explainVmType(options.config!, options['cloud-config']!, options['vm-type']!, options.az, io);
+      return explainVmType(options.config!, options['cloud-config']!, options['vm-type']!, options.az, io, secrets);
     }),
 };
 
-async function explainVmType(configFile: string, cloudFile: string, vmTypeName: string, azName: string | undefined, io: CommandIo): Promise<number> {
-  const loaded = await readConfig(configFile);
+async function explainVmType(configFile: string, cloudFile: string, vmTypeName: string, azName: string | undefined, io: CommandIo, secrets: Secrets): Promise<number> {
+  const loaded = await readConfig(configFile, secrets);
   if (loaded.config === undefined) {
     io.out(`config ${configFile}: invalid\n${loaded.problems.map((p) => `  ${p}\n`).join('')}`);
     return EXIT.findings;
@@ -47,6 +48,7 @@ async function explainVmType(configFile: string, cloudFile: string, vmTypeName: 
   let cloud: CloudConfig;
   try {
     cloud = await readCloudConfig(cloudFile);
+    secrets.addKeyed(cloud);
   } catch (error) {
     if (!(error instanceof CloudConfigError)) throw error;
     io.out(`cloud-config ${cloudFile}: invalid\n${error.problems.map((p) => `  ${p}\n`).join('')}`);

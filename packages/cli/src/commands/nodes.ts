@@ -43,9 +43,9 @@ export const nodes: OperatorCommand = {
   name: 'nodes',
   usage: USAGE,
   run: (argv, io) =>
-    runReport('nodes', io, async () => {
+    runReport('nodes', io, async (io, secrets) => {
       const options = parseOptions(argv, { config: { type: 'string', short: 'c' }, backend: { type: 'string' }, json: { type: 'boolean' } }, ['config']);
-      const loaded = await readConfig(options.config!);
+      const loaded = await readConfig(options.config!, secrets);
       if (loaded.config === undefined) {
         io.out(`config ${options.config}: invalid\n${loaded.problems.map((p) => `  ${p}\n`).join('')}`);
         return EXIT.findings;

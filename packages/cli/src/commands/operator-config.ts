@@ -1,4 +1,4 @@
-import { loadConfig, type HybridConfig } from '@hybrid-cpi/core';
+import { loadConfig, type HybridConfig, type Secrets } from '@hybrid-cpi/core';
 import { BUILTIN_BACKENDS } from '../builtins.js';
 
 export type ConfigResult = { readonly config: HybridConfig; readonly problems?: undefined } | { readonly config?: undefined; readonly problems: readonly string[] };
@@ -7,9 +7,11 @@ export type ConfigResult = { readonly config: HybridConfig; readonly problems?: 
  * The config as the CPI loads it, or its problems one per line (with their key paths, as core's
  * loadConfig reports them; never the file's contents, which hold credentials).
  */
-export async function readConfig(file: string): Promise<ConfigResult> {
+export async function readConfig(file: string, secrets: Secrets): Promise<ConfigResult> {
   try {
-    return { config: await loadConfig(file, BUILTIN_BACKENDS) };
+    const config = await loadConfig(file, BUILTIN_BACKENDS);
+    secrets.addKeyed(config.raw);
+    return { config };
   } catch (error) {
     const [first = '', ...rest] = String((error as Error)?.message ?? error).split('\n');
     const listed = rest.filter((l) => l.startsWith('- ')).map((l) => l.slice(2));

@@ -1,4 +1,4 @@
-import type { HybridConfig } from '@hybrid-cpi/core';
+import type { HybridConfig, Secrets } from '@hybrid-cpi/core';
 import { EXIT, type CommandIo, type OperatorCommand } from './command.js';
 import { CloudConfigError, readCloudConfig, vmProperties, type CloudConfig, type Named, type Properties } from './cloud-config.js';
 import { IronicView, nodeLabel } from './ironic-view.js';
@@ -31,17 +31,17 @@ export const validate: OperatorCommand = {
   name: 'validate',
   usage: USAGE,
   run: (argv, io) =>
-    runReport('validate', io, async () => {
+    runReport('validate', io, async (io, secrets) => {
       const options = parseOptions(argv, { config: { type: 'string', short: 'c' }, 'cloud-config': { type: 'string' } }, ['config']);
-      const findings = await check(options.config!, options['cloud-config'], io);
+      const findings = await check(options.config!, options['cloud-config'], io, secrets);
       io.out(`\n${findings === 0 ? 'No findings.' : `${count(findings, 'finding')}.`}\n`);
       return findings === 0 ? EXIT.ok : EXIT.findings;
     }),
 };
 
 /** Writes the report; returns how many findings it holds. */
-async function check(configFile: string, cloudFile: string | undefined, io: CommandIo): Promise<number> {
-  const loaded = await readConfig(configFile);
+async function check(configFile: string, cloudFile: string | undefined, io: CommandIo, secrets: Secrets): Promise<number> {
+  const loaded = await readConfig(configFile, secrets);
   if (loaded.config === undefined) {
     io.out(`config ${configFile}: invalid\n${loaded.problems.map((p) => `  ${p}\n`).join('')}`);
     if (cloudFile !== undefined) io.out(`cloud-config ${cloudFile}: not checked (the config must be valid first)\n`);
@@ -54,6 +54,7 @@ async function check(configFile: string, cloudFile: string | undefined, io: Comm
   let cloud: CloudConfig;
   try {
     cloud = await readCloudConfig(cloudFile);
+    secrets.addKeyed(cloud);
   } catch (error) {
     if (!(error instanceof CloudConfigError)) throw error;
     io.out(`\ncloud-config ${cloudFile}: invalid\n${error.problems.map((p) => `  ${p}\n`).join('')}`);
