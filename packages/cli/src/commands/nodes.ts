@@ -27,7 +27,8 @@ Options:
       --json           the same as JSON: {"nodes": [...], "errors": [...]}
   -h, --help           show this help
 
-Exit status: 0 listed; 1 the config is invalid or an Ironic could not be reached; 2 usage.
+Exit status: 0 listed; 1 the config is invalid or has no Ironic backend, or an Ironic could not
+be reached; 2 usage.
 `;
 
 const USE_LABELS: Record<NodeStatus['use'], string> = {
@@ -55,7 +56,10 @@ export const nodes: OperatorCommand = {
       if (options.backend !== undefined && !all.includes(options.backend as BackendName)) {
         throw new UsageError(`--backend ${options.backend} is not an Ironic backend of the config (backends: ${describeBackends(loaded.config)})`);
       }
-      if (all.length === 0) throw new UsageError(`the config has no Ironic backend (backends: ${describeBackends(loaded.config)})`);
+      if (all.length === 0) {
+        io.out(`config ${options.config}: no Ironic backend (backends: ${describeBackends(loaded.config)}), so no nodes\n`);
+        return EXIT.findings;
+      }
       const names = options.backend === undefined ? all : [options.backend as BackendName];
       try {
         const listed: { backend: BackendName; status: NodeStatus }[] = [];
