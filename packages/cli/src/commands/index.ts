@@ -7,4 +7,8 @@ export interface CommandEntry {
 }
 
 /** The operator commands, each loaded only when it is run (a CPI call never loads any). */
-export const COMMANDS: Readonly<Record<string, CommandEntry>> = {};
+export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
+  validate: { summary: 'check the config and where each vm_type/disk_type of a cloud-config goes', load: async () => (await import('./validate.js')).validate },
+  explain: { summary: 'dry-run the node choice of one vm_type: the node taken, why not the others', load: async () => (await import('./explain.js')).explain },
+  nodes: { summary: 'list the Ironic nodes: state, BOSH VM, local disks, free/reserved/quarantined', load: async () => (await import('./nodes.js')).nodes },
+};

@@ -1,0 +1,67 @@
+import { disksOf, reservationOf } from '../disks/records.js';
+import { vmRecord } from '../vm-node.js';
+import type { PoolNode } from './pool.js';
+
+/** What a node is to BOSH, from the fields the CPI writes (`extra.bosh_*`, `instance_uuid`). */
+export type NodeUse = 'free' | 'vm' | 'disks' | 'quarantined' | 'foreign' | 'unavailable';
+
+export interface NodeDisk {
+  /** The native disk CID (`<node uuid>.<disk id>`). */
+  readonly cid: string;
+  readonly device: string;
+  readonly size_mb: number;
+  readonly attached_to: string | null;
+}
+
+export interface NodeStatus {
+  readonly uuid: string;
+  readonly name: string | null;
+  readonly provision_state: string;
+  readonly power_state: string | null;
+  readonly use: NodeUse;
+  /** Why it is quarantined, foreign or unavailable. */
+  readonly reason: string | null;
+  /** The node was enrolled by the CPI for its VM, and is deleted with it. */
+  readonly enrolled: boolean;
+  /** The BOSH VM on the node: its native CID, agent and the director's metadata. */
+  readonly vm: { readonly cid: string; readonly agent_id: string; readonly deployment: string | null; readonly job: string | null; readonly index: string | null } | null;
+  readonly disks: readonly NodeDisk[];
+}
+
+const FAILED = /(failed|error)$/;
+
+/**
+ * Classifies a node. Quarantine comes first: a node in maintenance, with a fault or in a failed
+ * state is unusable whatever else it carries, and that is what an operator must act on.
+ */
+export function nodeStatus(node: PoolNode): NodeStatus {
+  const record = vmRecord(node);
+  const reservation = reservationOf(node);
+  const ownVm = record !== undefined && node.instance_uuid === record.cid;
+  const metadata = record?.metadata ?? {};
+  const text = (key: string) => (metadata[key] === undefined || metadata[key] === null ? null : String(metadata[key]));
+  const disks = Object.entries(disksOf(node)).map(([id, d]) => ({ cid: `${node.uuid}.${id}`, device: d.device, size_mb: d.size_mb, attached_to: d.attached_to }));
+  const [use, reason] = classify(node, ownVm, reservation !== undefined && node.instance_uuid === reservation.uuid);
+  return {
+    uuid: node.uuid,
+    name: node.name ?? null,
+    provision_state: node.provision_state ?? 'unknown',
+    power_state: node.power_state ?? null,
+    use,
+    reason,
+    enrolled: record?.enrolled ?? false,
+    vm: record === undefined ? null : { cid: record.cid, agent_id: record.agent_id, deployment: text('deployment'), job: text('job'), index: text('index') },
+    disks,
+  };
+}
+
+function classify(node: PoolNode, ownVm: boolean, reserved: boolean): [NodeUse, string | null] {
+  if (node.maintenance) return ['quarantined', `maintenance: ${node.maintenance_reason ?? 'no reason given'}`];
+  if (node.fault) return ['quarantined', `fault: ${node.fault}`];
+  if (FAILED.test(node.provision_state ?? '')) return ['quarantined', `${node.provision_state}: ${node.last_error ?? 'no last_error'}`];
+  if (ownVm) return ['vm', null];
+  if (reserved) return ['disks', null];
+  if (node.instance_uuid) return ['foreign', `claimed by instance ${node.instance_uuid}, not by a BOSH VM of this CPI`];
+  if (node.provision_state !== 'available') return ['unavailable', `provision state '${node.provision_state}'`];
+  return ['free', null];
+}

@@ -1,0 +1,47 @@
+import { silentLogger, type Logger } from '@hybrid-cpi/core';
+import type { IronicConfig } from '../config.js';
+import { connectIronic } from '../ironic/connect.js';
+import { listNodes } from '../ironic/nodes.js';
+import { listPorts } from '../ironic/ports.js';
+import type { Node } from '../ironic/types.js';
+import { SELECTION_FIELDS } from '../selection/rejections.js';
+
+/** What the operator commands read of a node: what selection reads, plus why it is unusable. */
+export const POOL_FIELDS = [...SELECTION_FIELDS, 'maintenance_reason', 'last_error', 'target_provision_state'] as const;
+export type PoolNode = Pick<Node, (typeof POOL_FIELDS)[number]>;
+
+/** Read-only access to one Ironic backend's nodes: it lists, it never claims nor patches. */
+export interface NodePool {
+  /** Every node Ironic has, whatever its state. */
+  nodes(signal?: AbortSignal): Promise<PoolNode[]>;
+  /** Node UUID → which of these MACs its ports own (as create_vm looks them up). */
+  macOwners(macs: readonly string[], signal?: AbortSignal): Promise<Map<string, string[]>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects for an operator command. A person waits for the answer, so a server that does not
+ * answer is reported after one quick retry rather than after the CPI's ~15 s of back-off.
+ */
+export async function openPool(config: IronicConfig, logger: Logger = silentLogger): Promise<NodePool> {
+  const client = await connectIronic(config.ironic, { logger, retry: { attempts: 2, baseMs: 200, maxMs: 500 } });
+  return {
+    async nodes(signal) {
+      const all: PoolNode[] = [];
+      const options = { doing: 'Listing the Ironic nodes', ...(signal === undefined ? {} : { signal }) };
+      for await (const page of listNodes(client, { fields: [...POOL_FIELDS], limit: 1000 }, options)) all.push(...page);
+      return all;
+    },
+    async macOwners(macs, signal) {
+      const owners = new Map<string, string[]>();
+      for (const address of macs) {
+        const options = { doing: `Looking up the port with MAC ${address}`, ...(signal === undefined ? {} : { signal }) };
+        for await (const page of listPorts(client, { address, fields: ['node_uuid', 'address'] }, options)) {
+          for (const port of page) owners.set(port.node_uuid, [...(owners.get(port.node_uuid) ?? []), address]);
+        }
+      }
+      return owners;
+    },
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,98 @@
+import type { BackendName, HybridConfig } from '@hybrid-cpi/core';
+import { assessNodes, enrollParamsOf, openPool, requirementsOf, type IronicConfig, type NodeFit, type NodePool, type PoolNode, type Requirements } from '@hybrid-cpi/backend-ironic/operator';
+import type { Properties } from './cloud-config.js';
+
+export type Listing = { readonly nodes: readonly PoolNode[]; readonly error?: undefined } | { readonly error: string };
+
+export type Assessment =
+  | { readonly error: string }
+  | { readonly error?: undefined; readonly requirements: Requirements; readonly fits: readonly NodeFit[]; readonly enrolls: boolean };
+
+/**
+ * The Ironic backends of a config as an operator command sees them: each backend's nodes listed
+ * once and judged against any number of vm_types. Read-only; close it when done.
+ */
+export class IronicView {
+  readonly #config: HybridConfig;
+  readonly #pools = new Map<BackendName, Promise<NodePool>>();
+  readonly #listings = new Map<BackendName, Promise<Listing>>();
+
+  constructor(config: HybridConfig) {
+    this.#config = config;
+  }
+
+  /** The names of the config's `type: ironic` backends. */
+  backends(): BackendName[] {
+    return [...this.#config.backends.values()].filter((b) => b.config.type === 'ironic').map((b) => b.name);
+  }
+
+  nodes(name: BackendName): Promise<Listing> {
+    let listing = this.#listings.get(name);
+    if (listing === undefined) {
+      listing = this.#pool(name)
+        .then(async (pool) => ({ nodes: sortNodes(await pool.nodes()) }))
+        .catch((error: unknown) => ({ error: (error as Error).message }));
+      this.#listings.set(name, listing);
+    }
+    return listing;
+  }
+
+  /** How the nodes of `name` fare against a vm_type's merged cloud_properties. */
+  async assess(name: BackendName, props: Properties): Promise<Assessment> {
+    let requirements: Requirements;
+    let enroll: boolean;
+    try {
+      requirements = requirementsOf(props);
+      enroll = enrollParamsOf(props) !== undefined;
+    } catch (error) {
+      return { error: (error as Error).message };
+    }
+    const listing = await this.nodes(name);
+    if (listing.error !== undefined) return listing;
+    try {
+      const owners = requirements.macs === undefined ? undefined : await (await this.#pool(name)).macOwners(requirements.macs);
+      // create_vm enrolls a server from ironic_params when Ironic knows none of its MACs.
+      const enrolls = enroll && owners !== undefined && owners.size === 0;
+      return { requirements, fits: assessNodes(listing.nodes, requirements, owners), enrolls };
+    } catch (error) {
+      return { error: (error as Error).message };
+    }
+  }
+
+  async close(): Promise<void> {
+    const pools = await Promise.allSettled(this.#pools.values());
+    await Promise.allSettled(pools.map((p) => (p.status === 'fulfilled' ? p.value.close() : undefined)));
+  }
+
+  #pool(name: BackendName): Promise<NodePool> {
+    let pool = this.#pools.get(name);
+    if (pool === undefined) {
+      pool = openPool(this.#config.backends.get(name)!.config as IronicConfig);
+      this.#pools.set(name, pool);
+    }
+    return pool;
+  }
+}
+
+/** By name, then UUID: reports and golden files stay in one order whatever Ironic answers. */
+function sortNodes(nodes: readonly PoolNode[]): PoolNode[] {
+  const key = (n: PoolNode) => `${n.name ?? '\uffff'}\u0000${n.uuid}`;
+  return [...nodes].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+/** `node-a (6f…)`, or the UUID alone for a nameless node. */
+export function nodeLabel(node: { readonly uuid: string; readonly name?: string | null }): string {
+  return node.name ? `${node.name} (${node.uuid})` : node.uuid;
+}
+
+/** What a vm_type asks of a node, in one line. */
+export function describeRequirements(req: Requirements): string {
+  const parts: string[] = [];
+  if (req.nodes) parts.push(`nodes ${req.nodes.join(', ')}`);
+  if (req.macs) parts.push(`a port with MAC ${req.macs.join(' or ')}`);
+  if (req.resourceClass !== undefined) parts.push(`resource_class ${req.resourceClass}`);
+  if (req.conductorGroup !== undefined) parts.push(`conductor_group ${req.conductorGroup}`);
+  if (req.traits) parts.push(`traits ${req.traits.join(', ')}`);
+  for (const [key, value] of Object.entries(req.minimums ?? {})) parts.push(key === 'cpu_arch' ? `cpu_arch ${String(value)}` : `${key} >= ${String(value)}`);
+  return parts.length === 0 ? 'any free node' : parts.join('; ');
+}

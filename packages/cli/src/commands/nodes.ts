@@ -1,0 +1,118 @@
+import { nodeStatus, type NodeStatus } from '@hybrid-cpi/backend-ironic/operator';
+import type { BackendName } from '@hybrid-cpi/core';
+import { EXIT, type OperatorCommand } from './command.js';
+import { IronicView } from './ironic-view.js';
+import { describeBackends, readConfig } from './operator-config.js';
+import { UsageError, parseOptions } from './options.js';
+import { runReport } from './report.js';
+import { formatTable } from './table.js';
+
+const USAGE = `Usage: hybrid-cpi nodes --config FILE [--backend NAME] [--json]
+
+The nodes of the config's Ironic backends: provision and power state, the BOSH VM on each (agent,
+deployment, job/index from the metadata the director sets), its local persistent disks, and its
+status:
+  free          available, unclaimed: create_vm may take it
+  vm            carries a BOSH VM of this CPI ("vm, enrolled" when the CPI enrolled the node
+                for it and deletes it with the VM)
+  disks         holds persistent disks and no VM: reserved for them, no other VM gets it
+  quarantined   in maintenance, with a fault, or in a failed state: why, in NOTE
+  claimed       claimed by something other than this CPI
+  unavailable   not in 'available' (enroll, manageable, a state in progress)
+Read-only: nothing is claimed or changed.
+
+Options:
+  -c, --config FILE    the CPI's config file (JSON or YAML)
+      --backend NAME   only this Ironic backend (default: all of them)
+      --json           the same as JSON: {"nodes": [...], "errors": [...]}
+  -h, --help           show this help
+
+Exit status: 0 listed; 1 the config is invalid or has no Ironic backend, or an Ironic could not
+be reached; 2 usage.
+`;
+
+const USE_LABELS: Record<NodeStatus['use'], string> = {
+  free: 'free',
+  vm: 'vm',
+  disks: 'disks',
+  quarantined: 'quarantined',
+  foreign: 'claimed',
+  unavailable: 'unavailable',
+};
+
+export const nodes: OperatorCommand = {
+  name: 'nodes',
+  usage: USAGE,
+  run: (argv, io) =>
+    runReport('nodes', io, async (io, secrets) => {
+      const options = parseOptions(argv, { config: { type: 'string', short: 'c' }, backend: { type: 'string' }, json: { type: 'boolean' } }, ['config']);
+      const loaded = await readConfig(options.config!, secrets);
+      if (loaded.config === undefined) {
+        io.out(`config ${options.config}: invalid\n${loaded.problems.map((p) => `  ${p}\n`).join('')}`);
+        return EXIT.findings;
+      }
+      const view = new IronicView(loaded.config);
+      const all = view.backends();
+      if (options.backend !== undefined && !all.includes(options.backend as BackendName)) {
+        throw new UsageError(`--backend ${options.backend} is not an Ironic backend of the config (backends: ${describeBackends(loaded.config)})`);
+      }
+      if (all.length === 0) {
+        io.out(`config ${options.config}: no Ironic backend (backends: ${describeBackends(loaded.config)}), so no nodes\n`);
+        return EXIT.findings;
+      }
+      const names = options.backend === undefined ? all : [options.backend as BackendName];
+      try {
+        const listed: { backend: BackendName; status: NodeStatus }[] = [];
+        const errors: { backend: BackendName; message: string }[] = [];
+        for (const backend of names) {
+          const listing = await view.nodes(backend);
+          if (listing.error !== undefined) errors.push({ backend, message: listing.error });
+          else listed.push(...listing.nodes.map((n) => ({ backend, status: nodeStatus(n) })));
+        }
+        if (options.json) io.out(`${JSON.stringify({ nodes: listed.map((n) => asJson(n.backend, n.status)), errors }, null, 2)}\n`);
+        else {
+          if (listed.length > 0 || errors.length === 0) io.out(formatTable(['BACKEND', 'NAME', 'UUID', 'PROVISION', 'POWER', 'STATUS', 'AGENT', 'DEPLOYMENT', 'INSTANCE', 'DISKS', 'NOTE'], listed.map((n) => row(n.backend, n.status))));
+          for (const e of errors) io.out(`backend ${e.backend}: ${e.message}\n`);
+        }
+        return errors.length === 0 ? EXIT.ok : EXIT.findings;
+      } finally {
+        await view.close();
+      }
+    }),
+};
+
+function row(backend: BackendName, s: NodeStatus): string[] {
+  const dash = (v: string | null | undefined) => (v === null || v === undefined || v === '' ? '-' : v);
+  const instance = s.vm === null || (s.vm.job === null && s.vm.index === null) ? null : `${s.vm.job ?? '?'}/${s.vm.index ?? '?'}`;
+  const disks = s.disks.map((d) => `${d.cid.slice(s.uuid.length + 1)} ${d.device} ${d.size_mb}M${d.attached_to === null ? '' : ' attached'}`).join(', ');
+  return [
+    backend,
+    dash(s.name),
+    s.uuid,
+    s.provision_state,
+    dash(s.power_state),
+    s.use === 'vm' && s.enrolled ? 'vm, enrolled' : USE_LABELS[s.use],
+    dash(s.vm?.agent_id),
+    dash(s.vm?.deployment),
+    dash(instance),
+    dash(disks),
+    dash(s.reason),
+  ];
+}
+
+/** CIDs as the director knows them: with the backend prefix. */
+function asJson(backend: BackendName, s: NodeStatus) {
+  const cid = (native: string | null) => (native === null ? null : `${backend}:${native}`);
+  return {
+    backend,
+    uuid: s.uuid,
+    name: s.name,
+    provision_state: s.provision_state,
+    power_state: s.power_state,
+    status: s.use,
+    reason: s.reason,
+    enrolled: s.enrolled,
+    vm: s.vm === null ? null : { ...s.vm, cid: cid(s.vm.cid) },
+    disks: s.disks.map((d) => ({ ...d, cid: cid(d.cid), attached_to: cid(d.attached_to) })),
+  };
+}

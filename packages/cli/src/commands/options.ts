@@ -1,0 +1,29 @@
+import { parseArgs } from 'node:util';
+
+/** A command line the command cannot run with: exit 2, with the message and a pointer to --help. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export type OptionSpec = Readonly<Record<string, { readonly type: 'string' | 'boolean'; readonly short?: string }>>;
+type Values<S extends OptionSpec> = { [K in keyof S]?: S[K]['type'] extends 'string' ? string : boolean };
+
+/**
+ * Parses `--name value` options strictly (an unknown option, a missing value or a stray word is a
+ * usage error) and checks that the `required` ones are there.
+ */
+export function parseOptions<S extends OptionSpec>(argv: readonly string[], spec: S, required: readonly (keyof S & string)[] = []): Values<S> {
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({ args: [...argv], options: spec as never, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  for (const name of required) {
+    if (values[name] === undefined) throw new UsageError(`--${name} is required`);
+  }
+  for (const [name, value] of Object.entries(values)) {
+    if (value === '') throw new UsageError(`--${name} needs a value`);
+  }
+  return values as Values<S>;
+}
