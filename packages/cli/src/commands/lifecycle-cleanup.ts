@@ -24,7 +24,8 @@ export async function cleanUp(backend: Backend, leftovers: Leftovers): Promise<C
   };
   for (const [disk, vm] of [...leftovers.disks]) {
     await attempt(`disk ${disk}`, async () => {
-      if (vm !== undefined && leftovers.vms.has(vm)) await backend.detachDisk(context('detach_disk'), vm, disk);
+      // The attach may not have happened (DiskNotAttached): the delete says whether it matters.
+      if (vm !== undefined && leftovers.vms.has(vm)) await backend.detachDisk(context('detach_disk'), vm, disk).catch(() => undefined);
       await backend.deleteDisk(context('delete_disk'), disk);
     });
   }

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { silentLogger, type BackendName } from '@hybrid-cpi/core';
+import { isCpiError, silentLogger, type BackendName } from '@hybrid-cpi/core';
 import { conformanceSteps } from '@hybrid-cpi/core/testing';
 import { UsageError, parseOptions, withUsage } from './args.js';
 import { EXIT, type CommandIo, type OperatorCommand } from './command.js';
@@ -98,10 +98,13 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
           const message = (error as Error)?.message ?? String(error);
           if (message.startsWith('not run: ')) {
             counts.skipped++;
-            out(`${'skipped'.padEnd(8)}${step.name}: ${message.slice('not run: '.length)}\n`);
+            // "step 'X' failed" only repeats the failure above; other reasons ("no vm") say more.
+            const why = message.slice('not run: '.length);
+            out(`${'skipped'.padEnd(8)}${step.name}${/^step '.*' failed$/.test(why) ? '' : `: ${why}`}\n`);
           } else {
             counts.failed++;
-            out(`${'failed'.padEnd(8)}${step.name} (${Math.round(performance.now() - started)} ms)\n${indent(message)}`);
+            const text = isCpiError(error) ? `${error.type}: ${message}` : message;
+            out(`${'failed'.padEnd(8)}${step.name} (${Math.round(performance.now() - started)} ms)\n${indent(text)}`);
           }
         }
       }
@@ -127,5 +130,5 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
 
 /** A failure's message under its step, indented, one or more lines. */
 function indent(message: string): string {
-  return message.replace(/\n+$/, '').split('\n').map((line) => `        ${line}\n`).join('');
+  return message.replace(/\n+$/, '').split('\n').map((line) => `        ${line}`.trimEnd() + '\n').join('');
 }

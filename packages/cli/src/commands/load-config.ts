@@ -7,12 +7,36 @@ export type LoadedConfig = { readonly ok: true; readonly config: HybridConfig; r
  * The config as a CPI call loads it (same validation, same backend modules), with its secrets
  * learnt so that no report line prints them. Problems come one per line, each with its key path.
  */
+/** Keys whose values are credentials, and the delegate sections that pass credentials on. */
+const SECRET_KEY = /pass|secret|token|private|credential|key/i;
+const SECRET_SECTION = /^backends\.[^.]+\.(env|context)$/;
+
+/**
+ * The config's credentials. Narrower than a CPI call's (which scrubs every value under any key
+ * that looks secret, `auth` included): a report names the Ironic user and the backends, and
+ * would be unreadable with those redacted. Passwords, tokens, keys and a delegate's `env` and
+ * `context` values are still never printed.
+ */
+function reportSecrets(raw: unknown): Secrets {
+  const secrets = new Secrets();
+  const walk = (value: unknown, path: string, secret: boolean): void => {
+    if (typeof value === 'string') {
+      if (secret && value.length >= 3) secrets.add(value);
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [key, child] of Object.entries(value)) {
+        const childPath = path === '' ? key : `${path}.${key}`;
+        walk(child, childPath, secret || SECRET_KEY.test(key) || SECRET_SECTION.test(childPath));
+      }
+    }
+  };
+  walk(raw, '', false);
+  return secrets;
+}
+
 export async function loadOperatorConfig(file: string): Promise<LoadedConfig> {
   try {
     const config = await loadConfig(file, BUILTIN_BACKENDS);
-    const secrets = new Secrets();
-    secrets.addKeyed(config.raw);
-    return { ok: true, config, secrets };
+    return { ok: true, config, secrets: reportSecrets(config.raw) };
   } catch (error) {
     if (!isCpiError(error)) return { ok: false, problems: [`loading ${file}: ${(error as Error)?.message ?? String(error)}`] };
     // "Invalid config file F:\n- a\n- b": one problem per key path.
