@@ -23,13 +23,19 @@ export function parseOptions<O extends Options>(argv: readonly string[], options
   return values;
 }
 
-/** Runs `body`, turning a {@link UsageError} into exit 2 with the usage text on stderr. */
+/**
+ * Runs `body`, turning a {@link UsageError} into exit 2 with the usage text on stderr, and any
+ * other error into exit 1 with its message: an operator gets a sentence, never a stack trace.
+ */
 export async function withUsage(name: string, usage: string, err: (text: string) => void, body: () => Promise<number>): Promise<number> {
   try {
     return await body();
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    err(`hybrid-cpi ${name}: ${error.message}\n\n${usage}`);
-    return 2;
+    if (error instanceof UsageError) {
+      err(`hybrid-cpi ${name}: ${error.message}\n\n${usage}`);
+      return 2;
+    }
+    err(`hybrid-cpi ${name}: ${(error as Error)?.message ?? String(error)}\n`);
+    return 1;
   }
 }

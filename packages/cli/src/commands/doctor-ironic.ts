@@ -7,7 +7,7 @@ import { messageOf, ok, problem, type Report } from './checks.js';
 /**
  * Ironic of one backend: reachable, an API version range the CPI can use, and credentials that
  * Ironic accepts. Each check runs only when the one before passed: an unreachable server has no
- * version to read. Returns whether all passed.
+ * version to read.
  */
 export async function checkIronic(name: string, config: IronicConfig, report: Report, signal: AbortSignal): Promise<void> {
   const url = safeUrl(config.ironic.url);

@@ -60,7 +60,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   };
 
   if (!loaded.ok) {
-    for (const line of loaded.problems) report(problem('config', line, `correct this in ${file}`));
+    for (const { text, fix } of loaded.problems) report(problem('config', text, fix));
   } else {
     const { config } = loaded;
     const listed = [...config.backends.values()].map((b) => `${b.name} (${b.config.type})`).join(', ');

@@ -52,7 +52,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const options = parseOptions(argv, OPTIONS, ['config', 'backend']);
   const loaded = await loadOperatorConfig(options.config!);
   if (!loaded.ok) {
-    io.err(`hybrid-cpi lifecycle: the config ${options.config} is not usable (hybrid-cpi doctor says more):\n${loaded.problems.map((p) => `- ${p}\n`).join('')}`);
+    io.err(`hybrid-cpi lifecycle: the config ${options.config} is not usable (hybrid-cpi doctor says more):\n${loaded.problems.map((p) => `- ${p.text}\n`).join('')}`);
     return EXIT.findings;
   }
   const { config, secrets } = loaded;

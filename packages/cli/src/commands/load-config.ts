@@ -1,7 +1,13 @@
 import { Secrets, isCpiError, loadConfig, type HybridConfig } from '@hybrid-cpi/core';
 import { BUILTIN_BACKENDS } from '../builtins.js';
 
-export type LoadedConfig = { readonly ok: true; readonly config: HybridConfig; readonly secrets: Secrets } | { readonly ok: false; readonly problems: readonly string[] };
+/** A reason the config cannot be used, and what to do about it. */
+export interface ConfigProblem {
+  readonly text: string;
+  readonly fix: string;
+}
+
+export type LoadedConfig = { readonly ok: true; readonly config: HybridConfig; readonly secrets: Secrets } | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
 
 /**
  * The config as a CPI call loads it (same validation, same backend modules), with its secrets
@@ -38,10 +44,16 @@ export async function loadOperatorConfig(file: string): Promise<LoadedConfig> {
     const config = await loadConfig(file, BUILTIN_BACKENDS);
     return { ok: true, config, secrets: reportSecrets(config.raw) };
   } catch (error) {
-    if (!isCpiError(error)) return { ok: false, problems: [`loading ${file}: ${(error as Error)?.message ?? String(error)}`] };
+    const message = (error as Error)?.message ?? String(error);
+    if (!isCpiError(error)) return { ok: false, problems: [{ text: `loading ${file}: ${message}`, fix: 'see the message' }] };
+    if (error.code === 'CPX_BACKEND_LOAD') {
+      return { ok: false, problems: [{ text: message, fix: 'install the backend package (npm install) in the config file\'s directory or a plugin_paths directory, or correct the backend\'s type' }] };
+    }
     // "Invalid config file F:\n- a\n- b": one problem per key path.
-    const [first, ...rest] = error.message.split('\n');
-    const listed = rest.filter((line) => line.startsWith('- ')).map((line) => line.slice(2));
-    return { ok: false, problems: listed.length > 0 ? listed : [first!] };
+    const [first, ...rest] = message.split('\n');
+    const listed = rest.filter((line) => line.startsWith('- ')).map((line) => ({ text: line.slice(2), fix: `correct this in ${file}` }));
+    if (listed.length > 0) return { ok: false, problems: listed };
+    const fix = /^Reading config file/.test(first!) ? 'pass the path of a config file this user can read' : `correct ${file} where the message says`;
+    return { ok: false, problems: [{ text: first!, fix }] };
   }
 }
