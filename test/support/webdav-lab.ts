@@ -19,6 +19,8 @@ export interface WebDavLabOptions {
   readonly auth?: { readonly username: string; readonly password: string } | false;
   /** Refuse PUT, DELETE and MKCOL with 403, as a read-only share does. */
   readonly readOnly?: boolean;
+  /** Serve GET (and HEAD) without auth, as Ironic fetches images; auth stays on the other methods. */
+  readonly anonymousRead?: boolean;
   /** nginx `client_max_body_size` (default 0: no limit). */
   readonly maxBodySize?: string;
   /** nginx `create_full_put_path` (default on); off, a PUT into a missing collection answers 409. */
@@ -111,8 +113,7 @@ http {
       create_full_put_path ${options.createFullPutPath === false ? 'off' : 'on'};
       dav_access user:rw group:r all:r;
       client_max_body_size ${options.maxBodySize ?? '0'};
-      ${options.readOnly === true ? 'limit_except GET { deny all; }' : ''}
-      ${auth ? `auth_basic webdav-lab;\n      auth_basic_user_file ${dir}/htpasswd;` : ''}
+      ${locationAccess(dir, auth, options)}
     }
   }
 }
@@ -120,6 +121,14 @@ http {
   const file = path.join(dir, 'nginx.conf');
   fs.writeFileSync(file, conf);
   return file;
+}
+
+/** Who may do what: one `limit_except` at most (nginx takes one per location). */
+function locationAccess(dir: string, auth: boolean, options: WebDavLabOptions): string {
+  const basic = auth ? `auth_basic webdav-lab; auth_basic_user_file ${dir}/htpasswd;` : '';
+  if (options.readOnly === true) return `limit_except GET { deny all; }\n      ${basic}`;
+  if (options.anonymousRead === true) return basic === '' ? '' : `limit_except GET { ${basic} }`;
+  return basic;
 }
 
 /** Ready when `GET /` answers at all (401 and 403 included); false when nginx exited. */

@@ -2,7 +2,7 @@ import type { Secrets } from '@hybrid-cpi/core';
 import { EXIT, type CommandIo, type OperatorCommand } from './command.js';
 import { CloudConfigError, chooseAz, readCloudConfig, vmProperties, type CloudConfig } from './cloud-config.js';
 import { IronicView, describeRequirements, nodeLabel } from './ironic-view.js';
-import { readConfig } from './operator-config.js';
+import { readConfig } from './load-config.js';
 import { UsageError, parseOptions } from './options.js';
 import { count, runReport } from './report.js';
 import { makeRouter } from './routing.js';

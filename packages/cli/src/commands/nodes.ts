@@ -2,7 +2,7 @@ import { nodeStatus, type NodeStatus } from '@hybrid-cpi/backend-ironic/operator
 import type { BackendName } from '@hybrid-cpi/core';
 import { EXIT, type OperatorCommand } from './command.js';
 import { IronicView } from './ironic-view.js';
-import { describeBackends, readConfig } from './operator-config.js';
+import { describeBackends, readConfig } from './load-config.js';
 import { UsageError, parseOptions } from './options.js';
 import { runReport } from './report.js';
 import { formatTable } from './table.js';

@@ -17,7 +17,8 @@ export function parseOptions<S extends OptionSpec>(argv: readonly string[], spec
   try {
     values = parseArgs({ args: [...argv], options: spec as never, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    // node's messages are clear ("Unknown option '--x'"), but end with hints about '--' we do not take.
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
   }
   for (const name of required) {
     if (values[name] === undefined) throw new UsageError(`--${name} is required`);

@@ -2,7 +2,7 @@ import type { HybridConfig, Secrets } from '@hybrid-cpi/core';
 import { EXIT, type CommandIo, type OperatorCommand } from './command.js';
 import { CloudConfigError, readCloudConfig, vmProperties, type CloudConfig, type Named, type Properties } from './cloud-config.js';
 import { IronicView, nodeLabel } from './ironic-view.js';
-import { describeBackends, readConfig } from './operator-config.js';
+import { describeBackends, readConfig } from './load-config.js';
 import { parseOptions } from './options.js';
 import { count, runReport } from './report.js';
 import { makeRouter } from './routing.js';

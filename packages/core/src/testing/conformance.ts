@@ -19,6 +19,11 @@ export interface ConformanceOptions {
   unknownCid?: () => NativeCid;
   /** The API version the calls claim (default 2). */
   apiVersion?: 1 | 2 | 3;
+  /**
+   * Run the later steps after one failed (default: they fail with "not run"). A step that needs
+   * a stemcell, VM or disk a failed step did not make still does not run.
+   */
+  keepGoing?: boolean;
 }
 
 export interface ConformanceStep {
@@ -49,17 +54,23 @@ export function conformanceSteps(options: ConformanceOptions): ConformanceStep[]
     logger: silentLogger,
     signal: new AbortController().signal,
   });
-  const backend = () => state.backend!;
+  // What a step needs from an earlier one; missing only when that one failed (or keepGoing is off).
+  const need = <K extends 'backend' | 'stemcell' | 'vm' | 'disk'>(key: K): NonNullable<(typeof state)[K]> => {
+    const value = state[key];
+    if (value === undefined) throw new Error(`not run: no ${key} (step '${state.failed}' failed)`);
+    return value as NonNullable<(typeof state)[K]>;
+  };
+  const backend = () => need('backend');
   const steps: ConformanceStep[] = [];
   const step = (name: string, run: () => Promise<void>) =>
     steps.push({
       name,
       run: async () => {
-        if (state.failed !== undefined) throw new Error(`not run: step '${state.failed}' failed`);
+        if (state.failed !== undefined && options.keepGoing !== true) throw new Error(`not run: step '${state.failed}' failed`);
         try {
           await run();
         } catch (error) {
-          state.failed = name;
+          state.failed ??= name;
           throw error;
         }
       },
@@ -83,7 +94,7 @@ export function conformanceSteps(options: ConformanceOptions): ConformanceStep[]
     step('create_vm returns a CID and the networks', async () => {
       const created = await backend().createVm(ctx('create_vm'), {
         agentId: `agent-${randomUUID()}`,
-        stemcellCid: state.stemcell!,
+        stemcellCid: need('stemcell'),
         cloudProperties: options.vm.cloudProperties,
         networks: options.vm.networks,
         diskCids: [],
@@ -93,13 +104,13 @@ export function conformanceSteps(options: ConformanceOptions): ConformanceStep[]
       assert.deepEqual(Object.keys(created.networks).sort(), Object.keys(options.vm.networks).sort());
       state.vm = created.cid;
     });
-    step('has_vm is true for the new VM', async () => assert.equal(await backend().hasVm(ctx('has_vm'), state.vm!), true));
+    step('has_vm is true for the new VM', async () => assert.equal(await backend().hasVm(ctx('has_vm'), need('vm')), true));
     step('set_vm_metadata accepts the director\'s tags (or is absent)', async () => {
-      await backend().setVmMetadata?.(ctx('set_vm_metadata'), state.vm!, {
+      await backend().setVmMetadata?.(ctx('set_vm_metadata'), need('vm'), {
         director: 'conformance', deployment: 'conformance', job: 'worker', index: '0', id: randomUUID(), name: 'worker/0', created_at: new Date().toISOString(),
       });
     });
-    step('reboot_vm reboots it', async () => backend().rebootVm(ctx('reboot_vm'), state.vm!));
+    step('reboot_vm reboots it', async () => backend().rebootVm(ctx('reboot_vm'), need('vm')));
   }
   if (parts.vms && parts.disks) {
     step('create_disk next to the VM returns a CID', async () => {
@@ -108,34 +119,34 @@ export function conformanceSteps(options: ConformanceOptions): ConformanceStep[]
       assert.equal(await backend().hasDisk(ctx('has_disk'), state.disk), true);
     });
     step('attach_disk returns a hint, and again the same one', async () => {
-      const hint = await backend().attachDisk(ctx('attach_disk'), state.vm!, state.disk!);
+      const hint = await backend().attachDisk(ctx('attach_disk'), need('vm'), need('disk'));
       assert.ok(typeof hint === 'string' ? hint.length > 0 : Object.keys(hint).length > 0, 'the hint must not be empty');
-      assert.deepEqual(await backend().attachDisk(ctx('attach_disk'), state.vm!, state.disk!), hint);
+      assert.deepEqual(await backend().attachDisk(ctx('attach_disk'), need('vm'), need('disk')), hint);
     });
     step('get_disks lists the attached disk (or is absent)', async () => {
-      const disks = await backend().getDisks?.(ctx('get_disks'), state.vm!);
+      const disks = await backend().getDisks?.(ctx('get_disks'), need('vm'));
       if (disks !== undefined) assert.deepEqual([...disks], [state.disk]);
     });
     step('set_disk_metadata accepts the director\'s tags (or is absent)', async () => {
-      await backend().setDiskMetadata?.(ctx('set_disk_metadata'), state.disk!, { director: 'conformance', deployment: 'conformance', instance_id: randomUUID(), attached_at: new Date().toISOString() });
+      await backend().setDiskMetadata?.(ctx('set_disk_metadata'), need('disk'), { director: 'conformance', deployment: 'conformance', instance_id: randomUUID(), attached_at: new Date().toISOString() });
     });
     step('detach_disk detaches it, and a second detach says DiskNotAttached or succeeds', async () => {
-      await backend().detachDisk(ctx('detach_disk'), state.vm!, state.disk!);
-      await expectOkOr(() => backend().detachDisk(ctx('detach_disk'), state.vm!, state.disk!), 'Bosh::Clouds::DiskNotAttached');
-      const disks = await backend().getDisks?.(ctx('get_disks'), state.vm!);
+      await backend().detachDisk(ctx('detach_disk'), need('vm'), need('disk'));
+      await expectOkOr(() => backend().detachDisk(ctx('detach_disk'), need('vm'), need('disk')), 'Bosh::Clouds::DiskNotAttached');
+      const disks = await backend().getDisks?.(ctx('get_disks'), need('vm'));
       if (disks !== undefined) assert.deepEqual([...disks], []);
     });
     step('delete_disk deletes it; has_disk turns false; a second delete succeeds', async () => {
-      await backend().deleteDisk(ctx('delete_disk'), state.disk!);
-      assert.equal(await backend().hasDisk(ctx('has_disk'), state.disk!), false);
-      await expectOkOr(() => backend().deleteDisk(ctx('delete_disk'), state.disk!), 'Bosh::Clouds::DiskNotFound');
+      await backend().deleteDisk(ctx('delete_disk'), need('disk'));
+      assert.equal(await backend().hasDisk(ctx('has_disk'), need('disk')), false);
+      await expectOkOr(() => backend().deleteDisk(ctx('delete_disk'), need('disk')), 'Bosh::Clouds::DiskNotFound');
     });
   }
   if (parts.vms) {
     step('delete_vm deletes it; has_vm turns false; a second delete succeeds', async () => {
-      await backend().deleteVm(ctx('delete_vm'), state.vm!);
-      assert.equal(await backend().hasVm(ctx('has_vm'), state.vm!), false);
-      await expectOkOr(() => backend().deleteVm(ctx('delete_vm'), state.vm!), 'Bosh::Clouds::VMNotFound');
+      await backend().deleteVm(ctx('delete_vm'), need('vm'));
+      assert.equal(await backend().hasVm(ctx('has_vm'), need('vm')), false);
+      await expectOkOr(() => backend().deleteVm(ctx('delete_vm'), need('vm')), 'Bosh::Clouds::VMNotFound');
     });
     step('unknown VM CIDs: has_vm false, delete_vm fine, reboot_vm VMNotFound', async () => {
       const cid = unknown();
@@ -153,8 +164,8 @@ export function conformanceSteps(options: ConformanceOptions): ConformanceStep[]
   }
   if (parts.stemcells) {
     step('delete_stemcell deletes it, and a second delete succeeds', async () => {
-      await backend().deleteStemcell(ctx('delete_stemcell'), state.stemcell!);
-      await backend().deleteStemcell(ctx('delete_stemcell'), state.stemcell!);
+      await backend().deleteStemcell(ctx('delete_stemcell'), need('stemcell'));
+      await backend().deleteStemcell(ctx('delete_stemcell'), need('stemcell'));
     });
   }
   step('closes the backend', async () => backend().close?.());

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { isNothingWritten, makeImageStore, type IronicConfig } from '@hybrid-cpi/backend-ironic/operator';
+import { messageOf, ok, problem, type Check, type Report } from './checks.js';
+
+type StoreConfig = NonNullable<IronicConfig['image_store']>;
+
+/**
+ * The image store of one Ironic backend: writes a small probe object, reads it back from the URL
+ * Ironic would fetch it from (without credentials, as Ironic does), and deletes it. The probe is
+ * deleted whatever fails, so nothing is left behind.
+ */
+export async function checkImageStore(name: string, config: IronicConfig, report: Report, signal: AbortSignal): Promise<void> {
+  const storeConfig = config.image_store;
+  if (storeConfig === undefined) {
+    return report(ok(name, 'no image_store: only light stemcells (cloud_properties image_url) can be used'));
+  }
+  const key = `backends.${name}.image_store`;
+  let store;
+  try {
+    store = makeImageStore(storeConfig, name);
+  } catch (error) {
+    return report(problem(name, messageOf(error), `correct ${key}`));
+  }
+  const object = `hybrid-cpi-doctor-${randomUUID()}.probe`;
+  const body = Buffer.from(`hybrid-cpi doctor probe ${object}\n`);
+  const url = store.urlOf(object);
+  const where = `image store ${store.location}`;
+  let written = false;
+  try {
+    try {
+      await store.put(object, Readable.from([body]), body.length, signal);
+      written = true;
+      report(ok(name, `${where}: a probe object was written`));
+    } catch (error) {
+      written = !isNothingWritten(error);
+      return report(problem(name, `${where}: writing a probe object failed: ${messageOf(error)}`, writeFix(key, storeConfig, messageOf(error))));
+    }
+    report(await readBack(name, where, url, body, key, storeConfig, signal));
+    try {
+      await store.delete(object, signal);
+      written = false;
+      const after = await fetch(url, { method: 'GET', signal }).then((r) => (r.body?.cancel(), r.status)).catch(() => undefined);
+      if (after === 200) report(problem(name, `${where}: the probe object is still served after it was deleted`, 'check for a cache in front of the store'));
+      else report(ok(name, `${where}: the probe object was deleted`));
+    } catch (error) {
+      report(problem(name, `${where}: deleting the probe object failed: ${messageOf(error)}`, deleteFix(key, storeConfig, url)));
+    }
+  } finally {
+    // A probe left by a failed check: removed quietly (a failed delete was reported above).
+    if (written) await store.delete(object, signal).catch(() => undefined);
+    await store.close();
+  }
+}
+
+/** GET the object the way Ironic fetches images: a plain HTTP GET with no credentials. */
+async function readBack(name: string, where: string, url: string, body: Buffer, key: string, config: StoreConfig, signal: AbortSignal): Promise<Check> {
+  const servedBy = config.type === 'file' ? `serve ${String(config['path'])} at ${key}.url` : 'serve the collection over GET';
+  let response;
+  try {
+    response = await fetch(url, { signal });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return problem(name, `${where}: Ironic's GET of the probe object failed: ${cause?.code ?? cause?.message ?? messageOf(error)}`, `check ${key}.url: Ironic fetches images from it`);
+  }
+  const text = Buffer.from(await response.arrayBuffer());
+  if (response.status === 401 || response.status === 403) {
+    return problem(name, `${where}: a GET without credentials answered ${response.status}, and Ironic fetches images without credentials`, 'let the web server answer GET (and HEAD) without authentication there; keep auth on PUT and DELETE');
+  }
+  if (response.status !== 200) return problem(name, `${where}: the GET of the probe object answered ${response.status}`, `${servedBy} (Ironic fetches images from ${key}.url)`);
+  if (!text.equals(body)) return problem(name, `${where}: the GET of the probe object returned other bytes than were written`, servedBy);
+  return ok(name, `${where}: the probe object reads back without credentials, as Ironic fetches it`);
+}
+
+function writeFix(key: string, config: StoreConfig, message: string): string {
+  if (config.type === 'file') {
+    const dir = String(config['path']);
+    if (/does not exist/.test(message)) return `create ${dir}, or correct ${key}.path`;
+    if (/no permission/.test(message)) return `let the user the CPI runs as (vcap) write ${dir}`;
+    if (/out of space/.test(message)) return `free space in ${dir}`;
+    return `check ${key}.path`;
+  }
+  const status = Number(/answered (\d{3})/.exec(message)?.[1]);
+  const fixes: Record<number, string> = {
+    401: `set ${key}.username and .password to an account the WebDAV server accepts`,
+    403: `give that account write access there on the WebDAV server, or point ${key}.url at a writable collection`,
+    404: `create the collection on the WebDAV server, or correct ${key}.url`,
+    405: 'enable WebDAV on that location (nginx: dav_methods PUT DELETE MKCOL)',
+    409: `create the collection's parent on the WebDAV server, or correct ${key}.url`,
+    413: 'allow large uploads there (nginx: client_max_body_size 0)',
+    507: 'free space on the WebDAV server',
+  };
+  return fixes[status] ?? `check ${key}.url and that the WebDAV server runs and is reachable from this machine`;
+}
+
+function deleteFix(key: string, config: StoreConfig, url: string): string {
+  const leftover = `remove ${url} by hand`;
+  if (config.type === 'file') return `let the user the CPI runs as (vcap) delete files in ${String(config['path'])}; ${leftover}`;
+  return `allow DELETE for that account on the WebDAV server (nginx: dav_methods PUT DELETE MKCOL); ${leftover}`;
+}

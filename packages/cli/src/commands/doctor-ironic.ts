@@ -1,0 +1,106 @@
+import { isCpiError, silentLogger } from '@hybrid-cpi/core';
+import {
+  MINIMUM_MICROVERSION, compareVersions, connectIronic, discoverVersions, isIronicHttpError, safeUrl, type IronicConfig, type IronicHttpError,
+} from '@hybrid-cpi/backend-ironic/operator';
+import { messageOf, ok, problem, type Report } from './checks.js';
+
+/**
+ * Ironic of one backend: reachable, an API version range the CPI can use, and credentials that
+ * Ironic accepts. Each check runs only when the one before passed: an unreachable server has no
+ * version to read.
+ */
+export async function checkIronic(name: string, config: IronicConfig, report: Report, signal: AbortSignal): Promise<void> {
+  const url = safeUrl(config.ironic.url);
+  const key = `backends.${name}.ironic`;
+  let client;
+  try {
+    // One attempt: a doctor says at once what is wrong rather than retrying for 15 s.
+    client = await connectIronic(config.ironic, { logger: silentLogger, retry: { attempts: 1 } });
+  } catch (error) {
+    return report(problem(name, `cannot set up the Ironic client: ${messageOf(error)}`, `correct ${key} (TLS files, auth, clouds.yaml)`));
+  }
+  try {
+    let range;
+    try {
+      range = await discoverVersions(client, { signal });
+    } catch (error) {
+      return report(unreachable(name, url, key, error));
+    }
+    report(ok(name, `Ironic at ${url} answers`));
+    const needs = `the CPI needs ${MINIMUM_MICROVERSION} (the allocation API) or later`;
+    if (compareVersions(range.max, MINIMUM_MICROVERSION) < 0) {
+      report(problem(name, `Ironic offers API versions ${range.min} to ${range.max}; ${needs}`, 'upgrade Ironic to 12.1 (OpenStack Stein) or later'));
+      return;
+    }
+    if (compareVersions(range.min, MINIMUM_MICROVERSION) > 0) {
+      report(problem(name, `Ironic offers API versions ${range.min} to ${range.max} and no longer accepts ${MINIMUM_MICROVERSION}, which the CPI sends`, 'use a newer hybrid-cpi release'));
+      return;
+    }
+    report(ok(name, `API versions ${range.min} to ${range.max}: ${needs}`));
+    try {
+      await client.request('GET', '/v1/nodes', { query: { limit: 1, fields: 'uuid' }, doing: 'Listing nodes', signal });
+      report(ok(name, `credentials accepted (${describeAuth(config)})`));
+    } catch (error) {
+      report(refused(name, config, key, error));
+    }
+  } finally {
+    await client.close();
+  }
+}
+
+function describeAuth(config: IronicConfig): string {
+  const auth = config.ironic.auth ?? { type: 'noauth' };
+  if (auth.type === 'noauth') return 'auth noauth: Ironic takes requests without credentials';
+  if (auth.type === 'http_basic') return `http_basic, user '${auth.username}'`;
+  return `auth ${auth.type}`;
+}
+
+/** GET / failed: nothing listens, a name that does not resolve, TLS, or not an Ironic at all. */
+function unreachable(name: string, url: string, key: string, error: unknown) {
+  if (isIronicHttpError(error)) {
+    if (error.service === 'Keystone') return authProblem(name, key, error);
+    return problem(name, `${url} answered ${error.status} to GET /: it is not the root of the Ironic API`, `set ${key}.url to Ironic's endpoint (port 6385 by default, without /v1)`);
+  }
+  const message = messageOf(error);
+  if (/default_version/.test(message)) {
+    return problem(name, `${url} answers, but not as Ironic (GET / has no API versions)`, `set ${key}.url to Ironic's endpoint (port 6385 by default, without /v1)`);
+  }
+  const code = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|ECONNRESET|CERT_\w+|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_\w+)\b/.exec(message)?.[1];
+  const fixes: Record<string, string> = {
+    ECONNREFUSED: `start Ironic's API there, or correct ${key}.url (nothing listens on that port)`,
+    ENOTFOUND: `correct the host name in ${key}.url, or make it resolve on this machine`,
+    EAI_AGAIN: `check DNS on this machine, or use an IP address in ${key}.url`,
+    EHOSTUNREACH: `check the network route and firewalls between this machine and ${url}`,
+    ENETUNREACH: `check the network route and firewalls between this machine and ${url}`,
+    ETIMEDOUT: `check firewalls between this machine and ${url}`,
+    UND_ERR_CONNECT_TIMEOUT: `check firewalls between this machine and ${url}`,
+  };
+  const tls = code !== undefined && /CERT|UNABLE_TO/.test(code);
+  const fix = tls ? `set ${key}.ca_file to the CA bundle that signed Ironic's certificate` : (fixes[code ?? ''] ?? `check ${key}.url and that Ironic runs there`);
+  return problem(name, `cannot reach Ironic at ${url}${code === undefined ? `: ${message}` : ` (${code})`}`, fix);
+}
+
+/** The authenticated request failed. */
+function refused(name: string, config: IronicConfig, key: string, error: unknown) {
+  if (isIronicHttpError(error) && (error.status === 401 || error.status === 403)) return authProblem(name, key, error, config);
+  if (isCpiError(error) || error instanceof Error) return problem(name, `listing nodes failed: ${messageOf(error)}`, 'see the message; Ironic\'s own log says more');
+  return problem(name, `listing nodes failed: ${String(error)}`, 'see the message');
+}
+
+function authProblem(name: string, key: string, error: IronicHttpError, config?: IronicConfig) {
+  const said = `${error.status}${error.faultstring ? `: ${error.faultstring.replace(/\.$/, '')}` : ''}`;
+  if (error.service === 'Keystone') {
+    return problem(name, `Keystone refused the credentials (${said})`, `correct ${key}.auth (username and password or application credential, domains, project) or its clouds.yaml cloud`);
+  }
+  if (error.status === 403) {
+    return problem(name, `Ironic accepted the credentials but refuses to list nodes (${said})`, 'give the user a role Ironic\'s policy lets manage nodes (baremetal admin)');
+  }
+  const auth = config?.ironic.auth ?? { type: 'noauth' };
+  if (auth.type === 'noauth') {
+    return problem(name, `Ironic requires credentials, but ${key}.auth is noauth (${said})`, `set ${key}.auth to {type: http_basic, username, password} or {type: keystone, ...}`);
+  }
+  if (auth.type === 'http_basic') {
+    return problem(name, `Ironic refused user '${auth.username}' with the configured password (${said})`, `correct ${key}.auth.username or .password to an entry of Ironic's http_basic_auth_user_file`);
+  }
+  return problem(name, `Ironic refused the credentials (${said})`, `correct ${key}.auth`);
+}
