@@ -1,3 +1,4 @@
+import type { Secrets } from '@hybrid-cpi/core';
 import fs from 'node:fs';
 
 export type Properties = Readonly<Record<string, unknown>>;
@@ -97,4 +98,20 @@ export function chooseAz(cloud: CloudConfig, name: string | undefined): { az: Na
   }
   if (cloud.azs.length > 1) return { error: `the cloud-config has ${cloud.azs.length} AZs (${cloud.azs.map((a) => a.name).join(', ')}): choose one with --az` };
   return { az: cloud.azs[0] };
+}
+
+/**
+ * The cloud-config, with its secret-keyed values learnt into `secrets`; or, when it is invalid,
+ * its problems reported on `out` (after `lead`) and their count, which is a command's finding.
+ */
+export async function loadCloudConfig(file: string, out: (text: string) => void, secrets: Secrets, lead = ''): Promise<{ cloud: CloudConfig } | { problems: number }> {
+  try {
+    const cloud = await readCloudConfig(file);
+    secrets.addKeyed(cloud);
+    return { cloud };
+  } catch (error) {
+    if (!(error instanceof CloudConfigError)) throw error;
+    out(`${lead}cloud-config ${file}: invalid\n${error.problems.map((p) => `  ${p}\n`).join('')}`);
+    return { problems: error.problems.length };
+  }
 }

@@ -1,6 +1,6 @@
 import type { Secrets } from '@hybrid-cpi/core';
 import { EXIT, type CommandIo, type OperatorCommand } from './command.js';
-import { CloudConfigError, chooseAz, readCloudConfig, vmProperties, type CloudConfig } from './cloud-config.js';
+import { chooseAz, loadCloudConfig, vmProperties } from './cloud-config.js';
 import { IronicView, describeRequirements, nodeLabel } from './ironic-view.js';
 import { readConfig } from './load-config.js';
 import { UsageError, parseOptions } from './options.js';
@@ -45,15 +45,9 @@ async function explainVmType(configFile: string, cloudFile: string, vmTypeName: 
     io.out(`config ${configFile}: invalid\n${loaded.problems.map((p) => `  ${p}\n`).join('')}`);
     return EXIT.findings;
   }
-  let cloud: CloudConfig;
-  try {
-    cloud = await readCloudConfig(cloudFile);
-    secrets.addKeyed(cloud);
-  } catch (error) {
-    if (!(error instanceof CloudConfigError)) throw error;
-    io.out(`cloud-config ${cloudFile}: invalid\n${error.problems.map((p) => `  ${p}\n`).join('')}`);
-    return EXIT.findings;
-  }
+  const read = await loadCloudConfig(cloudFile, io.out, secrets);
+  if (!('cloud' in read)) return EXIT.findings;
+  const { cloud } = read;
   const vmType = cloud.vm_types.find((t) => t.name === vmTypeName);
   if (vmType === undefined) throw new UsageError(`the cloud-config has no vm_type '${vmTypeName}' (it has ${cloud.vm_types.map((t) => t.name).join(', ') || 'none'})`);
   const chosen = chooseAz(cloud, azName);

@@ -1,6 +1,6 @@
 import type { HybridConfig, Secrets } from '@hybrid-cpi/core';
 import { EXIT, type CommandIo, type OperatorCommand } from './command.js';
-import { CloudConfigError, readCloudConfig, vmProperties, type CloudConfig, type Named, type Properties } from './cloud-config.js';
+import { loadCloudConfig, vmProperties, type CloudConfig, type Named, type Properties } from './cloud-config.js';
 import { IronicView, nodeLabel } from './ironic-view.js';
 import { describeBackends, readConfig } from './load-config.js';
 import { parseOptions } from './options.js';
@@ -51,15 +51,9 @@ async function check(configFile: string, cloudFile: string | undefined, io: Comm
   io.out(`config ${configFile}: valid\n  backends: ${describeBackends(config)}; default_backend ${config.defaultBackend}\n`);
   if (cloudFile === undefined) return 0;
 
-  let cloud: CloudConfig;
-  try {
-    cloud = await readCloudConfig(cloudFile);
-    secrets.addKeyed(cloud);
-  } catch (error) {
-    if (!(error instanceof CloudConfigError)) throw error;
-    io.out(`\ncloud-config ${cloudFile}: invalid\n${error.problems.map((p) => `  ${p}\n`).join('')}`);
-    return error.problems.length;
-  }
+  const read = await loadCloudConfig(cloudFile, io.out, secrets, '\n');
+  if (!('cloud' in read)) return read.problems;
+  const { cloud } = read;
   io.out(`\ncloud-config ${cloudFile}\n`);
   const view = new IronicView(config);
   try {
