@@ -1,5 +1,6 @@
 import type { Secrets } from '@hybrid-cpi/core';
 import fs from 'node:fs';
+import { learnSecrets } from './load-config.js';
 
 export type Properties = Readonly<Record<string, unknown>>;
 
@@ -107,7 +108,7 @@ export function chooseAz(cloud: CloudConfig, name: string | undefined): { az: Na
 export async function loadCloudConfig(file: string, out: (text: string) => void, secrets: Secrets, lead = ''): Promise<{ cloud: CloudConfig } | { problems: number }> {
   try {
     const cloud = await readCloudConfig(file);
-    secrets.addKeyed(cloud);
+    learnSecrets(cloud, secrets);
     return { cloud };
   } catch (error) {
     if (!(error instanceof CloudConfigError)) throw error;

@@ -1,4 +1,4 @@
-import type { BackendConfig } from '@hybrid-cpi/core';
+import type { BackendConfig, Secrets } from '@hybrid-cpi/core';
 import type { DelegateConfig } from '@hybrid-cpi/backend-delegate/operator';
 import type { IronicConfig } from '@hybrid-cpi/backend-ironic/operator';
 import { parseOptions } from './options.js';
@@ -46,18 +46,17 @@ const BY_TYPE: Readonly<Record<string, () => Promise<BackendCheck[]>>> = {
 export const doctor: OperatorCommand = {
   name: 'doctor',
   usage: USAGE,
-  run: (argv, io) => runReport('doctor', io, (io) => run(argv, io)),
+  run: (argv, io) => runReport('doctor', io, (io, secrets) => run(argv, io, secrets)),
 };
 
-async function run(argv: readonly string[], io: CommandIo): Promise<number> {
+async function run(argv: readonly string[], io: CommandIo, secrets: Secrets): Promise<number> {
   const { config: file } = parseOptions(argv, { config: { type: 'string', short: 'c' } }, ['config']);
   const checks: Check[] = [];
-  const loaded = await loadOperatorConfig(file!);
-  const scrub = loaded.ok ? (t: string) => loaded.secrets.scrub(t) : (t: string) => t;
+  const loaded = await loadOperatorConfig(file!, secrets);
   const width = Math.max('config'.length, ...(loaded.ok ? [...loaded.config.backends.keys()].map((n) => n.length) : []));
   const report: Report = (check) => {
     checks.push(check);
-    io.out(scrub(formatCheck(check, width)));
+    io.out(formatCheck(check, width));
   };
 
   if (!loaded.ok) {

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { isCpiError, silentLogger, type BackendName } from '@hybrid-cpi/core';
+import { isCpiError, silentLogger, type BackendName, type Secrets } from '@hybrid-cpi/core';
 import { conformanceSteps } from '@hybrid-cpi/core/testing';
 import { UsageError, parseOptions } from './options.js';
 import { runReport } from './report.js';
@@ -39,7 +39,7 @@ Exit status: 0 every step passed, 1 a step failed (or the clean-up did), 2 usage
 export const lifecycle: OperatorCommand = {
   name: 'lifecycle',
   usage: USAGE,
-  run: (argv, io) => runReport('lifecycle', io, (io) => run(argv, io)),
+  run: (argv, io) => runReport('lifecycle', io, (io, secrets) => run(argv, io, secrets)),
 };
 
 const OPTIONS = {
@@ -49,14 +49,14 @@ const OPTIONS = {
   'keep-going': { type: 'boolean', short: 'k' },
 } as const;
 
-async function run(argv: readonly string[], io: CommandIo): Promise<number> {
+async function run(argv: readonly string[], io: CommandIo, secrets: Secrets): Promise<number> {
   const options = parseOptions(argv, OPTIONS, ['config', 'backend']);
-  const loaded = await loadOperatorConfig(options.config!);
+  const loaded = await loadOperatorConfig(options.config!, secrets);
   if (!loaded.ok) {
     io.err(`hybrid-cpi lifecycle: the config ${options.config} is not usable (hybrid-cpi doctor says more):\n${loaded.problems.map((p) => `- ${p.text}\n`).join('')}`);
     return EXIT.findings;
   }
-  const { config, secrets } = loaded;
+  const { config } = loaded;
   const name = options.backend! as BackendName;
   const resolved = config.backends.get(name);
   if (resolved === undefined) throw new UsageError(`--backend ${name}: the config has no such backend (${[...config.backends.keys()].join(', ')})`);
@@ -65,8 +65,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   try {
     const inputs = await readInputs(options.inputs, resolved.module.stemcellFormats(resolved.config)[0], scratch);
     secrets.addEnv(inputs.vm.env);
-    const out = (text: string) => io.out(secrets.scrub(text));
-    out(`lifecycle of backend ${name} (${resolved.config.type}) from ${config.file}\n`);
+    io.out(`lifecycle of backend ${name} (${resolved.config.type}) from ${config.file}\n`);
 
     let tracked: ReturnType<typeof trackBackend> | undefined;
     const steps = conformanceSteps({
@@ -87,25 +86,25 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
       for (const step of steps) {
         if (interrupted !== undefined) {
           counts.skipped++;
-          out(`${'skipped'.padEnd(8)}${step.name}: interrupted by ${interrupted}\n`);
+          io.out(`${'skipped'.padEnd(8)}${step.name}: interrupted by ${interrupted}\n`);
           continue;
         }
         const started = performance.now();
         try {
           await step.run();
           counts.ok++;
-          out(`${'ok'.padEnd(8)}${step.name} (${Math.round(performance.now() - started)} ms)\n`);
+          io.out(`${'ok'.padEnd(8)}${step.name} (${Math.round(performance.now() - started)} ms)\n`);
         } catch (error) {
           const message = (error as Error)?.message ?? String(error);
           if (message.startsWith('not run: ')) {
             counts.skipped++;
             // "step 'X' failed" only repeats the failure above; other reasons ("no vm") say more.
             const why = message.slice('not run: '.length);
-            out(`${'skipped'.padEnd(8)}${step.name}${/^step '.*' failed$/.test(why) ? '' : `: ${why}`}\n`);
+            io.out(`${'skipped'.padEnd(8)}${step.name}${/^step '.*' failed$/.test(why) ? '' : `: ${why}`}\n`);
           } else {
             counts.failed++;
             const text = isCpiError(error) ? `${error.type}: ${message}` : message;
-            out(`${'failed'.padEnd(8)}${step.name} (${Math.round(performance.now() - started)} ms)\n${indent(text)}`);
+            io.out(`${'failed'.padEnd(8)}${step.name} (${Math.round(performance.now() - started)} ms)\n${indent(text)}`);
           }
         }
       }
@@ -117,12 +116,12 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     if (tracked !== undefined) {
       for (const line of await cleanUp(tracked.backend, tracked.leftovers)) {
         cleanupFailed ||= !line.ok;
-        out(`${'cleanup'.padEnd(8)}${line.text}\n`);
+        io.out(`${'cleanup'.padEnd(8)}${line.text}\n`);
       }
       if (!tracked.closed()) await tracked.backend.close?.().catch(() => undefined);
     }
     const total = counts.ok + counts.failed + counts.skipped;
-    out(`${total} steps: ${counts.ok} ok, ${counts.failed} failed, ${counts.skipped} not run${cleanupFailed ? '; the clean-up left resources behind' : ''}\n`);
+    io.out(`${total} steps: ${counts.ok} ok, ${counts.failed} failed, ${counts.skipped} not run${cleanupFailed ? '; the clean-up left resources behind' : ''}\n`);
     return counts.failed === 0 && counts.skipped === 0 && !cleanupFailed ? EXIT.ok : EXIT.findings;
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });

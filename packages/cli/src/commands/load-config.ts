@@ -1,4 +1,4 @@
-import { Secrets, isCpiError, loadConfig, type HybridConfig } from '@hybrid-cpi/core';
+import { isCpiError, loadConfig, type HybridConfig, type Secrets } from '@hybrid-cpi/core';
 import { BUILTIN_BACKENDS } from '../builtins.js';
 
 /** A reason the config cannot be used, and what to do about it. */
@@ -7,20 +7,19 @@ export interface ConfigProblem {
   readonly fix: string;
 }
 
-export type LoadedConfig = { readonly ok: true; readonly config: HybridConfig; readonly secrets: Secrets } | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
+export type LoadedConfig = { readonly ok: true; readonly config: HybridConfig } | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
 
 /** Keys whose values are credentials, and the delegate sections that pass credentials on. */
 const SECRET_KEY = /pass|secret|token|private|credential|key/i;
 const SECRET_SECTION = /^backends\.[^.]+\.(env|context)$/;
 
 /**
- * The config's credentials. Narrower than a CPI call's (which scrubs every value under any key
- * that looks secret, `auth` included): a report names the Ironic user and the backends, and
- * would be unreadable with those redacted. Passwords, tokens, keys and a delegate's `env` and
- * `context` values are still never printed.
+ * Learns the credentials in `raw` (a config, a cloud-config) into `secrets`. Narrower than a CPI
+ * call's (which scrubs every value under any key that looks secret, `auth` included): a report
+ * names the Ironic user and the backends, and would be unreadable with those redacted.
+ * Passwords, tokens, keys and a delegate's `env` and `context` values are still never printed.
  */
-function reportSecrets(raw: unknown): Secrets {
-  const secrets = new Secrets();
+export function learnSecrets(raw: unknown, secrets: Secrets): void {
   const walk = (value: unknown, path: string, secret: boolean): void => {
     if (typeof value === 'string') {
       if (secret && value.length >= 3) secrets.add(value);
@@ -32,17 +31,17 @@ function reportSecrets(raw: unknown): Secrets {
     }
   };
   walk(raw, '', false);
-  return secrets;
 }
 
 /**
  * The config as a CPI call loads it (same validation, same backend modules), with its secrets
  * learnt so that no report line prints them. Problems come one per line, each with its key path.
  */
-export async function loadOperatorConfig(file: string): Promise<LoadedConfig> {
+export async function loadOperatorConfig(file: string, secrets: Secrets): Promise<LoadedConfig> {
   try {
     const config = await loadConfig(file, BUILTIN_BACKENDS);
-    return { ok: true, config, secrets: reportSecrets(config.raw) };
+    learnSecrets(config.raw, secrets);
+    return { ok: true, config };
   } catch (error) {
     const message = (error as Error)?.message ?? String(error);
     if (!isCpiError(error)) return { ok: false, problems: [{ text: `loading ${file}: ${message}`, fix: 'see the message' }] };
@@ -62,13 +61,11 @@ export type ConfigResult = { readonly config: HybridConfig; readonly problems?: 
 
 /**
  * The config, or its problems one per line, for the commands that only list them (validate,
- * explain, nodes); its credentials are learnt into `secrets` as a CPI call learns them.
+ * explain, nodes); its credentials are learnt into `secrets`.
  */
 export async function readConfig(file: string, secrets: Secrets): Promise<ConfigResult> {
-  const loaded = await loadOperatorConfig(file);
-  if (!loaded.ok) return { problems: loaded.problems.map((p) => p.text) };
-  secrets.addKeyed(loaded.config.raw);
-  return { config: loaded.config };
+  const loaded = await loadOperatorConfig(file, secrets);
+  return loaded.ok ? { config: loaded.config } : { problems: loaded.problems.map((p) => p.text) };
 }
 
 /** Backend names with their types, for a report's first line. */
