@@ -5,10 +5,11 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
+import { importTsDefault } from './import-ts.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const only = process.argv[2]; // "validators" (only those), or nothing (everything)
@@ -29,10 +30,8 @@ const VALIDATOR_SETS = [
 
 async function generateValidators() {
   for (const set of VALIDATOR_SETS) {
-    const tmp = path.join(root, 'node_modules/.cache/hybrid-cpi', set.from.replaceAll('/', '_') + '.mjs');
-    await build({ entryPoints: [path.join(root, set.from)], bundle: true, platform: 'node', format: 'esm', outfile: tmp, logLevel: 'warning' });
     // files: { <file name>: { <export name>: schema } }
-    const { default: files } = await import(pathToFileURL(tmp).href + `?t=${Date.now()}`);
+    const files = await importTsDefault(path.join(root, set.from));
     const outDir = path.join(root, set.to);
     fs.rmSync(outDir, { recursive: true, force: true });
     fs.mkdirSync(outDir, { recursive: true });

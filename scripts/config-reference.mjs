@@ -1,14 +1,13 @@
 // docs/config-reference.md from the JSON Schemas the config is validated with: every key, its
 // type, default, whether it is required, and its `description`. The schema modules are TypeScript,
-// so each is bundled with esbuild and imported, as scripts/build.mjs does for the validators.
+// imported through scripts/import-ts.mjs, as scripts/build.mjs does for the validators.
 //
 //   node scripts/config-reference.mjs           writes docs/config-reference.md
 //   node scripts/config-reference.mjs --check   exits 1 when the checked-in file is stale
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import { importTsDefault } from './import-ts.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const REFERENCE_FILE = path.join(root, 'docs/config-reference.md');
@@ -22,23 +21,12 @@ const SECTIONS = [
   { title: '`type: memory`', module: 'packages/core/src/config/schemas.ts', pick: (m) => m.memory.validate, scope: '`backends.<name>` of `type: memory`' },
 ];
 
-async function importSchemaModule(from) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hybrid-cpi-config-reference-'));
-  try {
-    const outfile = path.join(dir, 'schemas.mjs');
-    await build({ entryPoints: [path.join(root, from)], bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'warning' });
-    return (await import(pathToFileURL(outfile).href)).default;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 /** The schemas of every section, as the validators are compiled from them. */
 export async function loadSections() {
   const modules = new Map();
   const sections = [];
   for (const section of SECTIONS) {
-    if (!modules.has(section.module)) modules.set(section.module, await importSchemaModule(section.module));
+    if (!modules.has(section.module)) modules.set(section.module, await importTsDefault(path.join(root, section.module)));
     sections.push({ ...section, schema: section.pick(modules.get(section.module)) });
   }
   return sections;

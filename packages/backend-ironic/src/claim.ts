@@ -2,10 +2,10 @@ import { CpiError } from '@hybrid-cpi/core';
 import { createAllocation, deleteAllocation, getAllocation } from './ironic/allocations.js';
 import { isConflict, isNotFound } from './ironic/errors.js';
 import { listNodes, patchNode, setPowerState } from './ironic/nodes.js';
-import { listPorts } from './ironic/ports.js';
 import { add } from './ironic/patch.js';
 import { isIronicWaitError, waitForAllocation } from './ironic/waiters.js';
 import type { IronicContext } from './config.js';
+import { macOwners } from './selection/mac-owners.js';
 import type { Requirements } from './selection/requirements.js';
 import { explainRejections, rejection, SELECTION_FIELDS, type SelectableNode } from './selection/rejections.js';
 
@@ -30,7 +30,8 @@ const ALLOCATION_TIMEOUT_MS = 120_000;
  * concurrent create_vm calls spread over the pool. Returns the node's UUID.
  */
 export async function claimNode(ctx: IronicContext, request: ClaimRequest): Promise<string> {
-  const owners = await macOwners(ctx, request);
+  const macs = request.requirements.macs;
+  const owners = macs === undefined ? undefined : await macOwners(ctx.client, macs, request.signal);
   const candidates = shuffle(await candidatesFor(ctx, request, owners));
   if (candidates.length === 0) await explainNoMatch(ctx, request, owners);
   const doing = `Claiming a node for VM ${request.cid} (agent ${request.agentId})`;
@@ -75,19 +76,6 @@ async function candidatesFor(ctx: IronicContext, request: ClaimRequest, owners: 
     if (found.length > 0) break;
   }
   return found;
-}
-
-/** Node UUID → the requested MACs it owns, from one port look-up per MAC. */
-async function macOwners(ctx: IronicContext, request: ClaimRequest): Promise<Map<string, string[]> | undefined> {
-  const macs = request.requirements.macs;
-  if (macs === undefined) return undefined;
-  const owners = new Map<string, string[]>();
-  for (const address of macs) {
-    for await (const page of listPorts(ctx.client, { address, fields: ['node_uuid', 'address'] }, { doing: `Looking up the port with MAC ${address}`, signal: request.signal })) {
-      for (const port of page) owners.set(port.node_uuid, [...(owners.get(port.node_uuid) ?? []), address]);
-    }
-  }
-  return owners;
 }
 
 /**

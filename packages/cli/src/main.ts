@@ -6,7 +6,8 @@ import { compose, serveDeps } from './compose.js';
 import { serve } from './serve.js';
 import { guardStdout, readStdin } from './stdio.js';
 
-const USAGE = `Usage: hybrid-cpi --config FILE < request.json
+/** Built only when shown: every CPI call is a new process. */
+const usage = () => `Usage: hybrid-cpi --config FILE < request.json
        hybrid-cpi COMMAND [options]      (hybrid-cpi COMMAND --help for its options)
 
 The BOSH CPI of bosh-hybrid-cpi: reads one CPI request from stdin, routes it to the configured
@@ -33,13 +34,13 @@ async function main(argv: string[]): Promise<number> {
   try {
     options = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } } }).values;
   } catch (error) {
-    process.stderr.write(`hybrid-cpi: ${(error as Error).message}\n\n${USAGE}`);
+    process.stderr.write(`hybrid-cpi: ${(error as Error).message}\n\n${usage()}`);
     return 2;
   }
-  if (options.help) return void process.stderr.write(USAGE), 0;
+  if (options.help) return void process.stderr.write(usage()), 0;
   if (options.version) return void process.stderr.write(`hybrid-cpi ${VERSION}\n`), 0;
   if (options.config === undefined) {
-    process.stderr.write(`hybrid-cpi: --config FILE is required\n\n${USAGE}`);
+    process.stderr.write(`hybrid-cpi: --config FILE is required\n\n${usage()}`);
     return 2;
   }
 

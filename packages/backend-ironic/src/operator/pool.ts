@@ -2,8 +2,8 @@ import { silentLogger, type Logger } from '@hybrid-cpi/core';
 import type { IronicConfig } from '../config.js';
 import { connectIronic } from '../ironic/connect.js';
 import { listNodes } from '../ironic/nodes.js';
-import { listPorts } from '../ironic/ports.js';
 import type { Node } from '../ironic/types.js';
+import { macOwners } from '../selection/mac-owners.js';
 import { SELECTION_FIELDS } from '../selection/rejections.js';
 
 /** What the operator commands read of a node: what selection reads, plus why it is unusable. */
@@ -32,16 +32,7 @@ export async function openPool(config: IronicConfig, logger: Logger = silentLogg
       for await (const page of listNodes(client, { fields: [...POOL_FIELDS], limit: 1000 }, options)) all.push(...page);
       return all;
     },
-    async macOwners(macs, signal) {
-      const owners = new Map<string, string[]>();
-      for (const address of macs) {
-        const options = { doing: `Looking up the port with MAC ${address}`, ...(signal === undefined ? {} : { signal }) };
-        for await (const page of listPorts(client, { address, fields: ['node_uuid', 'address'] }, options)) {
-          for (const port of page) owners.set(port.node_uuid, [...(owners.get(port.node_uuid) ?? []), address]);
-        }
-      }
-      return owners;
-    },
+    macOwners: (macs, signal) => macOwners(client, macs, signal),
     close: () => client.close(),
   };
 }

@@ -1,3 +1,5 @@
+import { count } from './report.js';
+
 /** The outcome of one doctor check: what was found and, for a problem, how to fix it. */
 export type Check =
   | { readonly subject: string; readonly ok: true; readonly text: string }
@@ -18,11 +20,6 @@ export function formatCheck(check: Check, subjectWidth: number): string {
 /** The last line: how many checks, how many problems. */
 export function summary(checks: readonly Check[]): string {
   const problems = checks.filter((c) => !c.ok).length;
-  const all = `${checks.length} check${checks.length === 1 ? '' : 's'}`;
-  return problems === 0 ? `all ${all} ok\n` : `${problems} problem${problems === 1 ? '' : 's'} in ${all}\n`;
-}
-
-/** An error's message without the stack, for a report line. */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  const all = count(checks.length, 'check');
+  return problems === 0 ? `all ${all} ok\n` : `${count(problems, 'problem')} in ${all}\n`;
 }

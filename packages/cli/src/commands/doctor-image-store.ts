@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { isNothingWritten, makeImageStore, type IronicConfig } from '@hybrid-cpi/backend-ironic/operator';
-import { messageOf, ok, problem, type Check, type Report } from './checks.js';
+import { ok, problem, type Check, type Report } from './checks.js';
+import { messageOf } from './report.js';
 
 type StoreConfig = NonNullable<IronicConfig['image_store']>;
 

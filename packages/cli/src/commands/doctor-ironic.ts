@@ -2,7 +2,8 @@ import { isCpiError, silentLogger } from '@hybrid-cpi/core';
 import {
   MINIMUM_MICROVERSION, compareVersions, connectIronic, discoverVersions, isIronicHttpError, safeUrl, type IronicConfig, type IronicHttpError,
 } from '@hybrid-cpi/backend-ironic/operator';
-import { messageOf, ok, problem, type Report } from './checks.js';
+import { ok, problem, type Report } from './checks.js';
+import { messageOf } from './report.js';
 
 /**
  * Ironic of one backend: reachable, an API version range the CPI can use, and credentials that

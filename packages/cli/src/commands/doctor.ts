@@ -3,9 +3,10 @@ import type { DelegateConfig } from '@hybrid-cpi/backend-delegate/operator';
 import type { IronicConfig } from '@hybrid-cpi/backend-ironic/operator';
 import { parseOptions } from './options.js';
 import { runReport } from './report.js';
-import { formatCheck, messageOf, ok, problem, summary, type Check, type Report } from './checks.js';
+import { formatCheck, ok, problem, summary, type Check, type Report } from './checks.js';
+import { messageOf } from './report.js';
 import { EXIT, type CommandIo, type OperatorCommand } from './command.js';
-import { loadOperatorConfig } from './load-config.js';
+import { describeBackends, loadOperatorConfig } from './load-config.js';
 
 const USAGE = `Usage: hybrid-cpi doctor --config FILE
 
@@ -63,8 +64,7 @@ async function run(argv: readonly string[], io: CommandIo, secrets: Secrets): Pr
     for (const { text, fix } of loaded.problems) report(problem('config', text, fix));
   } else {
     const { config } = loaded;
-    const listed = [...config.backends.values()].map((b) => `${b.name} (${b.config.type})`).join(', ');
-    report(ok('config', `${file} is valid: backends ${listed}; default ${config.defaultBackend}`));
+    report(ok('config', `${file} is valid: backends ${describeBackends(config)}; default ${config.defaultBackend}`));
     for (const backend of config.backends.values()) {
       const signal = AbortSignal.timeout(BACKEND_TIMEOUT_MS);
       try {

@@ -1,4 +1,6 @@
-import { silentLogger, type Backend, type CallContext, type MethodName } from '@hybrid-cpi/core';
+import type { Backend, CallContext, MethodName } from '@hybrid-cpi/core';
+import { directCallContext } from '@hybrid-cpi/core/testing';
+import { messageOf } from './report.js';
 import type { Leftovers } from './lifecycle-tracker.js';
 
 /** One thing the clean-up did, or failed to do. */
@@ -19,7 +21,7 @@ export async function cleanUp(backend: Backend, leftovers: Leftovers): Promise<C
       await fn();
       lines.push({ ok: true, text: `deleted ${what}` });
     } catch (error) {
-      lines.push({ ok: false, text: `could not delete ${what}: ${(error as Error)?.message ?? String(error)} -> delete it by hand` });
+      lines.push({ ok: false, text: `could not delete ${what}: ${messageOf(error)} -> delete it by hand` });
     }
   };
   for (const [disk, vm] of [...leftovers.disks]) {
@@ -35,16 +37,5 @@ export async function cleanUp(backend: Backend, leftovers: Leftovers): Promise<C
 }
 
 function context(method: MethodName): CallContext {
-  return {
-    method,
-    apiVersion: 2,
-    requestedApiVersion: 2,
-    requestId: 'hybrid-cpi-lifecycle-cleanup',
-    directorUuid: 'hybrid-cpi-lifecycle',
-    stemcellApiVersion: 3,
-    context: { director_uuid: 'hybrid-cpi-lifecycle' },
-    rawArguments: [],
-    logger: silentLogger,
-    signal: new AbortController().signal,
-  };
+  return directCallContext(method, { apiVersion: 2, directorUuid: 'hybrid-cpi-lifecycle', requestId: 'hybrid-cpi-lifecycle-cleanup' });
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { isCpiError, silentLogger, type BackendName, type Secrets } from '@hybrid-cpi/core';
 import { conformanceSteps } from '@hybrid-cpi/core/testing';
 import { UsageError, parseOptions } from './options.js';
-import { runReport } from './report.js';
+import { messageOf, runReport } from './report.js';
 import { EXIT, type CommandIo, type OperatorCommand } from './command.js';
 import { cleanUp } from './lifecycle-cleanup.js';
 import { readInputs, scratchDir } from './lifecycle-inputs.js';
@@ -95,7 +95,7 @@ async function run(argv: readonly string[], io: CommandIo, secrets: Secrets): Pr
           counts.ok++;
           io.out(`${'ok'.padEnd(8)}${step.name} (${Math.round(performance.now() - started)} ms)\n`);
         } catch (error) {
-          const message = (error as Error)?.message ?? String(error);
+          const message = messageOf(error);
           if (message.startsWith('not run: ')) {
             counts.skipped++;
             // "step 'X' failed" only repeats the failure above; other reasons ("no vm") say more.

@@ -1,5 +1,6 @@
 import { isCpiError, loadConfig, type HybridConfig, type Secrets } from '@hybrid-cpi/core';
 import { BUILTIN_BACKENDS } from '../builtins.js';
+import { messageOf } from './report.js';
 
 /** A reason the config cannot be used, and what to do about it. */
 export interface ConfigProblem {
@@ -43,7 +44,7 @@ export async function loadOperatorConfig(file: string, secrets: Secrets): Promis
     learnSecrets(config.raw, secrets);
     return { ok: true, config };
   } catch (error) {
-    const message = (error as Error)?.message ?? String(error);
+    const message = messageOf(error);
     if (!isCpiError(error)) return { ok: false, problems: [{ text: `loading ${file}: ${message}`, fix: 'see the message' }] };
     if (error.code === 'CPX_BACKEND_LOAD') {
       return { ok: false, problems: [{ text: message, fix: 'install the backend package (npm install) in the config file\'s directory or a plugin_paths directory, or correct the backend\'s type' }] };

@@ -18,7 +18,7 @@ export async function runReport(name: string, raw: CommandIo, body: (io: Command
       io.err(`hybrid-cpi ${name}: ${error.message}\nRun 'hybrid-cpi ${name} --help' for its usage.\n`);
       return EXIT.usage;
     }
-    io.err(`hybrid-cpi ${name}: ${(error as Error)?.message ?? String(error)}\n`);
+    io.err(`hybrid-cpi ${name}: ${messageOf(error)}\n`);
     return EXIT.findings;
   }
 }
@@ -26,4 +26,9 @@ export async function runReport(name: string, raw: CommandIo, body: (io: Command
 /** `1 node`, `2 nodes`. */
 export function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** An error's message without the stack, for a report line. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Backend, CallContext, CloudProperties, Networks } from '../backend/backend.js';
 import { isCpiError } from '../errors/index.js';
-import { silentLogger } from '../logging/logger.js';
 import type { NativeCid } from '../cid/index.js';
 import type { MethodName } from '../protocol/signatures.js';
+import { directCallContext } from './call-context.js';
 
 export interface ConformanceOptions {
   /** Makes the backend under test; called once per run. */
@@ -42,18 +42,8 @@ export function conformanceSteps(options: ConformanceOptions): ConformanceStep[]
   const unknown = options.unknownCid ?? (() => randomUUID() as NativeCid);
   const apiVersion = options.apiVersion ?? 2;
   const state: { backend?: Backend; stemcell?: NativeCid; vm?: NativeCid; disk?: NativeCid; failed?: string } = {};
-  const ctx = (method: MethodName): CallContext => ({
-    method,
-    apiVersion,
-    requestedApiVersion: apiVersion,
-    requestId: `cpi-${Math.floor(100000 + Math.random() * 900000)}`,
-    directorUuid: 'conformance-director',
-    stemcellApiVersion: 3,
-    context: { director_uuid: 'conformance-director' },
-    rawArguments: [],
-    logger: silentLogger,
-    signal: new AbortController().signal,
-  });
+  const ctx = (method: MethodName): CallContext =>
+    directCallContext(method, { apiVersion, directorUuid: 'conformance-director', requestId: `cpi-${Math.floor(100000 + Math.random() * 900000)}` });
   // What a step needs from an earlier one; missing only when that one failed (or keepGoing is off).
   const need = <K extends 'backend' | 'stemcell' | 'vm' | 'disk'>(key: K): NonNullable<(typeof state)[K]> => {
     const value = state[key];
