@@ -4,6 +4,7 @@ import { connectIronic } from './ironic/connect.js';
 import { ALLOCATIONS, compareVersions, discoverVersions } from './ironic/microversions.js';
 import { calculateVmCloudProperties } from './methods/calculate-vm-cloud-properties.js';
 import { createVm } from './methods/create-vm.js';
+import { createVmOnDiskNode } from './rebuild.js';
 import { attachDisk, createDisk, deleteDisk, detachDisk, getDisks, hasDisk, setDiskMetadata } from './methods/disks.js';
 import { deleteVm } from './methods/delete-vm.js';
 import { hasVm } from './methods/has-vm.js';
@@ -31,7 +32,8 @@ export async function createIronicBackend(config: IronicConfig, deps: BackendDep
   return {
     createStemcell: (call, request) => createStemcell(ctx, call, request),
     deleteStemcell: (call, cid) => deleteStemcell(ctx, call, cid),
-    createVm: (call, request) => createVm(ctx, call, request),
+    // Local disks do not move: a VM with disks goes onto their node, rebuilt in place.
+    createVm: (call, request) => (request.diskCids.length > 0 ? createVmOnDiskNode(ctx, call, request) : createVm(ctx, call, request)),
     deleteVm: (call, cid) => deleteVm(ctx, call, cid),
     hasVm: (call, cid) => hasVm(ctx, call, cid),
     rebootVm: (call, cid) => rebootVm(ctx, call, cid),

@@ -2,7 +2,7 @@ import { CpiError } from '@hybrid-cpi/core';
 import { createAllocation, deleteAllocation, getAllocation } from './ironic/allocations.js';
 import { isConflict, isNotFound } from './ironic/errors.js';
 import { listNodes, patchNode, setPowerState } from './ironic/nodes.js';
-import { add } from './ironic/patch.js';
+import { add, type PatchOp } from './ironic/patch.js';
 import { isIronicWaitError, waitForAllocation } from './ironic/waiters.js';
 import type { IronicContext } from './config.js';
 import { macOwners } from './selection/mac-owners.js';
@@ -16,6 +16,11 @@ export interface ClaimRequest {
   readonly signal: AbortSignal;
   /** Claim by `instance_uuid` even where allocations exist (disk reservations, which outlive any allocation). */
   readonly byInstanceUuid?: boolean;
+  /**
+   * With `byInstanceUuid`: more of the node to write in the claiming PATCH itself, so the claim
+   * and these records land together or not at all (Ironic checks the claim under its node lock).
+   */
+  readonly withClaim?: (node: SelectableNode) => Promise<readonly PatchOp[]>;
 }
 
 /** How long the conductor may take to process an allocation (it tries candidates in turn). */
@@ -41,7 +46,8 @@ export async function claimNode(ctx: IronicContext, request: ClaimRequest): Prom
   } else {
     for (const node of candidates) {
       try {
-        await patchNode(ctx.client, node.uuid, [add('/instance_uuid', request.cid)], { claim: true, doing: `${doing}: node ${node.uuid}`, signal: request.signal });
+        const more = (await request.withClaim?.(node)) ?? [];
+        await patchNode(ctx.client, node.uuid, [add('/instance_uuid', request.cid), ...more], { claim: true, doing: `${doing}: node ${node.uuid}`, signal: request.signal });
         return node.uuid;
       } catch (error) {
         // 409: another process claimed it first (or holds its lock); the next candidate then.

@@ -1,128 +1,156 @@
 import { randomUUID } from 'node:crypto';
-import { deleteAllocation } from './ironic/allocations.js';
-import { isConflict, isNotFound } from './ironic/errors.js';
 import { deleteNode, getNode, patchNode, setProvisionState } from './ironic/nodes.js';
-import { add, remove, replace } from './ironic/patch.js';
-import type { PatchOp } from './ironic/patch.js';
+import { isConflict, isNotFound } from './ironic/errors.js';
+import { add, remove, replace, type PatchOp } from './ironic/patch.js';
+import type { ProvisionState } from './ironic/states.js';
 import type { Node } from './ironic/types.js';
 import { waitForProvisionState } from './ironic/waiters.js';
 import type { IronicContext } from './config.js';
 import { nodeWait } from './waits.js';
-import { DISKS_KEY, RESERVATION_KEY, WIPE_KEY, disksOf, reservationOf, wipesOf, type DiskRecord } from './disks/records.js';
-import { VM_KEY, vmRecord } from './vm-node.js';
+import { patchLocked } from './node-lock.js';
+import { parkNode, parkOps } from './park.js';
+import { DISKS_KEY, PARKED_KEY, RELEASE_KEY, RESERVATION_KEY, WIPE_KEY, holdsDisks, parkedOf, releaseOf, reservationOf, wipesOf, type Release } from './disks/records.js';
+import { VM_KEY, carriesVm, vmRecord } from './vm-node.js';
 
-const DEPLOYED = ['active', 'deploy failed'];
 const WAITING = 'waiting for the node';
-const IN_FLIGHT = ['deploying', 'wait call-back'];
+/** States a node rests in between operations; anything else is still moving. */
+const SETTLED: readonly ProvisionState[] = ['active', 'deploy failed', 'available', 'manageable'];
+const DEPLOYED = ['active', 'deploy failed', 'error'];
 
 /**
- * Gives a node back after its VM: undeploys it if deployed (a deploy in flight cannot be stopped,
- * so it is waited out first), clears what the CPI wrote, and only then drops the claim, so the
- * node never returns to the pool half cleaned. Cleaning wipes every local disk, so:
- * - a node that holds live persistent disks is undeployed without cleaning and stays reserved
- *   for them (its claim passes from the VM to the reservation);
- * - a node with deleted disks waiting for a wipe is cleaned, whatever its usual setting;
- * - a node the CPI enrolled is deleted once nothing of BOSH is left on it.
- * Touches the node only while it still carries this VM's CID; anything else is not ours.
+ * delete_vm, and create_vm's roll-back: gives back the node of VM `cid`. A node that holds live
+ * persistent disks is parked instead (see park.ts): still deployed and claimed, powered off. Any
+ * other is released: undeployed (cleaned when deleted disks wait for a wipe), cleared of what the
+ * CPI wrote, and only then unclaimed. Either way the decision and its first write are made under
+ * the node's lock, and every later step is one a retry finds and finishes. Touches the node only
+ * while it carries this VM, or holds the mark of this VM's park or release.
  */
 export async function releaseNode(ctx: IronicContext, found: Node, cid: string, signal: AbortSignal): Promise<void> {
-  const nodeUuid = found.uuid;
-  const doing = `Releasing node ${nodeUuid} of VM ${cid}`;
-  let node = found;
-  if (node.instance_uuid !== cid) return;
-  const record = vmRecord(node);
-  const keep = Object.keys(disksOf(node)).length > 0;
-  const wipe = wipesOf(node).length > 0 && !keep;
-  if (IN_FLIGHT.includes(node.provision_state)) {
-    node = await waitForProvisionState(ctx.client, nodeUuid, ['active', 'deploy failed'], nodeWait(ctx, 'undeploy', { node: nodeUuid }, doing, signal, WAITING)).catch(() =>
-      getNode(ctx.client, nodeUuid, { doing, signal }),
-    );
-  }
-  let wiped = false;
-  if (DEPLOYED.includes(node.provision_state)) {
-    await withAutomatedClean(ctx, node, keep ? false : wipe ? true : null, doing, signal, async () => {
-      await setProvisionState(ctx.client, nodeUuid, { target: 'deleted' }, { doing, signal });
-      node = await waitForProvisionState(ctx.client, nodeUuid, 'available', nodeWait(ctx, 'undeploy', { node: nodeUuid }, doing, signal, WAITING));
-    });
-    wiped = wipe;
-  }
-  // Undeploying clears instance_uuid and instance_info and deletes the allocation; extra stays.
-  const ops: PatchOp[] = [];
-  if (Object.keys(node.instance_info ?? {}).length > 0) ops.push(replace('/instance_info', {}));
-  if (node.extra?.[VM_KEY] !== undefined) ops.push(remove(['extra', VM_KEY]));
-  if (wiped) ops.push(remove(['extra', WIPE_KEY]));
-  if (!keep) for (const key of [DISKS_KEY, RESERVATION_KEY]) if (node.extra?.[key] !== undefined) ops.push(remove(['extra', key]));
-  if (keep) {
-    const detached = Object.fromEntries(Object.entries(disksOf(node)).map(([id, d]) => [id, { ...d, attached_to: null } satisfies DiskRecord]));
-    ops.push(replace(['extra', DISKS_KEY], detached));
-  }
-  if (ops.length > 0) node = await patchNode(ctx.client, nodeUuid, ops, { doing, signal });
-  if (keep) {
-    await reserve(ctx, node, cid, doing, signal);
-    return;
-  }
-  if (wipe && !wiped) node = await cleanNode(ctx, node, doing, signal);
-  await dropClaim(ctx, node, cid, doing, signal);
-  if (record?.enrolled) await deleteNode(ctx.client, nodeUuid, { doing: `${doing}: deleting the node the CPI enrolled`, signal }).catch(ignoreNotFound);
-}
-
-/** Passes the node's claim from `from` (a VM CID, or none) to a disk reservation. */
-export async function reserve(ctx: IronicContext, node: Node, from: string | undefined, doing: string, signal: AbortSignal): Promise<void> {
-  const reservation = reservationOf(node) ?? { uuid: randomUUID(), automated_clean: node.automated_clean };
-  if (reservationOf(node) === undefined) await patchNode(ctx.client, node.uuid, [add(['extra', RESERVATION_KEY], reservation)], { doing, signal });
-  if (node.instance_uuid === reservation.uuid) return;
-  if (from !== undefined && node.instance_uuid === from) await dropClaim(ctx, node, from, doing, signal);
-  try {
-    await patchNode(ctx.client, node.uuid, [add('/instance_uuid', reservation.uuid)], { claim: true, doing: `${doing}: keeping it reserved for its disks`, signal });
-  } catch (error) {
-    if (!isConflict(error)) throw error;
-    ctx.logger.error({ node: node.uuid }, 'another claimant took a node that holds BOSH persistent disks; reclaim it by hand');
-    throw error;
-  }
-}
-
-/** Drops a disk reservation once the node's last disk is gone: cleans it, then frees it. */
-export async function unreserve(ctx: IronicContext, node: Node, doing: string, signal: AbortSignal): Promise<void> {
-  const reservation = reservationOf(node);
-  if (reservation === undefined || node.instance_uuid !== reservation.uuid) return;
-  if (wipesOf(node).length > 0) node = await cleanNode(ctx, node, doing, signal);
-  const ops: PatchOp[] = [remove(['extra', RESERVATION_KEY])];
-  if (node.extra?.[DISKS_KEY] !== undefined) ops.push(remove(['extra', DISKS_KEY]));
-  node = await patchNode(ctx.client, node.uuid, ops, { doing, signal });
-  await dropClaim(ctx, node, reservation.uuid, doing, signal);
+  const doing = `Deleting VM ${cid} from node ${found.uuid}`;
+  // Ironic refuses changes while a deploy runs, and a deploy cannot be stopped: wait it out.
+  const node = found.target_provision_state ? await settle(ctx, found, doing, signal) : found;
+  let next: 'park' | 'release' | undefined;
+  await patchLocked(ctx, node.uuid, doing, signal, (now) => {
+    if (parkedOf(now)?.vm === cid) next = 'park';
+    else if (releaseOf(now)?.vm === cid) next = 'release';
+    else if (!carriesVm(now, cid)) next = undefined;
+    else if (holdsDisks(now)) {
+      next = 'park';
+      return parkOps(now, cid);
+    } else {
+      next = 'release';
+      return releaseOps(now, cid);
+    }
+    return undefined;
+  });
+  if (next === 'park') await parkNode(ctx, node.uuid, cid, signal);
+  if (next === 'release') await finishRelease(ctx, node.uuid, signal);
 }
 
 /**
- * Wipes the node's disks with Ironic's cleaning (manage, then provide: automated cleaning, which
- * erases the local disks), forced on for this once. The node keeps its claim meanwhile.
+ * The last disk of a node without a VM is gone: release the node (its wipe and return to the
+ * pool), or finish a release a killed call began. Does nothing to a node that holds disks, runs a
+ * VM, or is not held by a reservation of ours.
  */
-async function cleanNode(ctx: IronicContext, node: Node, doing: string, signal: AbortSignal): Promise<Node> {
-  let cleaned = node;
-  await withAutomatedClean(ctx, node, true, doing, signal, async () => {
-    ctx.logger.info({ node: node.uuid, devices: wipesOf(node) }, 'cleaning the node to wipe deleted persistent disks');
-    await setProvisionState(ctx.client, node.uuid, { target: 'manage' }, { doing, signal });
-    await waitForProvisionState(ctx.client, node.uuid, 'manageable', nodeWait(ctx, 'undeploy', { node: node.uuid }, doing, signal, WAITING));
-    await setProvisionState(ctx.client, node.uuid, { target: 'provide' }, { doing, signal });
-    await waitForProvisionState(ctx.client, node.uuid, 'available', nodeWait(ctx, 'undeploy', { node: node.uuid }, doing, signal, WAITING));
+export async function releaseDiskNode(ctx: IronicContext, nodeUuid: string, doing: string, signal: AbortSignal): Promise<void> {
+  const node = await patchLocked(ctx, nodeUuid, doing, signal, (now) => {
+    if (releaseOf(now) !== undefined || holdsDisks(now) || vmRecord(now) !== undefined) return undefined;
+    const reservation = reservationOf(now);
+    if (reservation === undefined || now.instance_uuid !== reservation.uuid) return undefined;
+    return releaseOps(now, null);
   });
-  cleaned = await patchNode(ctx.client, node.uuid, [remove(['extra', WIPE_KEY])], { doing, signal });
-  return cleaned;
+  if (releaseOf(node) !== undefined) await finishRelease(ctx, nodeUuid, signal);
 }
 
-/** Runs `fn` with the node's `automated_clean` set to `value` (null: leave it), restoring it after. */
-async function withAutomatedClean(ctx: IronicContext, node: Node, value: boolean | null, doing: string, signal: AbortSignal, fn: () => Promise<void>): Promise<void> {
-  const previous = node.automated_clean;
-  const change = value !== null && value !== previous;
-  // `remove /automated_clean` answers 500 on Ironic 21 (reference/ironic.md): always `replace`.
-  if (change) await patchNode(ctx.client, node.uuid, [replace('/automated_clean', value)], { doing, signal });
-  await fn();
-  if (change) await patchNode(ctx.client, node.uuid, [replace('/automated_clean', previous)], { doing, signal });
+/** The first write of a release: every BOSH record becomes one `bosh_release` mark. */
+function releaseOps(node: Node, cid: string | null): PatchOp[] {
+  const wipe = wipesOf(node);
+  const claim = node.instance_uuid ?? randomUUID();
+  const release: Release = {
+    claim,
+    vm: cid,
+    wipe,
+    automated_clean: node.automated_clean ?? null,
+    enrolled: vmRecord(node)?.enrolled ?? false,
+    provision_updated_at: node.provision_updated_at ?? null,
+  };
+  const ops: PatchOp[] = [add(['extra', RELEASE_KEY], release)];
+  for (const key of [VM_KEY, PARKED_KEY, DISKS_KEY, WIPE_KEY]) if (node.extra?.[key] !== undefined) ops.push(remove(['extra', key]));
+  // Cleaning is what wipes; force it for this once (`remove` answers 500 on Ironic 21: replace).
+  if (wipe.length > 0 && node.automated_clean !== true) ops.push(replace('/automated_clean', true));
+  // Someone dropped the claim by hand: the release claims the node again, so no one takes it mid-way.
+  if (node.instance_uuid === null) ops.push(add('/instance_uuid', claim));
+  return ops;
 }
 
-async function dropClaim(ctx: IronicContext, node: Node, claim: string, doing: string, signal: AbortSignal): Promise<void> {
-  if (node.instance_uuid !== claim) return;
-  if (node.allocation_uuid) await deleteAllocation(ctx.client, node.allocation_uuid, { doing, signal }).catch(ignoreNotFound);
-  else await patchNode(ctx.client, node.uuid, [remove('/instance_uuid')], { doing, signal }).catch(ignoreNotFound);
+/**
+ * Carries a release on from wherever it stands: waits out what Ironic is doing, undeploys a
+ * deployed node (its cleaning wipes), cleans a claimed, undeployed one that has devices to wipe,
+ * then clears the marks and drops the claim in one PATCH, and deletes a node the CPI enrolled.
+ */
+export async function finishRelease(ctx: IronicContext, nodeUuid: string, signal: AbortSignal): Promise<void> {
+  const doing = `Releasing node ${nodeUuid}`;
+  const wait = (states: ProvisionState | readonly ProvisionState[]) => waitForProvisionState(ctx.client, nodeUuid, states, nodeWait(ctx, 'undeploy', { node: nodeUuid }, doing, signal, WAITING));
+  let node = await getNode(ctx.client, nodeUuid, { doing, signal });
+  const release = releaseOf(node);
+  if (release === undefined) return;
+  if (node.target_provision_state) node = await settle(ctx, node, doing, signal);
+  const ours = node.instance_uuid === release.claim;
+  if (ours && DEPLOYED.includes(node.provision_state)) {
+    ctx.logger.info({ node: nodeUuid, wipe: release.wipe }, release.wipe.length > 0 ? 'undeploying the node; its cleaning wipes the deleted disks' : 'undeploying the node');
+    await setProvisionState(ctx.client, nodeUuid, { target: 'deleted' }, { doing, signal });
+    // Undeploying drops the claim (and the allocation) and clears instance_info; extra stays.
+    node = await wait('available');
+  } else if (ours && release.wipe.length > 0 && (node.provision_state === 'manageable' || node.provision_updated_at === release.provision_updated_at)) {
+    // Never deployed (a reservation), or already undeployed: manage and provide clean it.
+    ctx.logger.info({ node: nodeUuid, wipe: release.wipe }, 'cleaning the node to wipe the deleted disks');
+    if (node.provision_state !== 'manageable') {
+      await setProvisionState(ctx.client, nodeUuid, { target: 'manage' }, { doing, signal });
+      await wait('manageable');
+    }
+    await setProvisionState(ctx.client, nodeUuid, { target: 'provide' }, { doing, signal });
+    node = await wait('available');
+  }
+  if (!(await clearMarks(ctx, node, release, doing, signal))) return;
+  if (release.enrolled) await deleteNode(ctx.client, nodeUuid, { doing: `${doing}: deleting the node the CPI enrolled`, signal }).catch(ignoreNotFound);
+  ctx.logger.info({ node: nodeUuid }, 'node released');
+}
+
+/**
+ * The last write: the marks go, `automated_clean` is what it was, and the claim is dropped, in
+ * one PATCH made while the node is claimed by the release's claim. When the undeploy already
+ * dropped the claim, the PATCH first takes it again: Ironic sets an `instance_uuid` only where
+ * none is, so a node someone else claimed in between is left to them (and false returned).
+ */
+async function clearMarks(ctx: IronicContext, node: Node, release: Release, doing: string, signal: AbortSignal): Promise<boolean> {
+  const ops: PatchOp[] = [remove(['extra', RELEASE_KEY])];
+  if (node.extra?.[RESERVATION_KEY] !== undefined) ops.push(remove(['extra', RESERVATION_KEY]));
+  if (Object.keys(node.instance_info ?? {}).length > 0) ops.push(replace('/instance_info', {}));
+  if (release.wipe.length > 0 && node.automated_clean !== release.automated_clean) ops.push(replace('/automated_clean', release.automated_clean));
+  if (node.instance_uuid === release.claim) {
+    await patchNode(ctx.client, node.uuid, [...ops, remove('/instance_uuid')], { doing, signal });
+    return true;
+  }
+  if (node.instance_uuid !== null) return leftToOthers(ctx, node);
+  try {
+    await patchNode(ctx.client, node.uuid, [add('/instance_uuid', release.claim), ...ops], { claim: true, doing, signal });
+  } catch (error) {
+    if (isConflict(error)) return leftToOthers(ctx, node);
+    throw error;
+  }
+  await patchNode(ctx.client, node.uuid, [remove('/instance_uuid')], { doing, signal });
+  return true;
+}
+
+function leftToOthers(ctx: IronicContext, node: Node): false {
+  ctx.logger.warn({ node: node.uuid }, 'another claimant took the released node before the CPI cleared its marks; extra.bosh_release stays on it');
+  return false;
+}
+
+/** Waits until Ironic is done with the node (a deploy, an undeploy, a cleaning). */
+export async function settle(ctx: IronicContext, node: Node, doing: string, signal: AbortSignal): Promise<Node> {
+  ctx.logger.info({ node: node.uuid, state: node.provision_state, target: node.target_provision_state }, 'waiting for what Ironic is doing on the node');
+  return waitForProvisionState(ctx.client, node.uuid, SETTLED, nodeWait(ctx, 'undeploy', { node: node.uuid }, doing, signal, WAITING));
 }
 
 function ignoreNotFound(error: unknown): void {

@@ -21,9 +21,24 @@ export function vmCidFor(agentId: string): NativeCid {
   return nativeCid(`${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`);
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * The VM CID of a VM on a node kept for its persistent disks: the node stays claimed by the
+ * disks' reservation through every recreate, so its `instance_uuid` cannot carry the VM's UUID
+ * and the CID names the node instead: `<node uuid>.<vm uuid>`, one GET away.
+ */
+export function vmCidOnNode(nodeUuid: string, agentId: string): NativeCid {
+  return nativeCid(`${nodeUuid}.${vmCidFor(agentId)}`);
+}
 
-/** Ironic refuses a non-UUID `instance_uuid` with a 400; a foreign CID simply names no VM here. */
-export function isVmCid(cid: string): boolean {
-  return UUID.test(cid);
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const VM_CID = new RegExp(`^(?:(${UUID})\\.)?(${UUID})$`, 'i');
+
+/**
+ * The parts of one of our VM CIDs: the node it names (`<node>.<vm>`), or none (a bare UUID, the
+ * node's `instance_uuid`). Undefined for anything else: Ironic refuses a non-UUID
+ * `instance_uuid` with a 400, and a foreign CID simply names no VM here.
+ */
+export function parseVmCid(cid: string): { readonly node: string | undefined } | undefined {
+  const m = VM_CID.exec(cid);
+  return m === null ? undefined : { node: m[1]?.toLowerCase() };
 }

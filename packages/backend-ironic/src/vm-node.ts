@@ -1,7 +1,9 @@
 import { getNode, listNodes } from './ironic/nodes.js';
+import { isNotFound } from './ironic/errors.js';
 import type { Node } from './ironic/types.js';
 import type { IronicContext } from './config.js';
-import { isVmCid } from './vm-cid.js';
+import { holdsDisks, parkedOf, releaseOf } from './disks/records.js';
+import { parseVmCid } from './vm-cid.js';
 
 /** `extra` key where the CPI records what it did to a node, so that it can undo exactly that. */
 export const VM_KEY = 'bosh_vm';
@@ -15,6 +17,11 @@ export interface VmRecord {
   /** The agent's system and ephemeral devices: never given to a persistent disk. */
   readonly devices?: { readonly system: string; readonly ephemeral: string | null };
   readonly metadata?: Readonly<Record<string, unknown>>;
+  /**
+   * A VM deployed in place on its disks' node: the node's `provision_updated_at` when the record
+   * was written. The (re)deploy has started since once it differs.
+   */
+  readonly since?: string | null;
 }
 
 export function vmRecord(node: Pick<Node, 'extra'>): VmRecord | undefined {
@@ -23,14 +30,36 @@ export function vmRecord(node: Pick<Node, 'extra'>): VmRecord | undefined {
 }
 
 /**
- * The node that carries this VM, found by its `instance_uuid` in one request; undefined when no
- * node does (deleted, never made, or a CID of something else).
+ * Whether the node carries VM `cid` now: its record names it, or the node is claimed by the CID
+ * of a create_vm that had not written its record yet (and holds nothing of BOSH besides).
  */
-export async function findVmNode(ctx: IronicContext, cid: string, signal?: AbortSignal): Promise<Node | undefined> {
-  if (!isVmCid(cid)) return undefined;
-  for await (const page of listNodes(ctx.client, { instance_uuid: cid, fields: ['uuid'] }, { doing: `Finding the node of VM ${cid}`, ...(signal ? { signal } : {}) })) {
+export function carriesVm(node: Pick<Node, 'extra' | 'instance_uuid'>, cid: string): boolean {
+  const record = vmRecord(node);
+  if (record !== undefined) return record.cid === cid;
+  return node.instance_uuid === cid && !holdsDisks(node) && parkedOf(node) === undefined && releaseOf(node) === undefined;
+}
+
+/**
+ * The node a VM CID names, whether or not the VM still lives on it: the node in a `<node>.<vm>`
+ * CID (one GET), else the node whose `instance_uuid` the CID is (one listing). Undefined when no
+ * node is (deleted, never made, or a CID of something else).
+ */
+export async function findCidNode(ctx: IronicContext, cid: string, signal?: AbortSignal): Promise<Node | undefined> {
+  const parsed = parseVmCid(cid);
+  if (parsed === undefined) return undefined;
+  const options = signal === undefined ? {} : { signal };
+  if (parsed.node !== undefined) {
+    return getNode(ctx.client, parsed.node, { doing: `Reading node ${parsed.node} of VM ${cid}`, ...options }).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+  }
+  for await (const page of listNodes(ctx.client, { instance_uuid: cid, fields: ['uuid'] }, { doing: `Finding the node of VM ${cid}`, ...options })) {
     const [found] = page;
-    if (found !== undefined) return getNode(ctx.client, found.uuid, { doing: `Reading node ${found.uuid} of VM ${cid}`, ...(signal ? { signal } : {}) });
+    if (found !== undefined) return getNode(ctx.client, found.uuid, { doing: `Reading node ${found.uuid} of VM ${cid}`, ...options });
   }
   return undefined;
+}
+
+/** The node that carries this VM now; undefined when none does (gone, parked, or not ours). */
+export async function findVmNode(ctx: IronicContext, cid: string, signal?: AbortSignal): Promise<Node | undefined> {
+  const node = await findCidNode(ctx, cid, signal);
+  return node !== undefined && carriesVm(node, cid) ? node : undefined;
 }

@@ -1,11 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { CpiError, nativeCid, type NativeCid } from '@hybrid-cpi/core';
-import type { Node } from '../ironic/types.js';
+
+/** Anything with a node's `extra`: a full node, or one listed with a few fields. */
+export interface WithExtra {
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
 
 /** `extra` keys of the disk bookkeeping on a node. */
 export const DISKS_KEY = 'bosh_disks';
 export const RESERVATION_KEY = 'bosh_reservation';
 export const WIPE_KEY = 'bosh_wipe';
+export const PARKED_KEY = 'bosh_parked';
+export const RELEASE_KEY = 'bosh_release';
 
 /** One persistent disk: a local device of the node. */
 export interface DiskRecord {
@@ -18,24 +24,71 @@ export interface DiskRecord {
 }
 
 /**
- * While a node holds disks but no VM, it stays claimed (`instance_uuid`) by this reservation, so
- * no create_vm or allocation can take it; `automated_clean` is what to restore once it is free.
+ * The claim that keeps a node for its disks: its `instance_uuid` from the first disk to the last
+ * (the VM's CID when the disk was made next to a VM, else a new UUID), written with the first
+ * disk. Never removed while a disk lives, so no allocation or other claimant can take the node.
  */
 export interface Reservation {
   readonly uuid: string;
-  readonly automated_clean: boolean | null;
+  /** When the first disk was made (absent on records of older releases). */
+  readonly since?: string;
 }
 
-export function disksOf(node: Pick<Node, 'extra'>): Record<string, DiskRecord> {
+/**
+ * A node whose VM was deleted while it holds disks: still deployed, powered off, still claimed,
+ * waiting for the next create_vm of the disks' instance, which rebuilds it in place.
+ */
+export interface Parked {
+  /** The deleted VM and its agent. */
+  readonly vm: string;
+  readonly agent_id: string;
+  /** The director's name of the instance (`deployment job/index`), when it set metadata. */
+  readonly instance: string | null;
+  readonly since: string;
+}
+
+/**
+ * A node the CPI is giving back, its VM and disks gone: written before the undeploy or cleaning
+ * starts, so that a retry after a kill finishes what the killed call began.
+ */
+export interface Release {
+  /** The claim to drop: the node's `instance_uuid` when the release began. */
+  readonly claim: string;
+  /** The VM being deleted, if any: a retried delete_vm knows its node by it. */
+  readonly vm: string | null;
+  /** Devices of deleted disks: the node is cleaned, whatever its `automated_clean` says. */
+  readonly wipe: readonly string[];
+  /** The node's `automated_clean` before the release forced it on; put back at the end. */
+  readonly automated_clean: boolean | null;
+  /** The CPI enrolled the node for its VM: deleted at the end. */
+  readonly enrolled: boolean;
+  /** `provision_updated_at` when the release began: whether the cleaning has run since. */
+  readonly provision_updated_at: string | null;
+}
+
+export function disksOf(node: WithExtra): Record<string, DiskRecord> {
   return (node.extra?.[DISKS_KEY] as Record<string, DiskRecord> | undefined) ?? {};
 }
 
-export function reservationOf(node: Pick<Node, 'extra'>): Reservation | undefined {
+/** Whether the node holds a live persistent disk. */
+export function holdsDisks(node: WithExtra): boolean {
+  return Object.keys(disksOf(node)).length > 0;
+}
+
+export function reservationOf(node: WithExtra): Reservation | undefined {
   return node.extra?.[RESERVATION_KEY] as Reservation | undefined;
 }
 
+export function parkedOf(node: WithExtra): Parked | undefined {
+  return node.extra?.[PARKED_KEY] as Parked | undefined;
+}
+
+export function releaseOf(node: WithExtra): Release | undefined {
+  return node.extra?.[RELEASE_KEY] as Release | undefined;
+}
+
 /** Devices of deleted disks, wiped by the node's next cleaning before they back a new disk. */
-export function wipesOf(node: Pick<Node, 'extra'>): string[] {
+export function wipesOf(node: WithExtra): string[] {
   return (node.extra?.[WIPE_KEY] as string[] | undefined) ?? [];
 }
 

@@ -152,6 +152,20 @@ export async function unsetMaintenance(client: IronicClient, id: string, options
   await client.request('DELETE', `${node(id)}/maintenance`, { idempotent: true, ...callOptions(options, `Taking node ${id} out of maintenance`) });
 }
 
+/**
+ * `PUT /v1/nodes/{id}/traits/{trait}` → 204: adds one trait (since 1.37). Each trait is a row of
+ * its own, so concurrent adds of different traits never lose one another (unlike a PATCH of a
+ * JSON field); adding one that exists succeeds.
+ */
+export async function addNodeTrait(client: IronicClient, id: string, trait: string, options: CallOptions = {}): Promise<void> {
+  await client.request('PUT', `${node(id)}/traits/${segment(trait)}`, { idempotent: true, ...callOptions(options, `Adding trait ${trait} to node ${id}`) });
+}
+
+/** `DELETE /v1/nodes/{id}/traits/{trait}` → 204; 404 when the node lacks it. */
+export async function removeNodeTrait(client: IronicClient, id: string, trait: string, options: CallOptions = {}): Promise<void> {
+  await client.request('DELETE', `${node(id)}/traits/${segment(trait)}`, { idempotent: true, ...callOptions(options, `Removing trait ${trait} from node ${id}`) });
+}
+
 /** `PUT /v1/nodes/{id}/traits` → 204: replaces all traits (since 1.37). */
 export async function setTraits(client: IronicClient, id: string, traits: readonly string[], options: CallOptions = {}): Promise<void> {
   await client.request('PUT', `${node(id)}/traits`, { body: { traits }, idempotent: true, ...callOptions(options, `Setting the traits of node ${id}`) });

@@ -3,7 +3,7 @@ import { getAllocation } from './allocations.js';
 import { backoffDelay, realClock, realSleep, type BackoffPolicy, type Clock, type Sleep } from './backoff.js';
 import type { IronicClient } from './client.js';
 import { getNode } from './nodes.js';
-import { STABLE_STATES, isFailureState, type ProvisionState } from './states.js';
+import { STABLE_STATES, isFailureState, type PowerState, type ProvisionState } from './states.js';
 import type { Allocation, Node } from './types.js';
 
 /** Between polls: 0.5 s, doubling, at most 10 s (a real deploy takes many minutes; the lab, a second). */
@@ -151,6 +151,30 @@ export async function waitForProvisionState(
       lastError: (node) => node.last_error ?? null,
     },
     options.doing ?? `Waiting for node ${id} to reach ${wanted.map((s) => `"${s}"`).join(' or ')}`,
+    options,
+  );
+}
+
+/**
+ * Polls a node until its power state is `expected` with no power change in progress. A failed
+ * change sets `power_state` to `error` and `last_error`: that ends the wait at once.
+ */
+export async function waitForPowerState(client: IronicClient, id: string, expected: PowerState, options: WaitOptions): Promise<Node> {
+  return poll<Node>(
+    {
+      name: `node ${id}`,
+      fetch: (signal) => getNode(client, id, { doing: `Waiting for node ${id}`, ...(signal === undefined ? {} : { signal }) }),
+      judge: (node) => {
+        const busy = node.target_power_state !== null && node.target_power_state !== undefined;
+        if (busy) return 'wait';
+        if (node.power_state === expected) return 'done';
+        return node.power_state === 'error' ? 'failed' : 'wait';
+      },
+      describe: (node) => `"${node.power_state ?? 'unknown'}"${node.target_power_state ? ` (target "${node.target_power_state}")` : ''}`,
+      state: (node) => node.power_state ?? 'unknown',
+      lastError: (node) => node.last_error ?? null,
+    },
+    options.doing ?? `Waiting for node ${id} to be "${expected}"`,
     options,
   );
 }

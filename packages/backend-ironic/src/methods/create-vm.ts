@@ -6,20 +6,19 @@ import { agentSettings, type DiskHint } from '../agent/settings.js';
 import { configDriveFiles } from '../agent/config-drive-files.js';
 import { claimNode } from '../claim.js';
 import { DEFAULTS, type IronicContext } from '../config.js';
-import { isConflict, isIronicHttpError, isNotFound } from '../ironic/errors.js';
-import { disksOf, requireDiskCid, reservationOf } from '../disks/records.js';
+import { isIronicHttpError } from '../ironic/errors.js';
 import { getNode, patchNode, setProvisionState } from '../ironic/nodes.js';
-import { add, remove } from '../ironic/patch.js';
+import { add } from '../ironic/patch.js';
 import { listPorts } from '../ironic/ports.js';
 import type { Node, Port } from '../ironic/types.js';
 import { isIronicWaitError, waitForProvisionState } from '../ironic/waiters.js';
 import { releaseNode } from '../release.js';
 import { requirementsOf, type Requirements } from '../selection/requirements.js';
 import { enrollNode, enrollParamsOf, knownMac } from '../enroll.js';
-import { decodeStemcellCid, imageInstanceInfo } from '../stemcell-cid.js';
+import { decodeStemcellCid, imageInstanceInfo, type StemcellImage } from '../stemcell-cid.js';
 import { vmCidFor } from '../vm-cid.js';
 import { nodeWait } from '../waits.js';
-import { VM_KEY, findVmNode, vmRecord } from '../vm-node.js';
+import { VM_KEY, findVmNode, vmRecord, type VmRecord } from '../vm-node.js';
 
 /**
  * create_vm: claim a node, write the image and the agent's config drive, deploy, wait for
@@ -65,7 +64,6 @@ export async function createVm(ctx: IronicContext, call: CallContext, req: Creat
 
 /** A free node that fits, or a new one enrolled from `ironic_params` when Ironic knows none of its MACs. */
 async function obtainNode(ctx: IronicContext, req: CreateVmRequest, cid: string, requirements: Requirements, signal: AbortSignal): Promise<{ nodeUuid: string; enrolled: boolean }> {
-  if (req.diskCids.length > 0) return { nodeUuid: await takeDiskNode(ctx, req, cid, signal), enrolled: false };
   const params = enrollParamsOf(req.cloudProperties);
   if (params !== undefined && requirements.macs !== undefined && !(await knownMac(ctx, requirements.macs, signal))) {
     return { nodeUuid: await enrollNode(ctx, params, requirements.macs, { cid, agentId: req.agentId }, signal), enrolled: true };
@@ -73,55 +71,34 @@ async function obtainNode(ctx: IronicContext, req: CreateVmRequest, cid: string,
   return { nodeUuid: await claimNode(ctx, { cid, agentId: req.agentId, requirements, signal }), enrolled: false };
 }
 
-/**
- * A VM with persistent disks goes to the node that holds them (local disks do not move): the
- * node's claim passes from the disks' reservation to the VM. A taken or broken node is an error
- * no retry can mend.
- */
-async function takeDiskNode(ctx: IronicContext, req: CreateVmRequest, cid: string, signal: AbortSignal): Promise<string> {
-  const doing = `Creating VM ${cid} for agent ${req.agentId} on the node of disks ${req.diskCids.join(', ')}`;
-  const fail = (why: string, okToRetry = false): never => {
-    throw new CpiError('CPX_VM_CREATION_FAILED', `${doing}: ${why}`, { okToRetry });
-  };
-  const disks = req.diskCids.map((d) => requireDiskCid(d, doing));
-  const uuids = new Set(disks.map((d) => d.node));
-  if (uuids.size > 1) fail(`the disks live on different nodes (${[...uuids].join(', ')})`);
-  const [uuid] = uuids;
-  const node = await getNode(ctx.client, uuid!, { doing, signal }).catch((e: unknown) => (isNotFound(e) ? fail(`node ${uuid} no longer exists`) : Promise.reject(e)));
-  const name = node.name ?? node.uuid;
-  for (const d of disks) if (disksOf(node)[d.id] === undefined) fail(`node ${name} holds no disk ${d.node}.${d.id}`);
-  if (node.maintenance) fail(`node ${name} is in maintenance (${node.maintenance_reason ?? 'no reason given'})`);
-  if (node.fault) fail(`node ${name} has a fault: ${node.fault}`);
-  const reservation = reservationOf(node);
-  if (node.provision_state !== 'available' || (node.instance_uuid !== null && node.instance_uuid !== reservation?.uuid)) {
-    fail(`node ${name} is taken (provision state '${node.provision_state}', instance ${node.instance_uuid ?? 'none'})`);
-  }
-  if (node.instance_uuid !== null) await patchNode(ctx.client, node.uuid, [remove('/instance_uuid')], { doing, signal });
-  try {
-    await patchNode(ctx.client, node.uuid, [add('/instance_uuid', cid)], { claim: true, doing, signal });
-  } catch (error) {
-    if (isConflict(error)) fail(`another claimant took node ${name} while its claim passed to the VM`, true);
-    throw error;
-  }
-  return node.uuid;
-}
-
 async function deploy(ctx: IronicContext, call: CallContext, req: CreateVmRequest, cid: string, target: { uuid: string; enrolled: boolean }, image: ReturnType<typeof decodeStemcellCid>): Promise<CreatedVm> {
   const signal = call.signal;
   const nodeUuid = target.uuid;
   const doing = `Deploying VM ${cid} on node ${nodeUuid}`;
   const node = await getNode(ctx.client, nodeUuid, { doing, signal });
-  const rootGb = Number(req.cloudProperties['root_gb'] ?? node.properties['local_gb'] ?? 0);
-  await patchNode(
-    ctx.client,
-    nodeUuid,
-    [
-      add(['extra', VM_KEY], { cid, agent_id: req.agentId, enrolled: target.enrolled, devices: { system: systemDisk(req), ephemeral: devicePath(ephemeralDisk(req)) } }),
-      add('/instance_info', { ...imageInstanceInfo(image), ...(rootGb > 0 ? { root_gb: rootGb } : {}) }),
-    ],
-    { doing, signal },
-  );
+  await patchNode(ctx.client, nodeUuid, [add(['extra', VM_KEY], vmRecordFor(req, cid, target.enrolled)), add('/instance_info', instanceInfoFor(req, node, image))], { doing, signal });
   const networks = networksFor(ctx, req, node, await portsOf(ctx, nodeUuid, signal));
+  const configdrive = configDriveFor(ctx, req, cid, networks);
+  await setProvisionState(ctx.client, nodeUuid, { target: 'active', configdrive }, { doing, signal });
+  const started = Date.now();
+  await waitForProvisionState(ctx.client, nodeUuid, 'active', nodeWait(ctx, 'deploy', { vm: cid, node: nodeUuid }, doing, signal, 'deploying'));
+  ctx.logger.info({ vm: cid, node: nodeUuid, elapsed_s: Math.round((Date.now() - started) / 1000) }, 'node is active');
+  return { cid: cid as CreatedVm['cid'], networks };
+}
+
+/** What the node's `extra.bosh_vm` says of the VM. */
+export function vmRecordFor(req: CreateVmRequest, cid: string, enrolled: boolean): VmRecord {
+  return { cid, agent_id: req.agentId, enrolled, devices: { system: systemDisk(req), ephemeral: devicePath(ephemeralDisk(req)) } };
+}
+
+/** The node's `instance_info`: the stemcell image, and the root partition size when known. */
+export function instanceInfoFor(req: CreateVmRequest, node: Pick<Node, 'properties'>, image: StemcellImage): Record<string, unknown> {
+  const rootGb = Number(req.cloudProperties['root_gb'] ?? node.properties['local_gb'] ?? 0);
+  return { ...imageInstanceInfo(image), ...(rootGb > 0 ? { root_gb: rootGb } : {}) };
+}
+
+/** The config drive: the agent's full settings (registry-less), packed as Ironic takes it. */
+export function configDriveFor(ctx: IronicContext, req: CreateVmRequest, cid: string, networks: NetworkSettings): string {
   const settings = agentSettings({
     agentId: req.agentId,
     vmCid: cid,
@@ -131,15 +108,10 @@ async function deploy(ctx: IronicContext, call: CallContext, req: CreateVmReques
     disks: { system: systemDisk(req), ephemeral: ephemeralDisk(req), persistent: {} },
   });
   const files = configDriveFiles({ vmCid: cid, hostname: cid, settings, networks, sshPublicKeys: ctx.config.ssh_public_keys ?? [], nameservers: ctx.config.nameservers ?? [] });
-  const configdrive = packConfigDrive(buildIso(files, { volumeId: 'config-2' }));
-  await setProvisionState(ctx.client, nodeUuid, { target: 'active', configdrive }, { doing, signal });
-  const started = Date.now();
-  await waitForProvisionState(ctx.client, nodeUuid, 'active', nodeWait(ctx, 'deploy', { vm: cid, node: nodeUuid }, doing, signal, 'deploying'));
-  ctx.logger.info({ vm: cid, node: nodeUuid, elapsed_s: Math.round((Date.now() - started) / 1000) }, 'node is active');
-  return { cid: cid as CreatedVm['cid'], networks };
+  return packConfigDrive(buildIso(files, { volumeId: 'config-2' }));
 }
 
-function networksFor(ctx: IronicContext, req: CreateVmRequest, node: Pick<Node, 'uuid' | 'name'>, ports: readonly Pick<Port, 'address' | 'physical_network' | 'pxe_enabled'>[]): NetworkSettings {
+export function networksFor(ctx: IronicContext, req: CreateVmRequest, node: Pick<Node, 'uuid' | 'name'>, ports: readonly Pick<Port, 'address' | 'physical_network' | 'pxe_enabled'>[]): NetworkSettings {
   const networks = assignMacs(req.networks, ports, node.name ?? node.uuid);
   const nameservers = ctx.config.nameservers ?? [];
   // The agent takes DNS from the network that is the DNS default; fill it from config if empty.
@@ -150,7 +122,7 @@ function networksFor(ctx: IronicContext, req: CreateVmRequest, node: Pick<Node, 
   return networks;
 }
 
-async function portsOf(ctx: IronicContext, nodeUuid: string, signal: AbortSignal) {
+export async function portsOf(ctx: IronicContext, nodeUuid: string, signal: AbortSignal) {
   const ports: Pick<Port, 'address' | 'physical_network' | 'pxe_enabled'>[] = [];
   for await (const page of listPorts(ctx.client, { node_uuid: nodeUuid, fields: ['address', 'physical_network', 'pxe_enabled'] }, { doing: `Listing the ports of node ${nodeUuid}`, signal })) ports.push(...page);
   return ports;
@@ -173,7 +145,7 @@ function ephemeralDisk(req: CreateVmRequest): DiskHint {
 }
 
 /** VMCreationFailed, retryable only when another try can do better. */
-function creationFailed(error: unknown, doing: string): CpiError {
+export function creationFailed(error: unknown, doing: string): CpiError {
   if (isCpiError(error) && error.code === 'CPX_VM_CREATION_FAILED') return error;
   const message = (error as Error)?.message ?? String(error);
   let retry = true;

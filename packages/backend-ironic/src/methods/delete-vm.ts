@@ -1,15 +1,15 @@
 import type { CallContext, NativeCid } from '@hybrid-cpi/core';
 import type { IronicContext } from '../config.js';
 import { releaseNode } from '../release.js';
-import { findVmNode } from '../vm-node.js';
+import { findCidNode } from '../vm-node.js';
 
-/** delete_vm: undeploy and give the node back as it was found; a missing VM is success. */
+/**
+ * delete_vm: gives the VM's node back (see releaseNode: a node that holds persistent disks is
+ * parked for them instead). A VM that is already gone is success, as the director expects; a
+ * delete_vm retried after a kill finishes the park or release the killed one began.
+ */
 export async function deleteVm(ctx: IronicContext, call: CallContext, cid: NativeCid): Promise<void> {
-  const node = await findVmNode(ctx, cid, call.signal);
-  if (node === undefined) {
-    ctx.logger.info({ vm: cid }, 'no node carries this VM: nothing to delete');
-    return;
-  }
+  const node = await findCidNode(ctx, cid, call.signal);
+  if (node === undefined) return;
   await releaseNode(ctx, node, cid, call.signal);
-  ctx.logger.info({ vm: cid, node: node.uuid }, 'node released');
 }

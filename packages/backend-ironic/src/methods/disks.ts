@@ -2,58 +2,82 @@ import { randomUUID } from 'node:crypto';
 import { CpiError, type CallContext, type CloudProperties, type CreateDiskRequest, type DiskHint, type Metadata, type NativeCid, nativeCid } from '@hybrid-cpi/core';
 import { claimNode } from '../claim.js';
 import { DEFAULTS, type IronicContext } from '../config.js';
-import { agentPath, chooseDevice, nodeDevices, type DeviceHint } from '../disks/devices.js';
-import { DISKS_KEY, RESERVATION_KEY, WIPE_KEY, disksOf, newDiskCid, parseDiskCid, requireDiskCid, wipesOf, type DiskRecord } from '../disks/records.js';
+import { agentPath, chooseDevice, nodeDevices, type Device, type DeviceHint } from '../disks/devices.js';
+import { DISKS_KEY, RESERVATION_KEY, WIPE_KEY, disksOf, newDiskCid, parseDiskCid, requireDiskCid, wipesOf, type DiskRecord, type Reservation } from '../disks/records.js';
 import { isNotFound } from '../ironic/errors.js';
-import { getNode, patchNode } from '../ironic/nodes.js';
-import { add, remove, replace } from '../ironic/patch.js';
+import { getNode } from '../ironic/nodes.js';
+import { add, remove, replace, type PatchOp } from '../ironic/patch.js';
 import type { Node } from '../ironic/types.js';
-import { unreserve } from '../release.js';
+import { patchLocked } from '../node-lock.js';
+import { releaseDiskNode } from '../release.js';
 import { requirementsOf } from '../selection/requirements.js';
-import { findVmNode, vmRecord } from '../vm-node.js';
+import { carriesVm, findVmNode, vmRecord, type VmRecord } from '../vm-node.js';
 
 /**
  * create_disk: a local device of the node of `vm_cid`, recorded in the node's `extra`; the CID
  * names the node. Without a VM, a node is chosen as create_vm would choose one (from the
- * disk_type's cloud_properties) and reserved for the disk.
+ * disk_type's cloud_properties) and claimed for the disk: the claim, the reservation and the
+ * disk's record are one PATCH, so a kill leaves either all of them or none.
  */
 export async function createDisk(ctx: IronicContext, call: CallContext, req: CreateDiskRequest): Promise<NativeCid> {
   const doing = `Creating a ${req.size} MiB disk${req.vmCid ? ` for VM ${req.vmCid}` : ''}`;
   const signal = call.signal;
-  let node: Node;
-  let reservation: string | undefined;
-  const excluded = new Map<string, string>();
+  const hint = deviceHint(req.cloudProperties);
+  const record = (device: Device): DiskRecord => ({ device: device.name, size_mb: req.size, hint: agentPath(device), attached_to: null, metadata: {} });
+  let created: { cid: NativeCid; node: string; device: string } | undefined;
   if (req.vmCid !== undefined) {
-    const found = await findVmNode(ctx, req.vmCid, signal);
-    if (found === undefined) throw new CpiError('CPX_VM_NOT_FOUND', `${doing}: no Ironic node carries VM ${req.vmCid}`);
-    node = found;
-    const devices = vmRecord(node)?.devices;
-    excluded.set(devices?.system ?? DEFAULTS.systemDisk, 'the root device');
-    if (devices?.ephemeral) excluded.set(devices.ephemeral, 'the ephemeral device');
+    const vmCid = req.vmCid;
+    const found = await findVmNode(ctx, vmCid, signal);
+    if (found === undefined) throw new CpiError('CPX_VM_NOT_FOUND', `${doing}: no Ironic node carries VM ${vmCid}`);
+    const devices = await nodeDevices(ctx, found, signal);
+    // Under the node's lock: two disks made at once never get one device, nor lose a record.
+    await patchLocked(ctx, found.uuid, doing, signal, (node) => {
+      if (!carriesVm(node, vmCid)) throw new CpiError('CPX_VM_NOT_FOUND', `${doing}: VM ${vmCid} left node ${found.uuid}`);
+      const device = chooseDevice(devices, excludedDevices(node, vmRecord(node)?.devices), hint, req.size, `${doing} on node ${node.name ?? node.uuid}`);
+      const { cid, id } = newDiskCid(node.uuid);
+      created = { cid, node: node.uuid, device: device.name };
+      return [addDisk(node, id, record(device)), ...(node.extra?.[RESERVATION_KEY] === undefined ? [add(['extra', RESERVATION_KEY], reservation(node.instance_uuid!))] : [])];
+    });
   } else {
-    reservation = randomUUID();
-    const uuid = await claimNode(ctx, { cid: reservation, agentId: 'none (a disk reservation)', requirements: requirementsOf(req.cloudProperties), signal, byInstanceUuid: true });
-    const claimed = await getNode(ctx.client, uuid, { doing, signal });
-    node = await patchNode(ctx.client, uuid, [add(['extra', RESERVATION_KEY], { uuid: reservation, automated_clean: claimed.automated_clean })], { doing, signal });
-    excluded.set(DEFAULTS.systemDisk, 'the root device');
-    excluded.set(DEFAULTS.ephemeralDisk, 'the ephemeral device');
+    const claim = randomUUID();
+    await claimNode(ctx, {
+      cid: claim,
+      agentId: 'none (a disk reservation)',
+      requirements: requirementsOf(req.cloudProperties),
+      signal,
+      byInstanceUuid: true,
+      withClaim: async (node) => {
+        const device = chooseDevice(await nodeDevices(ctx, node as Node, signal), excludedDevices(node, undefined), hint, req.size, `${doing} on node ${node.name ?? node.uuid}`);
+        const { cid, id } = newDiskCid(node.uuid);
+        created = { cid, node: node.uuid, device: device.name };
+        return [add(['extra', RESERVATION_KEY], reservation(claim)), add(['extra', DISKS_KEY], { [id]: record(device) })];
+      },
+    });
   }
+  ctx.logger.info({ disk: created!.cid, node: created!.node, device: created!.device }, 'created disk');
+  return created!.cid;
+}
+
+function reservation(uuid: string): Reservation {
+  return { uuid, since: new Date().toISOString() };
+}
+
+function addDisk(node: Pick<Node, 'extra'>, id: string, record: DiskRecord): PatchOp {
+  return node.extra?.[DISKS_KEY] === undefined ? add(['extra', DISKS_KEY], { [id]: record }) : add(['extra', DISKS_KEY, id], record);
+}
+
+/** Devices a new disk must not get, and why. */
+function excludedDevices(node: { readonly properties?: Readonly<Record<string, unknown>>; readonly extra?: Readonly<Record<string, unknown>> }, vm: VmRecord['devices']): Map<string, string> {
+  const excluded = new Map<string, string>();
+  // Without a VM yet, the devices the next VM gets by default are kept for it.
+  excluded.set(vm?.system ?? DEFAULTS.systemDisk, 'the root device');
+  const ephemeral = vm === undefined ? DEFAULTS.ephemeralDisk : vm.ephemeral;
+  if (ephemeral) excluded.set(ephemeral, 'the ephemeral device');
   const rootHint = node.properties?.['root_device'] as { name?: string } | undefined;
   if (typeof rootHint?.name === 'string') excluded.set(rootHint.name, 'the root device (properties.root_device)');
   for (const disk of Object.values(disksOf(node))) excluded.set(disk.device, 'backs another persistent disk');
   for (const device of wipesOf(node)) excluded.set(device, 'waits to be wiped');
-  try {
-    const device = chooseDevice(await nodeDevices(ctx, node, signal), excluded, deviceHint(req.cloudProperties), req.size, `${doing} on node ${node.name ?? node.uuid}`);
-    const { cid, id } = newDiskCid(node.uuid);
-    const record: DiskRecord = { device: device.name, size_mb: req.size, hint: agentPath(device), attached_to: null, metadata: {} };
-    const op = node.extra?.[DISKS_KEY] === undefined ? add(['extra', DISKS_KEY], { [id]: record }) : add(['extra', DISKS_KEY, id], record);
-    await patchNode(ctx.client, node.uuid, [op], { doing, signal });
-    ctx.logger.info({ disk: cid, node: node.uuid, device: device.name }, 'created disk');
-    return cid;
-  } catch (error) {
-    if (reservation !== undefined) await unreserve(ctx, await getNode(ctx.client, node.uuid, { doing }), doing, new AbortController().signal).catch(() => undefined);
-    throw error;
-  }
+  return excluded;
 }
 
 function deviceHint(props: CloudProperties): DeviceHint | undefined {
@@ -87,9 +111,8 @@ async function vmAndDisk(ctx: IronicContext, vm: string, disk: string, doing: st
   const parsed = requireDiskCid(disk, doing);
   const vmNode = await findVmNode(ctx, vm, signal);
   if (vmNode?.uuid === parsed.node) {
-    const record = disksOf(vmNode)[parsed.id];
-    if (record === undefined) throw new CpiError('CPX_DISK_NOT_FOUND', `${doing}: disk ${disk} does not exist`);
-    return { node: vmNode, id: parsed.id, disk: record };
+    if (disksOf(vmNode)[parsed.id] === undefined) throw new CpiError('CPX_DISK_NOT_FOUND', `${doing}: disk ${disk} does not exist`);
+    return { node: vmNode, id: parsed.id };
   }
   const found = await requireDisk(ctx, disk, doing, signal);
   if (vmNode === undefined) throw new CpiError('CPX_VM_NOT_FOUND', `${doing}: no Ironic node carries VM ${vm}`);
@@ -99,24 +122,43 @@ async function vmAndDisk(ctx: IronicContext, vm: string, disk: string, doing: st
   );
 }
 
+/**
+ * Changes one disk's record under the node's lock, once the VM is still on the node and the disk
+ * still there: `change` returns the new record, or undefined to leave it.
+ */
+async function changeDisk(ctx: IronicContext, vm: string, disk: string, doing: string, signal: AbortSignal, change: (record: DiskRecord) => DiskRecord | undefined): Promise<DiskRecord> {
+  const { node, id } = await vmAndDisk(ctx, vm, disk, doing, signal);
+  let current: DiskRecord | undefined;
+  await patchLocked(ctx, node.uuid, doing, signal, (now) => {
+    if (!carriesVm(now, vm)) throw new CpiError('CPX_VM_NOT_FOUND', `${doing}: VM ${vm} left node ${node.uuid}`);
+    current = disksOf(now)[id];
+    if (current === undefined) throw new CpiError('CPX_DISK_NOT_FOUND', `${doing}: disk ${disk} does not exist`);
+    const next = change(current);
+    return next === undefined ? undefined : [replace(['extra', DISKS_KEY, id], next)];
+  });
+  return current!;
+}
+
 export async function hasDisk(ctx: IronicContext, call: CallContext, cid: NativeCid): Promise<boolean> {
   return (await diskOn(ctx, cid, call.signal)) !== undefined;
 }
 
-/** attach_disk: the device hint the agent resolves (a stable by-id or by-path when known). Idempotent. */
+/**
+ * attach_disk: the device hint the agent resolves (a stable by-id or by-path when known).
+ * Idempotent. A node runs one VM, so a disk "attached" to any other VM names one that is gone (a
+ * delete_vm killed before it detached): it is attached anew.
+ */
 export async function attachDisk(ctx: IronicContext, call: CallContext, vm: NativeCid, disk: NativeCid): Promise<DiskHint> {
-  const doing = `Attaching disk ${disk} to VM ${vm}`;
-  const { node, id, disk: record } = await vmAndDisk(ctx, vm, disk, doing, call.signal);
-  if (record.attached_to !== null && record.attached_to !== vm) throw new CpiError('CPX_BACKEND_FAILURE', `${doing}: it is attached to VM ${record.attached_to}`);
-  if (record.attached_to !== vm) await patchNode(ctx.client, node.uuid, [replace(['extra', DISKS_KEY, id], { ...record, attached_to: vm })], { doing, signal: call.signal });
+  const record = await changeDisk(ctx, vm, disk, `Attaching disk ${disk} to VM ${vm}`, call.signal, (d) => (d.attached_to === vm ? undefined : { ...d, attached_to: vm }));
   return { path: record.hint };
 }
 
 export async function detachDisk(ctx: IronicContext, call: CallContext, vm: NativeCid, disk: NativeCid): Promise<void> {
   const doing = `Detaching disk ${disk} from VM ${vm}`;
-  const { node, id, disk: record } = await vmAndDisk(ctx, vm, disk, doing, call.signal);
-  if (record.attached_to !== vm) throw new CpiError('CPX_DISK_NOT_ATTACHED', `${doing}: it is not attached to that VM`);
-  await patchNode(ctx.client, node.uuid, [replace(['extra', DISKS_KEY, id], { ...record, attached_to: null })], { doing, signal: call.signal });
+  await changeDisk(ctx, vm, disk, doing, call.signal, (d) => {
+    if (d.attached_to !== vm) throw new CpiError('CPX_DISK_NOT_ATTACHED', `${doing}: it is not attached to that VM`);
+    return { ...d, attached_to: null };
+  });
 }
 
 export async function getDisks(ctx: IronicContext, call: CallContext, vm: NativeCid): Promise<NativeCid[]> {
@@ -129,23 +171,39 @@ export async function getDisks(ctx: IronicContext, call: CallContext, vm: Native
 
 export async function setDiskMetadata(ctx: IronicContext, call: CallContext, disk: NativeCid, metadata: Metadata): Promise<void> {
   const doing = `Setting metadata of disk ${disk}`;
-  const { node, id, disk: record } = await requireDisk(ctx, disk, doing, call.signal);
-  await patchNode(ctx.client, node.uuid, [replace(['extra', DISKS_KEY, id], { ...record, metadata })], { doing, signal: call.signal });
+  const { node, id } = await requireDisk(ctx, disk, doing, call.signal);
+  await patchLocked(ctx, node.uuid, doing, call.signal, (now) => {
+    const record = disksOf(now)[id];
+    if (record === undefined) throw new CpiError('CPX_DISK_NOT_FOUND', `${doing}: disk ${disk} does not exist`);
+    return [replace(['extra', DISKS_KEY, id], { ...record, metadata })];
+  });
 }
 
 /**
  * delete_disk: forgets the disk and queues its device for a wipe, so that no new disk shows its
- * data: the node's next cleaning does it, right away when the node holds nothing else, at the
- * release of the VM that runs on it otherwise. A missing disk is success.
+ * data. The wipe is the node's cleaning: deferred while a VM runs on the node (it comes with the
+ * VM's release), at once when the node has no VM and this was its last disk (the node is
+ * undeployed or cleaned and goes back to the pool). A retry after a kill finishes that release;
+ * a missing disk is success.
  */
 export async function deleteDisk(ctx: IronicContext, call: CallContext, cid: NativeCid): Promise<void> {
   const doing = `Deleting disk ${cid}`;
-  const found = await diskOn(ctx, cid, call.signal);
-  if (found === undefined) return;
-  const { node, id, disk } = found;
-  if (disk.attached_to !== null) throw new CpiError('CPX_BACKEND_FAILURE', `${doing}: it is attached to VM ${disk.attached_to}; detach it first`);
-  const wipe = wipesOf(node).length === 0 ? add(['extra', WIPE_KEY], [disk.device]) : add(['extra', WIPE_KEY, '-'], disk.device);
-  const updated = await patchNode(ctx.client, node.uuid, [remove(['extra', DISKS_KEY, id]), wipe], { doing, signal: call.signal });
-  ctx.logger.info({ disk: cid, node: node.uuid, device: disk.device }, 'deleted disk; its device waits for the node\'s next cleaning');
-  if (vmRecord(updated) === undefined && Object.keys(disksOf(updated)).length === 0) await unreserve(ctx, updated, doing, call.signal);
+  const parsed = parseDiskCid(cid);
+  if (parsed === undefined) return;
+  let node: Node;
+  try {
+    node = await patchLocked(ctx, parsed.node, doing, call.signal, (now) => {
+      const disk = disksOf(now)[parsed.id];
+      if (disk === undefined) return undefined;
+      const vm = vmRecord(now);
+      if (disk.attached_to !== null && disk.attached_to === vm?.cid) throw new CpiError('CPX_BACKEND_FAILURE', `${doing}: it is attached to VM ${disk.attached_to}; detach it first`);
+      ctx.logger.info({ disk: cid, node: now.uuid, device: disk.device }, 'deleting disk; its device waits for the node\'s next cleaning');
+      const wipe = wipesOf(now).length === 0 ? add(['extra', WIPE_KEY], [disk.device]) : add(['extra', WIPE_KEY, '-'], disk.device);
+      return [remove(['extra', DISKS_KEY, parsed.id]), wipe];
+    });
+  } catch (error) {
+    if (isNotFound(error)) return;
+    throw error;
+  }
+  if (vmRecord(node) === undefined) await releaseDiskNode(ctx, parsed.node, doing, call.signal);
 }

@@ -3,7 +3,8 @@ import type { IronicContext } from '../config.js';
 import { isConflict } from '../ironic/errors.js';
 import { patchNode } from '../ironic/nodes.js';
 import { replace } from '../ironic/patch.js';
-import { VM_KEY, findVmNode, vmRecord } from '../vm-node.js';
+import { patchLocked } from '../node-lock.js';
+import { VM_KEY, findVmNode, vmRecord, type VmRecord } from '../vm-node.js';
 
 /**
  * set_vm_metadata: the director's tags go into the node's `extra.bosh_vm.metadata`, where
@@ -11,12 +12,18 @@ import { VM_KEY, findVmNode, vmRecord } from '../vm-node.js';
  * (`<deployment>-<job>-<index>`); an operator's node keeps its inventory name.
  */
 export async function setVmMetadata(ctx: IronicContext, call: CallContext, cid: NativeCid, metadata: Metadata): Promise<void> {
+  const missing = () => new CpiError('CPX_VM_NOT_FOUND', `Setting metadata of VM ${cid}: no Ironic node carries it`);
   const node = await findVmNode(ctx, cid, call.signal);
-  const record = node === undefined ? undefined : vmRecord(node);
-  if (node === undefined || record === undefined) throw new CpiError('CPX_VM_NOT_FOUND', `Setting metadata of VM ${cid}: no Ironic node carries it`);
+  if (node === undefined || vmRecord(node) === undefined) throw missing();
   const doing = `Setting metadata of VM ${cid} on node ${node.uuid}`;
-  await patchNode(ctx.client, node.uuid, [replace(['extra', VM_KEY], { ...record, metadata })], { doing, signal: call.signal });
-  const name = record.enrolled ? nodeName(metadata) : undefined;
+  let record: VmRecord | undefined;
+  // Under the node's lock: a disk record written at the same time is not lost.
+  await patchLocked(ctx, node.uuid, doing, call.signal, (now) => {
+    record = vmRecord(now);
+    if (record?.cid !== cid) throw missing();
+    return [replace(['extra', VM_KEY], { ...record, metadata })];
+  });
+  const name = record!.enrolled ? nodeName(metadata) : undefined;
   if (name === undefined || name === node.name) return;
   try {
     await patchNode(ctx.client, node.uuid, [replace('/name', name)], { doing: `${doing}: naming it ${name}`, signal: call.signal });

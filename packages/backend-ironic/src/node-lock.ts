@@ -1,0 +1,200 @@
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { CpiError } from '@hybrid-cpi/core';
+import type { IronicContext } from './config.js';
+import { backoffDelay, realClock, realSleep, type Clock, type Sleep } from './ironic/backoff.js';
+import { isIronicHttpError, isNotFound } from './ironic/errors.js';
+import { addNodeTrait, getNode, patchNode, removeNodeTrait } from './ironic/nodes.js';
+import type { PatchOp } from './ironic/patch.js';
+import type { Node } from './ironic/types.js';
+
+/**
+ * One CPI process at a time changes the BOSH records of a node.
+ *
+ * Why: Ironic applies a JSON patch to the node as the API read it and then saves whole fields, so
+ * two PATCHes of `extra` that overlap in time lose one another's change, even on different keys
+ * (8 concurrent `add /extra/k<i>` on the lab's Ironic 21.4 left one key). `test` is not a patch
+ * op, and the one update Ironic checks under its node lock, setting `instance_uuid` where none is,
+ * cannot serve while the node must stay claimed. What Ironic does keep apart are rows: each node
+ * trait is one, added and removed on its own.
+ *
+ * How: a process that wants the node adds a trait naming itself, `CUSTOM_BOSH_LOCK_<ms>_<host>_<pid>_<rand>`,
+ * then reads the node. Alone, it holds the lock until it removes its trait. Not alone: the oldest
+ * trait keeps its place and waits, the others take theirs back and try again later. Two processes
+ * can never both see themselves alone: whichever added its trait later reads the other's. A
+ * holder never removes its trait before it is done, so a waiter that sees it keeps waiting.
+ *
+ * A killed holder leaves its trait: one of a process on this host (same boot, same PID namespace)
+ * that no longer runs is removed at once; any other is removed once a waiter has seen it for
+ * {@link LEASE_MS}. Critical sections are kept well below that ({@link HOLD_MS}).
+ */
+export const LOCK_PREFIX = 'CUSTOM_BOSH_LOCK_';
+const LOCK = /^CUSTOM_BOSH_LOCK_(\d{13})_([0-9A-F]{8})_(\d+)_[0-9A-F]{4}$/;
+
+/** How long a lock trait may stay before a waiter takes its holder for dead. */
+export const LEASE_MS = 60_000;
+/** How long the work under the lock may take: half the lease, so it never outlives it. */
+export const HOLD_MS = LEASE_MS / 2;
+
+export interface LockOptions {
+  readonly sleep?: Sleep;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+  /** Whether a process of this host runs; injected by tests. */
+  readonly alive?: (pid: number) => boolean;
+}
+
+/**
+ * Runs `work` with the node's lock held, giving it the node as read after the lock was taken.
+ * `work` gets a signal that aborts after {@link HOLD_MS}.
+ */
+export async function withNodeLock<T>(
+  ctx: IronicContext,
+  nodeUuid: string,
+  doing: string,
+  signal: AbortSignal,
+  work: (node: Node, signal: AbortSignal) => Promise<T>,
+  options: LockOptions = {},
+): Promise<T> {
+  const mine = lockTrait(Date.now(), options.random ?? Math.random);
+  const node = await acquire(ctx, nodeUuid, mine, doing, signal, options);
+  try {
+    return await work(node, AbortSignal.any([signal, AbortSignal.timeout(HOLD_MS)]));
+  } finally {
+    // Released even when the call was aborted: a lock left behind makes others wait a lease.
+    await removeNodeTrait(ctx.client, nodeUuid, mine, { doing: `${doing}: releasing the node's lock` }).catch((error: unknown) => {
+      if (!isNotFound(error)) ctx.logger.warn({ node: nodeUuid, lock: mine, err: (error as Error).message }, 'releasing the node lock failed; other CPI processes take it over after the lease');
+    });
+  }
+}
+
+/**
+ * Changes a node under its lock: `change` gets the node as it is now and returns the patch, or
+ * nothing to leave it alone. Returns the node as it is after.
+ */
+export async function patchLocked(
+  ctx: IronicContext,
+  nodeUuid: string,
+  doing: string,
+  signal: AbortSignal,
+  change: (node: Node) => readonly PatchOp[] | undefined,
+  options: LockOptions = {},
+): Promise<Node> {
+  return withNodeLock(
+    ctx,
+    nodeUuid,
+    doing,
+    signal,
+    async (node, held) => {
+      const ops = change(node);
+      if (ops === undefined || ops.length === 0) return node;
+      if (node.target_provision_state) {
+        // Ironic refuses any PATCH while a provision change runs.
+        throw new CpiError('CPX_BACKEND_FAILURE', `${doing}: node ${nodeUuid} is busy ("${node.provision_state}", target "${node.target_provision_state}"); try again once it settles`, { okToRetry: true });
+      }
+      return patchNode(ctx.client, nodeUuid, ops, { doing, signal: held });
+    },
+    options,
+  );
+}
+
+/** Whether a trait is one of these locks (the operator views leave them out). */
+export function isLockTrait(trait: string): boolean {
+  return LOCK.test(trait);
+}
+
+async function acquire(ctx: IronicContext, nodeUuid: string, mine: string, doing: string, signal: AbortSignal, options: LockOptions): Promise<Node> {
+  const sleep = options.sleep ?? realSleep;
+  const clock = options.clock ?? realClock;
+  const random = options.random ?? Math.random;
+  const alive = options.alive ?? processAlive;
+  const firstSeen = new Map<string, number>();
+  const started = clock();
+  let announced = false;
+  let withdrawals = 0;
+  let reported = false;
+  for (;;) {
+    if (!announced) {
+      await addNodeTrait(ctx.client, nodeUuid, mine, { doing: `${doing}: taking the node's lock`, signal }).catch((error: unknown) => Promise.reject(lockFailure(error, nodeUuid, doing)));
+      announced = true;
+    }
+    const node = await getNode(ctx.client, nodeUuid, { doing, signal });
+    const others = (node.traits ?? []).filter((t) => t !== mine && isLockTrait(t));
+    if (others.length === 0) return node;
+    const live: string[] = [];
+    for (const trait of others) {
+      if (!abandoned(trait, firstSeen, clock(), alive)) {
+        live.push(trait);
+        continue;
+      }
+      ctx.logger.warn({ node: nodeUuid, lock: trait }, 'removing the node lock of a CPI process that is gone');
+      await removeNodeTrait(ctx.client, nodeUuid, trait, { doing: `${doing}: removing an abandoned lock`, signal }).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
+    }
+    if (live.length === 0) continue;
+    if (!reported && clock() - started > 2_000) {
+      reported = true;
+      ctx.logger.info({ node: nodeUuid, held_by: live.map(describeLock) }, 'waiting for another CPI process to finish with the node');
+    }
+    if (live.every((t) => mine < t)) {
+      // First in line: keep the place, look again soon.
+      await sleep(25 + Math.round(random() * 50), signal);
+    } else {
+      await removeNodeTrait(ctx.client, nodeUuid, mine, { doing: `${doing}: giving way on the node's lock`, signal }).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
+      announced = false;
+      await sleep(backoffDelay(++withdrawals, { baseMs: 50, maxMs: 1_000 }, random), signal);
+    }
+  }
+}
+
+function abandoned(trait: string, firstSeen: Map<string, number>, now: number, alive: (pid: number) => boolean): boolean {
+  const [, , host, pid] = LOCK.exec(trait)!;
+  if (host === thisHost() && !alive(Number(pid))) return true;
+  const seen = firstSeen.get(trait) ?? now;
+  firstSeen.set(trait, seen);
+  return now - seen >= LEASE_MS;
+}
+
+function lockTrait(now: number, random: () => number): string {
+  const tail = Math.floor(random() * 0x10000).toString(16).toUpperCase().padStart(4, '0');
+  return `${LOCK_PREFIX}${String(now).padStart(13, '0')}_${thisHost()}_${process.pid}_${tail}`;
+}
+
+function describeLock(trait: string): string {
+  const [, ms, host, pid] = LOCK.exec(trait)!;
+  return `pid ${pid} on host ${host === thisHost() ? 'this host' : host} since ${new Date(Number(ms)).toISOString()}`;
+}
+
+function lockFailure(error: unknown, nodeUuid: string, doing: string): unknown {
+  // 400: the node has Ironic's maximum of 50 traits.
+  if (isIronicHttpError(error) && error.status === 400) {
+    return new CpiError('CPX_BACKEND_FAILURE', `${doing}: Ironic refused the lock trait on node ${nodeUuid} (${error.faultstring ?? 'no reason given'}); the CPI needs one free trait slot on a node it changes`, { cause: error });
+  }
+  return error;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * This host as lock traits name it: the kernel's boot id and this process's PID namespace, so a
+ * PID is only judged where it means the same process (not across reboots, containers or BPM).
+ * Where /proc is unreadable, a random id: other processes then wait out the lease.
+ */
+function thisHost(): string {
+  if (host !== undefined) return host;
+  let identity: string;
+  try {
+    identity = `${fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}/${fs.readlinkSync('/proc/self/ns/pid')}`;
+  } catch {
+    identity = randomBytes(16).toString('hex');
+  }
+  host = createHash('sha1').update(identity).digest('hex').slice(0, 8).toUpperCase();
+  return host;
+}
+let host: string | undefined;

@@ -1,0 +1,62 @@
+// A recording HTTP proxy in front of the lab's Ironic: the CPI under test talks to it, and the
+// test reads back every request it made (method, path, JSON body, status), e.g. to prove that a
+// recreate asked for `rebuild` and never for `deleted`, or to count the requests of a call.
+import http from 'node:http';
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly body: unknown;
+  readonly status: number;
+}
+
+export interface IronicRecorder {
+  readonly url: string;
+  /** The requests since the start or the last `take`, in the order they were answered. */
+  take(): RecordedRequest[];
+  stop(): Promise<void>;
+}
+
+export async function startIronicRecorder(ironicUrl: string): Promise<IronicRecorder> {
+  const target = new URL(ironicUrl);
+  let requests: RecordedRequest[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const upstream = http.request(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+          answer.on('end', () => requests.push({ method: req.method ?? '', path: req.url ?? '', body: parse(body), status: answer.statusCode ?? 0 }));
+        },
+      );
+      upstream.on('error', () => res.destroy());
+      upstream.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    take() {
+      const taken = requests;
+      requests = [];
+      return taken;
+    },
+    stop: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+function parse(body: Buffer): unknown {
+  if (body.length === 0) return undefined;
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    return body.toString('utf8');
+  }
+}
