@@ -18,11 +18,13 @@ import type { Node } from './ironic/types.js';
  * cannot serve while the node must stay claimed. What Ironic does keep apart are rows: each node
  * trait is one, added and removed on its own.
  *
- * How: a process that wants the node adds a trait naming itself, `CUSTOM_BOSH_LOCK_<ms>_<host>_<pid>_<rand>`,
- * then reads the node. Alone, it holds the lock until it removes its trait. Not alone: the oldest
- * trait keeps its place and waits, the others take theirs back and try again later. Two processes
- * can never both see themselves alone: whichever added its trait later reads the other's. A
- * holder never removes its trait before it is done, so a waiter that sees it keeps waiting.
+ * How: a process that wants the node waits until it sees no lock on it, adds a trait naming
+ * itself, `CUSTOM_BOSH_LOCK_<ms>_<host>_<pid>_<rand>`, and reads the node again. Alone, it holds
+ * the lock until it removes its trait. Not alone (others added theirs at the same time): the
+ * oldest keeps its place, the others take theirs back and wait again. Two processes can never
+ * both see themselves alone: whichever added its trait later reads the other's. A holder never
+ * removes its trait before it is done, so a waiter that sees it keeps waiting. Waiting is only
+ * reading: each trait change takes Ironic's node lock, which contending writers pay in seconds.
  *
  * A killed holder leaves its trait: one of a process on this host (same boot, same PID namespace)
  * that no longer runs is removed at once; any other is removed once a waiter has seen it for
@@ -110,40 +112,53 @@ async function acquire(ctx: IronicContext, nodeUuid: string, mine: string, doing
   const alive = options.alive ?? processAlive;
   const firstSeen = new Map<string, number>();
   const started = clock();
-  let announced = false;
-  let withdrawals = 0;
+  let waits = 0;
+  let staggered = false;
   let reported = false;
   for (;;) {
-    if (!announced) {
-      await addNodeTrait(ctx.client, nodeUuid, mine, { doing: `${doing}: taking the node's lock`, signal }).catch((error: unknown) => Promise.reject(lockFailure(error, nodeUuid, doing)));
-      announced = true;
-    }
     const node = await getNode(ctx.client, nodeUuid, { doing, signal });
-    const others = (node.traits ?? []).filter((t) => t !== mine && isLockTrait(t));
-    if (others.length === 0) return node;
-    const live: string[] = [];
-    for (const trait of others) {
+    const traits = node.traits ?? [];
+    const announced = traits.includes(mine);
+    const others: string[] = [];
+    for (const trait of traits.filter((t) => t !== mine && isLockTrait(t))) {
       if (!abandoned(trait, firstSeen, clock(), alive)) {
-        live.push(trait);
+        others.push(trait);
         continue;
       }
       ctx.logger.warn({ node: nodeUuid, lock: trait }, 'removing the node lock of a CPI process that is gone');
-      await removeNodeTrait(ctx.client, nodeUuid, trait, { doing: `${doing}: removing an abandoned lock`, signal }).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
+      await removeNodeTrait(ctx.client, nodeUuid, trait, { doing: `${doing}: removing an abandoned lock`, signal }).catch(ignoreNotFound);
     }
-    if (live.length === 0) continue;
+    if (others.length === 0) {
+      // Alone, with the trait in place (a waiter's may have been taken for abandoned): ours.
+      if (announced) return node;
+      // Others that saw it free too would add theirs in the same moment, and every trait change
+      // waits for Ironic's node lock (a second apiece when they meet): stagger, then look again.
+      if (waits > 0 && !staggered) {
+        staggered = true;
+        await sleep(Math.round(random() * 250), signal);
+        continue;
+      }
+      staggered = false;
+      await addNodeTrait(ctx.client, nodeUuid, mine, { doing: `${doing}: taking the node's lock`, signal }).catch((error: unknown) => Promise.reject(lockFailure(error, nodeUuid, doing)));
+      continue;
+    }
     if (!reported && clock() - started > 2_000) {
       reported = true;
-      ctx.logger.info({ node: nodeUuid, held_by: live.map(describeLock) }, 'waiting for another CPI process to finish with the node');
+      ctx.logger.info({ node: nodeUuid, held_by: others.map(describeLock) }, 'waiting for another CPI process to finish with the node');
     }
-    if (live.every((t) => mine < t)) {
-      // First in line: keep the place, look again soon.
-      await sleep(25 + Math.round(random() * 50), signal);
-    } else {
-      await removeNodeTrait(ctx.client, nodeUuid, mine, { doing: `${doing}: giving way on the node's lock`, signal }).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
-      announced = false;
-      await sleep(backoffDelay(++withdrawals, { baseMs: 50, maxMs: 1_000 }, random), signal);
+    if (announced && others.every((t) => mine < t)) {
+      // Announced at the same time as others, and the oldest: keep the place, look again soon.
+      await sleep(20 + Math.round(random() * 30), signal);
+      continue;
     }
+    // Someone holds it, or an older one waits: give way, and look (without adding) until it is free.
+    if (announced) await removeNodeTrait(ctx.client, nodeUuid, mine, { doing: `${doing}: giving way on the node's lock`, signal }).catch(ignoreNotFound);
+    await sleep(backoffDelay(++waits, { baseMs: 50, maxMs: 250 }, random), signal);
   }
+}
+
+function ignoreNotFound(error: unknown): void {
+  if (!isNotFound(error)) throw error;
 }
 
 function abandoned(trait: string, firstSeen: Map<string, number>, now: number, alive: (pid: number) => boolean): boolean {
@@ -186,7 +201,7 @@ function processAlive(pid: number): boolean {
  * PID is only judged where it means the same process (not across reboots, containers or BPM).
  * Where /proc is unreadable, a random id: other processes then wait out the lease.
  */
-function thisHost(): string {
+export function thisHost(): string {
   if (host !== undefined) return host;
   let identity: string;
   try {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { CpiError } from '@hybrid-cpi/core';
 import { deleteNode, getNode, patchNode, setProvisionState } from './ironic/nodes.js';
 import { isConflict, isNotFound } from './ironic/errors.js';
 import { add, remove, replace, type PatchOp } from './ironic/patch.js';
-import type { ProvisionState } from './ironic/states.js';
+import { isFailureState, type ProvisionState } from './ironic/states.js';
 import type { Node } from './ironic/types.js';
 import { waitForProvisionState } from './ironic/waiters.js';
 import type { IronicContext } from './config.js';
@@ -95,6 +96,13 @@ export async function finishRelease(ctx: IronicContext, nodeUuid: string, signal
   const release = releaseOf(node);
   if (release === undefined) return;
   if (node.target_provision_state) node = await settle(ctx, node, doing, signal);
+  if (isFailureState(node.provision_state) && !DEPLOYED.includes(node.provision_state)) {
+    // The marks stay (and automated_clean forced on), so the wipe happens when the node is fixed.
+    throw new CpiError(
+      'CPX_BACKEND_FAILURE',
+      `${doing}: the node is in '${node.provision_state}' (${node.last_error ?? 'no last_error'})${release.wipe.length > 0 ? `, so devices ${release.wipe.join(', ')} may not be wiped yet` : ''}; fix it, move it back with manage and provide (which cleans it), then retry`,
+    );
+  }
   const ours = node.instance_uuid === release.claim;
   if (ours && DEPLOYED.includes(node.provision_state)) {
     ctx.logger.info({ node: nodeUuid, wipe: release.wipe }, release.wipe.length > 0 ? 'undeploying the node; its cleaning wipes the deleted disks' : 'undeploying the node');
@@ -118,27 +126,26 @@ export async function finishRelease(ctx: IronicContext, nodeUuid: string, signal
 
 /**
  * The last write: the marks go, `automated_clean` is what it was, and the claim is dropped, in
- * one PATCH made while the node is claimed by the release's claim. When the undeploy already
- * dropped the claim, the PATCH first takes it again: Ironic sets an `instance_uuid` only where
+ * one PATCH made while the node is claimed by the release's claim, so no other writer can be
+ * overwritten and a kill leaves either the marks with the claim or neither. When the undeploy
+ * already dropped the claim, it is taken again first: Ironic sets an `instance_uuid` only where
  * none is, so a node someone else claimed in between is left to them (and false returned).
  */
 async function clearMarks(ctx: IronicContext, node: Node, release: Release, doing: string, signal: AbortSignal): Promise<boolean> {
-  const ops: PatchOp[] = [remove(['extra', RELEASE_KEY])];
+  if (node.instance_uuid === null) {
+    try {
+      node = await patchNode(ctx.client, node.uuid, [add('/instance_uuid', release.claim)], { claim: true, doing, signal });
+    } catch (error) {
+      if (isConflict(error)) return leftToOthers(ctx, node);
+      throw error;
+    }
+  }
+  if (node.instance_uuid !== release.claim) return leftToOthers(ctx, node);
+  const ops: PatchOp[] = [remove(['extra', RELEASE_KEY]), remove('/instance_uuid')];
   if (node.extra?.[RESERVATION_KEY] !== undefined) ops.push(remove(['extra', RESERVATION_KEY]));
   if (Object.keys(node.instance_info ?? {}).length > 0) ops.push(replace('/instance_info', {}));
   if (release.wipe.length > 0 && node.automated_clean !== release.automated_clean) ops.push(replace('/automated_clean', release.automated_clean));
-  if (node.instance_uuid === release.claim) {
-    await patchNode(ctx.client, node.uuid, [...ops, remove('/instance_uuid')], { doing, signal });
-    return true;
-  }
-  if (node.instance_uuid !== null) return leftToOthers(ctx, node);
-  try {
-    await patchNode(ctx.client, node.uuid, [add('/instance_uuid', release.claim), ...ops], { claim: true, doing, signal });
-  } catch (error) {
-    if (isConflict(error)) return leftToOthers(ctx, node);
-    throw error;
-  }
-  await patchNode(ctx.client, node.uuid, [remove('/instance_uuid')], { doing, signal });
+  await patchNode(ctx.client, node.uuid, ops, { doing, signal });
   return true;
 }
 

@@ -16,6 +16,8 @@ export function nodeWait(
   const seconds = phase === 'deploy' ? (ctx.config.deploy_timeout_seconds ?? DEFAULTS.deployTimeoutSeconds) : (ctx.config.undeploy_timeout_seconds ?? DEFAULTS.undeployTimeoutSeconds);
   return {
     timeoutMs: seconds * 1000,
+    // Quick looks first (a power change, a rebuild in a lab, end within a second), then back off.
+    poll: { baseMs: 100 },
     signal,
     doing,
     onProgress: (p) => ctx.logger.info({ ...subject, state: p.state, elapsed_s: Math.round(p.elapsedMs / 1000) }, progress),

@@ -62,8 +62,9 @@ export function chooseDevice(devices: readonly Device[], excluded: ReadonlyMap<s
     });
   const chosen = usable[0];
   if (chosen === undefined) {
-    const tooSmall = devices.some((d) => !excluded.has(d.name) && matches(d) && !fits(d));
-    throw new CpiError(tooSmall ? 'CPX_NO_DISK_SPACE' : 'CPX_BACKEND_FAILURE', `${doing}: no device can take it (${reasons.join('; ') || 'the node lists no disks'})`);
+    // Devices that match but are taken or too small: no room. None that matches: a config problem.
+    const noRoom = devices.some(matches);
+    throw new CpiError(noRoom ? 'CPX_NO_DISK_SPACE' : 'CPX_BACKEND_FAILURE', `${doing}: no device can take it (${reasons.join('; ') || 'the node lists no disks'})`);
   }
   return chosen;
 }

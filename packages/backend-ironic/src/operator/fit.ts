@@ -1,4 +1,5 @@
-import { DISK_KEY, rejection, type SelectableNode } from '../selection/rejections.js';
+import { DISKS_KEY, PARKED_KEY } from '../disks/records.js';
+import { rejection, type SelectableNode } from '../selection/rejections.js';
 import type { Requirements } from '../selection/requirements.js';
 
 /** One node judged against a vm_type, with the reasons create_vm itself would give. */
@@ -19,6 +20,6 @@ export function assessNodes(nodes: readonly SelectableNode[], req: Requirements,
 }
 
 function asFree(node: SelectableNode): SelectableNode {
-  const { [DISK_KEY]: _disks, ...extra } = node.extra ?? {};
+  const { [DISKS_KEY]: _disks, [PARKED_KEY]: _parked, ...extra } = node.extra ?? {};
   return { ...node, provision_state: 'available', instance_uuid: null, maintenance: false, fault: null, extra };
 }

@@ -1,9 +1,9 @@
-import { disksOf, reservationOf } from '../disks/records.js';
+import { disksOf, parkedOf, releaseOf, reservationOf } from '../disks/records.js';
 import { vmRecord } from '../vm-node.js';
 import type { PoolNode } from './pool.js';
 
 /** What a node is to BOSH, from the fields the CPI writes (`extra.bosh_*`, `instance_uuid`). */
-export type NodeUse = 'free' | 'vm' | 'disks' | 'quarantined' | 'foreign' | 'unavailable';
+export type NodeUse = 'free' | 'vm' | 'parked' | 'quarantined' | 'foreign' | 'unavailable';
 
 export interface NodeDisk {
   /** The native disk CID (`<node uuid>.<disk id>`). */
@@ -26,6 +26,8 @@ export interface NodeStatus {
   /** The BOSH VM on the node: its native CID, agent and the director's metadata. */
   readonly vm: { readonly cid: string; readonly agent_id: string; readonly deployment: string | null; readonly job: string | null; readonly index: string | null } | null;
   readonly disks: readonly NodeDisk[];
+  /** A node kept for its disks without a VM: since when, and the instance and VM it last ran. */
+  readonly parked: { readonly since: string | null; readonly instance: string | null; readonly vm: string | null } | null;
 }
 
 const FAILED = /(failed|error)$/;
@@ -37,11 +39,15 @@ const FAILED = /(failed|error)$/;
 export function nodeStatus(node: PoolNode): NodeStatus {
   const record = vmRecord(node);
   const reservation = reservationOf(node);
-  const ownVm = record !== undefined && node.instance_uuid === record.cid;
+  // A VM is ours while the node is claimed by its CID, or (rebuilt in place) by its disks.
+  const reserved = reservation !== undefined && node.instance_uuid === reservation.uuid;
+  const ownVm = record !== undefined && (node.instance_uuid === record.cid || reserved);
   const metadata = record?.metadata ?? {};
   const text = (key: string) => (metadata[key] === undefined || metadata[key] === null ? null : String(metadata[key]));
   const disks = Object.entries(disksOf(node)).map(([id, d]) => ({ cid: `${node.uuid}.${id}`, device: d.device, size_mb: d.size_mb, attached_to: d.attached_to }));
-  const [use, reason] = classify(node, ownVm, reservation !== undefined && node.instance_uuid === reservation.uuid);
+  const parked = parkedOf(node);
+  const held = reserved && record === undefined ? { since: parked?.since ?? reservation.since ?? null, instance: parked?.instance ?? null, vm: parked?.vm ?? null } : null;
+  const [use, reason] = classify(node, ownVm, held);
   return {
     uuid: node.uuid,
     name: node.name ?? null,
@@ -52,16 +58,25 @@ export function nodeStatus(node: PoolNode): NodeStatus {
     enrolled: record?.enrolled ?? false,
     vm: record === undefined ? null : { cid: record.cid, agent_id: record.agent_id, deployment: text('deployment'), job: text('job'), index: text('index') },
     disks,
+    parked: held,
   };
 }
 
-function classify(node: PoolNode, ownVm: boolean, reserved: boolean): [NodeUse, string | null] {
+function classify(node: PoolNode, ownVm: boolean, held: NodeStatus['parked']): [NodeUse, string | null] {
   if (node.maintenance) return ['quarantined', `maintenance: ${node.maintenance_reason ?? 'no reason given'}`];
   if (node.fault) return ['quarantined', `fault: ${node.fault}`];
   if (FAILED.test(node.provision_state ?? '')) return ['quarantined', `${node.provision_state}: ${node.last_error ?? 'no last_error'}`];
+  if (releaseOf(node) !== undefined) return ['unavailable', `being released by the CPI (provision state '${node.provision_state}'); a retry of the delete_vm or delete_disk finishes it`];
   if (ownVm) return ['vm', null];
-  if (reserved) return ['disks', null];
+  if (held !== null) return ['parked', parkedNote(held)];
   if (node.instance_uuid) return ['foreign', `claimed by instance ${node.instance_uuid}, not by a BOSH VM of this CPI`];
   if (node.provision_state !== 'available') return ['unavailable', `provision state '${node.provision_state}'`];
   return ['free', null];
+}
+
+/** "waits for cf db/0 (last VM …) since …", or what a node reserved by create_disk and never deployed waits for. */
+function parkedNote(held: NonNullable<NodeStatus['parked']>): string {
+  const since = held.since === null ? '' : ` since ${held.since.replace(/\.\d+Z$/, 'Z')}`;
+  if (held.vm === null) return `reserved for its disks${since}, no VM yet`;
+  return `waits for ${held.instance ?? 'its instance'} (last VM ${held.vm})${since}`;
 }

@@ -1,3 +1,4 @@
+import { holdsDisks, parkedOf } from '../disks/records.js';
 import type { Requirements } from './requirements.js';
 
 /** The node fields selection looks at (a `fields=` list keeps node listings small). */
@@ -21,20 +22,18 @@ export interface SelectableNode {
   readonly extra?: Readonly<Record<string, unknown>>;
 }
 
-/** `extra` key of a node that holds a BOSH persistent disk (issue: local disks). */
-export const DISK_KEY = 'bosh_disks';
-
 /**
  * Why a node cannot take this VM, or undefined when it can. `owners` maps node UUIDs to the
  * MACs they own (from the port look-up), when the vm_type names MACs.
  */
 export function rejection(node: SelectableNode, req: Requirements, owners?: ReadonlyMap<string, readonly string[]>): string | undefined {
+  const parked = parkedOf(node);
+  if (parked !== undefined) return `parked for its persistent disks${parked.instance ? ` (instance ${parked.instance})` : ''}`;
   if (node.provision_state !== 'available') return `provision state is '${node.provision_state}', not 'available'`;
   if (node.instance_uuid) return `already claimed by instance ${node.instance_uuid}`;
   if (node.maintenance) return 'in maintenance';
   if (node.fault) return `has a fault: ${node.fault}`;
-  const disks = node.extra?.[DISK_KEY];
-  if (disks !== undefined && disks !== null && Object.keys(disks as object).length > 0) return 'reserved: it holds a persistent disk';
+  if (holdsDisks(node)) return 'reserved: it holds a persistent disk';
   if (req.nodes !== undefined && !req.nodes.includes(node.uuid) && !(node.name && req.nodes.includes(node.name))) {
     return `not one of the nodes ${req.nodes.join(', ')}`;
   }

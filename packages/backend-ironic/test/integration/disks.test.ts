@@ -73,7 +73,7 @@ describe('local persistent disks: recreate in place', () => {
     // Other work never gets the parked node: the only free one goes, then nothing is left.
     const other = await createVm(rc);
     expect((await api(lab, 'GET', `/v1/nodes?instance_uuid=${other.cid}&fields=uuid`)).nodes[0].uuid).not.toBe(host);
-    expect(String(await createVm(rc).catch((e: unknown) => e))).toMatch(new RegExp(`${host}\\): provision state is 'active'`));
+    expect(String(await createVm(rc).catch((e: unknown) => e))).toMatch(new RegExp(`${host}\\): parked for its persistent disks \\(instance cf db/0\\)`));
 
     // A recreate with the same stemcell and a new agent: rebuilt in place.
     const agent = `agent-${randomUUID()}`;

@@ -1,9 +1,9 @@
 import { isCpiError, silentLogger } from '@hybrid-cpi/core';
 import {
-  MINIMUM_MICROVERSION, compareVersions, connectIronic, discoverVersions, isIronicHttpError, safeUrl, type IronicConfig, type IronicHttpError,
+  MINIMUM_MICROVERSION, compareVersions, connectIronic, discoverVersions, isIronicHttpError, nodeStatus, openPool, safeUrl, type IronicConfig, type IronicHttpError,
 } from '@hybrid-cpi/backend-ironic/operator';
 import { ok, problem, type Report } from './checks.js';
-import { messageOf } from './report.js';
+import { count, messageOf } from './report.js';
 
 /**
  * Ironic of one backend: reachable, an API version range the CPI can use, and credentials that
@@ -43,7 +43,9 @@ export async function checkIronic(name: string, config: IronicConfig, report: Re
       report(ok(name, `credentials accepted (${describeAuth(config)})`));
     } catch (error) {
       report(refused(name, config, key, error));
+      return;
     }
+    await reportParked(name, config, report, signal);
   } finally {
     await client.close();
   }
@@ -104,4 +106,18 @@ function authProblem(name: string, key: string, error: IronicHttpError, config?:
     return problem(name, `Ironic refused user '${auth.username}' with the configured password (${said})`, `correct ${key}.auth.username or .password to an entry of Ironic's http_basic_auth_user_file`);
   }
   return problem(name, `Ironic refused the credentials (${said})`, `correct ${key}.auth`);
+}
+
+/** Nodes kept for their persistent disks without a VM: what each waits for, and since when. */
+async function reportParked(name: string, config: IronicConfig, report: Report, signal: AbortSignal): Promise<void> {
+  const pool = await openPool(config);
+  try {
+    const parked = (await pool.nodes(signal)).map(nodeStatus).filter((s) => s.use === 'parked');
+    const list = parked.map((s) => `${s.name ?? s.uuid} ${s.reason}`).join('; ');
+    report(ok(name, parked.length === 0 ? 'no node is parked for persistent disks' : `${count(parked.length, 'node')} parked for persistent disks (see hybrid-cpi nodes): ${list}`));
+  } catch (error) {
+    report(problem(name, `listing the nodes failed: ${messageOf(error)}`, 'see the message; Ironic\'s own log says more'));
+  } finally {
+    await pool.close();
+  }
 }

@@ -14,6 +14,7 @@ Reaches every backend of the config and says, one line per check, what is fine a
 wrong with how to fix it:
   config      the file is valid (each problem with its key path)
   ironic      Ironic answers, offers an API version the CPI can use, accepts the credentials;
+              the nodes parked for persistent disks (what each waits for, since when);
               the image store takes a small probe object, serves it back without credentials
               (as Ironic fetches images) and deletes it: nothing is left behind
   delegate    the command is an executable file, its info answers, and api_version and

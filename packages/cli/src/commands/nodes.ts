@@ -15,7 +15,9 @@ status:
   free          available, unclaimed: create_vm may take it
   vm            carries a BOSH VM of this CPI ("vm, enrolled" when the CPI enrolled the node
                 for it and deletes it with the VM)
-  disks         holds persistent disks and no VM: reserved for them, no other VM gets it
+  parked        holds persistent disks and no VM: kept (still claimed, and deployed and powered
+                off once it ran a VM) for the next VM of the disks' instance; NOTE says which
+                instance and since when
   quarantined   in maintenance, with a fault, or in a failed state: why, in NOTE
   claimed       claimed by something other than this CPI
   unavailable   not in 'available' (enroll, manageable, a state in progress)
@@ -34,7 +36,7 @@ be reached; 2 usage.
 const USE_LABELS: Record<NodeStatus['use'], string> = {
   free: 'free',
   vm: 'vm',
-  disks: 'disks',
+  parked: 'parked',
   quarantined: 'quarantined',
   foreign: 'claimed',
   unavailable: 'unavailable',
