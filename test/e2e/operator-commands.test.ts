@@ -89,7 +89,8 @@ function normalise(text: string): string {
     .replaceAll(ws.dir, '<tmp>')
     .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>')
     .replace(UUID, (uuid) => `00000000-0000-0000-0000-${placeholder(uuid, 12)}`)
-    .replace(/(?<=-0000-[0-9]{12}\.)[0-9a-f]{12}\b|\b[0-9a-f]{12}(?= \/dev\/)/g, (id) => `d${placeholder(id, 11)}`);
+    .replace(/(?<=-0000-[0-9]{12}\.)[0-9a-f]{12}\b|\b[0-9a-f]{12}(?= \/dev\/)/g, (id) => `d${placeholder(id, 11)}`)
+    .replace(/\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/g, '2000-01-01T00:00:00Z');
 }
 
 /** Asserts the exit code and the stream that must stay empty; returns the normalised report. */
@@ -133,8 +134,11 @@ beforeAll(async () => {
   // A VM through the CPI, with the director's metadata: the node shows its deployment and job.
   const [vmCid] = (await call('create_vm', ['agent-router-0', STEMCELL, { nodes: ['vm-1'] }, { default: { type: 'dynamic', cloud_properties: {} } }, [], {}])) as string[];
   await call('set_vm_metadata', [vmCid, { director: 'bosh', deployment: 'cf', job: 'router', index: '0', id: 'c0ffee', name: 'router/c0ffee' }]);
-  // A disk made without a VM reserves its node: the cheapest way to a node reserved for a disk.
-  await call('create_disk', [10240, { nodes: ['disk-1'] }, null]);
+  // A VM with a disk, deleted: its node stays parked for the disk (deployed, off, claimed).
+  const [dbCid] = (await call('create_vm', ['agent-db-0', STEMCELL, { nodes: ['disk-1'] }, { default: { type: 'dynamic', cloud_properties: {} } }, [], {}])) as string[];
+  await call('set_vm_metadata', [dbCid, { director: 'bosh', deployment: 'cf', job: 'db', index: '0', id: 'd0d0', name: 'db/d0d0' }]);
+  await call('create_disk', [10240, { persistent_disk: '/dev/sdd' }, dbCid]);
+  await call('delete_vm', [dbCid]);
 });
 
 afterAll(async () => {
@@ -226,7 +230,7 @@ describe('nodes', () => {
     const line = (name: string) => out.split('\n').find((l) => l.startsWith(`metal    ${name} `)) ?? '';
     expect(line('free-1')).toMatch(/ free /);
     expect(line('vm-1')).toMatch(/ active +power (on|off) +vm +agent-router-0 +cf +router\/0 /);
-    expect(line('disk-1')).toMatch(/ disks .* \/dev\/sdd 10240M /);
+    expect(line('disk-1')).toMatch(/ active +power off +parked .* \/dev\/sdd 10240M +waits for cf db\/0 \(last VM .*\) since 2000-01-01T00:00:00Z$/);
     expect(line('maint-1')).toMatch(/ quarantined .* maintenance: DIMM B2 reports ECC errors$/);
     expect(line('manage-1')).toMatch(/ manageable .* unavailable /);
     expect(await poolState()).toEqual(before);
@@ -239,7 +243,7 @@ describe('nodes', () => {
     const { nodes, errors } = JSON.parse(run.stdout) as { nodes: { name: string; status: string; vm: { cid: string; job: string } | null; disks: { cid: string }[] }[]; errors: unknown[] };
     expect(errors).toEqual([]);
     expect(Object.fromEntries(nodes.map((n) => [n.name, n.status]))).toEqual({
-      'big-1': 'free', 'disk-1': 'disks', 'free-1': 'free', 'maint-1': 'quarantined', 'manage-1': 'unavailable', 'vm-1': 'vm',
+      'big-1': 'free', 'disk-1': 'parked', 'free-1': 'free', 'maint-1': 'quarantined', 'manage-1': 'unavailable', 'vm-1': 'vm',
     });
     const vm = nodes.find((n) => n.name === 'vm-1')!.vm!;
     expect(vm.cid).toMatch(/^metal:/);
