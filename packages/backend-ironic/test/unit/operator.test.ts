@@ -32,9 +32,38 @@ describe('nodeStatus', () => {
     expect(s.disks).toEqual([{ cid: `${UUID}.abcdef012345`, device: '/dev/sdc', size_mb: 1024, attached_to: VM }]);
   });
 
-  it('a node reserved for its disks', () => {
+  it('a node reserved for its disks by create_disk, never deployed', () => {
     const reservation = 'c0c0c0c0-0000-4000-8000-000000000003';
-    expect(nodeStatus(node({ instance_uuid: reservation, extra: { bosh_reservation: { uuid: reservation, automated_clean: null }, bosh_disks: {} } })).use).toBe('disks');
+    const s = nodeStatus(node({ instance_uuid: reservation, extra: { bosh_reservation: { uuid: reservation, since: '2026-11-30T09:12:44.123Z' }, bosh_disks: {} } }));
+    expect(s).toMatchObject({ use: 'parked', parked: { since: '2026-11-30T09:12:44.123Z', instance: null, vm: null }, reason: 'reserved for its disks since 2026-11-30T09:12:44Z, no VM yet' });
+    // A reservation of an older release, without `since`.
+    expect(nodeStatus(node({ instance_uuid: reservation, extra: { bosh_reservation: { uuid: reservation, automated_clean: null } } }))).toMatchObject({ use: 'parked', reason: 'reserved for its disks, no VM yet' });
+  });
+
+  it('a node parked for its disks after its VM: the instance it waits for and since when', () => {
+    const s = nodeStatus(node({
+      provision_state: 'active',
+      instance_uuid: VM,
+      extra: {
+        bosh_reservation: { uuid: VM, since: '2026-11-01T08:00:00.000Z' },
+        bosh_parked: { vm: VM, agent_id: 'a-1', instance: 'cf db/0', since: '2026-11-30T09:12:44.123Z' },
+        bosh_disks: { abcdef012345: { device: '/dev/sdc', size_mb: 1024, hint: '/dev/sdc', attached_to: null, metadata: {} } },
+      },
+    }));
+    expect(s).toMatchObject({ use: 'parked', vm: null, parked: { since: '2026-11-30T09:12:44.123Z', instance: 'cf db/0', vm: VM } });
+    expect(s.reason).toBe(`waits for cf db/0 (last VM ${VM}) since 2026-11-30T09:12:44Z`);
+  });
+
+  it('a VM rebuilt on its disks\' node: ours, though the claim is the disks\'', () => {
+    const cid = `${UUID}.${VM}`;
+    expect(nodeStatus(node({ provision_state: 'active', instance_uuid: VM, extra: { bosh_reservation: { uuid: VM }, bosh_vm: { cid, agent_id: 'a-2', enrolled: false } } }))).toMatchObject({ use: 'vm', parked: null, vm: { cid } });
+  });
+
+  it('a node the CPI is releasing', () => {
+    expect(nodeStatus(node({ provision_state: 'cleaning', extra: { bosh_release: { claim: VM, vm: VM, wipe: ['/dev/sdc'], automated_clean: null, enrolled: false, provision_updated_at: null } } }))).toMatchObject({
+      use: 'unavailable',
+      reason: "being released by the CPI (provision state 'cleaning'); a retry of the delete_vm or delete_disk finishes it",
+    });
   });
 
   it('quarantine wins over everything, with the reason', () => {
@@ -56,5 +85,10 @@ describe('assessNodes', () => {
     const [b, s] = assessNodes([busy, small], { minimums: { memory_mb: 16384 } });
     expect(b).toMatchObject({ rejection: "provision state is 'active', not 'available'", mismatch: undefined });
     expect(s).toMatchObject({ rejection: 'memory_mb is 8192, less than 16384', mismatch: 'memory_mb is 8192, less than 16384' });
+  });
+
+  it('says a parked node waits for its instance, and would fit once free', () => {
+    const parked = node({ provision_state: 'active', instance_uuid: VM, extra: { bosh_parked: { vm: VM, agent_id: 'a', instance: 'cf db/0', since: 'x' }, bosh_disks: { a: {} } } });
+    expect(assessNodes([parked], {})[0]).toMatchObject({ rejection: 'parked for its persistent disks (instance cf db/0)', mismatch: undefined });
   });
 });

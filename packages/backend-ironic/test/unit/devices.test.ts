@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { chooseDevice, type Device } from '../../src/disks/devices.js';
+
+describe('chooseDevice', () => {
+  const GiB = 2 ** 30;
+  const devices: Device[] = [{ name: '/dev/sda', size: 240 * GiB }, { name: '/dev/sdc', size: 100 * GiB }, { name: '/dev/sdd', size: 960 * GiB }];
+  const root = new Map([['/dev/sda', 'the root device']]);
+
+  it('takes the smallest free device that fits', () => {
+    expect(chooseDevice(devices, root, undefined, 1024, 'd').name).toBe('/dev/sdc');
+    expect(chooseDevice(devices, new Map([...root, ['/dev/sdc', 'backs another persistent disk']]), undefined, 1024, 'd').name).toBe('/dev/sdd');
+  });
+
+  it('no room: every device taken or too small is NoDiskSpace, with each reason', () => {
+    const taken = new Map([...root, ['/dev/sdc', 'backs another persistent disk'], ['/dev/sdd', 'waits to be wiped']]);
+    expect(() => chooseDevice(devices, taken, undefined, 1024, 'Creating a disk')).toThrowError(
+      expect.objectContaining({ type: 'Bosh::Clouds::NoDiskSpace', message: 'Creating a disk: no device can take it (/dev/sdc: backs another persistent disk; /dev/sda: the root device; /dev/sdd: waits to be wiped)' }),
+    );
+  });
+
+  it('a hint no device matches is a config problem, not a lack of room', () => {
+    expect(() => chooseDevice(devices, root, { serial: 'NOPE' }, 1024, 'd')).toThrowError(expect.objectContaining({ type: 'Bosh::Clouds::CloudError' }));
+  });
+});
