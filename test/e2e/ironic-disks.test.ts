@@ -106,10 +106,10 @@ describe('delete_vm, create_vm with disk_cids and delete_disk killed at random m
       await ok('attach_disk', [vm, disks[0]]);
       const watch = watchNode(lab, host.uuid);
       for (let recreate = 1; recreate <= 2; recreate++) {
-        await killThenRetry('delete_vm', [vm], 1800);
+        await killThenRetry('delete_vm', [vm], 1500);
         expect(await node(host)).toMatchObject({ provision_state: 'active', power_state: 'power off', extra: { bosh_parked: { vm: vm!.slice('metal:'.length) } } });
         const agent = `agent-${round}-${recreate}`;
-        const created = await killThenRetry('create_vm', [agent, STEMCELL, { nodes: [host.name] }, NETWORKS, disks, {}], 4000);
+        const created = await killThenRetry('create_vm', [agent, STEMCELL, { nodes: [host.name] }, NETWORKS, disks, {}], 3500);
         vm = (created.result as string[])[0]!;
         expect(vm).toBe(`metal:${host.uuid}.${vmCidFor(agent)}`);
         expect(await node(host)).toMatchObject({ provision_state: 'active', power_state: 'power on', extra: { bosh_vm: { cid: vm.slice('metal:'.length), agent_id: agent } } });
@@ -117,14 +117,14 @@ describe('delete_vm, create_vm with disk_cids and delete_disk killed at random m
         expect(await ok('attach_disk', [vm, disks[0]])).toEqual({ path: '/dev/disk/by-path/pci-0000:00:1f.2-ata-4' });
         await ok('set_vm_metadata', [vm, { director: 'bosh', deployment: 'cf', job: 'db', index: String(round) }]);
       }
-      await killThenRetry('delete_vm', [vm], 1800);
-      await killThenRetry('delete_disk', [disks[0]], 800);
+      await killThenRetry('delete_vm', [vm], 1500);
+      await killThenRetry('delete_disk', [disks[0]], 500);
       expect(await node(host)).toMatchObject({ provision_state: 'active', extra: { bosh_wipe: ['/dev/sdd'] } });
       const samples = await watch.stop();
       expect(invariantBreaks(samples)).toEqual([]);
       expect(statesSeen(samples).filter((s) => !['active', 'deploying'].includes(s))).toEqual([]);
       const before = cleanings();
-      await killThenRetry('delete_disk', [disks[1]], 3500);
+      await killThenRetry('delete_disk', [disks[1]], 2000);
       expect(await node(host)).toMatchObject({ provision_state: 'available', instance_uuid: null, automated_clean: null, extra: {} });
       expect(cleanings()).toBeGreaterThan(before);
       expect(await lockTraits(host)).toEqual([]);

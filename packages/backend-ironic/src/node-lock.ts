@@ -6,6 +6,7 @@ import { backoffDelay, realClock, realSleep, type Clock, type Sleep } from './ir
 import { isIronicHttpError, isNotFound } from './ironic/errors.js';
 import { addNodeTrait, getNode, patchNode, removeNodeTrait } from './ironic/nodes.js';
 import type { PatchOp } from './ironic/patch.js';
+import { isMoving } from './ironic/states.js';
 import type { Node } from './ironic/types.js';
 
 /**
@@ -18,13 +19,13 @@ import type { Node } from './ironic/types.js';
  * cannot serve while the node must stay claimed. What Ironic does keep apart are rows: each node
  * trait is one, added and removed on its own.
  *
- * How: a process that wants the node waits until it sees no lock on it, adds a trait naming
- * itself, `CUSTOM_BOSH_LOCK_<ms>_<host>_<pid>_<rand>`, and reads the node again. Alone, it holds
- * the lock until it removes its trait. Not alone (others added theirs at the same time): the
- * oldest keeps its place, the others take theirs back and wait again. Two processes can never
- * both see themselves alone: whichever added its trait later reads the other's. A holder never
- * removes its trait before it is done, so a waiter that sees it keeps waiting. Waiting is only
- * reading: each trait change takes Ironic's node lock, which contending writers pay in seconds.
+ * How: a process that wants the node adds a trait naming itself,
+ * `CUSTOM_BOSH_LOCK_<ms>_<host>_<pid>_<rand>`, and reads the node. Alone, it holds the lock until
+ * it removes its trait. Not alone: the oldest trait keeps its place, the others take theirs back
+ * and wait until they see no lock, then try again. Two processes can never both see themselves
+ * alone: whichever added its trait later reads the other's. A holder never removes its trait
+ * before it is done, so a waiter that sees it keeps waiting. Waiting is only reading: each trait
+ * change takes Ironic's node lock, which contending writers pay in seconds.
  *
  * A killed holder leaves its trait: one of a process on this host (same boot, same PID namespace)
  * that no longer runs is removed at once; any other is removed once a waiter has seen it for
@@ -90,7 +91,7 @@ export async function patchLocked(
     async (node, held) => {
       const ops = change(node);
       if (ops === undefined || ops.length === 0) return node;
-      if (node.target_provision_state) {
+      if (isMoving(node)) {
         // Ironic refuses any PATCH while a provision change runs.
         throw new CpiError('CPX_BACKEND_FAILURE', `${doing}: node ${nodeUuid} is busy ("${node.provision_state}", target "${node.target_provision_state}"); try again once it settles`, { okToRetry: true });
       }
@@ -115,6 +116,9 @@ async function acquire(ctx: IronicContext, nodeUuid: string, mine: string, doing
   let waits = 0;
   let staggered = false;
   let reported = false;
+  const announce = () => addNodeTrait(ctx.client, nodeUuid, mine, { doing: `${doing}: taking the node's lock`, signal }).catch((error: unknown) => Promise.reject(lockFailure(error, nodeUuid, doing)));
+  // Mostly nobody else wants the node: announce at once, look after.
+  await announce();
   for (;;) {
     const node = await getNode(ctx.client, nodeUuid, { doing, signal });
     const traits = node.traits ?? [];
@@ -139,7 +143,7 @@ async function acquire(ctx: IronicContext, nodeUuid: string, mine: string, doing
         continue;
       }
       staggered = false;
-      await addNodeTrait(ctx.client, nodeUuid, mine, { doing: `${doing}: taking the node's lock`, signal }).catch((error: unknown) => Promise.reject(lockFailure(error, nodeUuid, doing)));
+      await announce();
       continue;
     }
     if (!reported && clock() - started > 2_000) {

@@ -5,6 +5,7 @@ import { disksOf, parkedOf, parseDiskCid, releaseOf, requireDiskCid, reservation
 import { isNotFound } from './ironic/errors.js';
 import { getNode, setPowerState, setProvisionState } from './ironic/nodes.js';
 import { add, remove, type PatchOp } from './ironic/patch.js';
+import { isMoving } from './ironic/states.js';
 import type { Node } from './ironic/types.js';
 import { waitForPowerState, waitForProvisionState } from './ironic/waiters.js';
 import { configDriveFor, creationFailed, instanceInfoFor, networksFor, portsOf, vmRecordFor } from './methods/create-vm.js';
@@ -38,7 +39,7 @@ export async function createVmOnDiskNode(ctx: IronicContext, call: CallContext, 
   let node = await getNode(ctx.client, nodeUuid, { doing, signal }).catch((e: unknown) => (isNotFound(e) ? fail(`node ${nodeUuid} no longer exists`) : Promise.reject(e)));
   if (vmRecord(node)?.cid === cid) {
     // An earlier try of this create_vm: wait for its deploy, and answer if it got there.
-    if (node.target_provision_state) node = await settle(ctx, node, doing, signal);
+    if (isMoving(node)) node = await settle(ctx, node, doing, signal);
     if (node.provision_state === 'active' && deployedSince(node)) {
       ctx.logger.info({ vm: cid, node: nodeUuid }, 'an earlier try of this create_vm already deployed the node');
       await powerOn(ctx, node, cid, doing, signal);
@@ -89,7 +90,7 @@ function takeOps(node: Node, req: CreateVmRequest, cid: string, image: ReturnTyp
       fail(`node ${name} runs VM ${other.cid} (agent ${other.agent_id}); a node runs one VM: delete that VM first (bosh delete-vm ${other.cid}), which parks the node for its disks`);
     }
   }
-  if (node.target_provision_state) fail(`node ${name} is busy ("${node.provision_state}", target "${node.target_provision_state}")`, true);
+  if (isMoving(node)) fail(`node ${name} is busy ("${node.provision_state}", target "${node.target_provision_state}")`, true);
   if (!['active', 'deploy failed', 'error', 'available'].includes(node.provision_state)) fail(`node ${name} is in provision state '${node.provision_state}', from which it cannot be deployed`);
   const record: VmRecord = { ...vmRecordFor(req, cid, false), since: node.provision_updated_at ?? null };
   const ops: PatchOp[] = [add(['extra', VM_KEY], record), add('/instance_info', instanceInfoFor(req, node, image))];

@@ -3,7 +3,7 @@ import { CpiError } from '@hybrid-cpi/core';
 import { deleteNode, getNode, patchNode, setProvisionState } from './ironic/nodes.js';
 import { isConflict, isNotFound } from './ironic/errors.js';
 import { add, remove, replace, type PatchOp } from './ironic/patch.js';
-import { isFailureState, type ProvisionState } from './ironic/states.js';
+import { isFailureState, isMoving, type ProvisionState } from './ironic/states.js';
 import type { Node } from './ironic/types.js';
 import { waitForProvisionState } from './ironic/waiters.js';
 import type { IronicContext } from './config.js';
@@ -29,23 +29,47 @@ const DEPLOYED = ['active', 'deploy failed', 'error'];
 export async function releaseNode(ctx: IronicContext, found: Node, cid: string, signal: AbortSignal): Promise<void> {
   const doing = `Deleting VM ${cid} from node ${found.uuid}`;
   // Ironic refuses changes while a deploy runs, and a deploy cannot be stopped: wait it out.
-  const node = found.target_provision_state ? await settle(ctx, found, doing, signal) : found;
-  let next: 'park' | 'release' | undefined;
+  const node = isMoving(found) ? await settle(ctx, found, doing, signal) : found;
+  let next: 'park' | 'release' | 'undeploy' | undefined;
   await patchLocked(ctx, node.uuid, doing, signal, (now) => {
+    next = undefined;
     if (parkedOf(now)?.vm === cid) next = 'park';
     else if (releaseOf(now)?.vm === cid) next = 'release';
-    else if (!carriesVm(now, cid)) next = undefined;
+    else if (!carriesVm(now, cid)) return undefined;
     else if (holdsDisks(now)) {
       next = 'park';
       return parkOps(now, cid);
-    } else {
+    } else if (wipesOf(now).length > 0 || vmRecord(now)?.enrolled) {
       next = 'release';
       return releaseOps(now, cid);
+    } else {
+      // Nothing to wipe or delete after: the records go now, and Ironic's undeploy drops the claim
+      // (a node never deployed loses it in this same write). A retry finds the node by its claim.
+      const deployed = DEPLOYED.includes(now.provision_state);
+      next = deployed ? 'undeploy' : undefined;
+      return recordsOps(now, deployed);
     }
     return undefined;
   });
   if (next === 'park') await parkNode(ctx, node.uuid, cid, signal);
   if (next === 'release') await finishRelease(ctx, node.uuid, signal);
+  if (next === 'undeploy') await undeploy(ctx, node.uuid, [], doing, signal);
+}
+
+/** Removes every BOSH record; with `keepClaim` false, the claim and instance_info too. */
+function recordsOps(node: Node, keepClaim: boolean): PatchOp[] {
+  const ops: PatchOp[] = [VM_KEY, PARKED_KEY, DISKS_KEY, WIPE_KEY, RESERVATION_KEY, RELEASE_KEY].filter((key) => node.extra?.[key] !== undefined).map((key) => remove(['extra', key]));
+  if (keepClaim) return ops;
+  if (Object.keys(node.instance_info ?? {}).length > 0) ops.push(replace('/instance_info', {}));
+  if (node.instance_uuid !== null) ops.push(remove('/instance_uuid'));
+  return ops;
+}
+
+async function undeploy(ctx: IronicContext, nodeUuid: string, wipe: readonly string[], doing: string, signal: AbortSignal): Promise<Node> {
+  ctx.logger.info({ node: nodeUuid, wipe }, wipe.length > 0 ? 'undeploying the node; its cleaning wipes the deleted disks' : 'undeploying the node');
+  await setProvisionState(ctx.client, nodeUuid, { target: 'deleted' }, { doing, signal });
+  // Undeploying drops the claim (and the allocation) and clears instance_info; extra stays.
+  return waitForProvisionState(ctx.client, nodeUuid, 'available', nodeWait(ctx, 'undeploy', { node: nodeUuid }, doing, signal, WAITING));
 }
 
 /**
@@ -95,7 +119,7 @@ export async function finishRelease(ctx: IronicContext, nodeUuid: string, signal
   let node = await getNode(ctx.client, nodeUuid, { doing, signal });
   const release = releaseOf(node);
   if (release === undefined) return;
-  if (node.target_provision_state) node = await settle(ctx, node, doing, signal);
+  if (isMoving(node)) node = await settle(ctx, node, doing, signal);
   if (isFailureState(node.provision_state) && !DEPLOYED.includes(node.provision_state)) {
     // The marks stay (and automated_clean forced on), so the wipe happens when the node is fixed.
     throw new CpiError(
@@ -105,10 +129,7 @@ export async function finishRelease(ctx: IronicContext, nodeUuid: string, signal
   }
   const ours = node.instance_uuid === release.claim;
   if (ours && DEPLOYED.includes(node.provision_state)) {
-    ctx.logger.info({ node: nodeUuid, wipe: release.wipe }, release.wipe.length > 0 ? 'undeploying the node; its cleaning wipes the deleted disks' : 'undeploying the node');
-    await setProvisionState(ctx.client, nodeUuid, { target: 'deleted' }, { doing, signal });
-    // Undeploying drops the claim (and the allocation) and clears instance_info; extra stays.
-    node = await wait('available');
+    node = await undeploy(ctx, nodeUuid, release.wipe, doing, signal);
   } else if (ours && release.wipe.length > 0 && (node.provision_state === 'manageable' || node.provision_updated_at === release.provision_updated_at)) {
     // Never deployed (a reservation), or already undeployed: manage and provide clean it.
     ctx.logger.info({ node: nodeUuid, wipe: release.wipe }, 'cleaning the node to wipe the deleted disks');
@@ -141,9 +162,7 @@ async function clearMarks(ctx: IronicContext, node: Node, release: Release, doin
     }
   }
   if (node.instance_uuid !== release.claim) return leftToOthers(ctx, node);
-  const ops: PatchOp[] = [remove(['extra', RELEASE_KEY]), remove('/instance_uuid')];
-  if (node.extra?.[RESERVATION_KEY] !== undefined) ops.push(remove(['extra', RESERVATION_KEY]));
-  if (Object.keys(node.instance_info ?? {}).length > 0) ops.push(replace('/instance_info', {}));
+  const ops = recordsOps(node, false);
   if (release.wipe.length > 0 && node.automated_clean !== release.automated_clean) ops.push(replace('/automated_clean', release.automated_clean));
   await patchNode(ctx.client, node.uuid, ops, { doing, signal });
   return true;

@@ -29,6 +29,14 @@ export function isFailureState(state: string | null | undefined): boolean {
   return typeof state === 'string' && (FAILURE_STATES.has(state as ProvisionState) || state.endsWith(' failed'));
 }
 
+/**
+ * Whether an operation runs on the node (Ironic then refuses a PATCH or another verb). A node in a
+ * failure state rests there although Ironic keeps the target (`deploy failed` → `active`).
+ */
+export function isMoving(node: { readonly provision_state?: string | null; readonly target_provision_state?: string | null }): boolean {
+  return Boolean(node.target_provision_state) && !isFailureState(node.provision_state);
+}
+
 /** The verbs of `PUT /v1/nodes/{id}/states/provision`. */
 export type ProvisionVerb = 'active' | 'deploy' | 'deleted' | 'undeploy' | 'manage' | 'provide' | 'clean' | 'rebuild' | 'abort';
 

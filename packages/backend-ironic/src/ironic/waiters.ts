@@ -3,7 +3,7 @@ import { getAllocation } from './allocations.js';
 import { backoffDelay, realClock, realSleep, type BackoffPolicy, type Clock, type Sleep } from './backoff.js';
 import type { IronicClient } from './client.js';
 import { getNode } from './nodes.js';
-import { STABLE_STATES, isFailureState, type PowerState, type ProvisionState } from './states.js';
+import { STABLE_STATES, isFailureState, isMoving, type PowerState, type ProvisionState } from './states.js';
 import type { Allocation, Node } from './types.js';
 
 /** Between polls: 0.5 s, doubling, at most 10 s (a real deploy takes many minutes; the lab, a second). */
@@ -140,7 +140,7 @@ export async function waitForProvisionState(
       name: `node ${id}`,
       fetch: (signal) => getNode(client, id, { doing: `Waiting for node ${id}`, ...(signal === undefined ? {} : { signal }) }),
       judge: (node) => {
-        const busy = node.target_provision_state !== null && node.target_provision_state !== undefined;
+        const busy = isMoving(node);
         if (wanted.includes(node.provision_state)) return busy ? 'wait' : 'done';
         if (isFailureState(node.provision_state)) return 'failed';
         if (!busy && STABLE_STATES.has(node.provision_state) && node.last_error) return 'failed';
