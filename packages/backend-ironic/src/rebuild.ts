@@ -46,6 +46,10 @@ export async function createVmOnDiskNode(ctx: IronicContext, call: CallContext, 
       return { cid, networks: networksFor(ctx, req, node, await portsOf(ctx, nodeUuid, signal)) };
     }
   }
+  const left = vmRecord(node);
+  if (left !== undefined && left.cid !== cid && left.metadata === undefined) {
+    ctx.logger.warn({ vm: cid, node: nodeUuid, left: left.cid, left_agent: left.agent_id }, 'taking the place of a VM that a create_vm killed before it answered left on the node');
+  }
   node = await patchLocked(ctx, nodeUuid, doing, signal, (now) => takeOps(now, req, cid, image, fail));
   try {
     return await redeploy(ctx, req, cid, node, doing, signal);
@@ -92,7 +96,7 @@ function takeOps(node: Node, req: CreateVmRequest, cid: string, image: ReturnTyp
   }
   if (isMoving(node)) fail(`node ${name} is busy ("${node.provision_state}", target "${node.target_provision_state}")`, true);
   if (!['active', 'deploy failed', 'error', 'available'].includes(node.provision_state)) fail(`node ${name} is in provision state '${node.provision_state}', from which it cannot be deployed`);
-  const record: VmRecord = { ...vmRecordFor(req, cid, false), since: node.provision_updated_at ?? null };
+  const record: VmRecord = { ...vmRecordFor(req, cid, other?.enrolled ?? parkedOf(node)?.enrolled ?? false), since: node.provision_updated_at ?? null };
   const ops: PatchOp[] = [add(['extra', VM_KEY], record), add('/instance_info', instanceInfoFor(req, node, image))];
   if (parkedOf(node) !== undefined) ops.push(remove(['extra', PARKED_KEY]));
   const held = claim ?? node.instance_uuid ?? randomUUID();

@@ -96,7 +96,7 @@ function releaseOps(node: Node, cid: string | null): PatchOp[] {
     vm: cid,
     wipe,
     automated_clean: node.automated_clean ?? null,
-    enrolled: vmRecord(node)?.enrolled ?? false,
+    enrolled: vmRecord(node)?.enrolled ?? parkedOf(node)?.enrolled ?? false,
     provision_updated_at: node.provision_updated_at ?? null,
   };
   const ops: PatchOp[] = [add(['extra', RELEASE_KEY], release)];
@@ -141,7 +141,12 @@ export async function finishRelease(ctx: IronicContext, nodeUuid: string, signal
     node = await wait('available');
   }
   if (!(await clearMarks(ctx, node, release, doing, signal))) return;
-  if (release.enrolled) await deleteNode(ctx.client, nodeUuid, { doing: `${doing}: deleting the node the CPI enrolled`, signal }).catch(ignoreNotFound);
+  if (release.enrolled) {
+    await deleteNode(ctx.client, nodeUuid, { doing: `${doing}: deleting the node the CPI enrolled`, signal }).catch((error: unknown) => {
+      // Gone already, or claimed by someone in the moment since the claim was dropped: theirs now.
+      if (!isNotFound(error) && !isConflict(error)) throw error;
+    });
+  }
   ctx.logger.info({ node: nodeUuid }, 'node released');
 }
 
@@ -179,6 +184,3 @@ export async function settle(ctx: IronicContext, node: Node, doing: string, sign
   return waitForProvisionState(ctx.client, node.uuid, SETTLED, nodeWait(ctx, 'undeploy', { node: node.uuid }, doing, signal, WAITING));
 }
 
-function ignoreNotFound(error: unknown): void {
-  if (!isNotFound(error)) throw error;
-}

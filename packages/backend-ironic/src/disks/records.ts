@@ -45,6 +45,8 @@ export interface Parked {
   /** The director's name of the instance (`deployment job/index`), when it set metadata. */
   readonly instance: string | null;
   readonly since: string;
+  /** The CPI enrolled the node for its first VM: deleted once its last disk is. */
+  readonly enrolled?: boolean;
 }
 
 /**
