@@ -3,7 +3,7 @@ import { CpiError, type CallContext, type CreateVmRequest, type CreatedVm, type 
 import type { IronicContext } from './config.js';
 import { disksOf, parkedOf, parseDiskCid, releaseOf, requireDiskCid, reservationOf, PARKED_KEY, RESERVATION_KEY, type Reservation } from './disks/records.js';
 import { isNotFound } from './ironic/errors.js';
-import { getNode, setPowerState, setProvisionState } from './ironic/nodes.js';
+import { setPowerState, setProvisionState } from './ironic/nodes.js';
 import { add, remove, type PatchOp } from './ironic/patch.js';
 import { isMoving } from './ironic/states.js';
 import type { Node } from './ironic/types.js';
@@ -36,21 +36,34 @@ export async function createVmOnDiskNode(ctx: IronicContext, call: CallContext, 
     throw new CpiError('CPX_VM_CREATION_FAILED', `${doing}: ${why}`, { okToRetry });
   };
   const image = decodeStemcellCid(req.stemcellCid);
-  let node = await getNode(ctx.client, nodeUuid, { doing, signal }).catch((e: unknown) => (isNotFound(e) ? fail(`node ${nodeUuid} no longer exists`) : Promise.reject(e)));
-  if (vmRecord(node)?.cid === cid) {
-    // An earlier try of this create_vm: wait for its deploy, and answer if it got there.
-    if (isMoving(node)) node = await settle(ctx, node, doing, signal);
-    if (node.provision_state === 'active' && deployedSince(node)) {
+  let node: Node;
+  for (;;) {
+    // Under the lock, the node as it is: an earlier try of this create_vm may be deploying it, or
+    // be done (then answer); else it is taken for this VM.
+    let earlier: 'deploying' | 'done' | undefined;
+    let left: VmRecord | undefined;
+    node = await patchLocked(ctx, nodeUuid, doing, signal, (now) => {
+      const record = vmRecord(now);
+      if (record?.cid === cid && isMoving(now)) earlier = 'deploying';
+      else if (record?.cid === cid && now.provision_state === 'active' && deployedSince(now)) earlier = 'done';
+      else {
+        left = record?.cid === cid ? undefined : record;
+        return takeOps(now, req, cid, image, fail);
+      }
+      return undefined;
+    }).catch((e: unknown) => (isNotFound(e) ? fail(`node ${nodeUuid} no longer exists`) : Promise.reject(e)));
+    if (earlier === 'deploying') {
+      await settle(ctx, nodeUuid, doing, signal);
+      continue;
+    }
+    if (earlier === 'done') {
       ctx.logger.info({ vm: cid, node: nodeUuid }, 'an earlier try of this create_vm already deployed the node');
       await powerOn(ctx, node, cid, doing, signal);
       return { cid, networks: networksFor(ctx, req, node, await portsOf(ctx, nodeUuid, signal)) };
     }
+    if (left !== undefined) ctx.logger.warn({ vm: cid, node: nodeUuid, left: left.cid, left_agent: left.agent_id }, 'took the place of a VM that a create_vm killed before it answered left on the node');
+    break;
   }
-  const left = vmRecord(node);
-  if (left !== undefined && left.cid !== cid && left.metadata === undefined) {
-    ctx.logger.warn({ vm: cid, node: nodeUuid, left: left.cid, left_agent: left.agent_id }, 'taking the place of a VM that a create_vm killed before it answered left on the node');
-  }
-  node = await patchLocked(ctx, nodeUuid, doing, signal, (now) => takeOps(now, req, cid, image, fail));
   try {
     return await redeploy(ctx, req, cid, node, doing, signal);
   } catch (error) {

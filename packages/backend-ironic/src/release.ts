@@ -26,14 +26,23 @@ const DEPLOYED = ['active', 'deploy failed', 'error'];
  * the node's lock, and every later step is one a retry finds and finishes. Touches the node only
  * while it carries this VM, or holds the mark of this VM's park or release.
  */
-export async function releaseNode(ctx: IronicContext, found: Node, cid: string, signal: AbortSignal): Promise<void> {
-  const doing = `Deleting VM ${cid} from node ${found.uuid}`;
-  // Ironic refuses changes while a deploy runs, and a deploy cannot be stopped: wait it out.
-  const node = isMoving(found) ? await settle(ctx, found, doing, signal) : found;
-  let next: 'park' | 'release' | 'undeploy' | undefined;
-  await patchLocked(ctx, node.uuid, doing, signal, (now) => {
+export async function releaseNode(ctx: IronicContext, found: Pick<Node, 'uuid'>, cid: string, signal: AbortSignal): Promise<void> {
+  const node = found;
+  const doing = `Deleting VM ${cid} from node ${node.uuid}`;
+  let next: 'settle' | 'park' | 'release' | 'undeploy' | undefined = 'settle';
+  while (next === 'settle') {
+    await patchLocked(ctx, node.uuid, doing, signal, (now) => decide(now));
+    // Ironic refuses changes while a deploy runs, and a deploy cannot be stopped: wait it out.
+    if (next === 'settle') await settle(ctx, node.uuid, doing, signal);
+  }
+  if (next === 'park') await parkNode(ctx, node.uuid, cid, signal);
+  if (next === 'release') await finishRelease(ctx, node.uuid, signal);
+  if (next === 'undeploy') await undeploy(ctx, node.uuid, [], doing, signal);
+
+  function decide(now: Node): PatchOp[] | undefined {
     next = undefined;
-    if (parkedOf(now)?.vm === cid) next = 'park';
+    if (isMoving(now) && (carriesVm(now, cid) || releaseOf(now)?.vm === cid)) next = 'settle';
+    else if (parkedOf(now)?.vm === cid) next = 'park';
     else if (releaseOf(now)?.vm === cid) next = 'release';
     else if (!carriesVm(now, cid)) return undefined;
     else if (holdsDisks(now)) {
@@ -50,10 +59,7 @@ export async function releaseNode(ctx: IronicContext, found: Node, cid: string, 
       return recordsOps(now, deployed);
     }
     return undefined;
-  });
-  if (next === 'park') await parkNode(ctx, node.uuid, cid, signal);
-  if (next === 'release') await finishRelease(ctx, node.uuid, signal);
-  if (next === 'undeploy') await undeploy(ctx, node.uuid, [], doing, signal);
+  }
 }
 
 /** Removes every BOSH record; with `keepClaim` false, the claim and instance_info too. */
@@ -119,7 +125,7 @@ export async function finishRelease(ctx: IronicContext, nodeUuid: string, signal
   let node = await getNode(ctx.client, nodeUuid, { doing, signal });
   const release = releaseOf(node);
   if (release === undefined) return;
-  if (isMoving(node)) node = await settle(ctx, node, doing, signal);
+  if (isMoving(node)) node = await settle(ctx, nodeUuid, doing, signal);
   if (isFailureState(node.provision_state) && !DEPLOYED.includes(node.provision_state)) {
     // The marks stay (and automated_clean forced on), so the wipe happens when the node is fixed.
     throw new CpiError(
@@ -179,8 +185,8 @@ function leftToOthers(ctx: IronicContext, node: Node): false {
 }
 
 /** Waits until Ironic is done with the node (a deploy, an undeploy, a cleaning). */
-export async function settle(ctx: IronicContext, node: Node, doing: string, signal: AbortSignal): Promise<Node> {
-  ctx.logger.info({ node: node.uuid, state: node.provision_state, target: node.target_provision_state }, 'waiting for what Ironic is doing on the node');
-  return waitForProvisionState(ctx.client, node.uuid, SETTLED, nodeWait(ctx, 'undeploy', { node: node.uuid }, doing, signal, WAITING));
+export async function settle(ctx: IronicContext, nodeUuid: string, doing: string, signal: AbortSignal): Promise<Node> {
+  ctx.logger.info({ node: nodeUuid }, 'waiting for what Ironic is doing on the node to end');
+  return waitForProvisionState(ctx.client, nodeUuid, SETTLED, nodeWait(ctx, 'undeploy', { node: nodeUuid }, doing, signal, WAITING));
 }
 

@@ -40,22 +40,26 @@ export function carriesVm(node: Pick<Node, 'extra' | 'instance_uuid'>, cid: stri
 }
 
 /**
- * The node a VM CID names, whether or not the VM still lives on it: the node in a `<node>.<vm>`
- * CID (one GET), else the node whose `instance_uuid` the CID is (one listing). Undefined when no
- * node is (deleted, never made, or a CID of something else).
+ * The UUID of the node a VM CID names, whether or not the VM still lives on it: the node in a
+ * `<node>.<vm>` CID (no request), else the node whose `instance_uuid` the CID is (one listing).
+ * Undefined when no node is (deleted, never made, or a CID of something else).
  */
-export async function findCidNode(ctx: IronicContext, cid: string, signal?: AbortSignal): Promise<Node | undefined> {
+export async function nodeOfCid(ctx: IronicContext, cid: string, signal?: AbortSignal): Promise<string | undefined> {
   const parsed = parseVmCid(cid);
   if (parsed === undefined) return undefined;
-  const options = signal === undefined ? {} : { signal };
-  if (parsed.node !== undefined) {
-    return getNode(ctx.client, parsed.node, { doing: `Reading node ${parsed.node} of VM ${cid}`, ...options }).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
-  }
-  for await (const page of listNodes(ctx.client, { instance_uuid: cid, fields: ['uuid'] }, { doing: `Finding the node of VM ${cid}`, ...options })) {
+  if (parsed.node !== undefined) return parsed.node;
+  for await (const page of listNodes(ctx.client, { instance_uuid: cid, fields: ['uuid'] }, { doing: `Finding the node of VM ${cid}`, ...(signal === undefined ? {} : { signal }) })) {
     const [found] = page;
-    if (found !== undefined) return getNode(ctx.client, found.uuid, { doing: `Reading node ${found.uuid} of VM ${cid}`, ...options });
+    if (found !== undefined) return found.uuid;
   }
   return undefined;
+}
+
+/** The node a VM CID names (see nodeOfCid), read in full. */
+export async function findCidNode(ctx: IronicContext, cid: string, signal?: AbortSignal): Promise<Node | undefined> {
+  const uuid = await nodeOfCid(ctx, cid, signal);
+  if (uuid === undefined) return undefined;
+  return getNode(ctx.client, uuid, { doing: `Reading node ${uuid} of VM ${cid}`, ...(signal === undefined ? {} : { signal }) }).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
 }
 
 /** The node that carries this VM now; undefined when none does (gone, parked, or not ours). */

@@ -17,7 +17,7 @@ export function nodeWait(
   return {
     timeoutMs: seconds * 1000,
     // Quick looks first (a power change, a rebuild in a lab, end within a second), then back off.
-    poll: { baseMs: 100 },
+    poll: { baseMs: 50 },
     signal,
     doing,
     onProgress: (p) => ctx.logger.info({ ...subject, state: p.state, elapsed_s: Math.round(p.elapsedMs / 1000) }, progress),

@@ -1,7 +1,8 @@
 import type { CallContext, NativeCid } from '@hybrid-cpi/core';
 import type { IronicContext } from '../config.js';
+import { isNotFound } from '../ironic/errors.js';
 import { releaseNode } from '../release.js';
-import { findCidNode } from '../vm-node.js';
+import { nodeOfCid } from '../vm-node.js';
 
 /**
  * delete_vm: gives the VM's node back (see releaseNode: a node that holds persistent disks is
@@ -9,7 +10,9 @@ import { findCidNode } from '../vm-node.js';
  * delete_vm retried after a kill finishes the park or release the killed one began.
  */
 export async function deleteVm(ctx: IronicContext, call: CallContext, cid: NativeCid): Promise<void> {
-  const node = await findCidNode(ctx, cid, call.signal);
-  if (node === undefined) return;
-  await releaseNode(ctx, node, cid, call.signal);
+  const uuid = await nodeOfCid(ctx, cid, call.signal);
+  if (uuid === undefined) return;
+  await releaseNode(ctx, { uuid }, cid, call.signal).catch((error: unknown) => {
+    if (!isNotFound(error)) throw error;
+  });
 }
