@@ -7,7 +7,7 @@
 // undeploy-and-deploy, and a recreate's CPI-side time under one second. Prints figures; asserts
 // nothing. Takes about a minute.
 // Usage: node test/bench/recreate.ts   (Node 24; RUNS=n, DEPLOY_DELAY=seconds of the fake deploy)
-import { spawn } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,7 +44,7 @@ try {
   fs.writeFileSync(config, JSON.stringify({ log_level: 'debug', agent: { mbus: 'nats://10.0.0.6:4222' }, backends: { metal: { type: 'ironic', ironic: { url: lab.url } } } }));
   const plain = await enrollFakeNode(lab, { name: 'plain', resourceClass: 'bench' });
   const held = await enrollFakeNode(lab, { name: 'held', resourceClass: 'bench' });
-  const call = (method: string, args: unknown[]) => cpi(config, method, args);
+  const call = async (method: string, args: unknown[]) => cpi(config, method, args);
 
   let plainVm = ((await call('create_vm', ['plain-0', STEMCELL, { nodes: ['plain'] }, NETWORKS, [], {}])).result as string[])[0]!;
   let heldVm = ((await call('create_vm', ['held-0', STEMCELL, { nodes: ['held'] }, NETWORKS, [], {}])).result as string[])[0]!;
@@ -97,20 +97,13 @@ async function measure(node: string, pair: () => Promise<{ ms: number; requests:
 }
 
 /** One CPI process, as the director runs it; the response must carry no error. */
-async function cpi(config: string, method: string, args: unknown[]): Promise<{ result: unknown; ms: number; requests: number }> {
+function cpi(config: string, method: string, args: unknown[]): { result: unknown; ms: number; requests: number } {
   const t0 = process.hrtime.bigint();
-  const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(BINARY, ['--config', config], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', TMPDIR: work, HOME: work }, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', () => resolve({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
-    child.stdin.end(JSON.stringify({ method, arguments: args, context: { director_uuid: 'd', request_id: 'cpi-123456' }, api_version: 2 }));
-  });
+  const input = JSON.stringify({ method, arguments: args, context: { director_uuid: 'd', request_id: 'cpi-123456' }, api_version: 2 });
+  const run = spawnSync(BINARY, ['--config', config], { input, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', TMPDIR: work, HOME: work }, maxBuffer: 64 << 20 });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  const response = JSON.parse(stdout) as { result: unknown; error: unknown };
+  const stderr = run.stderr.toString();
+  const response = JSON.parse(run.stdout.toString()) as { result: unknown; error: unknown };
   if (response.error !== null) throw new Error(`${method} failed: ${JSON.stringify(response.error)}\n${stderr}`);
   // The client's debug line for every HTTP attempt (packages/backend-ironic/src/ironic/client.ts).
   const requests = stderr.split('\n').filter((l) => l.includes('"msg":"ironic request"') && l.includes('"service":"Ironic"')).length;

@@ -31,7 +31,7 @@ import type { Node } from './ironic/types.js';
  * that no longer runs is removed at once; any other is removed once a waiter has seen it for
  * {@link LEASE_MS}. Critical sections are kept well below that ({@link HOLD_MS}).
  */
-export const LOCK_PREFIX = 'CUSTOM_BOSH_LOCK_';
+const LOCK_PREFIX = 'CUSTOM_BOSH_LOCK_';
 const LOCK = /^CUSTOM_BOSH_LOCK_(\d{13})_([0-9A-F]{8})_(\d+)_[0-9A-F]{4}$/;
 
 /** How long a lock trait may stay before a waiter takes its holder for dead. */
@@ -60,11 +60,11 @@ export async function withNodeLock<T>(
   options: LockOptions = {},
 ): Promise<T> {
   const mine = lockTrait(Date.now(), options.random ?? Math.random);
-  const node = await acquire(ctx, nodeUuid, mine, doing, signal, options);
   try {
+    const node = await acquire(ctx, nodeUuid, mine, doing, signal, options);
     return await work(node, AbortSignal.any([signal, AbortSignal.timeout(HOLD_MS)]));
   } finally {
-    // Released even when the call was aborted: a lock left behind makes others wait a lease.
+    // Removed whatever happened (an abort, a failed wait): a trait left behind makes others wait.
     await removeNodeTrait(ctx.client, nodeUuid, mine, { doing: `${doing}: releasing the node's lock` }).catch((error: unknown) => {
       if (!isNotFound(error)) ctx.logger.warn({ node: nodeUuid, lock: mine, err: (error as Error).message }, 'releasing the node lock failed; other CPI processes take it over after the lease');
     });
