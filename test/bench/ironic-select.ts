@@ -178,10 +178,10 @@ function countRequests(stderr: string, ms: number): CallCount {
   return { ironic, keystone, byPath, ms };
 }
 
-/** `/v1/nodes/6f…/states/provision` → `/v1/nodes/{id}/states/provision`; a query keeps its keys only. */
+/** `/v1/nodes/6f…/states/provision` → `/v1/nodes/{id}/states/provision` (a node lock's trait → `{lock}`); a query keeps its keys only. */
 function shape(requestPath: string): string {
   const [pathname = '', query] = requestPath.split('?', 2);
-  const generic = pathname.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '{id}');
+  const generic = pathname.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '{id}').replace(/CUSTOM_BOSH_LOCK_\w+/, '{lock}');
   return query === undefined ? generic : `${generic}?${[...new URLSearchParams(query).keys()].join('&')}`;
 }
 
