@@ -99,13 +99,11 @@ function takeOps(node: Node, req: CreateVmRequest, cid: string, image: ReturnTyp
   const other = vmRecord(node);
   const claim = reservation?.uuid ?? other?.cid;
   if (node.instance_uuid !== null && node.instance_uuid !== claim) fail(`node ${name} is claimed by instance ${node.instance_uuid}, not by its disks`);
-  if (other !== undefined && other.cid !== cid) {
-    // One VM per node. A VM the director set metadata on is one it knows: it must go first. One
-    // without is what a create_vm killed before it answered left; the director never learned
-    // its CID, and this create_vm takes its place.
-    if (other.metadata !== undefined) {
-      fail(`node ${name} runs VM ${other.cid} (agent ${other.agent_id}); a node runs one VM: delete that VM first (bosh delete-vm ${other.cid}), which parks the node for its disks`);
-    }
+  // One VM per node. A VM the director set metadata on is one it knows: it must go first. One
+  // without is what a create_vm killed before it answered left; the director never learned its
+  // CID, and this create_vm takes its place.
+  if (other !== undefined && other.cid !== cid && other.metadata !== undefined) {
+    fail(`node ${name} runs VM ${other.cid} (agent ${other.agent_id}); a node runs one VM: delete that VM first (bosh delete-vm ${other.cid}), which parks the node for its disks`);
   }
   if (isMoving(node)) fail(`node ${name} is busy ("${node.provision_state}", target "${node.target_provision_state}")`, true);
   if (!['active', 'deploy failed', 'error', 'available'].includes(node.provision_state)) fail(`node ${name} is in provision state '${node.provision_state}', from which it cannot be deployed`);

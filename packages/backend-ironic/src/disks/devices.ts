@@ -1,7 +1,6 @@
 import { CpiError } from '@hybrid-cpi/core';
 import type { IronicContext } from '../config.js';
 import { isIronicHttpError } from '../ironic/errors.js';
-import type { Node } from '../ironic/types.js';
 
 /** A local block device of a node, in the shape of Ironic's inspection inventory. */
 export interface Device {
@@ -17,7 +16,7 @@ export interface Device {
  * The node's local disks: Ironic's inspection inventory (API 1.81) when the node was inspected,
  * else `properties.disks`, where an operator lists them in the same shape.
  */
-export async function nodeDevices(ctx: IronicContext, node: Pick<Node, 'uuid' | 'name' | 'properties'>, signal: AbortSignal): Promise<Device[]> {
+export async function nodeDevices(ctx: IronicContext, node: { readonly uuid: string; readonly name?: string | null; readonly properties?: Readonly<Record<string, unknown>> }, signal: AbortSignal): Promise<Device[]> {
   try {
     const { body } = await ctx.client.request<{ inventory?: { disks?: Device[] } }>('GET', `/v1/nodes/${node.uuid}/inventory`, {
       microversion: '1.81',

@@ -47,7 +47,7 @@ export async function createDisk(ctx: IronicContext, call: CallContext, req: Cre
       signal,
       byInstanceUuid: true,
       withClaim: async (node) => {
-        const device = chooseDevice(await nodeDevices(ctx, node as Node, signal), excludedDevices(node, undefined), hint, req.size, `${doing} on node ${node.name ?? node.uuid}`);
+        const device = chooseDevice(await nodeDevices(ctx, node, signal), excludedDevices(node, undefined), hint, req.size, `${doing} on node ${node.name ?? node.uuid}`);
         const { cid, id } = newDiskCid(node.uuid);
         created = { cid, node: node.uuid, device: device.name };
         return [add(['extra', RESERVATION_KEY], reservation(claim)), add(['extra', DISKS_KEY], { [id]: record(device) })];

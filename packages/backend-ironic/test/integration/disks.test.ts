@@ -95,10 +95,21 @@ describe('local persistent disks: recreate in place', () => {
     expect(verbs(recorder.take(), host)).toEqual(['rebuild']);
     expect((await node(host)).instance_info).toMatchObject({ image_source: 'http://127.0.0.1:9/stemcell-2.qcow2', image_os_hash_value: 'b'.repeat(64) });
 
-    // delete_disk while the VM runs: the wipe waits for the node's release, which cleans it.
+    // An attachment to a VM that is gone from the node (a delete_vm killed before it detached)
+    // does not stand in the way of the new VM.
+    await api(lab, 'PATCH', `/v1/nodes/${host}`, [{ op: 'replace', path: `/extra/bosh_disks/${idOf(disk)}/attached_to`, value: again.cid }]);
+    expect(await backend.attachDisk(call('attach_disk'), upgraded.cid, disk)).toEqual({ path: '/dev/disk/by-path/pci-0000:00:1f.2-ata-4' });
+    await backend.detachDisk(call('detach_disk'), upgraded.cid, disk);
+
+    // delete_disk while the VM runs: the wipe waits for the node's release, which cleans it; the
+    // device waiting for it is not given to a new disk.
     const samples = await watch.stop();
     await backend.deleteDisk(call('delete_disk'), disk);
     expect((await node(host)).extra.bosh_wipe).toEqual(['/dev/sdd']);
+    const next = await backend.createDisk(call('create_disk'), { size: 1024, cloudProperties: {}, vmCid: upgraded.cid });
+    expect((await node(host)).extra.bosh_disks[idOf(next)].device).toBe('/dev/sdc');
+    await backend.deleteDisk(call('delete_disk'), next);
+    expect((await node(host)).extra.bosh_wipe).toEqual(['/dev/sdd', '/dev/sdc']);
     expect(invariantBreaks(samples)).toEqual([]);
     expect(statesSeen(samples).filter((s) => s !== 'active' && s !== 'deploying')).toEqual([]);
     const released = cleaningLog(host).length;
