@@ -66,8 +66,8 @@ function classify(node: PoolNode, ownVm: boolean, held: NodeStatus['parked']): [
   if (node.maintenance) return ['quarantined', `maintenance: ${node.maintenance_reason ?? 'no reason given'}`];
   if (node.fault) return ['quarantined', `fault: ${node.fault}`];
   if (FAILED.test(node.provision_state ?? '')) return ['quarantined', `${node.provision_state}: ${node.last_error ?? 'no last_error'}`];
-  if (releaseOf(node) !== undefined) return ['unavailable', `being released by the CPI (provision state '${node.provision_state}'); a retry of the delete_vm or delete_disk finishes it`];
   if (ownVm) return ['vm', null];
+  if (releaseOf(node) !== undefined) return ['unavailable', `being released by the CPI (provision state '${node.provision_state}'); a retry of the delete_vm or delete_disk finishes it`];
   if (held !== null) return ['parked', parkedNote(held)];
   if (node.instance_uuid) return ['foreign', `claimed by instance ${node.instance_uuid}, not by a BOSH VM of this CPI`];
   if (node.provision_state !== 'available') return ['unavailable', `provision state '${node.provision_state}'`];
