@@ -37,7 +37,7 @@ const LOCK = /^CUSTOM_BOSH_LOCK_(\d{13})_([0-9A-F]{8})_(\d+)_[0-9A-F]{4}$/;
 /** How long a lock trait may stay before a waiter takes its holder for dead. */
 export const LEASE_MS = 60_000;
 /** How long the work under the lock may take: half the lease, so it never outlives it. */
-export const HOLD_MS = LEASE_MS / 2;
+const HOLD_MS = LEASE_MS / 2;
 
 export interface LockOptions {
   readonly sleep?: Sleep;

@@ -119,7 +119,7 @@ function releaseOps(node: Node, cid: string | null): PatchOp[] {
  * deployed node (its cleaning wipes), cleans a claimed, undeployed one that has devices to wipe,
  * then clears the marks and drops the claim in one PATCH, and deletes a node the CPI enrolled.
  */
-export async function finishRelease(ctx: IronicContext, nodeUuid: string, signal: AbortSignal): Promise<void> {
+async function finishRelease(ctx: IronicContext, nodeUuid: string, signal: AbortSignal): Promise<void> {
   const doing = `Releasing node ${nodeUuid}`;
   const wait = (states: ProvisionState | readonly ProvisionState[]) => waitForProvisionState(ctx.client, nodeUuid, states, nodeWait(ctx, 'undeploy', { node: nodeUuid }, doing, signal, WAITING));
   let node = await getNode(ctx.client, nodeUuid, { doing, signal });
