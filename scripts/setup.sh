@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything a fresh Debian 12 machine needs before the demo or the tests: the npm packages
 # (including the pinned Node the scripts then run on) and the build. Idempotent and quick when
-# nothing changed.
+# nothing changed; quiet but for a line per step it takes, and whatever fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,10 +21,10 @@ fi
 
 if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages" >&2
-  npm ci --no-audit --no-fund
+  # npm runs on the system's Node here, not on the pinned one that runs the packages afterwards:
+  # its engine warnings (EBADENGINE) would be about the wrong Node, so only errors are shown.
+  npm ci --no-audit --no-fund --loglevel=error
 fi
 
-# npm run puts node_modules/.bin first on PATH; do the same for this script's own steps.
-export PATH="$PWD/node_modules/.bin:$PATH"
-echo "setup: building with $(node --version)" >&2
+source scripts/env.sh
 node scripts/build.mjs

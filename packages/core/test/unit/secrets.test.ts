@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { BufferedLogger, loadLogger, REDACTED, Secrets } from '@hybrid-cpi/core';
 
 describe('Secrets', () => {
@@ -33,7 +33,9 @@ describe('Secrets', () => {
 
 describe('createLogger', () => {
   it('writes JSON lines synchronously, with secret keys redacted and secret strings scrubbed', async () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'log-')), 'stderr');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'log-'));
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'stderr');
     const fd = fs.openSync(file, 'w');
     const secrets = new Secrets();
     secrets.add('s3cr3t-value');
