@@ -41,6 +41,35 @@ describe('loadConfig', () => {
     expect(message).toContain('bogus: is not a known key');
     expect(message).toContain('log_level: must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"');
     expect(message).toContain('backends["Bad:Name"]: is not a valid name (must match pattern "^[a-z][a-z0-9_-]{0,31}$")');
+    // The problems below the top level are not hidden by those above.
+    expect(message).toContain('backends.metal.colour: is not a known key');
+    expect(message).toContain('backends.vms.stemcell_formats: must be array');
+    expect(message).toContain("default_backend: names 'gone', which is not one of the backends (metal, vms, Bad:Name)");
+  });
+
+  it('an invalid backend name hides nothing: its own section and the others are checked too', async () => {
+    const message = await problems({
+      default_backend: 'Metal',
+      backends: { Metal: { type: 'memory', stemcell_formats: 'x', colour: 'red' }, vms: { type: 'memory' } },
+    });
+    expect(message.split('\n- ').slice(1)).toEqual([
+      'default_backend: must match pattern "^[a-z][a-z0-9_-]{0,31}$"',
+      'backends.Metal: is not a valid name (must match pattern "^[a-z][a-z0-9_-]{0,31}$")',
+      'backends.Metal.colour: is not a known key',
+      'backends.Metal.stemcell_formats: must be array',
+      'backends.vms.stemcell_formats: is required',
+    ]);
+  });
+
+  it('suggests the key meant by a misspelt one, at the top level and in a backend section', async () => {
+    const message = await problems({ default_bakend: 'metal', backends: { metal: { ...memory(), state_fiel: '/tmp/x' } } });
+    expect(message).toContain('default_bakend: is not a known key; did you mean `default_backend`?');
+    expect(message).toContain('backends.metal.state_fiel: is not a known key; did you mean `state_file`?');
+    expect(await problems({ default_backend: 'metl', backends: { metal: memory(), vms: memory() } })).toContain(
+      "default_backend: names 'metl', which is not one of the backends (metal, vms); did you mean `metal`?",
+    );
+    // Nothing close: no guess.
+    expect(await problems({ backends: { metal: { ...memory(), colour: 'red' } } })).toMatch(/backends\.metal\.colour: is not a known key$/m);
   });
 
   it('checks each backend section with its module schema', async () => {
@@ -55,7 +84,8 @@ describe('loadConfig', () => {
   });
 
   it('reports a missing file and unparsable JSON or YAML', async () => {
-    await expect(loadConfig('/nonexistent/cpi.json', builtins)).rejects.toThrowError(/Reading config file \/nonexistent\/cpi.json: ENOENT/);
+    await expect(loadConfig('/nonexistent/nope.yml', builtins)).rejects.toThrowError(/^config file \/nonexistent\/nope.yml does not exist$/);
+    await expect(loadConfig(plugins, builtins)).rejects.toThrowError(/^config file .* is a directory, not a file$/);
     expect(await problems('{"backends": ')).toMatch(/Parsing config file .*: not valid JSON or YAML \(Flow map must end with a \} at line 1, column 14\)/);
     expect(await problems('backends: [unclosed', 'cpi.yml')).toMatch(/Parsing config file .*: not valid JSON or YAML \(.* at line 1, column \d+/);
   });
