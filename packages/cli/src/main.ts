@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { errorResponse, serializeResponse } from '@hybrid-cpi/core';
+import { didYouMean, errorResponse, serializeResponse } from '@hybrid-cpi/core';
 import { EXIT } from './commands/command.js';
 import { COMMANDS } from './commands/index.js';
 import { compose, serveDeps } from './compose.js';
@@ -28,8 +28,15 @@ async function runCommand(name: string, argv: string[]): Promise<number> {
   return command.run(argv, { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) });
 }
 
+/** A word where a command belongs that is none: said so, with the closest command (exit 2). */
+function unknownCommand(word: string): number {
+  process.stderr.write(`hybrid-cpi: '${word}' is not a command${didYouMean(word, Object.keys(COMMANDS))}\nRun 'hybrid-cpi --help' for the commands.\n`);
+  return 2;
+}
+
 async function main(argv: string[]): Promise<number> {
   if (argv[0] !== undefined && Object.hasOwn(COMMANDS, argv[0])) return runCommand(argv[0], argv.slice(1));
+  if (argv[0] !== undefined && !argv[0].startsWith('-')) return unknownCommand(argv[0]);
   let options;
   try {
     options = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } } }).values;
@@ -37,8 +44,9 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`hybrid-cpi: ${(error as Error).message}\n\n${usage()}`);
     return 2;
   }
-  if (options.help) return void process.stderr.write(usage()), 0;
-  if (options.version) return void process.stderr.write(`hybrid-cpi ${VERSION}\n`), 0;
+  // Asked for, so they are the output (`hybrid-cpi --help | less`); a CPI call never gets here.
+  if (options.help) return void process.stdout.write(usage()), 0;
+  if (options.version) return void process.stdout.write(`hybrid-cpi ${VERSION}\n`), 0;
   if (options.config === undefined) {
     process.stderr.write(`hybrid-cpi: --config FILE is required\n\n${usage()}`);
     return 2;

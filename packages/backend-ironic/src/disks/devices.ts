@@ -1,7 +1,8 @@
-import { CpiError } from '@hybrid-cpi/core';
-import type { IronicContext } from '../config.js';
+import { CpiError, type CloudProperties } from '@hybrid-cpi/core';
+import { DEFAULTS, type IronicContext } from '../config.js';
 import { isIronicHttpError } from '../ironic/errors.js';
 import type { Node } from '../ironic/types.js';
+import { disksOf, wipesOf } from './records.js';
 
 /** A local block device of a node, in the shape of Ironic's inspection inventory. */
 export interface Device {
@@ -17,7 +18,7 @@ export interface Device {
  * The node's local disks: Ironic's inspection inventory (API 1.81) when the node was inspected,
  * else `properties.disks`, where an operator lists them in the same shape.
  */
-export async function nodeDevices(ctx: IronicContext, node: Pick<Node, 'uuid' | 'name' | 'properties'>, signal: AbortSignal): Promise<Device[]> {
+export async function nodeDevices(ctx: Pick<IronicContext, 'client'>, node: Pick<Node, 'uuid' | 'name' | 'properties'>, signal: AbortSignal): Promise<Device[]> {
   try {
     const { body } = await ctx.client.request<{ inventory?: { disks?: Device[] } }>('GET', `/v1/nodes/${node.uuid}/inventory`, {
       microversion: '1.81',
@@ -42,6 +43,37 @@ export async function nodeDevices(ctx: IronicContext, node: Pick<Node, 'uuid' | 
 
 /** `cloud_properties.persistent_disk` of a disk_type: which device to use. */
 export type DeviceHint = string | { readonly name?: string; readonly serial?: string; readonly wwn?: string; readonly by_path?: string };
+
+/**
+ * The device hint of a disk_type: `persistent_disk`, else `device` (the older Python Ironic CPI's
+ * key for the same thing).
+ */
+export function deviceHint(props: CloudProperties): DeviceHint | undefined {
+  const hint = props['persistent_disk'] ?? props['device'];
+  if (hint === undefined) return undefined;
+  if (typeof hint === 'string' || (typeof hint === 'object' && hint !== null && !Array.isArray(hint))) return hint as DeviceHint;
+  throw new CpiError('CPX_ARGUMENTS', 'Reading cloud_properties.persistent_disk of create_disk: a device path, or an object of name, serial, wwn, by_path');
+}
+
+/** What create_disk is doing, for its messages (and for the operator commands that judge it). */
+export function creatingDisk(sizeMb: number, vmCid?: string): string {
+  return `Creating a ${sizeMb} MiB disk${vmCid ? ` for VM ${vmCid}` : ''}`;
+}
+
+/**
+ * The devices of `node` a new disk may not use, and why: the agent's system and ephemeral
+ * devices (those the VM on the node recorded, else the defaults a VM gets), the root device
+ * Ironic deploys to, devices that back a disk, and those waiting for a wipe.
+ */
+export function excludedDevices(node: Pick<Node, 'properties' | 'extra'>, vm: { readonly system: string; readonly ephemeral: string | null } = { system: DEFAULTS.systemDisk, ephemeral: DEFAULTS.ephemeralDisk }): Map<string, string> {
+  const excluded = new Map<string, string>([[vm.system, 'the root device']]);
+  if (vm.ephemeral) excluded.set(vm.ephemeral, 'the ephemeral device');
+  const rootHint = node.properties?.['root_device'] as { name?: string } | undefined;
+  if (typeof rootHint?.name === 'string') excluded.set(rootHint.name, 'the root device (properties.root_device)');
+  for (const disk of Object.values(disksOf(node))) excluded.set(disk.device, 'backs another persistent disk');
+  for (const device of wipesOf(node)) excluded.set(device, 'waits to be wiped');
+  return excluded;
+}
 
 /**
  * The device for a new disk of `sizeMb`: the hinted one, else the smallest free one that fits.

@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import { CpiError, type Logger } from '@hybrid-cpi/core';
 import { basicAuthorization, baremetalEndpoint, keystoneTokenBody, tokensUrl, type IronicAuth, type KeystoneAuth } from './auth.js';
 import { backoffDelay, realClock, realSleep, type BackoffPolicy, type Clock, type Sleep } from './backoff.js';
-import { IronicHttpError, isLockedFault, parseFaultstring } from './errors.js';
+import { IronicHttpError, isLockedFault, parseFaultstring, readErrorBody } from './errors.js';
 import { DEFAULT, MINIMUM, compareVersions, maxVersion, type Microversion } from './microversions.js';
 import { makeDispatcher } from './tls.js';
 
@@ -304,22 +304,15 @@ export class IronicClient {
 }
 
 function parse<T>(answer: Answer, exchange: Exchange): IronicResponse<T> {
-  if (answer.status < 200 || answer.status >= 300) {
-    throw new IronicHttpError({
-      service: exchange.service,
-      doing: exchange.doing,
-      status: answer.status,
-      method: exchange.method,
-      path: exchange.path,
-      faultstring: parseFaultstring(answer.text),
-      requestId: answer.requestId,
-    });
-  }
+  const failed = (body: { faultstring: string | undefined; foreign: string | undefined }) =>
+    new IronicHttpError({ service: exchange.service, doing: exchange.doing, status: answer.status, method: exchange.method, path: exchange.path, origin: exchange.origin, ...body, requestId: answer.requestId });
+  if (answer.status < 200 || answer.status >= 300) throw failed(readErrorBody(answer.text));
   let body: unknown;
   try {
     body = answer.text === '' ? undefined : JSON.parse(answer.text);
-  } catch (error) {
-    throw new CpiError('CPX_BACKEND_FAILURE', `${exchange.doing}: ${exchange.service} answered ${answer.status} with a body that is not JSON`, { cause: error });
+  } catch {
+    // A success that is not JSON comes from another server (a web server's page at that URL).
+    throw failed({ faultstring: undefined, foreign: readErrorBody(answer.text).foreign ?? 'a body that is not JSON' });
   }
   return { status: answer.status, body: body as T, requestId: answer.requestId };
 }

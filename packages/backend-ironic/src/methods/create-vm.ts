@@ -1,4 +1,4 @@
-import { CpiError, isCpiError, type CallContext, type CreateVmRequest, type CreatedVm } from '@hybrid-cpi/core';
+import { CpiError, isCpiError, type CallContext, type CloudProperties, type CreateVmRequest, type CreatedVm } from '@hybrid-cpi/core';
 import { buildIso } from '../config-drive/iso9660.js';
 import { packConfigDrive } from '../config-drive/pack.js';
 import { assignMacs, type NetworkSettings } from '../agent/networks.js';
@@ -116,7 +116,7 @@ async function deploy(ctx: IronicContext, call: CallContext, req: CreateVmReques
     ctx.client,
     nodeUuid,
     [
-      add(['extra', VM_KEY], { cid, agent_id: req.agentId, enrolled: target.enrolled, devices: { system: systemDisk(req), ephemeral: devicePath(ephemeralDisk(req)) } }),
+      add(['extra', VM_KEY], { cid, agent_id: req.agentId, enrolled: target.enrolled, devices: { system: systemDisk(req.cloudProperties), ephemeral: devicePath(ephemeralDisk(req.cloudProperties)) } }),
       add('/instance_info', { ...imageInstanceInfo(image), ...(rootGb > 0 ? { root_gb: rootGb } : {}) }),
     ],
     { doing, signal },
@@ -128,7 +128,7 @@ async function deploy(ctx: IronicContext, call: CallContext, req: CreateVmReques
     agent: ctx.agent,
     env: req.env,
     networks,
-    disks: { system: systemDisk(req), ephemeral: ephemeralDisk(req), persistent: {} },
+    disks: { system: systemDisk(req.cloudProperties), ephemeral: ephemeralDisk(req.cloudProperties), persistent: {} },
   });
   const files = configDriveFiles({ vmCid: cid, hostname: cid, settings, networks, sshPublicKeys: ctx.config.ssh_public_keys ?? [], nameservers: ctx.config.nameservers ?? [] });
   const configdrive = packConfigDrive(buildIso(files, { volumeId: 'config-2' }));
@@ -156,18 +156,20 @@ async function portsOf(ctx: IronicContext, nodeUuid: string, signal: AbortSignal
   return ports;
 }
 
-function systemDisk(req: CreateVmRequest): string {
-  return String(req.cloudProperties['system_disk'] ?? DEFAULTS.systemDisk);
+/** The agent's system disk (`system_disk`, default /dev/sda). */
+export function systemDisk(props: CloudProperties): string {
+  return String(props['system_disk'] ?? DEFAULTS.systemDisk);
 }
 
-function devicePath(hint: DiskHint): string | null {
+/** The device a hint names, or null when it names none by path. */
+export function devicePath(hint: DiskHint): string | null {
   if (hint === null || typeof hint === 'string') return hint;
   return typeof hint['path'] === 'string' ? hint['path'] : null;
 }
 
 /** The second disk unless cloud_properties name another device, or `null` for none. */
-function ephemeralDisk(req: CreateVmRequest): DiskHint {
-  const hint = req.cloudProperties['ephemeral_disk'];
+export function ephemeralDisk(props: CloudProperties): DiskHint {
+  const hint = props['ephemeral_disk'];
   if (hint === undefined) return DEFAULTS.ephemeralDisk;
   return hint as DiskHint;
 }

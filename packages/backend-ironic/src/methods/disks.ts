@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { CpiError, type CallContext, type CloudProperties, type CreateDiskRequest, type DiskHint, type Metadata, type NativeCid, nativeCid } from '@hybrid-cpi/core';
+import { CpiError, type CallContext, type CreateDiskRequest, type DiskHint, type Metadata, type NativeCid, nativeCid } from '@hybrid-cpi/core';
 import { claimNode } from '../claim.js';
 import { DEFAULTS, type IronicContext } from '../config.js';
-import { agentPath, chooseDevice, nodeDevices, type DeviceHint } from '../disks/devices.js';
+import { agentPath, chooseDevice, creatingDisk, deviceHint, excludedDevices, nodeDevices } from '../disks/devices.js';
 import { DISKS_KEY, RESERVATION_KEY, WIPE_KEY, disksOf, newDiskCid, parseDiskCid, requireDiskCid, wipesOf, type DiskRecord } from '../disks/records.js';
 import { isNotFound } from '../ironic/errors.js';
 import { getNode, patchNode } from '../ironic/nodes.js';
@@ -10,7 +10,7 @@ import { add, remove, replace } from '../ironic/patch.js';
 import type { Node } from '../ironic/types.js';
 import { unreserve } from '../release.js';
 import { requirementsOf } from '../selection/requirements.js';
-import { findVmNode, vmRecord } from '../vm-node.js';
+import { findVmNode, vmRecord, type VmRecord } from '../vm-node.js';
 
 /**
  * create_disk: a local device of the node of `vm_cid`, recorded in the node's `extra`; the CID
@@ -18,30 +18,23 @@ import { findVmNode, vmRecord } from '../vm-node.js';
  * disk_type's cloud_properties) and reserved for the disk.
  */
 export async function createDisk(ctx: IronicContext, call: CallContext, req: CreateDiskRequest): Promise<NativeCid> {
-  const doing = `Creating a ${req.size} MiB disk${req.vmCid ? ` for VM ${req.vmCid}` : ''}`;
+  const doing = creatingDisk(req.size, req.vmCid);
   const signal = call.signal;
   let node: Node;
   let reservation: string | undefined;
-  const excluded = new Map<string, string>();
+  let vmDevices: VmRecord['devices'];
   if (req.vmCid !== undefined) {
     const found = await findVmNode(ctx, req.vmCid, signal);
     if (found === undefined) throw new CpiError('CPX_VM_NOT_FOUND', `${doing}: no Ironic node carries VM ${req.vmCid}`);
     node = found;
-    const devices = vmRecord(node)?.devices;
-    excluded.set(devices?.system ?? DEFAULTS.systemDisk, 'the root device');
-    if (devices?.ephemeral) excluded.set(devices.ephemeral, 'the ephemeral device');
+    vmDevices = { system: vmRecord(node)?.devices?.system ?? DEFAULTS.systemDisk, ephemeral: vmRecord(node)?.devices?.ephemeral ?? null };
   } else {
     reservation = randomUUID();
     const uuid = await claimNode(ctx, { cid: reservation, agentId: 'none (a disk reservation)', requirements: requirementsOf(req.cloudProperties), signal, byInstanceUuid: true });
     const claimed = await getNode(ctx.client, uuid, { doing, signal });
     node = await patchNode(ctx.client, uuid, [add(['extra', RESERVATION_KEY], { uuid: reservation, automated_clean: claimed.automated_clean })], { doing, signal });
-    excluded.set(DEFAULTS.systemDisk, 'the root device');
-    excluded.set(DEFAULTS.ephemeralDisk, 'the ephemeral device');
   }
-  const rootHint = node.properties?.['root_device'] as { name?: string } | undefined;
-  if (typeof rootHint?.name === 'string') excluded.set(rootHint.name, 'the root device (properties.root_device)');
-  for (const disk of Object.values(disksOf(node))) excluded.set(disk.device, 'backs another persistent disk');
-  for (const device of wipesOf(node)) excluded.set(device, 'waits to be wiped');
+  const excluded = excludedDevices(node, vmDevices);
   try {
     const device = chooseDevice(await nodeDevices(ctx, node, signal), excluded, deviceHint(req.cloudProperties), req.size, `${doing} on node ${node.name ?? node.uuid}`);
     const { cid, id } = newDiskCid(node.uuid);
@@ -54,13 +47,6 @@ export async function createDisk(ctx: IronicContext, call: CallContext, req: Cre
     if (reservation !== undefined) await unreserve(ctx, await getNode(ctx.client, node.uuid, { doing }), doing, new AbortController().signal).catch(() => undefined);
     throw error;
   }
-}
-
-function deviceHint(props: CloudProperties): DeviceHint | undefined {
-  const hint = props['persistent_disk'];
-  if (hint === undefined) return undefined;
-  if (typeof hint === 'string' || (typeof hint === 'object' && hint !== null && !Array.isArray(hint))) return hint as DeviceHint;
-  throw new CpiError('CPX_ARGUMENTS', 'Reading cloud_properties.persistent_disk of create_disk: a device path, or an object of name, serial, wwn, by_path');
 }
 
 /** The node of a disk and its record, or undefined when either is gone. */

@@ -5,6 +5,8 @@
 export type { IronicConfig } from '../config.js';
 export { openPool, POOL_FIELDS, type NodePool, type PoolNode } from './pool.js';
 export { assessNodes, type NodeFit } from './fit.js';
+export { agentDiskMisfit, diskMisfit } from './device-fit.js';
+export type { Device } from '../disks/devices.js';
 export { nodeStatus, type NodeDisk, type NodeStatus, type NodeUse } from './node-status.js';
 export { requirementsOf, type Minimums, type Requirements } from '../selection/requirements.js';
 export type { SelectableNode } from '../selection/rejections.js';

@@ -1,5 +1,6 @@
 import { silentLogger, type Logger } from '@hybrid-cpi/core';
 import type { IronicConfig } from '../config.js';
+import { nodeDevices, type Device } from '../disks/devices.js';
 import { connectIronic } from '../ironic/connect.js';
 import { listNodes } from '../ironic/nodes.js';
 import type { Node } from '../ironic/types.js';
@@ -16,6 +17,8 @@ export interface NodePool {
   nodes(signal?: AbortSignal): Promise<PoolNode[]>;
   /** Node UUID → which of these MACs its ports own (as create_vm looks them up). */
   macOwners(macs: readonly string[], signal?: AbortSignal): Promise<Map<string, string[]>>;
+  /** The node's local devices, as create_disk finds them (inspection inventory, else properties.disks). */
+  devices(node: PoolNode, signal?: AbortSignal): Promise<Device[]>;
   close(): Promise<void>;
 }
 
@@ -33,6 +36,7 @@ export async function openPool(config: IronicConfig, logger: Logger = silentLogg
       return all;
     },
     macOwners: (macs, signal) => macOwners(client, macs, signal),
+    devices: (node, signal) => nodeDevices({ client }, { ...node, properties: node.properties ?? {} }, signal ?? new AbortController().signal),
     close: () => client.close(),
   };
 }

@@ -47,10 +47,26 @@ describe('IronicClient requests', () => {
     expect((await client.request('DELETE', '/v1/x')).body).toBeUndefined();
   });
 
-  it('refuse a 2xx body that is not JSON', async () => {
+  it('refuse a 2xx body that is not JSON, naming the server that sent it rather than quoting it', async () => {
     const { pool, client } = make();
-    expectCall(pool, { method: 'GET', path: '/v1/x' }).reply(200, '<html>proxy</html>');
-    await expect(client.request('GET', '/v1/x', { doing: 'Getting x' })).rejects.toThrowError('Getting x: Ironic answered 200 with a body that is not JSON');
+    expectCall(pool, { method: 'GET', path: '/v1/x' }).reply(200, '<!DOCTYPE html><html><title>Welcome to nginx!</title></html>');
+    expectCall(pool, { method: 'GET', path: '/v1/y' }).reply(200, 'OK');
+    const html = await client.request('GET', '/v1/x', { doing: 'Getting x' }).catch((e: unknown) => e);
+    expect((html as Error).message).toBe(`Getting x: ${ORIGIN} answered 200 with an HTML page; is this the Ironic API endpoint?`);
+    expect(html).toMatchObject({ status: 200, foreign: 'an HTML page', faultstring: undefined });
+    await expect(client.request('GET', '/v1/y', { doing: 'Getting y' })).rejects.toThrowError(`Getting y: ${ORIGIN} answered 200 with a body that is not JSON; is this the Ironic API endpoint?`);
+  });
+
+  it('name a server that answers an error with an HTML page or a JSON of its own, never pasting it', async () => {
+    const { pool, client } = make();
+    expectCall(pool, { method: 'GET', path: '/v1/nodes' }).reply(404, '<html><body><h1>404 Not Found</h1><hr><center>nginx</center></body></html>');
+    expectCall(pool, { method: 'GET', path: '/v1/ports' }).reply(404, { detail: 'Not Found' });
+    const html = await client.request('GET', '/v1/nodes', { doing: 'Listing nodes' }).catch((e: unknown) => e);
+    expect((html as Error).message).toBe(`Listing nodes: ${ORIGIN} answered 404 with an HTML page; is this the Ironic API endpoint?`);
+    expect(html).toMatchObject({ status: 404, foreign: 'an HTML page', faultstring: undefined });
+    await expect(client.request('GET', '/v1/ports', { doing: 'Listing ports' })).rejects.toThrowError(
+      `Listing ports: ${ORIGIN} answered 404 with a JSON document that is not an OpenStack API answer; is this the Ironic API endpoint?`,
+    );
   });
 
   it('throw IronicHttpError for a non-2xx answer, naming what was being done', async () => {
