@@ -25,7 +25,7 @@ const VERSION = '0.1.0';
 async function runCommand(name: string, argv: string[]): Promise<number> {
   const command = await COMMANDS[name]!.load();
   if (argv.includes('--help') || argv.includes('-h')) return void process.stdout.write(command.usage), EXIT.ok;
-  return command.run(argv, { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) });
+  return command.run(argv, { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text), terminal: process.stdout.isTTY === true });
 }
 
 /** A word where a command belongs that is none: said so, with the closest command (exit 2). */

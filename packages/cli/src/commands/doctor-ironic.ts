@@ -1,6 +1,6 @@
 import { isCpiError, silentLogger } from '@hybrid-cpi/core';
 import {
-  MINIMUM_MICROVERSION, compareVersions, connectIronic, discoverVersions, isIronicHttpError, safeUrl, type IronicConfig, type IronicHttpError,
+  MINIMUM_MICROVERSION, compareVersions, connectIronic, discoverVersions, isIronicHttpError, safeUrl, type IronicConfig, type IronicHttpError, type VersionRange,
 } from '@hybrid-cpi/backend-ironic/operator';
 import { ok, problem, type Report } from './checks.js';
 import { messageOf } from './report.js';
@@ -8,9 +8,9 @@ import { messageOf } from './report.js';
 /**
  * Ironic of one backend: reachable, an API version range the CPI can use, and credentials that
  * Ironic accepts. Each check runs only when the one before passed: an unreachable server has no
- * version to read.
+ * version to read. Returns the range Ironic offers, when it answered.
  */
-export async function checkIronic(name: string, config: IronicConfig, report: Report, signal: AbortSignal): Promise<void> {
+export async function checkIronic(name: string, config: IronicConfig, report: Report, signal: AbortSignal): Promise<VersionRange | undefined> {
   const url = safeUrl(config.ironic.url);
   const key = `backends.${name}.ironic`;
   let client;
@@ -18,24 +18,26 @@ export async function checkIronic(name: string, config: IronicConfig, report: Re
     // One attempt: a doctor says at once what is wrong rather than retrying for 15 s.
     client = await connectIronic(config.ironic, { logger: silentLogger, retry: { attempts: 1 } });
   } catch (error) {
-    return report(problem(name, `cannot set up the Ironic client: ${messageOf(error)}`, `correct ${key} (TLS files, auth, clouds.yaml)`));
+    report(problem(name, `cannot set up the Ironic client: ${messageOf(error)}`, `correct ${key} (TLS files, auth, clouds.yaml)`));
+    return undefined;
   }
   try {
     let range;
     try {
       range = await discoverVersions(client, { signal });
     } catch (error) {
-      return report(unreachable(name, url, key, error));
+      report(unreachable(name, url, key, error));
+      return undefined;
     }
     report(ok(name, `Ironic at ${url} answers`));
     const needs = `the CPI needs ${MINIMUM_MICROVERSION} (the allocation API) or later`;
     if (compareVersions(range.max, MINIMUM_MICROVERSION) < 0) {
       report(problem(name, `Ironic offers API versions ${range.min} to ${range.max}; ${needs}`, 'upgrade Ironic to 12.1 (OpenStack Stein) or later'));
-      return;
+      return range;
     }
     if (compareVersions(range.min, MINIMUM_MICROVERSION) > 0) {
       report(problem(name, `Ironic offers API versions ${range.min} to ${range.max} and no longer accepts ${MINIMUM_MICROVERSION}, which the CPI sends`, 'use a newer hybrid-cpi release'));
-      return;
+      return range;
     }
     report(ok(name, `API versions ${range.min} to ${range.max}: ${needs}`));
     try {
@@ -44,6 +46,7 @@ export async function checkIronic(name: string, config: IronicConfig, report: Re
     } catch (error) {
       report(refused(name, config, key, error));
     }
+    return range;
   } finally {
     await client.close();
   }
@@ -59,8 +62,11 @@ function describeAuth(config: IronicConfig): string {
 /** GET / failed: nothing listens, a name that does not resolve, TLS, or not an Ironic at all. */
 function unreachable(name: string, url: string, key: string, error: unknown) {
   if (isIronicHttpError(error)) {
+    const endpoint = `set ${key}.url to Ironic's endpoint (port 6385 by default, without /v1)`;
+    // Something answered: the name, the port and TLS are fine, but it is not Ironic.
+    if (error.foreign !== undefined) return problem(name, `${url} answered ${error.status} to GET / with ${error.foreign}: it is not the Ironic API`, endpoint);
     if (error.service === 'Keystone') return authProblem(name, key, error);
-    return problem(name, `${url} answered ${error.status} to GET /: it is not the root of the Ironic API`, `set ${key}.url to Ironic's endpoint (port 6385 by default, without /v1)`);
+    return problem(name, `${url} answered ${error.status} to GET /: it is not the root of the Ironic API`, endpoint);
   }
   const message = messageOf(error);
   if (/default_version/.test(message)) {

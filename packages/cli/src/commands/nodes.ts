@@ -1,5 +1,5 @@
 import { nodeStatus, type NodeStatus } from '@hybrid-cpi/backend-ironic/operator';
-import type { BackendName } from '@hybrid-cpi/core';
+import { didYouMean, type BackendName } from '@hybrid-cpi/core';
 import { EXIT, type OperatorCommand } from './command.js';
 import { IronicView } from './ironic-view.js';
 import { describeBackends, readConfig } from './load-config.js';
@@ -54,7 +54,7 @@ export const nodes: OperatorCommand = {
       const view = new IronicView(loaded.config);
       const all = view.backends();
       if (options.backend !== undefined && !all.includes(options.backend as BackendName)) {
-        throw new UsageError(`--backend ${options.backend} is not an Ironic backend of the config (backends: ${describeBackends(loaded.config)})`);
+        throw new UsageError(`--backend ${options.backend} is not an Ironic backend of the config (backends: ${describeBackends(loaded.config)})${didYouMean(options.backend, all)}`);
       }
       if (all.length === 0) {
         io.out(`config ${options.config}: no Ironic backend (backends: ${describeBackends(loaded.config)}), so no nodes\n`);

@@ -104,6 +104,12 @@ export class FakeStore implements ImageStore {
     return this.urlOf(name);
   }
 
+  async read(name: string): Promise<Buffer> {
+    const object = this.objects.get(name);
+    if (object === undefined) throw new Error(`GET ${this.urlOf(name)} answered 404 Not Found`);
+    return object;
+  }
+
   async delete(name: string): Promise<void> {
     this.deleted.push(name);
     this.objects.delete(name);
