@@ -94,8 +94,12 @@ describe('--help and usage errors', () => {
       expect(run.stderr).toBe('');
       await expectGolden(`${command}-help.txt`, run.stdout);
     }
+    // Top-level --help and --version are the output asked for: stdout, so `hybrid-cpi --help | less` works.
     const top = await runCommand(['--help'], ws.dir);
-    for (const command of ['validate', 'explain', 'nodes', 'doctor', 'lifecycle']) expect(top.stderr).toMatch(new RegExp(`^ {2}${command} +\\S`, 'm'));
+    expect([top.exitCode, top.stderr]).toEqual([0, '']);
+    for (const command of ['validate', 'explain', 'nodes', 'doctor', 'lifecycle']) expect(top.stdout).toMatch(new RegExp(`^ {2}${command} +\\S`, 'm'));
+    const version = await runCommand(['--version'], ws.dir);
+    expect([version.exitCode, version.stdout, version.stderr]).toEqual([0, expect.stringMatching(/^hybrid-cpi \d+\.\d+\.\d+\n$/), '']);
   });
 
   it('usage errors exit 2 with a message and a pointer to --help on stderr, nothing on stdout', async () => {

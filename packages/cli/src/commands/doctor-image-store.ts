@@ -35,8 +35,8 @@ export async function checkImageStore(name: string, config: IronicConfig, report
   const body = Buffer.from(`hybrid-cpi doctor probe ${object}\n`);
   const url = store.urlOf(object);
   const where = `image store ${store.location}`;
-  const user = storeConfig.type === 'webdav' ? storeConfig['username'] : undefined;
-  const ours = user === undefined ? 'by the CPI' : `with the configured credentials (user '${String(user)}')`;
+  const user = storeConfig['username'];
+  const ours = storeConfig.type === 'file' ? 'in the directory' : user === undefined ? 'without credentials (none are configured)' : `with the configured credentials (user '${String(user)}')`;
   let written = false;
   try {
     try {
@@ -52,7 +52,7 @@ export async function checkImageStore(name: string, config: IronicConfig, report
       (error: unknown) => problem(name, `${where}: reading the probe object back ${ours} failed: ${messageOf(error)}`, readFix(key, storeConfig)),
     );
     report(read);
-    report(await ironicRead(name, where, url, body, key, storeConfig, read.status === 'ok', ironic, signal));
+    report(await ironicRead(name, where, url, body, key, storeConfig, read.status === 'ok' ? ours : undefined, ironic, signal));
     try {
       await store.delete(object, signal);
       written = false;
@@ -71,11 +71,12 @@ export async function checkImageStore(name: string, config: IronicConfig, report
 
 /**
  * GET the object the way Ironic fetches images: a plain HTTP GET with no credentials. A store
- * that answers 401 or 403 to it while our own read worked fails only Ironic's read: certainly
- * with an Ironic older than 24.0, unless configured otherwise with a newer one.
+ * that answers 401 or 403 to it while the CPI's own read worked (`oursWorks` says how) fails only
+ * Ironic's read: certainly with an Ironic older than 24.0, unless configured otherwise with a
+ * newer one.
  */
 async function ironicRead(
-  name: string, where: string, url: string, body: Buffer, key: string, config: StoreConfig, oursWorks: boolean, ironic: VersionRange | undefined, signal: AbortSignal,
+  name: string, where: string, url: string, body: Buffer, key: string, config: StoreConfig, oursWorks: string | undefined, ironic: VersionRange | undefined, signal: AbortSignal,
 ): Promise<Check> {
   const servedBy = config.type === 'file' ? `serve ${String(config['path'])} at ${key}.url` : 'serve the collection over GET';
   let response;
@@ -87,7 +88,7 @@ async function ironicRead(
   }
   const text = Buffer.from(await response.arrayBuffer());
   if (response.status === 401 || response.status === 403) {
-    const split = oursWorks ? 'the CPI writes and reads it with its credentials, but ' : '';
+    const split = oursWorks === undefined ? '' : `the CPI writes and reads it ${oursWorks}, but `;
     const said = `${where}: ${split}a GET without credentials, as Ironic fetches images, answers ${response.status}`;
     const anonymous = 'let the web server answer GET (and HEAD) there without authentication, keeping it on PUT and DELETE (nginx: auth_basic inside limit_except GET)';
     if (ironic !== undefined && compareVersions(ironic.max, IMAGE_SERVER_AUTH) < 0) {
