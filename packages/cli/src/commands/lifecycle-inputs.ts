@@ -10,8 +10,8 @@ import { UsageError } from './options.js';
 /** What the suite needs besides the backend: from `--inputs FILE`, else defaults. */
 export type SuiteInputs = Omit<ConformanceOptions, 'makeBackend' | 'keepGoing'>;
 
-/** Where the stemcell image came from: the inputs, a disk image made here, or a placeholder file. */
-export type ImageSource = 'given' | 'generated' | 'placeholder';
+/** Where the stemcell image came from: the inputs, a disk image made here, a placeholder file; or none is used (an existing stemcell). */
+export type ImageSource = 'given' | 'generated' | 'placeholder' | 'existing';
 
 /** The size of the generated root.img: a few blocks of zeros, enough to be written to a disk. */
 const GENERATED_ROOT_MB = 1;
@@ -33,20 +33,6 @@ export async function readInputs(file: string | undefined, formats: readonly str
   if (!isObject(raw)) throw new UsageError(`${file}: must be a mapping of ${KEYS.join(', ')}`);
   for (const key of Object.keys(raw)) if (!(KEYS as readonly string[]).includes(key)) throw new UsageError(`${at(key)}: is not a known key (${KEYS.join(', ')})`);
 
-  const stemcell = optionalObject(raw['stemcell'], at('stemcell'));
-  let imagePath = optionalString(stemcell['image'], at('stemcell.image'));
-  const format = imagePath === undefined && formats.includes('openstack-raw') ? 'openstack-raw' : (formats[0] ?? 'openstack-qcow2');
-  let image: ImageSource = 'given';
-  if (imagePath === undefined) {
-    imagePath = path.join(scratch, 'image');
-    image = format === 'openstack-raw' ? 'generated' : 'placeholder';
-    if (image === 'generated') await writeRawStemcellImage(imagePath);
-    else fs.writeFileSync(imagePath, 'hybrid-cpi lifecycle: not really a disk image\n');
-  } else if (!fs.existsSync(imagePath)) throw new UsageError(`${at('stemcell.image')}: ${imagePath} does not exist`);
-  const [infrastructure, diskFormat] = format.split(/-(.*)/s);
-  const stemcellProperties = optionalObject(stemcell['cloud_properties'], at('stemcell.cloud_properties'), { infrastructure, disk_format: diskFormat });
-  for (const key of Object.keys(stemcell)) if (!['image', 'cloud_properties'].includes(key)) throw new UsageError(`${at(`stemcell.${key}`)}: is not a known key (image, cloud_properties)`);
-
   const existing = optionalString(raw['existing_stemcell'], at('existing_stemcell'));
   const vm = optionalObject(raw['vm'], at('vm'));
   const disk = optionalObject(raw['disk'], at('disk'));
@@ -62,6 +48,22 @@ export async function readInputs(file: string | undefined, formats: readonly str
     parts = { stemcells: listed.includes('stemcells'), vms: listed.includes('vms'), disks: listed.includes('disks') };
   }
   if (!parts.stemcells && existing === undefined) throw new UsageError(`${at('existing_stemcell')}: is required when parts leaves out stemcells`);
+
+  const stemcell = optionalObject(raw['stemcell'], at('stemcell'));
+  for (const key of Object.keys(stemcell)) if (!['image', 'cloud_properties'].includes(key)) throw new UsageError(`${at(`stemcell.${key}`)}: is not a known key (image, cloud_properties)`);
+  let imagePath = optionalString(stemcell['image'], at('stemcell.image'));
+  const format = imagePath === undefined && formats.includes('openstack-raw') ? 'openstack-raw' : (formats[0] ?? 'openstack-qcow2');
+  let image: ImageSource = parts.stemcells ? 'given' : 'existing';
+  if (imagePath === undefined) {
+    imagePath = path.join(scratch, 'image');
+    if (parts.stemcells) {
+      image = format === 'openstack-raw' ? 'generated' : 'placeholder';
+      if (image === 'generated') await writeRawStemcellImage(imagePath);
+      else fs.writeFileSync(imagePath, 'hybrid-cpi lifecycle: not really a disk image\n');
+    }
+  } else if (!fs.existsSync(imagePath)) throw new UsageError(`${at('stemcell.image')}: ${imagePath} does not exist`);
+  const [infrastructure, diskFormat] = format.split(/-(.*)/s);
+  const stemcellProperties = optionalObject(stemcell['cloud_properties'], at('stemcell.cloud_properties'), { infrastructure, disk_format: diskFormat });
 
   const inputs: SuiteInputs = {
     parts,

@@ -70,6 +70,7 @@ const STEMCELL_IMAGES: Record<ImageSource, string> = {
   given: 'the image given in --inputs',
   generated: 'a 1 MiB openstack-raw image of zeros made here (stemcell.image in --inputs gives a real one)',
   placeholder: 'a placeholder file, not a disk image (stemcell.image in --inputs gives a real one)',
+  existing: 'the existing stemcell given in --inputs',
 };
 
 export const lifecycle: OperatorCommand = {
