@@ -1,7 +1,7 @@
 import type { Backend, BackendDeps } from '@hybrid-cpi/core';
 import type { IronicConfig, IronicContext } from './config.js';
 import { connectIronic } from './ironic/connect.js';
-import { ALLOCATIONS, compareVersions, discoverVersions } from './ironic/microversions.js';
+import { claimsByAllocation } from './claim-mode.js';
 import { calculateVmCloudProperties } from './methods/calculate-vm-cloud-properties.js';
 import { createVm } from './methods/create-vm.js';
 import { attachDisk, createDisk, deleteDisk, detachDisk, getDisks, hasDisk, setDiskMetadata } from './methods/disks.js';
@@ -21,12 +21,7 @@ export async function createIronicBackend(config: IronicConfig, deps: BackendDep
     agent: deps.agent,
     client,
     logger: deps.logger,
-    useAllocations: (signal) => {
-      if (config.claim === 'allocation') return Promise.resolve(true);
-      if (config.claim === 'instance_uuid') return Promise.resolve(false);
-      allocations ??= discoverVersions(client, signal === undefined ? {} : { signal }).then((range) => compareVersions(range.max, ALLOCATIONS) >= 0);
-      return allocations;
-    },
+    useAllocations: (signal) => (allocations ??= claimsByAllocation(config, client, signal)),
   };
   return {
     createStemcell: (call, request) => createStemcell(ctx, call, request),

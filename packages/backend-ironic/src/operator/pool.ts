@@ -1,5 +1,6 @@
 import { silentLogger, type Logger } from '@hybrid-cpi/core';
 import type { IronicConfig } from '../config.js';
+import { claimsByAllocation } from '../claim-mode.js';
 import { nodeDevices, type Device } from '../disks/devices.js';
 import { connectIronic } from '../ironic/connect.js';
 import { listNodes } from '../ironic/nodes.js';
@@ -19,6 +20,8 @@ export interface NodePool {
   macOwners(macs: readonly string[], signal?: AbortSignal): Promise<Map<string, string[]>>;
   /** The node's local devices, as create_disk finds them (inspection inventory, else properties.disks). */
   devices(node: PoolNode, signal?: AbortSignal): Promise<Device[]>;
+  /** Whether create_vm claims through the Allocation API here (then only nodes with a resource_class). */
+  claimsByAllocation(signal?: AbortSignal): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -36,6 +39,7 @@ export async function openPool(config: IronicConfig, logger: Logger = silentLogg
       return all;
     },
     macOwners: (macs, signal) => macOwners(client, macs, signal),
+    claimsByAllocation: (signal) => claimsByAllocation(config, client, signal),
     devices: (node, signal) => nodeDevices({ client }, { ...node, properties: node.properties ?? {} }, signal ?? new AbortController().signal),
     close: () => client.close(),
   };

@@ -24,8 +24,8 @@ export interface NodeReason {
   readonly reason: string;
 }
 
-/** How the devices of the nodes that match a type fare: how many can serve it, and why not the others. */
-export interface DeviceVerdict {
+/** How the nodes that match a type fare beyond its selectors: how many can serve it, and why not the others. */
+export interface Usability {
   readonly usable: number;
   readonly misfits: readonly NodeReason[];
 }
@@ -37,12 +37,18 @@ export type Assessment =
       readonly requirements: Requirements;
       readonly fits: readonly NodeFit[];
       readonly enrolls: boolean;
-      /** Of the matching nodes, judged by their devices (a disk_type's device and size, a vm_type's system and ephemeral disks). */
-      readonly devices: DeviceVerdict;
+      /**
+       * The matching nodes judged further: a disk_type by its device and size; a vm_type by the
+       * agent's system and ephemeral disks, and whether create_vm can claim the node at all.
+       */
+      readonly usability: Usability;
     };
 
 /** What a type asks of a node's devices: a disk of `sizeMb` (a disk_type), or the agent's disks (a vm_type). */
 export type DeviceNeed = { readonly disk: true; readonly sizeMb: number } | { readonly disk: false };
+
+/** Why create_vm never claims a node when it claims through the Allocation API. */
+const NO_RESOURCE_CLASS = 'has no resource_class, which the Allocation API needs (this backend claims through it); set one, or set claim: instance_uuid';
 
 /** Device look-ups in flight at once (one GET of the inventory per node). */
 const DEVICE_LOOKUPS = 8;
@@ -95,7 +101,7 @@ export class IronicView {
       const enrolls = enroll && owners !== undefined && owners.size === 0;
       const fits = assessNodes(listing.nodes, requirements, owners);
       const matching = enrolls ? [] : listing.nodes.filter((_, i) => fits[i]!.mismatch === undefined);
-      return { requirements, fits, enrolls, devices: await this.#judgeDevices(name, matching, props, need) };
+      return { requirements, fits, enrolls, usability: await this.#judge(name, matching, props, need) };
     } catch (error) {
       return { error: (error as Error).message };
     }
@@ -103,14 +109,19 @@ export class IronicView {
 
   /**
    * A disk_type: create_disk's verdict on each node (no devices known is a misfit: create_disk
-   * refuses it too). A vm_type: nodes whose devices are known must have the agent's disks.
+   * refuses it too). A vm_type: claims through the Allocation API take only nodes with a
+   * resource_class, and nodes whose devices are known must have the agent's disks.
    */
-  async #judgeDevices(name: BackendName, nodes: readonly PoolNode[], props: Properties, need: DeviceNeed): Promise<DeviceVerdict> {
+  async #judge(name: BackendName, nodes: readonly PoolNode[], props: Properties, need: DeviceNeed): Promise<Usability> {
     const devices = await this.#devicesOf(name, nodes);
+    const byAllocation = !need.disk && nodes.length > 0 && (await (await this.#pool(name)).claimsByAllocation());
     const misfits: NodeReason[] = [];
     for (const [i, node] of nodes.entries()) {
       const found = devices[i]!;
-      const reason = need.disk ? (typeof found === 'string' ? found : diskMisfit(node, found, props, need.sizeMb)) : typeof found === 'string' ? undefined : agentDiskMisfit(found, props);
+      let reason: string | undefined;
+      if (need.disk) reason = typeof found === 'string' ? found : diskMisfit(node, found, props, need.sizeMb);
+      else if (byAllocation && !node.resource_class) reason = NO_RESOURCE_CLASS;
+      else reason = typeof found === 'string' ? undefined : agentDiskMisfit(found, props);
       if (reason !== undefined) misfits.push({ node, reason });
     }
     return { usable: nodes.length - misfits.length, misfits };

@@ -12,10 +12,10 @@ const USAGE = `Usage: hybrid-cpi validate --config FILE [--cloud-config FILE] [-
 Checks the config file and, with a cloud-config, where each vm_type and disk_type goes: the
 backend the CPI routes it to (cloud_properties.backend, else default_backend; a vm_type once in
 each AZ, whose cloud_properties the director merges under the vm_type's) and, for an Ironic
-backend, how many nodes could take it and how many are free now, and whether their devices
-serve it: a disk_type's device hint and size as create_disk judges them, a vm_type's system and
-ephemeral disks. A dry run: it lists nodes, ports and devices, and never claims or changes
-anything.
+backend, how many nodes could take it and how many are free now, and whether they can serve
+it: a disk_type's device hint and size as create_disk judges them, a vm_type's system and
+ephemeral disks and a claim create_vm can make. A dry run: it lists nodes, ports and devices,
+and never claims or changes anything.
 
 Options:
   -c, --config FILE        the CPI's config file (JSON or YAML)
@@ -24,8 +24,8 @@ Options:
   -h, --help               show this help
 
 Exit status: 0 no findings; 1 findings (an invalid config or cloud-config, a type no backend
-takes, an Ironic type no node can ever satisfy or whose devices refuse it, an Ironic that
-cannot be reached); 2 usage.
+takes, an Ironic type no node can ever satisfy or serve, an Ironic that cannot be reached);
+2 usage.
 `;
 
 /** The most nodes listed under a finding; the rest are counted. */
@@ -51,9 +51,9 @@ export interface TypeCheck {
     readonly matched: number;
     /** Of those, free now. */
     readonly free: number;
-    /** Of those matched, the ones whose devices serve it. */
+    /** Of those matched, the ones that can serve it: devices (and, for a vm_type, a claim create_vm can make). */
     readonly usable: number;
-    /** Why the others can never take it: selectors when none matches, else devices. */
+    /** Why the others can never take it: selectors when none matches, else devices or the claim. */
     readonly rejected: readonly NodeRefReason[];
   };
 }
@@ -142,8 +142,8 @@ async function checkTypes(config: HybridConfig, cloud: CloudConfig, view: Ironic
     const free = matching.filter((f) => f.rejection === undefined);
     const reason = (node: { uuid: string; name?: string | null }, why: string) => ({ uuid: node.uuid, name: node.name ?? null, reason: why });
     const rejected =
-      matching.length === 0 ? assessed.fits.map((f) => reason(f.node, f.mismatch!)) : assessed.devices.misfits.map((m) => reason(m.node, m.reason));
-    const nodes = { enrolls: assessed.enrolls, matched: matching.length, free: free.length, usable: assessed.devices.usable, rejected };
+      matching.length === 0 ? assessed.fits.map((f) => reason(f.node, f.mismatch!)) : assessed.usability.misfits.map((m) => reason(m.node, m.reason));
+    const nodes = { enrolls: assessed.enrolls, matched: matching.length, free: free.length, usable: assessed.usability.usable, rejected };
     // A disk needs one node that can hold it; a VM may land on any matching node, so each must serve it.
     const finding = !assessed.enrolls && (matching.length === 0 || (need.disk ? nodes.usable === 0 : rejected.length > 0));
     return { ...to, finding, nodes };
@@ -202,7 +202,7 @@ function typeLines(t: TypeCheck, isDisk: boolean): string[] {
   else {
     head = `${to}: matched by ${count(n.matched, 'node')}, ${n.free} free now`;
     if (isDisk) head += n.usable === 0 ? ', but no node has a device that can hold it' : `, ${n.usable} with a device that can hold it`;
-    else if (n.rejected.length > 0) head += `, but ${n.rejected.length} ${n.rejected.length === 1 ? 'lacks' : 'lack'} the disks the agent is given`;
+    else if (n.rejected.length > 0) head += `, but ${n.rejected.length} of them cannot take it`;
   }
   // Listed only when they make a finding (a disk_type some nodes can hold is fine).
   const listed = t.finding ? n.rejected : [];
