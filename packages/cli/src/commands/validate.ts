@@ -1,7 +1,7 @@
 import type { HybridConfig, Secrets } from '@hybrid-cpi/core';
 import { EXIT, type OperatorCommand } from './command.js';
 import { loadCloudConfig, vmProperties, type CloudConfig, type Named, type Properties } from './cloud-config.js';
-import { IronicView, nodeLabel, type DeviceNeed, type NodeRef, type NodeRefReason } from './ironic-view.js';
+import { IronicView, nodeLabel, type DeviceNeed, type NodeRefReason } from './ironic-view.js';
 import { readConfig } from './load-config.js';
 import { parseOptions } from './options.js';
 import { count, runReport } from './report.js';
