@@ -116,4 +116,10 @@ describe('loadConfig', () => {
       /backend type 'no-such-backend': it is not a built-in type \(memory\) and no npm package of that name is installed/,
     );
   });
+
+  it('lists a package that does not load among the other problems, not instead of them', async () => {
+    const message = await problems({ default_backend: 'x', backends: { x: { type: 'no-such-backend' }, m: { ...memory(), colour: 'red' } } });
+    expect(message).toMatch(/^- backends\.x\.type: Loading backend type 'no-such-backend': it is not a built-in type/m);
+    expect(message).toContain('backends.m.colour: is not a known key');
+  });
 });
