@@ -47,18 +47,20 @@ export const nodes: OperatorCommand = {
     runReport('nodes', io, async (io, secrets) => {
       const options = parseOptions(argv, { config: { type: 'string', short: 'c' }, backend: { type: 'string' }, json: { type: 'boolean' } }, ['config']);
       const loaded = await readConfig(options.config!, secrets);
-      if (loaded.config === undefined) {
-        io.out(`config ${options.config}: invalid\n${loaded.problems.map((p) => `  ${p}\n`).join('')}`);
+      // A config that gives no nodes to list: its problems, as text or as errors of no backend.
+      const unusable = (text: string, problems: readonly string[]) => {
+        io.out(options.json ? `${JSON.stringify({ nodes: [], errors: problems.map((message) => ({ backend: null, message })) }, null, 2)}\n` : text);
         return EXIT.findings;
-      }
+      };
+      if (loaded.config === undefined) return unusable(`config ${options.config}: invalid\n${loaded.problems.map((p) => `  ${p}\n`).join('')}`, loaded.problems);
       const view = new IronicView(loaded.config);
       const all = view.backends();
       if (options.backend !== undefined && !all.includes(options.backend as BackendName)) {
         throw new UsageError(`--backend ${options.backend} is not an Ironic backend of the config (backends: ${describeBackends(loaded.config)})${didYouMean(options.backend, all)}`);
       }
       if (all.length === 0) {
-        io.out(`config ${options.config}: no Ironic backend (backends: ${describeBackends(loaded.config)}), so no nodes\n`);
-        return EXIT.findings;
+        const none = `config ${options.config}: no Ironic backend (backends: ${describeBackends(loaded.config)}), so no nodes`;
+        return unusable(`${none}\n`, [none]);
       }
       const names = options.backend === undefined ? all : [options.backend as BackendName];
       try {
