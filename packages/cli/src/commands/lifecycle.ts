@@ -162,17 +162,23 @@ async function run(argv: readonly string[], io: CommandIo, secrets: Secrets): Pr
         }
       }
     } finally {
-      clearInterval(quiet);
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     }
 
     let cleanupFailed = false;
-    if (tracked !== undefined) {
-      for (const line of await cleanUp(tracked.backend, tracked.leftovers)) {
-        cleanupFailed ||= !line.ok;
-        emit({ event: 'cleanup', ok: line.ok, text: line.text });
+    try {
+      if (tracked !== undefined) {
+        // Deleting what a failed step left can wait as long as a step: its progress shows too.
+        current = { name: 'clean-up', started: performance.now(), lastLine: performance.now() };
+        for (const line of await cleanUp(tracked.backend, tracked.leftovers)) {
+          cleanupFailed ||= !line.ok;
+          emit({ event: 'cleanup', ok: line.ok, text: line.text });
+        }
+        current = undefined;
+        if (!tracked.closed()) await tracked.backend.close?.().catch(() => undefined);
       }
-      if (!tracked.closed()) await tracked.backend.close?.().catch(() => undefined);
+    } finally {
+      clearInterval(quiet);
     }
     emit({ event: 'summary', steps: counts.ok + counts.failed + counts.skipped, ...counts, cleanup_failed: cleanupFailed });
     return counts.failed === 0 && counts.skipped === 0 && !cleanupFailed ? EXIT.ok : EXIT.findings;
