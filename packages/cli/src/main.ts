@@ -31,7 +31,7 @@ async function runCommand(name: string, argv: string[]): Promise<number> {
 /** A word where a command belongs that is none: said so, with the closest command (exit 2). */
 function unknownCommand(word: string): number {
   process.stderr.write(`hybrid-cpi: '${word}' is not a command${didYouMean(word, Object.keys(COMMANDS))}\nRun 'hybrid-cpi --help' for the commands.\n`);
-  return 2;
+  return EXIT.usage;
 }
 
 async function main(argv: string[]): Promise<number> {
