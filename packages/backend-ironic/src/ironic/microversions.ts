@@ -16,8 +16,14 @@ export const CONFIGDRIVE_DICT = '1.56' satisfies Microversion;
 export const ALLOCATION_BACKFILL = '1.58' satisfies Microversion;
 /** `owner` on allocations. */
 export const ALLOCATION_OWNER = '1.60' satisfies Microversion;
+/** `retired` and `retired_reason` on nodes: a retired node ends in `manageable` after cleaning and cannot be provided. */
+export const RETIRED = '1.61' satisfies Microversion;
 /** The `deploy`/`undeploy` provision verbs (aliases of `active`/`deleted`; 1.72 answers 406). */
 export const DEPLOY_VERB = '1.73' satisfies Microversion;
+/** The node's hardware `health` (`OK`, `Warning`, `Critical` or null), from the BMC (Ironic 34.0). */
+export const HEALTH = '1.109' satisfies Microversion;
+/** `abort` of a deploy in `wait call-back`: to `deploy failed`, without cleaning (Ironic 35.0). */
+export const DEPLOY_ABORT = '1.110' satisfies Microversion;
 /** The oldest server the CPI works with: it claims nodes through allocations. */
 export const MINIMUM = ALLOCATIONS;
 /**
