@@ -7,9 +7,9 @@ import { isIronicHttpError } from './ironic/errors.js';
 import { getNode } from './ironic/nodes.js';
 import type { Node } from './ironic/types.js';
 import { isIronicWaitError } from './ironic/waiters.js';
-import { clearFailures, keepQuarantined, recordFailure } from './quarantine/failures.js';
+import { clearFailures, keepQuarantined, recordFailure, recordReleased } from './quarantine/failures.js';
 import type { FailureEntry, FailureRecord } from './quarantine/records.js';
-import { releaseNode } from './release.js';
+import { abortDeploy, releaseNode } from './release.js';
 import { deployTimeoutSeconds } from './waits.js';
 
 /** Deploys the VM on a claimed node, waiting until `deadline` ({@link realClock} time) at most. */
@@ -89,22 +89,28 @@ function failedDeploy(error: unknown, callbackSeconds: number): Failure | undefi
 
 /**
  * Gives the node back as it was found, even when the call was aborted, recording a failed deploy
- * first (a record that cannot be written does not stop the release). An error means the node
- * may still carry the VM's CID: no other node can be claimed under it.
+ * first (a record that cannot be written does not stop the release). A deploy stuck in `wait
+ * call-back` is aborted where Ironic can, else torn down and recorded after. An error means the
+ * node may still carry the VM's CID: no other node can be claimed under it.
  */
 async function rollBack(ctx: IronicContext, uuid: string, cid: string, failure: Failure | undefined): Promise<{ label: string; quarantined: boolean; error?: string }> {
   const cleanup = new AbortController().signal;
+  const entry = failure === undefined ? undefined : { at: new Date().toISOString(), ...failure, vm: cid };
+  const warn = (what: string) => (error: unknown) => {
+    ctx.logger.error({ node: uuid, vm: cid, err: (error as Error).message }, what);
+    return undefined;
+  };
   let label = uuid;
   let record: FailureRecord | undefined;
+  let unrecorded: FailureEntry | undefined;
   try {
     let node = await getNode(ctx.client, uuid, { signal: cleanup });
     label = node.name ? `${node.name} (${uuid})` : uuid;
-    if (failure !== undefined && node.instance_uuid === cid) {
-      try {
-        ({ node, quarantined: record } = await recordFailure(ctx, node, { at: new Date().toISOString(), ...failure, vm: cid }, cleanup));
-      } catch (error) {
-        ctx.logger.error({ node: uuid, err: (error as Error).message }, 'recording the failed deploy on the node failed');
-      }
+    if (entry !== undefined && node.instance_uuid === cid) {
+      if (node.provision_state === 'wait call-back') node = await abortDeploy(ctx, node, `Ending the stuck deploy of VM ${cid} on node ${uuid}`, cleanup);
+      // Ironic refuses updates while a deploy waits for its call-back.
+      if (node.provision_state === 'wait call-back') unrecorded = entry;
+      else ({ node, quarantined: record } = (await recordFailure(ctx, node, entry, cleanup).catch(warn('recording the failed deploy on the node failed'))) ?? { node, quarantined: undefined });
     }
     await releaseNode(ctx, node, cid, cleanup);
   } catch (error) {
@@ -112,10 +118,7 @@ async function rollBack(ctx: IronicContext, uuid: string, cid: string, failure: 
     ctx.logger.error({ node: uuid, vm: cid, err: message }, 'rolling back the claim failed; the node still carries the VM CID, a retry of this create_vm or delete_vm releases it');
     return { label, quarantined: record !== undefined, error: message };
   }
-  if (record !== undefined) {
-    await keepQuarantined(ctx, uuid, record, cleanup).catch((error: unknown) =>
-      ctx.logger.error({ node: uuid, err: (error as Error).message }, 'keeping the quarantined node out of the pools failed; retire it or put it in maintenance by hand'),
-    );
-  }
+  if (unrecorded !== undefined) record = await recordReleased(ctx, uuid, unrecorded, cleanup).catch(warn('recording the failed deploy on the released node failed'));
+  if (record !== undefined) await keepQuarantined(ctx, uuid, record, cleanup).catch(warn('keeping the quarantined node out of the pools failed; retire it or put it in maintenance by hand'));
   return { label, quarantined: record !== undefined };
 }
