@@ -26,7 +26,7 @@ export async function createIronicBackend(config: IronicConfig, deps: BackendDep
       if (config.claim === 'allocation') return Promise.resolve(true);
       if (config.claim === 'instance_uuid') return Promise.resolve(false);
       // The server's version is known from the call's first answer, so this costs no request.
-      allocations ??= client.supports(ALLOCATIONS, signal);
+      allocations ??= client.supports(ALLOCATIONS, signal === undefined ? {} : { signal });
       return allocations;
     },
   };

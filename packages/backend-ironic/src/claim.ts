@@ -71,7 +71,7 @@ export async function claimNode(ctx: IronicContext, request: ClaimRequest): Prom
 async function candidatesFor(ctx: IronicContext, request: ClaimRequest, owners: ReadonlyMap<string, readonly string[]> | undefined): Promise<SelectableNode[]> {
   const req = request.requirements;
   const found: SelectableNode[] = [];
-  const { fields, microversion } = await selectionListing(ctx.client, [], request.signal);
+  const { fields, microversion } = await selectionListing(ctx.client, [], { signal: request.signal });
   const filters = {
     provision_state: 'available' as const,
     associated: false,
@@ -147,7 +147,7 @@ async function explainNoMatch(ctx: IronicContext, request: ClaimRequest, owners:
     throw new CpiError('CPX_VM_CREATION_FAILED', `Choosing another node for VM ${request.cid} (agent ${request.agentId}): no other free node matches the vm_type's cloud_properties`, { okToRetry: true });
   }
   const all: SelectableNode[] = [];
-  const { fields, microversion } = await selectionListing(ctx.client, [], request.signal);
+  const { fields, microversion } = await selectionListing(ctx.client, [], { signal: request.signal });
   for await (const page of listNodes(ctx.client, { fields, limit: 1000 }, { doing: `Listing nodes to explain why none fits VM ${request.cid}`, signal: request.signal, microversion })) {
     all.push(...(page as SelectableNode[]));
   }

@@ -77,7 +77,7 @@ export async function releaseNode(ctx: IronicContext, found: Node, cid: string, 
  * 1.110: to `deploy failed`, without cleaning); an older Ironic tears it down from there instead.
  */
 export async function abortDeploy(ctx: IronicContext, node: Node, doing: string, signal: AbortSignal): Promise<Node> {
-  if (!(await ctx.client.supports(DEPLOY_ABORT, signal))) return node;
+  if (!(await ctx.client.supports(DEPLOY_ABORT, { signal }))) return node;
   await setProvisionState(ctx.client, node.uuid, { target: 'abort' }, { doing, signal, microversion: DEPLOY_ABORT });
   return waitForProvisionState(ctx.client, node.uuid, 'deploy failed', nodeWait(ctx, 'undeploy', { node: node.uuid }, doing, signal, WAITING));
 }

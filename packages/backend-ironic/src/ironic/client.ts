@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { CpiError, type Logger } from '@hybrid-cpi/core';
 import { basicAuthorization, baremetalEndpoint, keystoneTokenBody, tokensUrl, type IronicAuth, type KeystoneAuth } from './auth.js';
+import type { CallOptions } from './call-options.js';
 import { backoffDelay, realClock, realSleep, type BackoffPolicy, type Clock, type Sleep } from './backoff.js';
 import { IronicHttpError, isLockedFault, parseFaultstring } from './errors.js';
 import { DEFAULT, MINIMUM, compareVersions, discoverVersions, isMicroversion, maxVersion, type Microversion } from './microversions.js';
@@ -160,14 +161,14 @@ export class IronicClient {
    * The newest microversion the server offers: learnt from the header every versioned answer
    * carries, so it costs nothing once any request was made; else read from `GET /`.
    */
-  async maximum(signal?: AbortSignal): Promise<Microversion> {
-    this.#shared.maximum ??= (await discoverVersions(this, signal === undefined ? {} : { signal })).max;
+  async maximum(options: CallOptions = {}): Promise<Microversion> {
+    this.#shared.maximum ??= (await discoverVersions(this, options)).max;
     return this.#shared.maximum;
   }
 
   /** Whether the server offers `version` (a feature's microversion). */
-  async supports(version: Microversion, signal?: AbortSignal): Promise<boolean> {
-    return compareVersions(await this.maximum(signal), version) >= 0;
+  async supports(version: Microversion, options: CallOptions = {}): Promise<boolean> {
+    return compareVersions(await this.maximum(options), version) >= 0;
   }
 
   /** The client's microversion, or `needed` when that is newer. */

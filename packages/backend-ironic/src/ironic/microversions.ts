@@ -1,4 +1,5 @@
 import { CpiError } from '@hybrid-cpi/core';
+import { callOptions, type CallOptions } from './call-options.js';
 import type { IronicClient } from './client.js';
 
 /** An Ironic API microversion, `"1.NN"`. */
@@ -62,8 +63,8 @@ interface RootDocument {
  * Reads the supported range from `GET /` (public even with http_basic or Keystone). One extra
  * round trip: call it when a check is worth it (start-up checks, errors), not on every CPI call.
  */
-export async function discoverVersions(client: IronicClient, options: { signal?: AbortSignal } = {}): Promise<VersionRange> {
-  const { body } = await client.request<RootDocument>('GET', '/', { auth: false, doing: 'Reading the API versions of Ironic', ...options });
+export async function discoverVersions(client: IronicClient, options: CallOptions = {}): Promise<VersionRange> {
+  const { body } = await client.request<RootDocument>('GET', '/', { auth: false, ...callOptions(options, 'Reading the API versions of Ironic') });
   const min = body?.default_version?.min_version;
   const max = body?.default_version?.version;
   if (!isMicroversion(min) || !isMicroversion(max)) {

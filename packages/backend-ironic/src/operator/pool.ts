@@ -30,8 +30,9 @@ export async function openPool(config: IronicConfig, logger: Logger = silentLogg
   return {
     async nodes(signal) {
       const all: PoolNode[] = [];
-      const { fields, microversion } = await selectionListing(client, MORE_FIELDS, signal);
-      const options = { doing: 'Listing the Ironic nodes', microversion, ...(signal === undefined ? {} : { signal }) };
+      const call = { doing: 'Listing the Ironic nodes', ...(signal === undefined ? {} : { signal }) };
+      const { fields, microversion } = await selectionListing(client, MORE_FIELDS, call);
+      const options = { ...call, microversion };
       for await (const page of listNodes(client, { fields, limit: 1000 }, options)) all.push(...(page as PoolNode[]));
       return all;
     },

@@ -24,7 +24,7 @@ export async function unquarantineNode(config: IronicConfig, id: string, logger:
   const client = await connectIronic(config.ironic, { logger, retry: { attempts: 2, baseMs: 200, maxMs: 500 } });
   try {
     const doing = `Returning node ${id} from quarantine`;
-    const retirement = await client.supports(RETIRED);
+    const retirement = await client.supports(RETIRED, { doing });
     const node = await getNode(client, id, { doing, ...(retirement ? { microversion: RETIRED } : {}) });
     const record = failuresOf(node);
     const retiredByUs = node.retired === true && (node.retired_reason ?? '').startsWith(QUARANTINE_PREFIX);

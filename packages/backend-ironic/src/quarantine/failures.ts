@@ -27,7 +27,7 @@ export async function recordFailure(ctx: IronicContext, node: Node, entry: Failu
   const record = withFailure(failuresOf(node), entry);
   const limit = ctx.config.quarantine_after ?? DEFAULTS.quarantineAfter;
   const quarantined = limit > 0 && record.count >= limit ? { ...record, quarantined_at: entry.at } : undefined;
-  const retire = quarantined !== undefined && (await ctx.client.supports(RETIRED, signal));
+  const retire = quarantined !== undefined && (await ctx.client.supports(RETIRED, { signal }));
   const doing = `Recording the failed deploy of VM ${entry.vm} on node ${node.uuid}`;
   if (retire && node.provision_state === 'available') await manage(ctx, node.uuid, doing, signal);
   const ops = [add(['extra', FAILURES_KEY], quarantined ?? record)];
@@ -71,7 +71,7 @@ export async function recordReleased(ctx: IronicContext, uuid: string, entry: Fa
  */
 export async function keepQuarantined(ctx: IronicContext, uuid: string, record: FailureRecord, signal: AbortSignal): Promise<void> {
   const doing = `Keeping quarantined node ${uuid} out of the pools`;
-  if (!(await ctx.client.supports(RETIRED, signal))) {
+  if (!(await ctx.client.supports(RETIRED, { signal }))) {
     await setMaintenance(ctx.client, uuid, quarantineReason(record), { doing, signal });
     return;
   }

@@ -1,3 +1,4 @@
+import type { CallOptions } from '../ironic/call-options.js';
 import type { IronicClient } from '../ironic/client.js';
 import { ALLOCATIONS, HEALTH, RETIRED, type Microversion } from '../ironic/microversions.js';
 import type { NodeField } from '../ironic/types.js';
@@ -21,11 +22,11 @@ const NEWER_FIELDS: readonly (readonly [Microversion, readonly NodeField[]])[] =
  * newer fields the server has, at the microversion that has them all. The server's version is
  * learnt from earlier answers, so this costs a request only when none was made yet.
  */
-export async function selectionListing<K extends NodeField>(client: IronicClient, more: readonly K[], signal?: AbortSignal): Promise<{ fields: NodeField[]; microversion: Microversion }> {
+export async function selectionListing<K extends NodeField>(client: IronicClient, more: readonly K[], options: CallOptions = {}): Promise<{ fields: NodeField[]; microversion: Microversion }> {
   const fields: NodeField[] = [...SELECTION_FIELDS, ...more];
   let microversion: Microversion = ALLOCATIONS;
   for (const [version, added] of NEWER_FIELDS) {
-    if (!(await client.supports(version, signal))) break;
+    if (!(await client.supports(version, options))) break;
     fields.push(...added);
     microversion = version;
   }

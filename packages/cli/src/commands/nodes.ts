@@ -17,26 +17,20 @@ status:
   vm            carries a BOSH VM of this CPI ("vm, enrolled" when the CPI enrolled the node
                 for it and deletes it with the VM)
   disks         holds persistent disks and no VM: reserved for them, no other VM gets it
-  quarantined   retired (by the CPI after failed deploys: since when and why), in
-                maintenance, with a fault, a power state of 'error', hardware health
-                Critical, or in a failed state: why, in NOTE
+  quarantined   retired (by the CPI after failed deploys: since when), in maintenance, with a
+                fault, power state 'error', health Critical, or in a failed state: why, in NOTE
   claimed       claimed by something other than this CPI
-  unavailable   not in 'available' (enroll, manageable, a state in progress)
-Read-only: nothing is claimed or changed. A free node's NOTE shows its failed deploys on
-record and a hardware health of Warning (create_vm takes such nodes last).
-
---unquarantine NODE returns a node the CPI quarantined (name or UUID) to the pool: it forgets the
-node's failed deploys, un-retires it (or ends the CPI's maintenance on an Ironic older than API
-1.61) and provides it, so Ironic cleans it and makes it available. It refuses a node retired or
-put in maintenance by anyone else.
+  unavailable   not in 'available' (enroll, manageable, a state in progress), or power unknown
+Read-only, but for --unquarantine: nothing is claimed or changed.
 
 Options:
   -c, --config FILE    the CPI's config file (JSON or YAML)
       --backend NAME   only this Ironic backend (default: all of them)
       --json           the same as JSON: {"nodes": [...], "errors": [...]}
       --unquarantine NODE
-                       return this quarantined node to the pool (--backend names its Ironic
-                       when the config has several)
+                       return a node the CPI quarantined to the pool: forget its failed
+                       deploys, un-retire and provide it (Ironic cleans it); refused for a
+                       node retired or in maintenance by anyone else
   -h, --help           show this help
 
 Exit status: 0 listed (or returned); 1 the config is invalid or has no Ironic backend, an Ironic
