@@ -75,7 +75,7 @@ export async function deployRescheduled(ctx: IronicContext, request: Omit<ClaimR
  * stayed stuck waiting for its agent, or Ironic refused it with a server error (a power or BMC
  * check that failed; 503 is Ironic's back-pressure, already retried by the client).
  */
-function failedDeploy(error: unknown, callbackSeconds: number): Failure | undefined {
+export function failedDeploy(error: unknown, callbackSeconds: number): Failure | undefined {
   if (isIronicWaitError(error)) {
     if (error.reason === 'failed') return { step: error.observed.at(-2) ?? 'deploying', last_error: error.lastError ?? 'Ironic gave no last_error' };
     if (error.reason === 'stuck') return { step: error.state ?? 'wait call-back', last_error: `no call-back from the deploy agent within deploy_callback_timeout_seconds (${callbackSeconds} s)` };

@@ -13,16 +13,15 @@ const NAMESPACE = 'a7e2f1c4-5b3d-4e8a-9c61-0d2f4b6e8a13';
 export function globalRequestId(directorRequestId: string | undefined): string | undefined {
   if (directorRequestId === undefined || directorRequestId === '') return undefined;
   const bare = directorRequestId.replace(/^req-/, '');
-  return `req-${UUID.test(bare) ? bare.toLowerCase() : nameUuid(directorRequestId)}`;
+  return `req-${UUID.test(bare) ? bare.toLowerCase() : nameUuid(NAMESPACE, directorRequestId)}`;
 }
 
 /**
  * RFC 9562 §5.5: SHA-1 of namespace and name, with the version and variant bits set. Node's crypto
  * makes only random UUIDs, and the `uuid` package is not worth a dependency for these lines.
  */
-function nameUuid(name: string): string {
-  const namespace = Buffer.from(NAMESPACE.replaceAll('-', ''), 'hex');
-  const bytes = createHash('sha1').update(namespace).update(name, 'utf8').digest().subarray(0, 16);
+export function nameUuid(namespace: string, name: string): string {
+  const bytes = createHash('sha1').update(Buffer.from(namespace.replaceAll('-', ''), 'hex')).update(name, 'utf8').digest().subarray(0, 16);
   bytes[6] = (bytes[6]! & 0x0f) | 0x50;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   const hex = bytes.toString('hex');

@@ -23,14 +23,14 @@ const NEWER_FIELDS: readonly (readonly [Microversion, readonly NodeField[]])[] =
  * learnt from earlier answers, so this costs a request only when none was made yet.
  */
 export async function selectionListing<K extends NodeField>(client: IronicClient, more: readonly K[], options: CallOptions = {}): Promise<{ fields: NodeField[]; microversion: Microversion }> {
-  const fields: NodeField[] = [...SELECTION_FIELDS, ...more];
+  const fields: NodeField[] = [...SELECTION_FIELDS];
   let microversion: Microversion = ALLOCATIONS;
   for (const [version, added] of NEWER_FIELDS) {
     if (!(await client.supports(version, options))) break;
     fields.push(...added);
     microversion = version;
   }
-  return { fields, microversion };
+  return { fields: [...fields, ...more], microversion };
 }
 
 export interface SelectableNode {
