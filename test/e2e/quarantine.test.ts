@@ -78,6 +78,8 @@ describe('a server whose deploy never calls back', () => {
     const ironicLog = fs.readFileSync(path.join(lab.dir, 'ironic.log'), 'utf8').split('\n').filter((l) => l.includes(`[${global} req-`));
     expect(ironicLog.some((l) => l.includes(`PUT /v1/nodes/${stuck.uuid}/states/provision`))).toBe(true);
     expect(ironicLog.some((l) => l.includes(`PUT /v1/nodes/${spare.uuid}/states/provision`))).toBe(true);
+    // The conductor's lines of the deploy carry it too.
+    expect(ironicLog.some((l) => l.includes('ironic.conductor.deployments') && l.includes(`Successfully deployed node ${spare.uuid}`))).toBe(true);
   });
 
   it('nodes and explain show the quarantine, why and since when', async () => {
