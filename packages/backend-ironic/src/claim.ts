@@ -21,6 +21,9 @@ export interface ClaimRequest {
   readonly exclude?: ReadonlySet<string>;
 }
 
+/** Why a rescheduled create_vm found no node to try next. */
+export const NO_OTHER_NODE = "no other free node matches the vm_type's cloud_properties";
+
 /** How long the conductor may take to process an allocation (it tries candidates in turn). */
 const ALLOCATION_TIMEOUT_MS = 120_000;
 
@@ -144,7 +147,7 @@ async function startAllocation(ctx: IronicContext, request: ClaimRequest, resour
  */
 async function explainNoMatch(ctx: IronicContext, request: ClaimRequest, owners: ReadonlyMap<string, readonly string[]> | undefined): Promise<never> {
   if (request.exclude !== undefined && request.exclude.size > 0) {
-    throw new CpiError('CPX_VM_CREATION_FAILED', `Choosing another node for VM ${request.cid} (agent ${request.agentId}): no other free node matches the vm_type's cloud_properties`, { okToRetry: true });
+    throw new CpiError('CPX_VM_CREATION_FAILED', `Choosing another node for VM ${request.cid} (agent ${request.agentId}): ${NO_OTHER_NODE}`, { okToRetry: true });
   }
   const all: SelectableNode[] = [];
   const { fields, microversion } = await selectionListing(ctx.client, [], { signal: request.signal });

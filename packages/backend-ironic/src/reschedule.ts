@@ -1,5 +1,5 @@
-import { CpiError, isCpiError, type CreatedVm } from '@hybrid-cpi/core';
-import { claimNode, type ClaimRequest } from './claim.js';
+import { CpiError, type CreatedVm } from '@hybrid-cpi/core';
+import { NO_OTHER_NODE, claimNode, type ClaimRequest } from './claim.js';
 import type { IronicContext } from './config.js';
 import { DEFAULTS } from './config.js';
 import { realClock } from './ironic/backoff.js';
@@ -44,7 +44,8 @@ export async function deployRescheduled(ctx: IronicContext, request: Omit<ClaimR
       uuid = await claimNode(ctx, { ...request, exclude: new Set(tried.keys()) });
     } catch (error) {
       if (tried.size === 0) throw error;
-      throw giveUp(isCpiError(error) && error.code === 'CPX_VM_CREATION_FAILED' ? 'no other free node fits' : `claiming another node failed: ${(error as Error).message}`);
+      const message = (error as Error).message;
+      throw giveUp(message.endsWith(NO_OTHER_NODE) ? NO_OTHER_NODE : `claiming another node failed: ${message}`);
     }
     log.info({ node: uuid, attempt: tried.size + 1 }, 'claimed node');
     try {
@@ -96,7 +97,7 @@ export function failedDeploy(error: unknown, callbackSeconds: number): Failure |
 async function rollBack(ctx: IronicContext, uuid: string, cid: string, failure: Failure | undefined): Promise<{ label: string; quarantined: boolean; error?: string }> {
   const cleanup = new AbortController().signal;
   const entry = failure === undefined ? undefined : { at: new Date().toISOString(), ...failure, vm: cid };
-  const warn = (what: string) => (error: unknown) => {
+  const logged = (what: string) => (error: unknown) => {
     ctx.logger.error({ node: uuid, vm: cid, err: (error as Error).message }, what);
     return undefined;
   };
@@ -110,7 +111,10 @@ async function rollBack(ctx: IronicContext, uuid: string, cid: string, failure: 
       if (node.provision_state === 'wait call-back') node = await abortDeploy(ctx, node, `Ending the stuck deploy of VM ${cid} on node ${uuid}`, cleanup);
       // Ironic refuses updates while a deploy waits for its call-back.
       if (node.provision_state === 'wait call-back') unrecorded = entry;
-      else ({ node, quarantined: record } = (await recordFailure(ctx, node, entry, cleanup).catch(warn('recording the failed deploy on the node failed'))) ?? { node, quarantined: undefined });
+      else {
+        const recorded = await recordFailure(ctx, node, entry, cleanup).catch(logged('recording the failed deploy on the node failed'));
+        if (recorded !== undefined) ({ node, quarantined: record } = recorded);
+      }
     }
     await releaseNode(ctx, node, cid, cleanup);
   } catch (error) {
@@ -118,7 +122,7 @@ async function rollBack(ctx: IronicContext, uuid: string, cid: string, failure: 
     ctx.logger.error({ node: uuid, vm: cid, err: message }, 'rolling back the claim failed; the node still carries the VM CID, a retry of this create_vm or delete_vm releases it');
     return { label, quarantined: record !== undefined, error: message };
   }
-  if (unrecorded !== undefined) record = await recordReleased(ctx, uuid, unrecorded, cleanup).catch(warn('recording the failed deploy on the released node failed'));
-  if (record !== undefined) await keepQuarantined(ctx, uuid, record, cleanup).catch(warn('keeping the quarantined node out of the pools failed; retire it or put it in maintenance by hand'));
+  if (unrecorded !== undefined) record = await recordReleased(ctx, uuid, unrecorded, cleanup).catch(logged('recording the failed deploy on the released node failed'));
+  if (record !== undefined) await keepQuarantined(ctx, uuid, record, cleanup).catch(logged('keeping the quarantined node out of the pools failed; retire it or put it in maintenance by hand'));
   return { label, quarantined: record !== undefined };
 }

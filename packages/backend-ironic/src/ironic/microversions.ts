@@ -28,9 +28,10 @@ export const DEPLOY_ABORT = '1.110' satisfies Microversion;
 /** The oldest server the CPI works with: it claims nodes through allocations. */
 export const MINIMUM = ALLOCATIONS;
 /**
- * What the client sends unless a call needs more. Every node field the CPI reads exists at 1.52,
+ * What the client sends unless a call needs more. Every node field the CPI needs exists at 1.52,
  * so the wire shape is the same on every supported server; calls that need a newer feature
- * (a JSON config drive, the deploy verb) raise the header for themselves.
+ * (a JSON config drive, the deploy verb, retirement, hardware health, abort in `wait call-back`)
+ * raise the header for themselves, where the server offers it (`IronicClient.supports`).
  */
 export const DEFAULT = MINIMUM;
 

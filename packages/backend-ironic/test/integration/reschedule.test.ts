@@ -86,7 +86,7 @@ describe('a deploy that fails on the chosen node', () => {
     const error = await failure(createVm(backend, { resource_class: rc }));
     always.stop();
     expect(isCpiError(error) && error.type).toBe('Bosh::Clouds::VMCreationFailed');
-    expect(error.message).toContain(`the deploy failed on the only node tried, and no other free node fits: ${bad.name} (${bad.uuid}): deploying: ${LAST_ERROR} (now quarantined)`);
+    expect(error.message).toContain(`the deploy failed on the only node tried, and no other free node matches the vm_type's cloud_properties: ${bad.name} (${bad.uuid}): deploying: ${LAST_ERROR} (now quarantined)`);
     expect((error as { okToRetry?: boolean }).okToRetry).toBe(true);
     const quarantined = await node(bad.uuid);
     expect(quarantined).toMatchObject({ provision_state: 'manageable', instance_uuid: null, instance_info: {}, retired: true, maintenance: false });
