@@ -3,10 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { nodeStatus } from '../../src/operator/node-status.js';
 import type { PoolNode } from '../../src/operator/pool.js';
-import { keepQuarantined, recordFailure } from '../../src/quarantine/failures.js';
+import { keepQuarantined, recordFailure, recordReleased } from '../../src/quarantine/failures.js';
 import { describeFailures, quarantineReason, withFailure, type FailureEntry } from '../../src/quarantine/records.js';
 import { abortDeploy, releaseNode } from '../../src/release.js';
-import { NODE, backendContext, captureLogger, expectCall, nodeFixture, serverAt, useIronicMock } from './ironic/helpers.js';
+import { NODE, backendContext, captureLogger, expectCall, ironicError, nodeFixture, serverAt, useIronicMock } from './ironic/helpers.js';
 
 const make = useIronicMock();
 const CID = '0b7a4c1e-1111-5111-8111-000000000002';
@@ -80,6 +80,24 @@ describe('recordFailure', () => {
     const harness = make();
     expectCall(harness.pool, { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: [{ op: 'add', path: '/extra/bosh_failures', value: { count: 1, recent: [entry('t1')] } }] }).reply(200, failed);
     expect((await recordFailure(backendContext(harness.client, { quarantine_after: 0 }), failed, entry('t1'), signal)).quarantined).toBeUndefined();
+  });
+});
+
+describe('recordReleased: the failure of a node torn down before it could be written', () => {
+  it('claims the node again together with the record, then gives it back', async () => {
+    const harness = make();
+    expectCall(harness.pool, { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: [{ op: 'add', path: '/instance_uuid', value: CID }] }).reply(200, nodeFixture({ instance_uuid: CID }));
+    expectCall(harness.pool, { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: [{ op: 'add', path: '/extra/bosh_failures', value: { count: 1, recent: [entry('t1')] } }] }).reply(200, nodeFixture({ instance_uuid: CID }));
+    expectCall(harness.pool, { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: [{ op: 'remove', path: '/instance_uuid' }] }).reply(200, nodeFixture());
+    expect(await recordReleased(backendContext(harness.client), NODE, entry('t1'), signal)).toBeUndefined();
+  });
+
+  it('a node another claimant took in between is left alone, its failure unrecorded', async () => {
+    const harness = make();
+    const logs = captureLogger();
+    expectCall(harness.pool, { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: [{ op: 'add', path: '/instance_uuid', value: CID }] }).reply(409, ironicError(`Node ${NODE} is associated with instance 11111111-2222-4333-8444-555555555555.`));
+    expect(await recordReleased(backendContext(harness.client, {}, logs), NODE, entry('t1'), signal)).toBeUndefined();
+    expect(logs.entries.map((l) => l.msg)).toEqual(['another claimant took the node before its failed deploy was recorded']);
   });
 });
 
