@@ -113,6 +113,11 @@ automated_clean = ${options.automatedClean ?? true}
 [dhcp]
 dhcp_provider = none
 
+[service_catalog]
+# The URL a deploy agent would call back to: with it the 'direct' deploy interface gets as far as
+# 'wait call-back' (and stays there, as the lab has no agent) instead of failing in its preparation.
+endpoint_override = http://127.0.0.1:${port}
+
 [nova]
 send_power_notifications = false
 

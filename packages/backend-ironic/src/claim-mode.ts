@@ -1,6 +1,6 @@
 import type { IronicConfig } from './config.js';
 import type { IronicClient } from './ironic/client.js';
-import { ALLOCATIONS, compareVersions, discoverVersions } from './ironic/microversions.js';
+import { ALLOCATIONS } from './ironic/microversions.js';
 
 /**
  * Whether nodes are claimed through the Allocation API: as `claim` says, or, with `auto`, when
@@ -9,5 +9,6 @@ import { ALLOCATIONS, compareVersions, discoverVersions } from './ironic/microve
 export function claimsByAllocation(config: IronicConfig, client: IronicClient, signal?: AbortSignal): Promise<boolean> {
   if (config.claim === 'allocation') return Promise.resolve(true);
   if (config.claim === 'instance_uuid') return Promise.resolve(false);
-  return discoverVersions(client, signal === undefined ? {} : { signal }).then((range) => compareVersions(range.max, ALLOCATIONS) >= 0);
+  // The server's version is known from the call's first answer, so this costs no request.
+  return client.supports(ALLOCATIONS, signal === undefined ? {} : { signal });
 }

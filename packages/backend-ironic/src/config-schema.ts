@@ -118,7 +118,29 @@ export const ironicConfigSchema = {
       type: 'number',
       exclusiveMinimum: 0,
       default: 3600,
-      description: 'How long `create_vm` waits for a node\'s deploy to reach `active`.',
+      description: 'How long `create_vm` waits for its deploys to reach `active`: the time budget of every attempt together, counted from the first claim.',
+    },
+    deploy_callback_timeout_seconds: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      default: 1800,
+      description:
+        'How long a deploy may stay in `wait call-back` (the server never boots the deploy ramdisk, or its agent never calls back) before the CPI ends it: aborted (Ironic API 1.110) or torn down, and counted as a failed deploy of that node. Ironic\'s own `[conductor]deploy_callback_timeout` defaults to the same 1800 s.',
+    },
+    max_deploy_attempts: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 20,
+      default: 3,
+      description:
+        'How many nodes one `create_vm` deploys on before it gives up: a node whose deploy fails (`deploy failed`, a power or BMC error, a stuck `wait call-back`) is rolled back and the next fitting node is tried. A `create_vm` with `disk_cids` stays on its disks\' node and tries once.',
+    },
+    quarantine_after: {
+      type: 'integer',
+      minimum: 0,
+      default: 2,
+      description:
+        'After this many failed deploys in a row (recorded on the node, in `extra.bosh_failures`) the node is quarantined: retired with a reason (Ironic API 1.61; maintenance on an older Ironic), so no BOSH pool nor any other Ironic client takes it until an operator returns it (`hybrid-cpi nodes --unquarantine`). 0 never quarantines.',
     },
     undeploy_timeout_seconds: {
       type: 'number',

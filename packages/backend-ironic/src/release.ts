@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { deleteAllocation } from './ironic/allocations.js';
 import { isConflict, isNotFound } from './ironic/errors.js';
+import { DEPLOY_ABORT } from './ironic/microversions.js';
 import { deleteNode, getNode, patchNode, setProvisionState } from './ironic/nodes.js';
 import { add, remove, replace } from './ironic/patch.js';
 import type { PatchOp } from './ironic/patch.js';
+import type { ProvisionState } from './ironic/states.js';
 import type { Node } from './ironic/types.js';
 import { waitForProvisionState } from './ironic/waiters.js';
 import type { IronicContext } from './config.js';
@@ -11,14 +13,17 @@ import { nodeWait } from './waits.js';
 import { DISKS_KEY, RESERVATION_KEY, WIPE_KEY, disksOf, reservationOf, wipesOf, type DiskRecord } from './disks/records.js';
 import { VM_KEY, vmRecord } from './vm-node.js';
 
-const DEPLOYED = ['active', 'deploy failed'];
+/** States Ironic tears a node down from (`deleted`); `wait call-back` too, ending the deploy. */
+const DEPLOYED = ['active', 'deploy failed', 'wait call-back'];
 const WAITING = 'waiting for the node';
-const IN_FLIGHT = ['deploying', 'wait call-back'];
+/** Where a teardown ends: `manageable` for a retired node. */
+const RELEASED: ProvisionState[] = ['available', 'manageable'];
 
 /**
- * Gives a node back after its VM: undeploys it if deployed (a deploy in flight cannot be stopped,
- * so it is waited out first), clears what the CPI wrote, and only then drops the claim, so the
- * node never returns to the pool half cleaned. Cleaning wipes every local disk, so:
+ * Gives a node back after its VM: undeploys it if deployed (a deploy the conductor is working on
+ * cannot be stopped, so it is waited out first; one waiting for its agent's call-back is ended at
+ * once), clears what the CPI wrote, and only then drops the claim, so the node never returns to
+ * the pool half cleaned. Cleaning wipes every local disk, so:
  * - a node that holds live persistent disks is undeployed without cleaning and stays reserved
  *   for them (its claim passes from the VM to the reservation);
  * - a node with deleted disks waiting for a wipe is cleaned, whatever its usual setting;
@@ -33,16 +38,17 @@ export async function releaseNode(ctx: IronicContext, found: Node, cid: string, 
   const record = vmRecord(node);
   const keep = Object.keys(disksOf(node)).length > 0;
   const wipe = wipesOf(node).length > 0 && !keep;
-  if (IN_FLIGHT.includes(node.provision_state)) {
-    node = await waitForProvisionState(ctx.client, nodeUuid, ['active', 'deploy failed'], nodeWait(ctx, 'undeploy', { node: nodeUuid }, doing, signal, WAITING)).catch(() =>
+  if (node.provision_state === 'deploying') {
+    node = await waitForProvisionState(ctx.client, nodeUuid, ['active', 'deploy failed', 'wait call-back'], nodeWait(ctx, 'undeploy', { node: nodeUuid }, doing, signal, WAITING)).catch(() =>
       getNode(ctx.client, nodeUuid, { doing, signal }),
     );
   }
+  if (node.provision_state === 'wait call-back') node = await abortDeploy(ctx, node, doing, signal);
   let wiped = false;
   if (DEPLOYED.includes(node.provision_state)) {
     await withAutomatedClean(ctx, node, keep ? false : wipe ? true : null, doing, signal, async () => {
       await setProvisionState(ctx.client, nodeUuid, { target: 'deleted' }, { doing, signal });
-      node = await waitForProvisionState(ctx.client, nodeUuid, 'available', nodeWait(ctx, 'undeploy', { node: nodeUuid }, doing, signal, WAITING));
+      node = await waitForProvisionState(ctx.client, nodeUuid, RELEASED, nodeWait(ctx, 'undeploy', { node: nodeUuid }, doing, signal, WAITING));
     });
     wiped = wipe;
   }
@@ -64,6 +70,16 @@ export async function releaseNode(ctx: IronicContext, found: Node, cid: string, 
   if (wipe && !wiped) node = await cleanNode(ctx, node, doing, signal);
   await dropClaim(ctx, node, cid, doing, signal);
   if (record?.enrolled) await deleteNode(ctx.client, nodeUuid, { doing: `${doing}: deleting the node the CPI enrolled`, signal }).catch(ignoreNotFound);
+}
+
+/**
+ * Ends a deploy that waits for its agent: `abort` where Ironic allows it in `wait call-back` (API
+ * 1.110: to `deploy failed`, without cleaning); an older Ironic tears it down from there instead.
+ */
+export async function abortDeploy(ctx: IronicContext, node: Node, doing: string, signal: AbortSignal): Promise<Node> {
+  if (!(await ctx.client.supports(DEPLOY_ABORT, { signal }))) return node;
+  await setProvisionState(ctx.client, node.uuid, { target: 'abort' }, { doing, signal, microversion: DEPLOY_ABORT });
+  return waitForProvisionState(ctx.client, node.uuid, 'deploy failed', nodeWait(ctx, 'undeploy', { node: node.uuid }, doing, signal, WAITING));
 }
 
 /** Passes the node's claim from `from` (a VM CID, or none) to a disk reservation. */

@@ -1,9 +1,10 @@
 import type { Dispatcher } from 'undici';
 import { CpiError, type Logger } from '@hybrid-cpi/core';
 import { basicAuthorization, baremetalEndpoint, keystoneTokenBody, tokensUrl, type IronicAuth, type KeystoneAuth } from './auth.js';
+import type { CallOptions } from './call-options.js';
 import { backoffDelay, realClock, realSleep, type BackoffPolicy, type Clock, type Sleep } from './backoff.js';
 import { IronicHttpError, isLockedFault, parseFaultstring, readErrorBody } from './errors.js';
-import { DEFAULT, MINIMUM, compareVersions, maxVersion, type Microversion } from './microversions.js';
+import { DEFAULT, MINIMUM, compareVersions, discoverVersions, isMicroversion, maxVersion, type Microversion } from './microversions.js';
 import { makeDispatcher } from './tls.js';
 
 /** How often and how patiently a request is repeated after a transient failure. */
@@ -31,6 +32,18 @@ export interface IronicClientOptions {
   /** [0, 1), for the back-off jitter. */
   readonly random?: () => number;
   readonly clock?: Clock;
+  /**
+   * Sent as `X-OpenStack-Request-ID` on every Ironic request: Ironic's oslo middleware takes it as
+   * the global request id (only in the form `req-<uuid>`) and logs it beside its own id.
+   */
+  readonly globalRequestId?: string;
+}
+
+/** What a client and its per-call views ({@link IronicClient.forCall}) share. */
+interface Shared {
+  session?: Promise<{ token: string; endpoint: string | undefined }>;
+  /** The newest microversion the server offers, from any versioned answer's header. */
+  maximum?: Microversion;
 }
 
 export type QueryValue = string | number | boolean | readonly string[] | undefined;
@@ -111,9 +124,10 @@ export class IronicClient {
   readonly #sleep: Sleep;
   readonly #random: () => number;
   readonly #clock: Clock;
-  #session: Promise<{ token: string; endpoint: string | undefined }> | undefined;
+  readonly #options: IronicClientOptions;
+  readonly #shared: Shared;
 
-  constructor(options: IronicClientOptions) {
+  constructor(options: IronicClientOptions, shared: Shared = {}) {
     if (options.url === undefined && options.auth.type !== 'keystone') {
       throw new CpiError('CPX_CONFIG', `Configuring the Ironic client: ironic.url is required with auth type ${options.auth.type}`);
     }
@@ -130,6 +144,31 @@ export class IronicClient {
     this.#sleep = options.sleep ?? realSleep;
     this.#random = options.random ?? Math.random;
     this.#clock = options.clock ?? realClock;
+    this.#options = options;
+    this.#shared = shared;
+  }
+
+  /**
+   * The same client (connection, token, learnt server version) for one CPI call: its requests
+   * carry that call's global request id and its log lines go to that call's logger. Closing a
+   * view closes nothing.
+   */
+  forCall(scope: { readonly globalRequestId: string; readonly logger: Logger }): IronicClient {
+    return new IronicClient({ ...this.#options, ...scope, dispatcher: this.#dispatcher, ownsDispatcher: false }, this.#shared);
+  }
+
+  /**
+   * The newest microversion the server offers: learnt from the header every versioned answer
+   * carries, so it costs nothing once any request was made; else read from `GET /`.
+   */
+  async maximum(options: CallOptions = {}): Promise<Microversion> {
+    this.#shared.maximum ??= (await discoverVersions(this, options)).max;
+    return this.#shared.maximum;
+  }
+
+  /** Whether the server offers `version` (a feature's microversion). */
+  async supports(version: Microversion, options: CallOptions = {}): Promise<boolean> {
+    return compareVersions(await this.maximum(options), version) >= 0;
   }
 
   /** The client's microversion, or `needed` when that is newer. */
@@ -152,6 +191,7 @@ export class IronicClient {
     const headers: Record<string, string> = {
       accept: 'application/json',
       'x-openstack-ironic-api-version': options.microversion ?? this.microversion,
+      ...(this.#options.globalRequestId === undefined ? {} : { 'x-openstack-request-id': this.#options.globalRequestId }),
     };
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -170,7 +210,7 @@ export class IronicClient {
     let answer = await this.#exchange({ ...exchange, headers: { ...headers, ...(await this.#credentials(options)) } });
     if (answer.status === 401 && this.#auth.type === 'keystone' && options.auth !== false) {
       // The token expired during a long wait: get a new one, once.
-      this.#session = undefined;
+      this.#shared.session = undefined;
       answer = await this.#exchange({ ...exchange, headers: { ...headers, ...(await this.#credentials(options)) } });
     }
     return parse<T>(answer, exchange);
@@ -219,14 +259,15 @@ export class IronicClient {
 
   /** One token per client, fetched on first use; a failed attempt is not cached. */
   #keystone(signal?: AbortSignal): Promise<{ token: string; endpoint: string | undefined }> {
-    if (this.#session === undefined) {
+    const shared = this.#shared;
+    if (shared.session === undefined) {
       const session = this.#authenticate(this.#auth as KeystoneAuth, signal);
       session.catch(() => {
-        if (this.#session === session) this.#session = undefined;
+        if (shared.session === session) shared.session = undefined;
       });
-      this.#session = session;
+      shared.session = session;
     }
-    return this.#session;
+    return shared.session;
   }
 
   async #authenticate(auth: KeystoneAuth, signal?: AbortSignal): Promise<{ token: string; endpoint: string | undefined }> {
@@ -288,6 +329,8 @@ export class IronicClient {
       }
       const text = await response.body.text();
       const requestId = header(response.headers, 'openstack-request-id') ?? header(response.headers, 'x-openstack-request-id');
+      const maximum = header(response.headers, 'x-openstack-ironic-api-maximum-version');
+      if (service === 'Ironic' && isMicroversion(maximum)) this.#shared.maximum = maximum;
       this.#log.debug({ service, method, path, status: response.statusCode, ms: Math.round(this.#clock() - started), requestId, attempt }, event);
       const answer = { status: response.statusCode, text, headers: response.headers, requestId };
       const reason = response.statusCode === 503 ? 'unavailable' : response.statusCode === 409 && !exchange.claim && isLockedFault(parseFaultstring(text)) ? 'locked' : undefined;

@@ -4,7 +4,6 @@ import { packConfigDrive } from '../config-drive/pack.js';
 import { assignMacs, type NetworkSettings } from '../agent/networks.js';
 import { agentSettings, type DiskHint } from '../agent/settings.js';
 import { configDriveFiles } from '../agent/config-drive-files.js';
-import { claimNode } from '../claim.js';
 import { DEFAULTS, type IronicContext } from '../config.js';
 import { isConflict, isIronicHttpError, isNotFound } from '../ironic/errors.js';
 import { disksOf, requireDiskCid, reservationOf } from '../disks/records.js';
@@ -14,6 +13,7 @@ import { listPorts } from '../ironic/ports.js';
 import type { Node, Port } from '../ironic/types.js';
 import { isIronicWaitError, waitForProvisionState } from '../ironic/waiters.js';
 import { releaseNode } from '../release.js';
+import { deployRescheduled } from '../reschedule.js';
 import { requirementsOf, type Requirements } from '../selection/requirements.js';
 import { enrollNode, enrollParamsOf, knownMac } from '../enroll.js';
 import { decodeStemcellCid, imageInstanceInfo } from '../stemcell-cid.js';
@@ -24,7 +24,8 @@ import { VM_KEY, findVmNode, vmRecord } from '../vm-node.js';
 /**
  * create_vm: claim a node, write the image and the agent's config drive, deploy, wait for
  * `active`. A retried call (same agent_id) continues the node an earlier, interrupted try left;
- * any failure gives the node back as it was found and answers VMCreationFailed.
+ * any failure gives the node back as it was found and answers VMCreationFailed. A node taken from
+ * the pool whose deploy fails is replaced by another (deployRescheduled).
  */
 export async function createVm(ctx: IronicContext, call: CallContext, req: CreateVmRequest): Promise<CreatedVm> {
   const cid = vmCidFor(req.agentId);
@@ -49,10 +50,15 @@ export async function createVm(ctx: IronicContext, call: CallContext, req: Creat
     await releaseNode(ctx, node, cid, signal);
     node = undefined;
   }
-  const { nodeUuid, enrolled } = node !== undefined ? { nodeUuid: node.uuid, enrolled: vmRecord(node)?.enrolled ?? false } : await obtainNode(ctx, req, cid, requirements, signal);
+  const obtained = node !== undefined ? { nodeUuid: node.uuid, enrolled: vmRecord(node)?.enrolled ?? false } : await obtainNode(ctx, req, cid, requirements, signal);
+  if (obtained === undefined) {
+    const request = { cid, agentId: req.agentId, requirements, signal };
+    return deployRescheduled(ctx, request, (uuid, deadline) => deploy(ctx, call, req, cid, { uuid, enrolled: false }, image, deadline), creationFailed);
+  }
+  const { nodeUuid, enrolled } = obtained;
   log.info({ node: nodeUuid, enrolled }, 'claimed node');
   try {
-    return await deploy(ctx, call, req, cid, { uuid: nodeUuid, enrolled }, image);
+    return (await deploy(ctx, call, req, cid, { uuid: nodeUuid, enrolled }, image)).vm;
   } catch (error) {
     // The node changed under the failed deploy: release what it is now.
     const cleanup = new AbortController().signal;
@@ -63,14 +69,18 @@ export async function createVm(ctx: IronicContext, call: CallContext, req: Creat
   }
 }
 
-/** A free node that fits, or a new one enrolled from `ironic_params` when Ironic knows none of its MACs. */
-async function obtainNode(ctx: IronicContext, req: CreateVmRequest, cid: string, requirements: Requirements, signal: AbortSignal): Promise<{ nodeUuid: string; enrolled: boolean }> {
+/**
+ * The node a VM must go to (its disks' node, or a new one enrolled from `ironic_params` when Ironic
+ * knows none of its MACs), or undefined: a free node that fits, chosen and rescheduled by
+ * deployRescheduled.
+ */
+async function obtainNode(ctx: IronicContext, req: CreateVmRequest, cid: string, requirements: Requirements, signal: AbortSignal): Promise<{ nodeUuid: string; enrolled: boolean } | undefined> {
   if (req.diskCids.length > 0) return { nodeUuid: await takeDiskNode(ctx, req, cid, signal), enrolled: false };
   const params = enrollParamsOf(req.cloudProperties);
   if (params !== undefined && requirements.macs !== undefined && !(await knownMac(ctx, requirements.macs, signal))) {
     return { nodeUuid: await enrollNode(ctx, params, requirements.macs, { cid, agentId: req.agentId }, signal), enrolled: true };
   }
-  return { nodeUuid: await claimNode(ctx, { cid, agentId: req.agentId, requirements, signal }), enrolled: false };
+  return undefined;
 }
 
 /**
@@ -106,7 +116,7 @@ async function takeDiskNode(ctx: IronicContext, req: CreateVmRequest, cid: strin
   return node.uuid;
 }
 
-async function deploy(ctx: IronicContext, call: CallContext, req: CreateVmRequest, cid: string, target: { uuid: string; enrolled: boolean }, image: ReturnType<typeof decodeStemcellCid>): Promise<CreatedVm> {
+async function deploy(ctx: IronicContext, call: CallContext, req: CreateVmRequest, cid: string, target: { uuid: string; enrolled: boolean }, image: ReturnType<typeof decodeStemcellCid>, deadline?: number): Promise<{ vm: CreatedVm; node: Node }> {
   const signal = call.signal;
   const nodeUuid = target.uuid;
   const doing = `Deploying VM ${cid} on node ${nodeUuid}`;
@@ -134,9 +144,9 @@ async function deploy(ctx: IronicContext, call: CallContext, req: CreateVmReques
   const configdrive = packConfigDrive(buildIso(files, { volumeId: 'config-2' }));
   await setProvisionState(ctx.client, nodeUuid, { target: 'active', configdrive }, { doing, signal });
   const started = Date.now();
-  await waitForProvisionState(ctx.client, nodeUuid, 'active', nodeWait(ctx, 'deploy', { vm: cid, node: nodeUuid }, doing, signal, 'deploying'));
+  const active = await waitForProvisionState(ctx.client, nodeUuid, 'active', nodeWait(ctx, 'deploy', { vm: cid, node: nodeUuid }, doing, signal, 'deploying', deadline));
   ctx.logger.info({ vm: cid, node: nodeUuid, elapsed_s: Math.round((Date.now() - started) / 1000) }, 'node is active');
-  return { cid: cid as CreatedVm['cid'], networks };
+  return { vm: { cid: cid as CreatedVm['cid'], networks }, node: active };
 }
 
 function networksFor(ctx: IronicContext, req: CreateVmRequest, node: Pick<Node, 'uuid' | 'name'>, ports: readonly Pick<Port, 'address' | 'physical_network' | 'pxe_enabled'>[]): NetworkSettings {

@@ -1,13 +1,15 @@
 // What the operator commands (`hybrid-cpi validate`, `explain`, `nodes`, `doctor`, `lifecycle`)
 // use of this package beyond the backend module: a small, deliberate surface, so the commands
 // need no deep imports and a CPI call never loads any of it. The pool view is read-only: the same
-// selection rules and bookkeeping as the CPI methods, nothing that claims or changes a node.
+// selection rules and bookkeeping as the CPI methods, nothing that claims or changes a node; the
+// one change an operator command makes is returning a quarantined node (unquarantineNode).
 export type { IronicConfig } from '../config.js';
 export { openPool, POOL_FIELDS, type NodePool, type PoolNode } from './pool.js';
 export { assessNodes, type NodeFit } from './fit.js';
 export { agentDiskMisfit, diskMisfit } from './device-fit.js';
 export type { Device } from '../disks/devices.js';
 export { nodeStatus, type NodeDisk, type NodeStatus, type NodeUse } from './node-status.js';
+export { unquarantineNode, type Unquarantined } from './unquarantine.js';
 export { requirementsOf, type Minimums, type Requirements } from '../selection/requirements.js';
 export type { SelectableNode } from '../selection/rejections.js';
 export { enrollParamsOf } from '../enroll.js';

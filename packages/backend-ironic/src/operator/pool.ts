@@ -6,11 +6,13 @@ import { connectIronic } from '../ironic/connect.js';
 import { listNodes } from '../ironic/nodes.js';
 import type { Node } from '../ironic/types.js';
 import { macOwners } from '../selection/mac-owners.js';
-import { SELECTION_FIELDS } from '../selection/rejections.js';
+import { SELECTION_FIELDS, selectionListing } from '../selection/rejections.js';
 
-/** What the operator commands read of a node: what selection reads, plus why it is unusable. */
-export const POOL_FIELDS = [...SELECTION_FIELDS, 'maintenance_reason', 'last_error', 'target_provision_state'] as const;
-export type PoolNode = Pick<Node, (typeof POOL_FIELDS)[number]>;
+/** What the operator commands read of a node beyond what selection reads: why it is unusable. */
+const MORE_FIELDS = ['maintenance_reason', 'last_error', 'target_provision_state'] as const;
+/** What the operator commands read of a node: what selection reads (newer fields where the server has them), plus why it is unusable. */
+export const POOL_FIELDS = [...SELECTION_FIELDS, ...MORE_FIELDS] as const;
+export type PoolNode = Pick<Node, (typeof POOL_FIELDS)[number] | 'retired' | 'retired_reason' | 'health'>;
 
 /** Read-only access to one Ironic backend's nodes: it lists, it never claims nor patches. */
 export interface NodePool {
@@ -34,8 +36,10 @@ export async function openPool(config: IronicConfig, logger: Logger = silentLogg
   return {
     async nodes(signal) {
       const all: PoolNode[] = [];
-      const options = { doing: 'Listing the Ironic nodes', ...(signal === undefined ? {} : { signal }) };
-      for await (const page of listNodes(client, { fields: [...POOL_FIELDS], limit: 1000 }, options)) all.push(...page);
+      const call = { doing: 'Listing the Ironic nodes', ...(signal === undefined ? {} : { signal }) };
+      const { fields, microversion } = await selectionListing(client, MORE_FIELDS, call);
+      const options = { ...call, microversion };
+      for await (const page of listNodes(client, { fields, limit: 1000 }, options)) all.push(...(page as PoolNode[]));
       return all;
     },
     macOwners: (macs, signal) => macOwners(client, macs, signal),
