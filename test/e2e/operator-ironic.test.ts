@@ -116,7 +116,7 @@ describe('doctor', () => {
     const config = ws.writeConfig('not-ironic.json', { backends: { metal: { type: 'ironic', ironic: ironic({ type: 'noauth' }, store.url) } } });
     const run = await runCommand(['nodes', '--config', config], ws.dir);
     expect(run.exitCode).toBe(1);
-    expect(norm(run.stdout)).toBe('backend metal: Listing the Ironic nodes: http://127.0.0.1:<port> answered 404 with an HTML page; is this the Ironic API endpoint?\n');
+    expect(norm(run.stdout)).toBe('backend metal: Listing the Ironic nodes: http://127.0.0.1:<port> answered 403 with an HTML page; is this the Ironic API endpoint?\n');
   });
 
   it('an invalid config: one problem per key path, exit 1', async () => {

@@ -53,6 +53,7 @@ export async function createIronicBackend(config: IronicConfig, deps: BackendDep
 function forCall(ctx: IronicContext, call: CallContext): IronicContext {
   const id = globalRequestId(call.requestId);
   if (id === undefined) return ctx;
-  const logger = call.logger.child({ global_request_id: id });
+  // The backend's own logger (deps.logger): in a CPI call it carries the request's bindings already.
+  const logger = ctx.logger.child({ global_request_id: id });
   return { ...ctx, logger, client: ctx.client.forCall({ globalRequestId: id, logger }) };
 }
