@@ -15,7 +15,7 @@ const AUTH_TYPES: Record<string, { description: string; required: string[]; prop
     properties: { username: str('The user of the htpasswd file.'), password: str(PASSWORD) },
   },
   keystone: {
-    description: 'Ironic behind Keystone: a password or an application credential buys a token; Ironic\'s URL is `ironic.url`.',
+    description: 'Ironic behind Keystone: a password or an application credential buys a token; Ironic\'s URL is `ironic.url`, else the token catalog\'s `baremetal` endpoint.',
     required: ['auth_url'],
     properties: {
       auth_url: str('Keystone\'s URL, with or without the trailing `/v3`.'),
@@ -96,11 +96,17 @@ export const ironicConfigSchema = {
     type: { const: 'ironic', description: '`ironic`.' },
     ironic: {
       type: 'object',
-      required: ['url'],
       additionalProperties: false,
       description: 'How to reach Ironic.',
+      // Keystone's catalog (or a clouds.yaml cloud) can say where Ironic is; the other modes cannot.
+      if: { required: ['auth'], properties: { auth: { type: 'object', required: ['type'], properties: { type: { enum: ['keystone', 'clouds_yaml'] } } } } },
+      else: { required: ['url'], properties: { url: {} } },
       properties: {
-        url: { type: 'string', pattern: '^https?://', description: 'Ironic\'s API endpoint, e.g. `http://10.0.0.5:6385`.' },
+        url: {
+          type: 'string',
+          pattern: '^https?://',
+          description: 'Ironic\'s API endpoint, e.g. `http://10.0.0.5:6385`; required unless `auth` is `keystone` or `clouds_yaml`, whose catalog (or cloud) can give it.',
+        },
         auth,
         ca_file: str('A PEM bundle of the CAs that sign Ironic\'s (and Keystone\'s) certificate.'),
         cert_file: str('A client certificate (PEM), with `key_file`.'),

@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { CpiError, type Logger } from '@hybrid-cpi/core';
-import { basicAuthorization, baremetalEndpoint, keystoneTokenBody, tokensUrl, type IronicAuth, type KeystoneAuth } from './auth.js';
+import { basicAuthorization, baremetalEndpoint, describeIdentity, keystoneTokenBody, tokensUrl, type IronicAuth, type KeystoneAuth } from './auth.js';
 import { backoffDelay, realClock, realSleep, type BackoffPolicy, type Clock, type Sleep } from './backoff.js';
 import { IronicHttpError, isLockedFault, parseFaultstring } from './errors.js';
 import { DEFAULT, MINIMUM, compareVersions, maxVersion, type Microversion } from './microversions.js';
@@ -53,6 +53,29 @@ export interface RequestOptions {
   readonly signal?: AbortSignal;
   /** false for public routes (`GET /`): no credentials, no Keystone round trip. */
   readonly auth?: boolean;
+}
+
+/** Where a token comes from, and for whom (`user 'bosh' in project 'baremetal'`): no secret. */
+export interface KeystoneIdentity {
+  /** `<auth_url>/v3/auth/tokens`. */
+  readonly tokensUrl: string;
+  readonly identity: string;
+}
+
+/** What Keystone answered, for `hybrid-cpi doctor`. */
+export interface KeystoneSession extends KeystoneIdentity {
+  /** The catalog's baremetal endpoint, when ironic.url is not set. */
+  readonly endpoint: string | undefined;
+  readonly interface: string;
+  readonly region: string | undefined;
+  /** The token's `expires_at`. */
+  readonly expiresAt: string | undefined;
+}
+
+interface Session {
+  readonly token: string;
+  readonly endpoint: string | undefined;
+  readonly expiresAt: string | undefined;
 }
 
 export interface IronicResponse<T> {
@@ -111,7 +134,7 @@ export class IronicClient {
   readonly #sleep: Sleep;
   readonly #random: () => number;
   readonly #clock: Clock;
-  #session: Promise<{ token: string; endpoint: string | undefined }> | undefined;
+  #session: Promise<Session> | undefined;
 
   constructor(options: IronicClientOptions) {
     if (options.url === undefined && options.auth.type !== 'keystone') {
@@ -142,6 +165,27 @@ export class IronicClient {
     if (this.#url !== undefined) return this.#url;
     const { endpoint } = await this.#keystone(signal);
     return (endpoint ?? '').replace(/\/+$/, '');
+  }
+
+  /** Who asks which Keystone for tokens; undefined without Keystone. */
+  keystoneIdentity(): KeystoneIdentity | undefined {
+    if (this.#auth.type !== 'keystone') return undefined;
+    const url = tokensUrl(this.#auth.auth_url);
+    return { tokensUrl: `${url.origin}${url.pathname}`, identity: describeIdentity(this.#auth) };
+  }
+
+  /** The Keystone session (getting a token when there is none yet); undefined without Keystone. */
+  async keystone(signal?: AbortSignal): Promise<KeystoneSession | undefined> {
+    const who = this.keystoneIdentity();
+    if (who === undefined || this.#auth.type !== 'keystone') return undefined;
+    const { endpoint, expiresAt } = await this.#keystone(signal);
+    return {
+      ...who,
+      endpoint,
+      interface: this.#auth.interface ?? 'public',
+      region: this.#auth.region_name,
+      expiresAt,
+    };
   }
 
   /** Sends one API call, retrying transient failures; throws {@link IronicHttpError} for any non-2xx answer. */
@@ -218,7 +262,7 @@ export class IronicClient {
   }
 
   /** One token per client, fetched on first use; a failed attempt is not cached. */
-  #keystone(signal?: AbortSignal): Promise<{ token: string; endpoint: string | undefined }> {
+  #keystone(signal?: AbortSignal): Promise<Session> {
     if (this.#session === undefined) {
       const session = this.#authenticate(this.#auth as KeystoneAuth, signal);
       session.catch(() => {
@@ -229,8 +273,9 @@ export class IronicClient {
     return this.#session;
   }
 
-  async #authenticate(auth: KeystoneAuth, signal?: AbortSignal): Promise<{ token: string; endpoint: string | undefined }> {
+  async #authenticate(auth: KeystoneAuth, signal?: AbortSignal): Promise<Session> {
     const url = tokensUrl(auth.auth_url);
+    const who = this.keystoneIdentity()!;
     const exchange: Exchange = {
       service: 'Keystone',
       origin: url.origin,
@@ -241,16 +286,21 @@ export class IronicClient {
       // A second token is harmless, so a broken connection may be retried.
       idempotent: true,
       claim: false,
-      doing: `Getting a Keystone token from ${url.origin}${url.pathname}`,
+      doing: `Getting a Keystone token from ${who.tokensUrl} for ${who.identity}`,
       ...(signal === undefined ? {} : { signal }),
     };
     const answer = await this.#exchange(exchange);
-    const { body } = parse<{ token?: { catalog?: unknown } }>(answer, exchange);
+    const { body } = parse<{ token?: { catalog?: unknown; expires_at?: unknown } }>(answer, exchange);
     const token = answer.headers['x-subject-token'];
     if (typeof token !== 'string' || token === '') {
       throw new CpiError('CPX_BACKEND_FAILURE', `${exchange.doing}: Keystone answered ${answer.status} without an X-Subject-Token header`);
     }
-    return { token, endpoint: this.#url === undefined ? baremetalEndpoint(body?.token?.catalog, auth) : undefined };
+    const expiresAt = body?.token?.expires_at;
+    return {
+      token,
+      endpoint: this.#url === undefined ? baremetalEndpoint(body?.token?.catalog, auth) : undefined,
+      expiresAt: typeof expiresAt === 'string' ? expiresAt : undefined,
+    };
   }
 
   /** Sends, retrying 503, 409 "is locked" (unless a claim) and connection failures, with jittered back-off. */
