@@ -33,10 +33,13 @@ beforeAll(async () => {
   credential = await keystone.createApplicationCredential(bosh);
 });
 afterAll(async () => {
-  if (ironic !== undefined) await removeNodes(ironic, nodes);
-  await ironic?.stop();
-  await keystone?.stop();
-  fs.rmSync(work, { recursive: true, force: true });
+  try {
+    if (ironic !== undefined) await removeNodes(ironic, nodes);
+  } finally {
+    await ironic?.stop();
+    await keystone?.stop();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
 });
 
 type Auth = NonNullable<IronicConfig['ironic']['auth']>;

@@ -17,6 +17,8 @@ export async function loadConfig(file: string, builtins: BuiltinModules): Promis
   const { validate: core } = await import('../../generated/config/core.cjs');
   if (!core(raw)) fail(file, describeConfigErrors(core.errors ?? []));
   const config = raw as ConfigFile;
+  const dir = path.dirname(path.resolve(file));
+  if (config.plugin_paths !== undefined) (raw as { plugin_paths?: readonly string[] }).plugin_paths = config.plugin_paths.map((p) => path.resolve(dir, p));
 
   const names = Object.keys(config.backends);
   const problems: string[] = [];
@@ -28,13 +30,14 @@ export async function loadConfig(file: string, builtins: BuiltinModules): Promis
     problems.push(`default_backend: is required when there is more than one backend (${names.join(', ')})`);
   }
 
-  const searchPaths = [...(config.plugin_paths ?? []), path.dirname(path.resolve(file))];
+  const searchPaths = [...(config.plugin_paths ?? []), dir];
   const backends = new Map<BackendName, ResolvedBackend>();
   for (const name of names) {
     const section = config.backends[name]!;
     const module = await loadBackendModule(section.type, builtins, searchPaths);
     const validate = module.validateConfig ?? (await compile(module.configSchema!));
     if (!validate(section)) problems.push(...describeConfigErrors(validate.errors ?? [], `backends.${name}`));
+    else resolvePaths(section, module.pathKeys ?? [], dir);
     backends.set(name as BackendName, { name: name as BackendName, config: section, module });
   }
   if (problems.length > 0) fail(file, problems);
@@ -48,6 +51,18 @@ export async function loadConfig(file: string, builtins: BuiltinModules): Promis
     logLevel: config.log_level ?? 'info',
     backends,
   });
+}
+
+/** Each relative path at one of `keys` (dotted) made absolute against `dir`, the config file's directory. */
+function resolvePaths(section: Record<string, unknown>, keys: readonly string[], dir: string): void {
+  for (const key of keys) {
+    const parts = key.split('.');
+    const last = parts.pop()!;
+    const parent = parts.reduce<unknown>((node, part) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[part] : undefined), section);
+    if (typeof parent !== 'object' || parent === null) continue;
+    const value = (parent as Record<string, unknown>)[last];
+    if (typeof value === 'string' && !path.isAbsolute(value)) (parent as Record<string, unknown>)[last] = path.resolve(dir, value);
+  }
 }
 
 function read(file: string): string {

@@ -15,6 +15,7 @@ const memoryModule: BackendModule<MemoryConfig> = {
   type: 'memory',
   contract: BACKEND_CONTRACT,
   validateConfig: validateMemoryConfig,
+  pathKeys: ['state_file'],
   stemcellFormats: (config) => config.stemcell_formats,
   create: (config) => new MemoryBackend(config.state_file === undefined ? inProcessStore() : fileStore(config.state_file)),
 };
