@@ -1,7 +1,7 @@
 // Ironic behind a real Keystone: one Keystone (test/support/keystone-lab.ts) and one Ironic with
 // auth_strategy = keystone for this file, and the Ironic backend driven through each auth type
-// the config offers. Tokens live TOKEN_SECONDS and a fake deploy takes longer, so every
-// create_vm outlives the token it started with and must get a new one mid-wait.
+// the config offers. Tokens live TOKEN_SECONDS, as long as a fake deploy or undeploy, so every
+// VM's life outlives the token it started with and the client must get a new one mid-wait.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,8 +27,10 @@ const nodes: string[] = [];
 
 beforeAll(async () => {
   keystone = await startKeystone({ tokenExpirationSeconds: TOKEN_SECONDS });
-  // Each fake deploy step sleeps this long; a deploy has two.
-  ironic = await startIronic({ auth: { type: 'keystone', keystone }, deployDelay: TOKEN_SECONDS / 2 + 1, automatedClean: false });
+  // Each fake deploy step sleeps this long: a deploy and an undeploy have two each, so every
+  // lifecycle outlives the token it started with. Shorter tokens make the lab's own requests
+  // (enrolling nodes) race their expiry.
+  ironic = await startIronic({ auth: { type: 'keystone', keystone }, deployDelay: TOKEN_SECONDS / 2, automatedClean: false });
   bosh = await keystone.createUser('bosh', { project: 'baremetal', role: 'admin' });
   credential = await keystone.createApplicationCredential(bosh);
 });
