@@ -9,6 +9,7 @@ import path from 'node:path';
 import { freePort } from './free-port.ts';
 import { REGION, type KeystoneLab, type KeystoneUser } from './keystone-lab.ts';
 import { stopChild } from './stop-child.ts';
+import { waitReady } from './wait-ready.ts';
 
 const PYTHON = '/usr/bin/python3'; // Debian's: the pyenv python first on PATH cannot see dist-packages
 const LAUNCH = path.join(import.meta.dirname, 'ironic', 'launch.py');
@@ -17,7 +18,7 @@ export const MICROVERSION = '1.82';
 export interface IronicLabOptions {
   /**
    * `http_basic` adds an htpasswd user; `keystone` validates tokens with that Keystone
-   * (keystonemiddleware, a service user `ironic`) and registers Ironic in its catalog as
+   * (keystonemiddleware, as a service user of its own) and registers Ironic in its catalog as
    * `baremetal`.
    */
   readonly auth?:
@@ -34,7 +35,7 @@ export interface IronicLab {
   readonly url: string;
   readonly dir: string;
   readonly pid: number;
-  /** Headers for direct API calls in tests (microversion, auth; a fresh Keystone token each time). */
+  /** Headers for direct API calls in tests (microversion, auth: with Keystone, the lab's current admin token). */
   readonly headers: Readonly<Record<string, string>>;
   stop(): Promise<void>;
 }
@@ -63,7 +64,8 @@ export async function startIronic(options: IronicLabOptions = {}): Promise<Ironi
     const url = `http://127.0.0.1:${port}`;
     const base: Record<string, string> = { 'X-OpenStack-Ironic-API-Version': MICROVERSION, 'Content-Type': 'application/json' };
     if (auth.type === 'http_basic') base['Authorization'] = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
-    const ready = await waitReady(url, child);
+    // Ready when `GET /` answers; the conductor registers before the API socket opens.
+    const ready = await waitReady(`${url}/`, child);
     if (!ready) {
       if (attempt < 3) continue;
       throw new Error(`Ironic did not start; see ${path.join(dir, 'ironic.log')} and stdout.log`);
@@ -166,24 +168,6 @@ function writeHtpasswd(file: string, username: string, password: string): void {
   const r = spawnSync(PYTHON, ['-c', 'import bcrypt,sys; print(bcrypt.hashpw(sys.argv[1].encode(), bcrypt.gensalt(4)).decode())', password], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`hashing the lab password failed: ${r.stderr}`);
   fs.writeFileSync(file, `${username}:${r.stdout.trim()}\n`);
-}
-
-/** Ready when `GET /` answers; the conductor registers before the API socket opens. */
-async function waitReady(url: string, child: ChildProcess): Promise<boolean> {
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline && !exited) {
-    try {
-      const response = await fetch(`${url}/`, { signal: AbortSignal.timeout(2_000) });
-      if (response.ok) return true;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  if (!exited) child.kill('SIGKILL');
-  return false;
 }
 
 /** Proves the server answering is ours: a node with a random name created and read back. */

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './free-port.ts';
 import { stopChild } from './stop-child.ts';
+import { waitReady } from './wait-ready.ts';
 
 const PYTHON = '/usr/bin/python3'; // Debian's: the pyenv python first on PATH cannot see dist-packages
 const LAUNCH = path.join(import.meta.dirname, 'keystone', 'launch.py');
@@ -82,7 +83,7 @@ export async function startKeystone(options: KeystoneLabOptions = {}): Promise<K
       });
       fs.closeSync(log);
       const url = `http://127.0.0.1:${port}`;
-      if (!(await waitReady(url, child))) {
+      if (!(await waitReady(`${url}/v3`, child))) {
         if (attempt < 3) continue;
         throw new Error(`Keystone did not start; see ${path.join(dir, 'keystone.log')} and stdout.log`);
       }
@@ -231,22 +232,4 @@ function manage(conf: string, args: string[]): void {
 function python(args: string[]): void {
   const r = spawnSync(PYTHON, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`python3 ${args.slice(0, 4).join(' ')} failed (${r.status}): ${r.stderr}`);
-}
-
-/** Ready when `GET /v3` answers. */
-async function waitReady(url: string, child: ChildProcess): Promise<boolean> {
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline && !exited) {
-    try {
-      const response = await fetch(`${url}/v3`, { signal: AbortSignal.timeout(2_000) });
-      if (response.ok) return true;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  if (!exited) child.kill('SIGKILL');
-  return false;
 }

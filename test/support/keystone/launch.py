@@ -10,7 +10,6 @@ calls itself. The process ends by itself when the test process that started it i
 import os
 import sys
 import threading
-import time
 from wsgiref import simple_server
 
 config_file, port = sys.argv[1], int(sys.argv[2])
@@ -27,20 +26,10 @@ class QuietHandler(simple_server.WSGIRequestHandler):
         pass
 
 
-_parent = int(os.environ.get('KEYSTONE_LAB_PARENT', '0'))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from lab_watchdog import watch_parent  # noqa: E402
 
-
-def _watch_parent():
-    while True:
-        try:
-            os.kill(_parent, 0)
-        except OSError:
-            os._exit(0)
-        time.sleep(1)
-
-
-if _parent:
-    threading.Thread(target=_watch_parent, daemon=True).start()
+watch_parent('KEYSTONE_LAB_PARENT', lambda watch: threading.Thread(target=watch, daemon=True).start())
 
 server = simple_server.make_server('127.0.0.1', port, application, handler_class=QuietHandler)
 print(f'keystone-lab listening on 127.0.0.1:{port}', flush=True)
