@@ -80,13 +80,24 @@ export class PatternMatcher {
   replaceAll(text: string, replacement: string): string {
     // Pairs [start, end) in order; an occurrence reaching back over earlier ones merges them.
     const runs: number[] = [];
+    const root = this.#root;
+    const longest = this.#longest;
     let state = 0;
     for (let i = 0; i < text.length; i++) {
       const unit = text.charCodeAt(i);
-      let next;
-      while ((next = this.#next(state, unit)) === NONE && state !== 0) state = this.#fail[state]!;
-      state = next === NONE ? 0 : next;
-      const length = this.#longest[state]!;
+      if (state === 0) {
+        // Most characters of a text start no secret: one table read.
+        state = root[unit]!;
+        if (state === NONE) {
+          state = 0;
+          continue;
+        }
+      } else {
+        let next;
+        while ((next = this.#next(state, unit)) === NONE && state !== 0) state = this.#fail[state]!;
+        state = next === NONE ? 0 : next;
+      }
+      const length = longest[state]!;
       if (length === 0) continue;
       let start = i + 1 - length;
       while (runs.length > 0 && runs[runs.length - 1]! >= start) {
