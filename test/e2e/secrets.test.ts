@@ -2,9 +2,10 @@
 // agent's NATS certificate, password and blobstore credentials in create_vm's `env`, and
 // credentials in cloud_properties and cpi-config context properties, in successful calls,
 // failing calls, malformed requests and requests of many megabytes, with logging at debug.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Workspace, describeRun, expectDirectorResponse, runCpi, type CpiRun, type KnownErrorType, type MemoryState } from './helpers/cpi.js';
+import { BINARY, Workspace, describeRun, directorEnv, expectDirectorResponse, runCpi, type CpiRun, type KnownErrorType, type MemoryState } from './helpers/cpi.js';
 
 const ws = new Workspace('secrets');
 afterAll(() => ws.cleanup());
@@ -316,5 +317,23 @@ describe('requests of many megabytes answer validly, with no secret on either st
     expect(outcome.run.stderr.length, describeRun(outcome.run)).toBeLessThan(1 << 20);
     const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as MemoryState;
     expect(state.vms[vm.slice('mem:'.length)]?.metadata['description']).toBe(value);
+  });
+});
+
+describe('when not even a response can be written', () => {
+  it('exits 1 with the error\'s kind and stack frames on stderr, never its message', async () => {
+    // The reader goes away before the response: writing it fails with EPIPE.
+    const child = spawn(BINARY, ['--config', configFile], { env: directorEnv(ws.dir), cwd: ws.dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('close', resolve);
+      child.stdin.end(JSON.stringify({ method: 'info', arguments: [], context: context() }));
+    });
+    expect(code, stderr).toBe(1);
+    expect(stderr).toMatch(/\nhybrid-cpi: internal error \(Error\); its message is withheld, as it may hold secrets\n(\s+at .*\n)+$/);
+    expect(stderr).not.toContain('EPIPE');
+    expect(leaks({ stdout: '', stderr, exitCode: code, signal: null, ms: 0 })).toEqual([]);
   });
 });
