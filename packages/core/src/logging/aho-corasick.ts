@@ -1,7 +1,7 @@
 /**
  * Aho–Corasick over UTF-16 code units: one left-to-right pass finds every place where any of the
- * patterns occurs, in time linear in the text whatever their number and length (building is
- * linear in their total length, never a step more per character).
+ * patterns occurs, in time linear in the text whatever their number and length (building it is
+ * linear in their total length).
  *
  * Written here rather than taken from npm: a scrubber must match code units exactly, and the
  * maintained package (modern-ahocorasick) matches whole grapheme clusters, so a secret after
@@ -9,17 +9,19 @@
  * text; the other packages build in quadratic steps with an object per state.
  *
  * States are numbers. Most of a long pattern's trie is a chain: the transition from a state to
- * the one made right after it is kept in `#chain`, and only branches (at most one per pattern)
- * in a Map, so memory is three Int32 per character of the patterns.
+ * the one made right after it is kept in `#chain`, the root's in a table, and the other branches
+ * (at most one per pattern) in a Map, so memory is three Int32 per character of the patterns
+ * plus 256 KiB for the root.
  */
 const NONE = -1;
 
 export class PatternMatcher {
   /** The code unit that leads from state s to state s + 1, or NONE. */
   readonly #chain: Int32Array;
-  /** Every other transition: `state * 65536 + code unit` → state; the root's in a table, as most text characters are read there. */
-  readonly #branches = new Map<number, number>();
+  /** The root's transitions by code unit: most characters of a text are read there. */
   readonly #root = new Int32Array(65536).fill(NONE);
+  /** Every other transition: `state * 65536 + code unit` → state. */
+  readonly #branches = new Map<number, number>();
   /** The state of the longest proper suffix that is also in the trie. */
   readonly #fail: Int32Array;
   /** The length of the longest pattern that ends at this state (0: none). */
