@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   BACKEND_CONTRACT, BackendRegistry, CpiError, dispatch, loadConfig, nativeCid, parseRequest, serializeResponse, silentLogger,
   type Backend, type BackendModule, type NativeCid,
@@ -34,6 +34,7 @@ function fakeModule(backend: FakeBackend, formats = ['openstack-qcow2']): Backen
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dispatch-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const image = path.join(dir, 'image');
 fs.writeFileSync(image, 'image');
 

@@ -84,13 +84,15 @@ function bruteForce(text: string, values: readonly string[]): string {
 
 describe('createLogger', () => {
   it('writes JSON lines synchronously, with secret keys redacted and secret strings scrubbed', async () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'log-')), 'stderr');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'log-'));
+    const file = path.join(dir, 'stderr');
     const fd = fs.openSync(file, 'w');
     const secrets = new Secrets();
     secrets.add('s3cr3t-value');
     (await loadLogger('debug', secrets, fd)).child({ request_id: 'cpi-1' }).debug({ password: 'other-pw', note: 'has s3cr3t-value inside' }, 'hello');
     fs.closeSync(fd);
     const line = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.rmSync(dir, { recursive: true, force: true });
     expect(line).toMatchObject({ level: 'debug', request_id: 'cpi-1', password: REDACTED, note: `has ${REDACTED} inside`, msg: 'hello' });
   });
 });
