@@ -6,10 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages of the test tiers and the demo: a real Ironic (python3-ironic; bcrypt for its
-# htpasswd), ISO tools that read back our config drives, nginx as the WebDAV image store, curl
-# and GNU time for the stemcell benchmark's baseline, and ruby (ERB) to render the BOSH job's
-# templates in the release tests.
-DEBS=(python3-ironic python3-bcrypt xorriso genisoimage nginx-light curl time ruby)
+# htpasswd) and a real Keystone in front of it (python3-keystone), ISO tools that read back our
+# config drives, nginx as the WebDAV image store, curl and GNU time for the stemcell benchmark's
+# baseline, and ruby (ERB) to render the BOSH job's templates in the release tests.
+DEBS=(python3-ironic python3-bcrypt python3-keystone xorriso genisoimage nginx-light curl time ruby)
 missing=()
 for deb in "${DEBS[@]}"; do dpkg-query -W -f='${Status}' "$deb" 2>/dev/null | grep -q 'ok installed' || missing+=("$deb"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -4,7 +4,8 @@ import type { IronicClient } from './ironic/client.js';
 
 export interface IronicConfig extends BackendConfig {
   readonly type: 'ironic';
-  readonly ironic: IronicConnectionConfig & { readonly url: string };
+  /** `url` is required unless Keystone's catalog (or a clouds.yaml cloud) gives it. */
+  readonly ironic: IronicConnectionConfig;
   /** How nodes are claimed: the Allocation API when the server has it (`auto`), or always one way. */
   readonly claim?: 'auto' | 'allocation' | 'instance_uuid';
   readonly deploy_timeout_seconds?: number;

@@ -14,6 +14,7 @@ const ironicModule: BackendModule<IronicConfig> = {
   contract: BACKEND_CONTRACT,
   validateConfig,
   configSchema: ironicConfigSchema,
+  pathKeys: ['ironic.ca_file', 'ironic.cert_file', 'ironic.key_file', 'ironic.auth.file', 'image_store.ca_file', 'image_store.path'],
   stemcellFormats: () => IRONIC_STEMCELL_FORMATS,
   // The HTTP client and the methods load only when a call reaches this backend.
   create: async (config, deps) => (await import('./backend.js')).createIronicBackend(config, deps),

@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { CpiError, type Logger } from '@hybrid-cpi/core';
-import { basicAuthorization, baremetalEndpoint, keystoneTokenBody, tokensUrl, type IronicAuth, type KeystoneAuth } from './auth.js';
+import { basicAuthorization, baremetalEndpoint, describeIdentity, keystoneTokenBody, tokensUrl, type IronicAuth, type KeystoneAuth } from './auth.js';
 import type { CallOptions } from './call-options.js';
 import { backoffDelay, realClock, realSleep, type BackoffPolicy, type Clock, type Sleep } from './backoff.js';
 import { IronicHttpError, isLockedFault, parseFaultstring, readErrorBody } from './errors.js';
@@ -41,7 +41,7 @@ export interface IronicClientOptions {
 
 /** What a client and its per-call views ({@link IronicClient.forCall}) share. */
 interface Shared {
-  session?: Promise<{ token: string; endpoint: string | undefined }>;
+  session?: Promise<Session>;
   /** The newest microversion the server offers, from any versioned answer's header. */
   maximum?: Microversion;
 }
@@ -66,6 +66,29 @@ export interface RequestOptions {
   readonly signal?: AbortSignal;
   /** false for public routes (`GET /`): no credentials, no Keystone round trip. */
   readonly auth?: boolean;
+}
+
+/** Where a token comes from, and for whom (`user 'bosh' in project 'baremetal'`): no secret. */
+export interface KeystoneIdentity {
+  /** `<auth_url>/v3/auth/tokens`. */
+  readonly tokensUrl: string;
+  readonly identity: string;
+}
+
+/** What Keystone answered, for `hybrid-cpi doctor`. */
+export interface KeystoneSession extends KeystoneIdentity {
+  /** The catalog's baremetal endpoint, when ironic.url is not set. */
+  readonly endpoint: string | undefined;
+  readonly interface: string;
+  readonly region: string | undefined;
+  /** The token's `expires_at`. */
+  readonly expiresAt: string | undefined;
+}
+
+interface Session {
+  readonly token: string;
+  readonly endpoint: string | undefined;
+  readonly expiresAt: string | undefined;
 }
 
 export interface IronicResponse<T> {
@@ -183,6 +206,27 @@ export class IronicClient {
     return (endpoint ?? '').replace(/\/+$/, '');
   }
 
+  /** Who asks which Keystone for tokens; undefined without Keystone. */
+  keystoneIdentity(): KeystoneIdentity | undefined {
+    if (this.#auth.type !== 'keystone') return undefined;
+    const url = tokensUrl(this.#auth.auth_url);
+    return { tokensUrl: `${url.origin}${url.pathname}`, identity: describeIdentity(this.#auth) };
+  }
+
+  /** The Keystone session (getting a token when there is none yet); undefined without Keystone. */
+  async keystone(signal?: AbortSignal): Promise<KeystoneSession | undefined> {
+    const who = this.keystoneIdentity();
+    if (who === undefined || this.#auth.type !== 'keystone') return undefined;
+    const { endpoint, expiresAt } = await this.#keystone(signal);
+    return {
+      ...who,
+      endpoint,
+      interface: this.#auth.interface ?? 'public',
+      region: this.#auth.region_name,
+      expiresAt,
+    };
+  }
+
   /** Sends one API call, retrying transient failures; throws {@link IronicHttpError} for any non-2xx answer. */
   async request<T = unknown>(method: Dispatcher.HttpMethod, path: string, options: RequestOptions = {}): Promise<IronicResponse<T>> {
     const doing = options.doing ?? `${method} ${path}`;
@@ -258,7 +302,7 @@ export class IronicClient {
   }
 
   /** One token per client, fetched on first use; a failed attempt is not cached. */
-  #keystone(signal?: AbortSignal): Promise<{ token: string; endpoint: string | undefined }> {
+  #keystone(signal?: AbortSignal): Promise<Session> {
     const shared = this.#shared;
     if (shared.session === undefined) {
       const session = this.#authenticate(this.#auth as KeystoneAuth, signal);
@@ -270,8 +314,9 @@ export class IronicClient {
     return shared.session;
   }
 
-  async #authenticate(auth: KeystoneAuth, signal?: AbortSignal): Promise<{ token: string; endpoint: string | undefined }> {
+  async #authenticate(auth: KeystoneAuth, signal?: AbortSignal): Promise<Session> {
     const url = tokensUrl(auth.auth_url);
+    const who = this.keystoneIdentity()!;
     const exchange: Exchange = {
       service: 'Keystone',
       origin: url.origin,
@@ -282,16 +327,21 @@ export class IronicClient {
       // A second token is harmless, so a broken connection may be retried.
       idempotent: true,
       claim: false,
-      doing: `Getting a Keystone token from ${url.origin}${url.pathname}`,
+      doing: `Getting a Keystone token from ${who.tokensUrl} for ${who.identity}`,
       ...(signal === undefined ? {} : { signal }),
     };
     const answer = await this.#exchange(exchange);
-    const { body } = parse<{ token?: { catalog?: unknown } }>(answer, exchange);
+    const { body } = parse<{ token?: { catalog?: unknown; expires_at?: unknown } }>(answer, exchange);
     const token = answer.headers['x-subject-token'];
     if (typeof token !== 'string' || token === '') {
       throw new CpiError('CPX_BACKEND_FAILURE', `${exchange.doing}: Keystone answered ${answer.status} without an X-Subject-Token header`);
     }
-    return { token, endpoint: this.#url === undefined ? baremetalEndpoint(body?.token?.catalog, auth) : undefined };
+    const expiresAt = body?.token?.expires_at;
+    return {
+      token,
+      endpoint: this.#url === undefined ? baremetalEndpoint(body?.token?.catalog, auth) : undefined,
+      expiresAt: typeof expiresAt === 'string' ? expiresAt : undefined,
+    };
   }
 
   /** Sends, retrying 503, 409 "is locked" (unless a claim) and connection failures, with jittered back-off. */

@@ -14,6 +14,7 @@ export { requirementsOf, type Minimums, type Requirements } from '../selection/r
 export type { SelectableNode } from '../selection/rejections.js';
 export { enrollParamsOf } from '../enroll.js';
 export { connectIronic, type IronicConnectionConfig } from '../ironic/connect.js';
+export type { IronicClient } from '../ironic/client.js';
 export { compareVersions, discoverVersions, MINIMUM as MINIMUM_MICROVERSION, type VersionRange } from '../ironic/microversions.js';
 export { isIronicHttpError, type IronicHttpError } from '../ironic/errors.js';
 export { makeImageStore, type ImageStore } from '../image-store/index.js';

@@ -1,17 +1,17 @@
 import { isCpiError, silentLogger } from '@hybrid-cpi/core';
 import {
-  MINIMUM_MICROVERSION, compareVersions, connectIronic, discoverVersions, isIronicHttpError, safeUrl, type IronicConfig, type IronicHttpError, type VersionRange,
+  MINIMUM_MICROVERSION, compareVersions, connectIronic, discoverVersions, isIronicHttpError, safeUrl, type IronicClient, type IronicConfig, type IronicHttpError, type VersionRange,
 } from '@hybrid-cpi/backend-ironic/operator';
 import { ok, problem, type Report } from './checks.js';
 import { messageOf } from './report.js';
 
 /**
- * Ironic of one backend: reachable, an API version range the CPI can use, and credentials that
+ * Ironic of one backend: Keystone's token (and Ironic's endpoint in its catalog) when it
+ * authenticates there, reachable, an API version range the CPI can use, and credentials that
  * Ironic accepts. Each check runs only when the one before passed: an unreachable server has no
  * version to read. Returns the range Ironic offers, when it answered.
  */
 export async function checkIronic(name: string, config: IronicConfig, report: Report, signal: AbortSignal): Promise<VersionRange | undefined> {
-  const url = safeUrl(config.ironic.url);
   const key = `backends.${name}.ironic`;
   let client;
   try {
@@ -22,6 +22,8 @@ export async function checkIronic(name: string, config: IronicConfig, report: Re
     return undefined;
   }
   try {
+    if (!(await checkKeystone(name, client, key, report, signal))) return undefined;
+    const url = safeUrl(await client.endpoint(signal));
     let range;
     try {
       range = await discoverVersions(client, { signal });
@@ -49,6 +51,27 @@ export async function checkIronic(name: string, config: IronicConfig, report: Re
     return range;
   } finally {
     await client.close();
+  }
+}
+
+/** A token for the configured identity, and where the catalog puts Ironic; true when there is no Keystone. */
+async function checkKeystone(name: string, client: IronicClient, key: string, report: Report, signal: AbortSignal): Promise<boolean> {
+  const who = client.keystoneIdentity();
+  if (who === undefined) return true;
+  try {
+    const session = (await client.keystone(signal))!;
+    report(ok(name, `Keystone at ${who.tokensUrl} issued a token for ${who.identity}${session.expiresAt === undefined ? '' : ` (valid until ${session.expiresAt})`}`));
+    if (session.endpoint !== undefined) {
+      report(ok(name, `the catalog's ${session.interface} baremetal endpoint${session.region === undefined ? '' : ` in ${session.region}`} is ${safeUrl(session.endpoint)}`));
+    }
+    return true;
+  } catch (error) {
+    if (isIronicHttpError(error) && error.service === 'Keystone') {
+      report(problem(name, `Keystone at ${who.tokensUrl} refused ${who.identity} (${error.status}${error.faultstring ? `: ${error.faultstring.replace(/\.$/, '')}` : ''})`, `correct ${key}.auth (username and password or application credential, domains, project) or its clouds.yaml cloud`));
+    } else {
+      report(problem(name, `Keystone at ${who.tokensUrl}, for ${who.identity}: ${messageOf(error)}`, `check ${key}.auth.auth_url (or the clouds.yaml cloud's) and that Keystone answers there`));
+    }
+    return false;
   }
 }
 

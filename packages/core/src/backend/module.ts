@@ -53,6 +53,12 @@ export interface BackendModule<C extends BackendConfig = BackendConfig> {
   readonly configSchema?: object;
   /** A precompiled validator for the config section (built-in backends). */
   readonly validateConfig?: ConfigValidator;
+  /**
+   * Dotted keys of the config section that name files or directories (`ironic.ca_file`). A
+   * relative path there is taken relative to the config file's directory, so the files a BOSH
+   * job renders next to its config are found wherever the job is installed.
+   */
+  readonly pathKeys?: readonly string[];
   /** The stemcell formats (`<infrastructure>-<format>`) this backend accepts, from config alone. */
   stemcellFormats(config: C): readonly string[];
   create(config: C, deps: BackendDeps): Backend | Promise<Backend>;

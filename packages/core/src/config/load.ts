@@ -33,8 +33,11 @@ export async function loadConfig(file: string, builtins: BuiltinModules): Promis
     problems.push(`default_backend: is required when there is more than one backend (${names.join(', ')})`);
   }
 
-  const pluginPaths = isObject(raw) && Array.isArray(raw['plugin_paths']) ? raw['plugin_paths'].filter((p) => typeof p === 'string') : [];
-  const searchPaths = [...pluginPaths, path.dirname(path.resolve(file))];
+  const dir = path.dirname(path.resolve(file));
+  // Relative plugin paths, like every path in the config, are the config file's directory's.
+  const pluginPaths = isObject(raw) && Array.isArray(raw['plugin_paths']) ? raw['plugin_paths'].filter((p): p is string => typeof p === 'string').map((p) => path.resolve(dir, p)) : [];
+  if (pluginPaths.length > 0) (raw as { plugin_paths?: readonly string[] }).plugin_paths = pluginPaths;
+  const searchPaths = [...pluginPaths, dir];
   const backends = new Map<BackendName, ResolvedBackend>();
   const unloadable: CpiError[] = [];
   for (const name of names) {
@@ -51,6 +54,7 @@ export async function loadConfig(file: string, builtins: BuiltinModules): Promis
     }
     const validate = module.validateConfig ?? (await compile(module.configSchema!));
     if (!validate(section)) problems.push(...describeConfigErrors(validate.errors ?? [], `backends.${name}`, module.configSchema));
+    else resolvePaths(section, module.pathKeys ?? [], dir);
     backends.set(name as BackendName, { name: name as BackendName, config: section as ResolvedBackend['config'], module });
   }
   // A package that does not load, and nothing else wrong: its own error, which says how to install it.
@@ -70,6 +74,18 @@ export async function loadConfig(file: string, builtins: BuiltinModules): Promis
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Each relative path at one of `keys` (dotted) made absolute against `dir`, the config file's directory. */
+function resolvePaths(section: Record<string, unknown>, keys: readonly string[], dir: string): void {
+  for (const key of keys) {
+    const parts = key.split('.');
+    const last = parts.pop()!;
+    const parent = parts.reduce<unknown>((node, part) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[part] : undefined), section);
+    if (typeof parent !== 'object' || parent === null) continue;
+    const value = (parent as Record<string, unknown>)[last];
+    if (typeof value === 'string' && !path.isAbsolute(value)) (parent as Record<string, unknown>)[last] = path.resolve(dir, value);
+  }
 }
 
 function read(file: string): string {

@@ -17,6 +17,7 @@ const memoryModule: BackendModule<MemoryConfig> = {
   contract: BACKEND_CONTRACT,
   validateConfig: validateMemoryConfig,
   configSchema: memoryConfigSchema,
+  pathKeys: ['state_file'],
   stemcellFormats: (config) => config.stemcell_formats,
   create: (config) => new MemoryBackend(config.state_file === undefined ? inProcessStore() : fileStore(config.state_file)),
 };

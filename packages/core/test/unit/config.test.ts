@@ -25,6 +25,15 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config.raw.backends['metal'])).toBe(true);
   });
 
+  it('takes relative paths of the keys a module names (and plugin_paths) relative to the config file\'s directory', async () => {
+    const file = writeConfig({ plugin_paths: ['plugins', '/opt/plugins'], backends: { metal: { ...memory(), state_file: 'state/metal.json' }, vms: { ...memory(), state_file: '/var/state.json' } }, default_backend: 'metal' });
+    const dir = path.dirname(file);
+    const config = await loadConfig(file, builtins);
+    expect(config.raw.plugin_paths).toEqual([path.join(dir, 'plugins'), '/opt/plugins']);
+    expect(config.backends.get('metal' as never)?.config['state_file']).toBe(path.join(dir, 'state/metal.json'));
+    expect(config.backends.get('vms' as never)?.config['state_file']).toBe('/var/state.json');
+  });
+
   it('reads YAML', async () => {
     const yaml = 'default_backend: vms\nlegacy_backend: vms\nlog_level: debug\nbackends:\n  metal: {type: memory, stemcell_formats: [openstack-raw]}\n  vms:\n    type: memory\n    stemcell_formats: [vsphere-ova]\n';
     const config = await loadConfig(writeConfig(yaml, 'cpi.yml'), builtins);

@@ -136,7 +136,7 @@ export function ironicContext(config: Partial<IronicConfig> = {}, logger: Logger
 export function callContext(signal: AbortSignal = new AbortController().signal): CallContext {
   return {
     method: 'create_stemcell', apiVersion: 2, requestedApiVersion: 2, requestId: 'cpi-1', directorUuid: 'd', stemcellApiVersion: undefined,
-    context: {}, rawArguments: [], logger: silentLogger, signal,
+    context: {}, rawArguments: [], logger: silentLogger, responseLog: { append: () => undefined }, signal,
   };
 }
 
