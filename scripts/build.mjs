@@ -1,6 +1,11 @@
 // One build: ajv validators (one module per CPI method, compiled ahead of time so no process ever
 // compiles a schema), `tsc -b` (types and each package's dist), the esbuild bundle of the CLI, and
 // the hybrid-cpi single executable (the pinned Node with the bundle and its V8 code cache).
+// Skipped when no input changed since the last build (a digest of their contents); quiet but for
+// one line, and everything a failing step printed.
+//
+//   node scripts/build.mjs [validators]
+import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,11 +18,23 @@ import { importTsDefault } from './import-ts.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const only = process.argv[2]; // "validators" (only those), or nothing (everything)
-const step = (name, fn) => {
+const timings = [];
+const step = async (name, fn) => {
   const started = Date.now();
-  fn();
-  process.stderr.write(`build: ${name} (${Date.now() - started} ms)\n`);
+  await fn();
+  timings.push(`${name} ${((Date.now() - started) / 1000).toFixed(1)} s`);
 };
+
+/** Runs a tool quietly: its output is shown only when it fails. */
+function quietly(file, args, options = {}) {
+  try {
+    execFileSync(file, args, { cwd: root, stdio: 'pipe', ...options });
+  } catch (error) {
+    process.stderr.write(`${error.stdout ?? ''}${error.stderr ?? ''}`);
+    process.stderr.write(`build: ${path.basename(file)} ${args[0] ?? ''} failed (output above)\n`);
+    process.exit(1);
+  }
+}
 
 // Each entry: a TS module whose default export maps export names to JSON schemas, and the file
 // the standalone validators go to.
@@ -62,12 +79,7 @@ async function generateValidators() {
 }
 
 function typescript() {
-  try {
-    execFileSync(path.join(root, 'node_modules/.bin/tsc'), ['-b'], { cwd: root, stdio: 'inherit' });
-  } catch {
-    process.stderr.write('build: tsc -b failed (errors above)\n');
-    process.exit(1);
-  }
+  quietly(path.join(root, 'node_modules/.bin/tsc'), ['-b']);
 }
 
 const CLI = path.join(root, 'packages/cli');
@@ -137,17 +149,13 @@ function singleExecutable() {
       assets: { 'hybrid-cpi.cjs': path.join(dist, 'hybrid-cpi.cjs'), 'hybrid-cpi.code-cache': path.join(dist, 'hybrid-cpi.code-cache') },
     }),
   );
-  execFileSync(NODE, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] });
+  quietly(NODE, ['--experimental-sea-config', seaConfig]);
   const exe = path.join(dist, 'hybrid-cpi');
   fs.rmSync(exe, { force: true });
   fs.copyFileSync(NODE, exe);
   fs.chmodSync(exe, 0o755);
-  execFileSync(
-    NODE,
-    [path.join(root, 'node_modules/postject/dist/cli.js'), exe, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'],
-    // postject warns about ELF notes it does not need; show its output only on failure.
-    { stdio: 'pipe' },
-  );
+  // postject warns about ELF notes it does not need: its output shows only on failure.
+  quietly(NODE, [path.join(root, 'node_modules/postject/dist/cli.js'), exe, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2']);
   // The file postject patched in place starts 1-2 ms slower per call than a fresh copy of it
   // (measured here; the cause is not pinned down). An installed BOSH package is a fresh file too.
   fs.copyFileSync(exe, `${exe}.tmp`);
@@ -156,14 +164,43 @@ function singleExecutable() {
   fs.rmSync(seaConfig);
 }
 
-const started = Date.now();
-await generateValidators();
-process.stderr.write(`build: validators (${Date.now() - started} ms)\n`);
-if (only !== 'validators') {
-  step('tsc -b', typescript);
-  const b = Date.now();
-  await bundle();
-  process.stderr.write(`build: bundle (${Date.now() - b} ms)\n`);
-  step('code cache', codeCache);
-  step('single executable', singleExecutable);
+/** What the build reads: sources and tests (tsc -b checks them), manifests, the build scripts. */
+const INPUT_ROOTS = ['packages', 'test', 'examples/plugin-example', 'scripts', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.base.json', 'vitest.config.ts'];
+const INPUT_FILE = /\.(ts|mts|cts|mjs|cjs|js|json)$/;
+const NOT_INPUT = new Set(['node_modules', 'dist', 'generated', 'golden']);
+const STAMP = path.join(CLI, 'dist/build-inputs.sha256');
+const OUTPUTS = [path.join(CLI, 'dist/hybrid-cpi'), ...VALIDATOR_SETS.map((set) => path.join(root, set.to))];
+
+/** A digest of every input's path and content, and of the Node that runs the build. */
+function inputsDigest() {
+  const files = [];
+  const walk = (entry) => {
+    const stat = fs.statSync(entry, { throwIfNoEntry: false });
+    if (stat === undefined) return;
+    if (stat.isDirectory()) {
+      for (const name of fs.readdirSync(entry)) if (!NOT_INPUT.has(name)) walk(path.join(entry, name));
+    } else if (INPUT_FILE.test(entry) && !entry.endsWith('.tsbuildinfo')) files.push(entry);
+  };
+  for (const entry of INPUT_ROOTS) walk(path.join(root, entry));
+  const hash = createHash('sha256').update(process.version);
+  for (const file of files.sort()) hash.update(`\0${path.relative(root, file)}\0`).update(fs.readFileSync(file));
+  return hash.digest('hex');
 }
+
+const started = Date.now();
+const digest = only === 'validators' ? undefined : inputsDigest();
+const stamped = fs.existsSync(STAMP) ? fs.readFileSync(STAMP, 'utf8') : undefined;
+if (digest !== undefined && stamped === digest && OUTPUTS.every((o) => fs.existsSync(o))) {
+  process.stderr.write('build: up to date (no input changed since the last build)\n');
+  process.exit(0);
+}
+fs.rmSync(STAMP, { force: true });
+await step('validators', generateValidators);
+if (only !== 'validators') {
+  await step('tsc -b', typescript);
+  await step('bundle', bundle);
+  await step('code cache', codeCache);
+  await step('executable', singleExecutable);
+  fs.writeFileSync(STAMP, digest);
+}
+process.stderr.write(`build: done in ${((Date.now() - started) / 1000).toFixed(1)} s (${timings.join(', ')})\n`);

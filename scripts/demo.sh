@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-export PATH="$PWD/node_modules/.bin:$PATH"
+source scripts/env.sh
 exec node scripts/demo.ts

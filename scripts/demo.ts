@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { formatTable } from '../packages/cli/src/commands/table.ts';
 import { startIronic } from '../test/support/ironic-lab.ts';
 import { LOCAL_DISKS, api, enrollFakeNodes } from '../test/support/ironic-nodes.ts';
 import { startWebDav } from '../test/support/webdav-lab.ts';
@@ -18,7 +19,8 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hybrid-cpi-demo-'));
 
 console.log('starting a real Ironic and a WebDAV image store on loopback, enrolling three servers…');
 const lab = await startIronic();
-const store = await startWebDav();
+// Ironic fetches images without credentials: the store lets anyone read and only the CPI write.
+const store = await startWebDav({ anonymousRead: true });
 try {
   const servers = await enrollFakeNodes(lab, 3, (i) => ({
     name: ['rack1-u10', 'rack1-u12', 'rack2-u04'][i],
@@ -39,7 +41,7 @@ try {
       },
       vms: {
         type: 'delegate',
-        command: [path.join(root, 'test/fixtures/fake-cpi/fake-cpi.mjs'), '--state', path.join(dir, 'vsphere-cpi')],
+        command: [path.join(root, 'test/fixtures/fake-cpi/fake-cpi.mjs'), '--state', path.join(dir, 'vsphere-cpi'), '--formats', 'openstack-qcow2,vsphere-ova'],
         stemcell_formats: ['openstack-qcow2', 'vsphere-ova'],
         api_version: 2,
       },
@@ -52,6 +54,15 @@ try {
   const tar = spawnSync('tar', ['-czf', image, '-C', path.join(dir, 'stemcell'), 'root.img']);
   if (tar.status !== 0) throw new Error(`packing the demo stemcell: ${tar.stderr}`);
 
+  const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', TMPDIR: dir, HOME: dir };
+  // What an operator runs first: every backend reached, the image store tried both ways it is used.
+  console.log(`\n$ hybrid-cpi doctor --config ${config}`);
+  const doctor = spawnSync(exe, ['doctor', '--config', config], { env, encoding: 'utf8' });
+  process.stdout.write(doctor.stdout + doctor.stderr);
+  if (doctor.status !== 0) throw new Error(`hybrid-cpi doctor found problems (exit ${doctor.status})`);
+
+  /** A cell of the streamed call table: cut to its column (with …) or padded, so columns stay aligned. */
+  const fit = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width));
   let counter = 100000;
   /** One CPI call the way the director makes it: `info` first, then the method. */
   const call = (method: string, args: unknown[]): any => {
@@ -60,7 +71,7 @@ try {
     for (const [m, a, v] of [['info', [], undefined], [method, args, 2]] as const) {
       const request = JSON.stringify({ method: m, arguments: a, context, ...(v === undefined ? {} : { api_version: v }) });
       const started = process.hrtime.bigint();
-      const run = spawnSync(exe, ['--config', config], { input: request, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', TMPDIR: dir, HOME: dir } });
+      const run = spawnSync(exe, ['--config', config], { input: request, env });
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       if (run.error !== undefined) throw new Error(`running ${exe} for ${m}: ${run.error.message}`);
       const response = JSON.parse(run.stdout.toString());
@@ -70,16 +81,15 @@ try {
       }
       if (m === 'info') continue;
       result = response.result;
-      const full = String(Array.isArray(result) ? result[0] : typeof result === 'string' ? result : JSON.stringify(result));
-      const cid = full.length > 60 ? `${full.slice(0, 59)}…` : full;
+      const cid = String(Array.isArray(result) ? result[0] : typeof result === 'string' ? result : JSON.stringify(result));
       const backend = String(response.log).split(' → ')[1]?.split(':')[0];
-      console.log(`${method.padEnd(22)} ${String(backend).padEnd(7)} ${String(cid).padEnd(60)} ${ms.toFixed(0).padStart(5)} ms`);
+      console.log(`${fit(method, 22)} ${fit(String(backend), 10)} ${fit(cid, 60)} ${`${ms.toFixed(0)} ms`.padStart(8)}`);
     }
     return result;
   };
 
   console.log(`\nconfig: ${config}\n`);
-  console.log(`${'method'.padEnd(22)} ${'backend'.padEnd(7)} ${'result'.padEnd(60)} ${'time'.padStart(8)}`);
+  console.log(`${fit('method', 22)} ${fit('backend', 10)} ${fit('result', 60)} ${'time'.padStart(8)}`);
   // One upload lands in both backends: a composite stemcell CID.
   const stemcell = call('create_stemcell', [image, { name: 'bosh-openstack-kvm-ubuntu-jammy-go_agent', version: '1.1', infrastructure: 'openstack', disk_format: 'qcow2', container_format: 'bare' }]);
   const network = (ip: string) => ({ default: { type: 'manual', ip, netmask: '255.255.255.0', gateway: '10.0.0.1', default: ['dns', 'gateway'], cloud_properties: {} } });
@@ -94,13 +104,17 @@ try {
   call('has_vm', [db]);
 
   const show = async (title: string) => {
-    console.log(`\n${title}`);
-    console.log(`  ${'node'.padEnd(10)} ${'provision'.padEnd(10)} ${'power'.padEnd(10)} ${'claim (instance_uuid)'.padEnd(38)} ${'job'.padEnd(6)} disks`);
-    for (const s of servers) {
-      const n = await api(lab, 'GET', `/v1/nodes/${s.uuid}`);
-      const job = (n.extra?.bosh_vm?.metadata?.job as string | undefined) ?? '';
+    const nodes = await Promise.all(servers.map((s) => api(lab, 'GET', `/v1/nodes/${s.uuid}`)));
+    const rows = nodes.map((n) => {
       const disks = Object.values((n.extra?.bosh_disks ?? {}) as Record<string, { device: string }>).map((d) => d.device).join(', ');
-      console.log(`  ${String(n.name).padEnd(10)} ${String(n.provision_state).padEnd(10)} ${String(n.power_state).padEnd(10)} ${String(n.instance_uuid ?? '-').padEnd(38)} ${job.padEnd(6)} ${disks}`);
+      return [String(n.name), String(n.provision_state), String(n.power_state), String(n.instance_uuid ?? '-'), String(n.extra?.bosh_vm?.metadata?.job ?? '-'), disks || '-'];
+    });
+    const table = formatTable(['node', 'provision', 'power', 'claim (instance_uuid)', 'job', 'disks'], rows);
+    console.log(`\n${title}\n${table.replace(/^/gm, '  ').trimEnd()}`);
+    // Ironic's fake-hardware driver deploys without touching the power state; a real deploy
+    // boots the server, which then shows 'power on'.
+    if (nodes.some((n) => n.provision_state === 'active' && n.power_state === 'power off')) {
+      console.log("  (power off although active: this lab's fake-hardware driver deploys without powering a node on; a real server is 'power on' once deployed)");
     }
   };
   await show('Ironic nodes while deployed:');

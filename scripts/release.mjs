@@ -1,7 +1,7 @@
 // `npm run release`: the BOSH release tarball dist/hybrid-cpi-release-<version>.tgz from the
 // source under release/ and the built executable, with Node and npm packages only (no bosh-cli):
 // release.MF, jobs/<job>.tgz and packages/<package>.tgz with bosh-cli's fingerprints and SHA-1s.
-// Builds the executable first when it is missing or stale.
+// Runs the build first (a no-op when no input changed).
 //
 //   node scripts/release.mjs [--version VERSION] [--out FILE]
 import { execFileSync } from 'node:child_process';
@@ -11,7 +11,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import YAML from 'yaml';
-import { staleReason } from './release/executable.mjs';
 import { fingerprint } from './release/fingerprint.mjs';
 import { releaseManifest } from './release/manifest.mjs';
 import { directoriesOf, readJob, readPackage } from './release/source.mjs';
@@ -30,11 +29,7 @@ const { values: args } = parseArgs({ options: { version: { type: 'string' }, out
 const started = Date.now();
 const log = (text) => process.stderr.write(`release: ${text} (${Date.now() - started} ms)\n`);
 
-const stale = staleReason(root, exe);
-if (stale !== undefined) {
-  log(`building first: ${stale}`);
-  execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
-}
+execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
 
 function git(...argv) {
   try {

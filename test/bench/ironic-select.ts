@@ -1,8 +1,11 @@
 // How many Ironic HTTP requests one create_vm (and one delete_vm) of the built hybrid-cpi
 // executable makes with 10 and with 1,000 free nodes in the pool, on both claim paths, against a
 // real Ironic on loopback (test/support/ironic-lab.ts). Target: the same number for 10 and 1,000.
-// Prints figures; asserts nothing. Takes ~6 minutes, most of it enrolling 1,000 fake nodes.
-// Usage: node test/bench/ironic-select.ts   (Node 24, the pinned node_modules/.bin/node)
+// With `--baseline BINARY` (another build of hybrid-cpi, e.g. of main) every call is made by both
+// executables against the same pool, and the figures are printed side by side.
+// Prints figures; asserts nothing. Takes ~7 minutes, most of it enrolling 1,000 fake nodes.
+// Usage: node test/bench/ironic-select.ts [--baseline BINARY]   (Node 24, the pinned node_modules/.bin/node)
+import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,7 +19,12 @@ const { startIronic } = (await import(new URL('../support/ironic-lab.ts', import
 const { api, enrollFakeNodes } = (await import(new URL('../support/ironic-nodes.ts', import.meta.url).href)) as typeof import('../support/ironic-nodes.js');
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const BINARY = path.join(ROOT, 'packages/cli/dist/hybrid-cpi');
+const { values: args } = parseArgs({ options: { baseline: { type: 'string' } } });
+/** The executables measured: this build, and the baseline when given. */
+const BINARIES = [
+  { label: 'this', path: path.join(ROOT, 'packages/cli/dist/hybrid-cpi') },
+  ...(args.baseline === undefined ? [] : [{ label: 'baseline', path: path.resolve(args.baseline) }]),
+];
 const RESOURCE_CLASS = 'bench';
 const POOLS = [10, 1000] as const;
 const CLAIMS = ['allocation', 'instance_uuid'] as const;
@@ -40,11 +48,13 @@ interface CallCount {
 interface Measurement {
   readonly pool: number;
   readonly claim: Claim;
+  /** Which executable: `this` or `baseline`. */
+  readonly binary: string;
   readonly create: CallCount[];
   readonly delete: CallCount[];
 }
 
-if (!fs.existsSync(BINARY)) throw new Error(`${BINARY} is missing: run node scripts/build.mjs first`);
+for (const { path: binary } of BINARIES) if (!fs.existsSync(binary)) throw new Error(`${binary} is missing: run node scripts/build.mjs first`);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-ironic-select-'));
 const started = Date.now();
 const lab = await startIronic();
@@ -57,18 +67,20 @@ try {
     enrolled = pool;
     await expectFree(lab, pool);
     for (const claim of CLAIMS) {
-      const m: Measurement = { pool, claim, create: [], delete: [] };
-      for (let run = 1; run <= RUNS; run++) {
-        const agentId = `bench-${pool}-${claim.replace('_', '-')}-${run}`;
-        const created = await runCpi(configs[claim], createVmRequest(agentId), `create_vm (pool ${pool}, ${claim}, run ${run})`);
-        const cid = (created.result as string[])[0]!;
-        const deleted = await runCpi(configs[claim], { method: 'delete_vm', arguments: [cid], context: { director_uuid: 'd', request_id: 'cpi-654321' }, api_version: 2 }, `delete_vm ${cid}`);
-        m.create.push(created.count);
-        m.delete.push(deleted.count);
-        log(`pool ${pool}, ${claim}, run ${run}: create_vm ${created.count.ironic} requests in ${created.count.ms.toFixed(0)} ms, delete_vm ${deleted.count.ironic}`);
+      for (const binary of BINARIES) {
+        const m: Measurement = { pool, claim, binary: binary.label, create: [], delete: [] };
+        for (let run = 1; run <= RUNS; run++) {
+          const agentId = `bench-${pool}-${claim.replace('_', '-')}-${binary.label}-${run}`;
+          const created = await runCpi(binary.path, configs[claim], createVmRequest(agentId), `create_vm (pool ${pool}, ${claim}, ${binary.label}, run ${run})`);
+          const cid = (created.result as string[])[0]!;
+          const deleted = await runCpi(binary.path, configs[claim], { method: 'delete_vm', arguments: [cid], context: { director_uuid: 'd', request_id: 'cpi-654321' }, api_version: 2 }, `delete_vm ${cid}`);
+          m.create.push(created.count);
+          m.delete.push(deleted.count);
+          log(`pool ${pool}, ${claim}, ${binary.label}, run ${run}: create_vm ${created.count.ironic} requests in ${created.count.ms.toFixed(0)} ms, delete_vm ${deleted.count.ironic}`);
+        }
+        await expectFree(lab, pool); // delete_vm gave every node back: the next run sees the same pool
+        results.push(m);
       }
-      await expectFree(lab, pool); // delete_vm gave every node back: the next run sees the same pool
-      results.push(m);
     }
   }
   report(results);
@@ -133,10 +145,10 @@ async function expectFree(lab: IronicLab, count: number): Promise<void> {
 }
 
 /** One CPI process, as the director runs it; the response must carry no error. */
-async function runCpi(config: string, request: unknown, what: string): Promise<{ result: unknown; count: CallCount }> {
+async function runCpi(binary: string, config: string, request: unknown, what: string): Promise<{ result: unknown; count: CallCount }> {
   const t0 = process.hrtime.bigint();
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(BINARY, ['--config', config], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', TMPDIR: work, HOME: work }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(binary, ['--config', config], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', TMPDIR: work, HOME: work }, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -197,11 +209,11 @@ function mmm(values: readonly number[]): string {
 
 function report(results: readonly Measurement[]): void {
   const rows = [
-    ['pool', 'claim', 'Ironic req / create_vm (min/med/max)', 'Ironic req / delete_vm (min/med/max)', 'create_vm median wall'],
-    ...results.map((m) => [String(m.pool), m.claim, mmm(m.create.map((c) => c.ironic)), mmm(m.delete.map((c) => c.ironic)), `${stats(m.create.map((c) => c.ms)).median.toFixed(0)} ms`]),
+    ['pool', 'claim', 'binary', 'Ironic req / create_vm (min/med/max)', 'Ironic req / delete_vm (min/med/max)', 'create_vm median wall'],
+    ...results.map((m) => [String(m.pool), m.claim, m.binary, mmm(m.create.map((c) => c.ironic)), mmm(m.delete.map((c) => c.ironic)), `${stats(m.create.map((c) => c.ms)).median.toFixed(0)} ms`]),
   ];
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
-  const line = (r: string[]) => r.map((cell, col) => (col < 2 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join('  ');
+  const line = (r: string[]) => r.map((cell, col) => (col < 3 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join('  ');
   console.log(`Ironic HTTP requests per CPI call (${RUNS} runs each; pool = free nodes of resource class ${RESOURCE_CLASS})\n`);
   console.log(line(rows[0]!));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
@@ -212,21 +224,25 @@ function report(results: readonly Measurement[]): void {
   console.log(`\nRequests by method and path (count in each run: ${Array.from({ length: RUNS }, (_, i) => `run ${i + 1}`).join(' / ')}):`);
   for (const m of results) {
     for (const [method, counts] of [['create_vm', m.create], ['delete_vm', m.delete]] as const) {
-      console.log(`\n  pool ${m.pool}, claim ${m.claim}, ${method}:`);
+      console.log(`\n  pool ${m.pool}, claim ${m.claim}, ${m.binary}, ${method}:`);
       const keys = [...new Set(counts.flatMap((c) => [...c.byPath.keys()]))];
       const width = Math.max(...keys.map((k) => k.length));
       for (const key of keys) console.log(`    ${key.padEnd(width)}  ${counts.map((c) => c.byPath.get(key) ?? 0).join(' / ')}`);
     }
   }
 
-  const verdicts = CLAIMS.map((claim) => {
-    const [small, large] = POOLS.map((pool) => results.find((m) => m.pool === pool && m.claim === claim)!);
-    const a = stats(small!.create.map((c) => c.ironic)).median;
-    const b = stats(large!.create.map((c) => c.ironic)).median;
-    if (a === b) return `${claim}: same (${a})`;
-    return `${claim}: ${a} → ${b} (${b > a ? '+' : ''}${b - a}${diffByPath(small!.create, large!.create)})`;
-  });
+  const compare = (label: string, a: Measurement, b: Measurement) => {
+    const x = stats(a.create.map((c) => c.ironic)).median;
+    const y = stats(b.create.map((c) => c.ironic)).median;
+    return x === y ? `${label}: same (${x})` : `${label}: ${x} → ${y} (${y > x ? '+' : ''}${y - x}${diffByPath(a.create, b.create)})`;
+  };
+  const find = (pool: number, claim: Claim, binary: string) => results.find((m) => m.pool === pool && m.claim === claim && m.binary === binary)!;
+  const verdicts = CLAIMS.map((claim) => compare(claim, find(POOLS[0], claim, 'this'), find(POOLS[1], claim, 'this')));
   console.log(`\nVerdict, median Ironic requests per create_vm, pool ${POOLS[0]} vs ${POOLS[1]}: ${verdicts.join('; ')}`);
+  if (BINARIES.length > 1) {
+    const against = POOLS.flatMap((pool) => CLAIMS.map((claim) => compare(`pool ${pool}, ${claim}`, find(pool, claim, 'baseline'), find(pool, claim, 'this'))));
+    console.log(`Verdict, median Ironic requests per create_vm, baseline vs this build: ${against.join('; ')}`);
+  }
 }
 
 /** The paths whose median count differs between two sets of runs: ", GET /v1/nodes?… +1". */

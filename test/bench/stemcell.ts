@@ -124,7 +124,7 @@ const started = performance.now();
 let result;
 if (mode === 'upload') {
   const ctx = { name: 'metal', config: { type: 'ironic', ironic: { url: 'http://127.0.0.1:9' }, image_store: JSON.parse(storeJson) }, agent: undefined, client: {}, logger, useAllocations: async () => true };
-  const call = { method: 'create_stemcell', apiVersion: 2, requestedApiVersion: 2, requestId: 'bench', directorUuid: undefined, stemcellApiVersion: undefined, context: {}, rawArguments: [], logger, signal: new AbortController().signal };
+  const call = { method: 'create_stemcell', apiVersion: 2, requestedApiVersion: 2, requestId: 'bench', directorUuid: undefined, stemcellApiVersion: undefined, context: {}, rawArguments: [], logger, responseLog: { append() {} }, signal: new AbortController().signal };
   const cloudProperties = { infrastructure: 'openstack', disk_format: 'qcow2', container_format: 'bare' };
   result = { cid: await createStemcell(ctx, call, { imagePath, cloudProperties, env: undefined }) };
 } else {

@@ -346,9 +346,20 @@ describe('delegate failures: a clear response, and no process left behind', () =
     const relayed = run.stderr.split('\n').filter((line) => line.includes('"delegate_stderr":"xxx'));
     expect(relayed.length).toBeGreaterThanOrEqual((10 * 1024 * 1024) / 100 - 1);
     expect(JSON.parse(relayed[0]!)).toMatchObject({ level: 'info', backend: 'vms', method: 'has_vm', delegate_stderr: 'x'.repeat(99) });
-    const log = run.stderr.split('\n').find((line) => line.includes('"delegate_log"'));
-    expect(JSON.parse(log!)).toMatchObject({ backend: 'vms', delegate_log: 'fake-cpi handled has_vm' });
+    expect(response.log).toMatch(/^fake-cpi handled has_vm\nhas_vm → vms: ok \(\d+ ms\)\n$/);
   }, 60_000);
+
+  it('the delegate\'s own log reaches the response log verbatim at any log_level, after a failure too, and the next call\'s stderr starts on a new line', async () => {
+    const quiet = new Cpi(ws.writeConfig('quiet.json', { log_level: 'silent', backends: { vms: delegateSection(fixture.dir) } }), ws.dir);
+    // A Ruby CPI's debug log, as bosh-cpi-ruby's logger buffers it.
+    const rubyLog = 'D, [2026-12-01T10:00:00.000001 #4242] DEBUG -- : Fog request\n  with "quotes" and \\ back-slashes\nI, [2026-12-01T10:00:01 #4242]  INFO -- : done';
+    const ok = await call({ log: rubyLog }, quiet);
+    expect(ok.run.stderr).toBe('');
+    expect(ok.response.log.slice(0, rubyLog.length + 1)).toBe(`${rubyLog}\n`);
+    expect(ok.response.log.slice(rubyLog.length + 1)).toMatch(/^has_vm → vms: ok \(\d+ ms\)\n$/);
+    const failed = await call({ mode: 'error', log: rubyLog, error: { type: 'Bosh::Clouds::CloudError', message: 'vCenter said no', ok_to_retry: false } }, quiet);
+    expect(failed.response.log).toMatch(/^D, \[2026[\s\S]*INFO -- : done\nhas_vm → vms: failed with Bosh::Clouds::CloudError \(\d+ ms\)\n$/);
+  });
 
   it('a command that does not exist is a CloudError naming it', async () => {
     const missing = ws.writeConfig('missing.json', { backends: { vms: { type: 'delegate', command: ['/var/vcap/jobs/nothing/bin/cpi'], stemcell_formats: ['vsphere-ovf'] } } });

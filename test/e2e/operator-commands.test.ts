@@ -68,6 +68,25 @@ vm_types:
 disk_types: []
 `;
 
+/** Types the nodes' devices decide: a disk nothing holds, one too big, and an ephemeral disk no node has. */
+const DEVICES_CLOUD_CONFIG = `
+vm_types:
+- name: small
+  cloud_properties: {resource_class: general}
+- name: nvme-ephemeral
+  cloud_properties: {resource_class: general, ephemeral_disk: {path: /dev/nvme0n1}}
+disk_types:
+- name: local
+  disk_size: 10240
+  cloud_properties: {resource_class: general}
+- name: metal-nvme
+  disk_size: 1500000
+  cloud_properties: {persistent_disk: {name: /dev/nvme1n1}}
+- name: too-big
+  disk_size: 2000000
+  cloud_properties: {nodes: [free-1]}
+`;
+
 /** Runs `hybrid-cpi ARGS...` in the director's bare environment. */
 function hybridCpi(...argv: string[]): Promise<CpiRun> {
   return runCpi('', '', { tmp: ws.dir, argv });
@@ -186,6 +205,32 @@ describe('validate', () => {
     expect(out).toContain('2 findings.');
   });
 
+  it("a disk_type no node's devices can hold and a vm_type whose ephemeral disk no node has are findings, in create_disk's own words", async () => {
+    const before = await poolState();
+    const run = await hybridCpi('validate', '--config', configFile, '--cloud-config', ws.writeConfig('devices.yml', DEVICES_CLOUD_CONFIG));
+    const out = report(run, 1);
+    await expect(out).toMatchFileSnapshot(GOLDEN('validate-devices.txt'));
+    expect(out).toContain('metal-nvme: metal (ironic): matched by 6 nodes, 2 free now, but no node has a device that can hold it');
+    expect(out).toContain('3 findings.');
+    expect(await poolState()).toEqual(before);
+    // create_disk itself on node free-1 refuses both disks with the words validate printed for that node.
+    for (const [size, props] of [[1500000, { persistent_disk: { name: '/dev/nvme1n1' }, nodes: ['free-1'] }], [2000000, { nodes: ['free-1'] }]] as const) {
+      const response = expectDirectorResponse(await runCpi(configFile, { method: 'create_disk', arguments: [size, props, null], context: { director_uuid: 'd' }, api_version: 2 }, { tmp: ws.dir }));
+      expect(response.error?.message).toMatch(/^Creating a \d+ MiB disk on node free-1: no device can take it \(/);
+      expect(run.stdout).toContain(`    free-1 (${pool['free-1']!.uuid}): ${response.error!.message}\n`);
+    }
+  });
+
+  it('--json: the same report as one JSON object, findings and reasons included', async () => {
+    const run = await hybridCpi('validate', '--config', configFile, '--cloud-config', ws.writeConfig('devices.yml', DEVICES_CLOUD_CONFIG), '--json');
+    const out = report(run, 1);
+    await expect(out).toMatchFileSnapshot(GOLDEN('validate-devices.json'));
+    const parsed = JSON.parse(run.stdout) as { findings: number; disk_types: { name: string; finding: boolean; nodes: { usable: number; rejected: { name: string; reason: string }[] } }[] };
+    expect(parsed.findings).toBe(3);
+    expect(Object.fromEntries(parsed.disk_types.map((t) => [t.name, [t.finding, t.nodes.usable]]))).toEqual({ local: [false, 6], 'metal-nvme': [true, 0], 'too-big': [true, 0] });
+    expect(parsed.disk_types[1]!.nodes.rejected[0]!.reason).toMatch(/no device can take it \(.*does not match the persistent_disk hint/);
+  });
+
   it('an Ironic that cannot be reached is a finding, not a stack trace', async () => {
     const closed = writeConfig('unreachable.json', `http://127.0.0.1:${await freePort()}`);
     const out = report(await hybridCpi('validate', '--config', closed, '--cloud-config', cloudConfig), 1);
@@ -203,6 +248,13 @@ describe('explain', () => {
     expect(out).toMatch(/^ {2}maint-1 \(.*\): in maintenance$/m);
     expect(out).toMatch(/^ {2}free-1 \(.*\): memory_mb is 8192, less than 65536$/m);
     expect(await poolState()).toEqual(before);
+  });
+
+  it('--json: the same as one JSON object', async () => {
+    const run = await hybridCpi('explain', '--config', configFile, '--cloud-config', cloudConfig, '--vm-type', 'large', '--json');
+    const out = report(run, 0);
+    await expect(out).toMatchFileSnapshot(GOLDEN('explain-fits.json'));
+    expect(JSON.parse(run.stdout)).toMatchObject({ vm_type: 'large', az: 'z1', backend: 'metal', fits: true, would_take: { name: 'big-1' } });
   });
 
   it('several fitting nodes: one would be taken, the others are listed as fitting too', async () => {

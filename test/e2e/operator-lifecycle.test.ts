@@ -44,6 +44,17 @@ describe('lifecycle against the memory backend', () => {
     expect([after.stemcells, after.vms, after.disks]).toEqual([{}, {}, {}]);
   });
 
+  it('--json: one event per line as it happens, the same steps', async () => {
+    const file = ws.writeConfig('memory-json.json', { backends: { mem: { type: 'memory', stemcell_formats: ['openstack-qcow2'] } } });
+    const run = await runCommand(['lifecycle', '--config', file, '--backend', 'mem', '--json'], ws.dir);
+    expect([run.exitCode, run.stderr]).toEqual([0, '']);
+    const events = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { event: string; status?: string });
+    expect(events[0]).toMatchObject({ event: 'start', backend: 'mem', type: 'memory', stemcell_image: 'placeholder' });
+    expect(events.at(-1)).toEqual({ event: 'summary', steps: 17, ok: 17, failed: 0, skipped: 0, cleanup_failed: false });
+    expect(events.filter((e) => e.event === 'step').every((e) => e.status === 'ok')).toBe(true);
+    await expectGolden('lifecycle-memory.jsonl', norm(run.stdout).replace(/"ms":\d+/g, '"ms":"<ms>"'));
+  });
+
   it('takes its inputs from a YAML file', async () => {
     const file = ws.writeConfig('memory-inputs.json', { backends: { mem: { type: 'memory', stemcell_formats: ['openstack-qcow2'] } } });
     const image = ws.image('inputs-image');
@@ -77,6 +88,15 @@ describe('lifecycle against the fixture delegate CPI', () => {
     expect(methods.slice(methods.lastIndexOf('attach_disk') + 1)).toEqual(['detach_disk', 'delete_disk', 'delete_vm', 'delete_stemcell']);
   });
 
+  it('--json: a failure carries its message and BOSH error type', async () => {
+    const { file } = delegateConfig('failing-json', { mode: 'error', methods: ['attach_disk'], error: { type: 'Bosh::Clouds::CloudError', message: 'attach_disk fails on purpose', ok_to_retry: false } });
+    const run = await runCommand(['lifecycle', '--config', file, '--backend', 'vms', '--json'], ws.dir);
+    expect(run.exitCode, run.stderr).toBe(1);
+    const events = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events.find((e) => e['status'] === 'failed')).toMatchObject({ event: 'step', name: expect.stringMatching(/^attach_disk/), message: expect.stringContaining('attach_disk fails on purpose'), error_type: 'Bosh::Clouds::CloudError' });
+    expect(events.filter((e) => e['event'] === 'cleanup').map((e) => e['ok'])).toEqual([true, true, true]);
+  });
+
   it('--keep-going runs the later steps after the failure, and leaves nothing either', async () => {
     const { file, state } = delegateConfig('keep-going', { mode: 'error', methods: ['attach_disk'], error: { type: 'Bosh::Clouds::CloudError', message: 'attach_disk fails on purpose', ok_to_retry: false } });
     const run = await runCommand(['lifecycle', '--config', file, '--backend', 'vms', '--keep-going'], ws.dir);
@@ -94,8 +114,12 @@ describe('--help and usage errors', () => {
       expect(run.stderr).toBe('');
       await expectGolden(`${command}-help.txt`, run.stdout);
     }
+    // Top-level --help and --version are the output asked for: stdout, so `hybrid-cpi --help | less` works.
     const top = await runCommand(['--help'], ws.dir);
-    for (const command of ['validate', 'explain', 'nodes', 'doctor', 'lifecycle']) expect(top.stderr).toMatch(new RegExp(`^ {2}${command} +\\S`, 'm'));
+    expect([top.exitCode, top.stderr]).toEqual([0, '']);
+    for (const command of ['validate', 'explain', 'nodes', 'doctor', 'lifecycle']) expect(top.stdout).toMatch(new RegExp(`^ {2}${command} +\\S`, 'm'));
+    const version = await runCommand(['--version'], ws.dir);
+    expect([version.exitCode, version.stdout, version.stderr]).toEqual([0, expect.stringMatching(/^hybrid-cpi \d+\.\d+\.\d+\n$/), '']);
   });
 
   it('usage errors exit 2 with a message and a pointer to --help on stderr, nothing on stdout', async () => {

@@ -1,9 +1,11 @@
 // Secrets never reach stdout or stderr (DESIGN.md §2): credentials from the config file, the
 // agent's NATS certificate, password and blobstore credentials in create_vm's `env`, and
 // credentials in cloud_properties and cpi-config context properties, in successful calls,
-// failing calls and malformed requests, with logging at debug.
+// failing calls, malformed requests and requests of many megabytes, with logging at debug.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Workspace, describeRun, expectDirectorResponse, runCpi, type CpiRun, type KnownErrorType } from './helpers/cpi.js';
+import { BINARY, Workspace, describeRun, directorEnv, expectDirectorResponse, runCpi, type CpiRun, type KnownErrorType, type MemoryState } from './helpers/cpi.js';
 
 const ws = new Workspace('secrets');
 afterAll(() => ws.cleanup());
@@ -272,5 +274,66 @@ describe('config file secrets never appear when the config file is broken', () =
     const outcome = await call(info, ws.writeConfig('invalid.json', bad));
     expectOutcome(outcome, 'Bosh::Clouds::CpiError');
     expectNoLeaks(outcome);
+  });
+});
+
+describe('requests of many megabytes answer validly, with no secret on either stream', () => {
+  // cpi-config properties arrive in `context`, and the director treats all of them as secret: an
+  // 8 MiB one made the scrubber's single regular expression too large for V8, and the crash
+  // message printed it, configured passwords included.
+  const bigValue = (mib: number, seed: string) => {
+    const line = `${seed} "quoted" \\ back-slashed, ${'z'.repeat(60)}\n`;
+    return line.repeat(Math.ceil((mib << 20) / line.length)).slice(0, mib << 20);
+  };
+
+  /** The request's big value, raw or JSON-escaped, nowhere in the output. */
+  function expectWithheld(run: CpiRun, value: string): void {
+    for (const [stream, text] of [['stdout', run.stdout], ['stderr', run.stderr]] as const) {
+      expect(text.includes(value.slice(0, 4096)), `the big value in ${stream}`).toBe(false);
+      expect(text.includes(JSON.stringify(value).slice(1, 4097)), `the big value, escaped, in ${stream}`).toBe(false);
+    }
+  }
+
+  it('an 8 MiB info request (a string in context)', async () => {
+    const value = bigValue(8, 'cpi-config');
+    const outcome = await call({ method: 'info', arguments: [], context: { ...context(), huge_property: value } });
+    const response = expectDirectorResponse(outcome.run);
+    expect(response.error, describeRun(outcome.run)).toBeNull();
+    expect(response.result).toMatchObject({ api_version: 2 });
+    expect(response.log).toMatch(/^info → core: ok \(\d+ ms\)\n$/);
+    expect(leaks(outcome.run), describeRun(outcome.run)).toEqual([]);
+    expectWithheld(outcome.run, value);
+  });
+
+  it('a 16 MiB set_vm_metadata (a tag value), logged at debug', async () => {
+    const stemcell = expectOutcome(await call({ method: 'create_stemcell', arguments: [image, STEMCELL_PROPS], api_version: 2 }), null) as string;
+    const created = await call({ method: 'create_vm', arguments: ['agent-big', stemcell, VM_PROPS, NETWORKS, [], ENV], api_version: 2 });
+    const [vm] = expectOutcome(created, null) as [string];
+    const value = bigValue(16, 'metadata');
+    const outcome = await call({ method: 'set_vm_metadata', arguments: [vm, { director: 'bosh', description: value, owner_token: SECRETS['cloud_properties nested secret_token'] }], api_version: 2 });
+    expectOutcome(outcome, null);
+    expectNoLeaks(outcome);
+    // Not a secret, but no log line quotes 16 MiB of it either.
+    expect(outcome.run.stderr.length, describeRun(outcome.run)).toBeLessThan(1 << 20);
+    const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as MemoryState;
+    expect(state.vms[vm.slice('mem:'.length)]?.metadata['description']).toBe(value);
+  });
+});
+
+describe('when not even a response can be written', () => {
+  it('exits 1 with the error\'s kind and stack frames on stderr, never its message', async () => {
+    // The reader goes away before the response: writing it fails with EPIPE.
+    const child = spawn(BINARY, ['--config', configFile], { env: directorEnv(ws.dir), cwd: ws.dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('close', resolve);
+      child.stdin.end(JSON.stringify({ method: 'info', arguments: [], context: context() }));
+    });
+    expect(code, stderr).toBe(1);
+    expect(stderr).toMatch(/\nhybrid-cpi: internal error \(Error\); its message is withheld, as it may hold secrets\n(\s+at .*\n)+$/);
+    expect(stderr).not.toContain('EPIPE');
+    expect(leaks({ stdout: '', stderr, exitCode: code, signal: null, ms: 0 })).toEqual([]);
   });
 });

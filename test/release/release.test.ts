@@ -1,19 +1,24 @@
-// The BOSH release as the director gets it (issue 6, acceptance 1): `npm run release` builds the
+// The BOSH release as the director and bosh create-env get it: `npm run release` builds the
 // tarball; its release.MF names every job and package with the SHA-1 of its archive and the
-// fingerprint bosh-cli would compute; the job renders (Ruby ERB, test/release/render-job.rb)
-// with bosh-deployment's properties and examples/bosh-deployment; the rendered config loads; and
-// the rendered bin/cpi, with the package installed by its own packaging script, answers the
-// director under /var/vcap — a /var/vcap private to the test's mount namespace.
+// fingerprint bosh-cli would compute; the job renders (Ruby ERB, test/release/render-job.rb) from
+// a bosh-deployment manifest with examples/bosh-deployment and with examples/create-env; the
+// rendered config loads; and the rendered bin/cpi, with the package installed by its own packaging
+// script, answers in both layouts, each in a mount namespace of its own: the director's
+// /var/vcap, and create-env's installation directory with BOSH_*_DIR set and no /var/vcap at all.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '@hybrid-cpi/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { storedConfigDrive } from '../../packages/backend-ironic/test/integration/helpers.js';
 import { BUILTIN_BACKENDS } from '../../packages/cli/src/builtins.js';
+import { startIronic, type IronicLab } from '../support/ironic-lab.js';
+import { enrollFakeNode, removeNodes, type FakeNode } from '../support/ironic-nodes.js';
 import { boshFingerprint, fileSha1 } from './helpers/bosh-fingerprint.js';
-import { applyPropertyOps, readOps } from './helpers/ops-file.js';
+import { applyOps, instanceGroupProperties, readOps } from './helpers/ops-file.js';
 import { unpack, type TarEntry } from './helpers/unpack.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -25,7 +30,7 @@ const directorEnv = (tmp: string) => ({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin', T
 const VARIABLES = {
   hybrid_cpi_release_version: '0.1.0',
   hybrid_cpi_release_url: 'file:///tmp/hybrid-cpi-release-0.1.0.tgz',
-  // Nothing listens there: no call here may reach Ironic.
+  // The Ironic lab's, once it runs.
   ironic_url: 'http://127.0.0.1:9',
   ironic_username: 'bosh',
   ironic_password: 'ironic-secret',
@@ -34,6 +39,16 @@ const VARIABLES = {
   ironic_image_store_password: 'image-store-secret',
   ironic_ca: '-----BEGIN CERTIFICATE-----\nMIIBironicCA\n-----END CERTIFICATE-----\n',
 };
+
+const CREATE_ENV_VARIABLES = {
+  openstack_stemcell_url: 'file:///tmp/bosh-stemcell-openstack-kvm.tgz',
+  openstack_stemcell_sha1: '0'.repeat(40),
+  director_mac: '52:54:00:0a:00:06',
+  director_persistent_disk: '/dev/sdc',
+};
+// Read when a call reaches the Ironic backend (plain http here: the files must exist, not verify).
+const CLIENT_CERT = '-----BEGIN CERTIFICATE-----\nMIIBironicClientCert\n-----END CERTIFICATE-----\n';
+const CLIENT_KEY = '-----BEGIN PRIVATE KEY-----\nMIIEironicClientKeySecret0123456789\n-----END PRIVATE KEY-----\n';
 
 interface ManifestEntry {
   name: string;
@@ -90,7 +105,7 @@ const files = (entries: TarEntry[]) => entries.filter((e) => e.type === 'file').
 describe('the release tarball', () => {
   it('is built by npm run release in CI time', () => {
     // The ~130 MB executable is gzipped once (level 6) and framed once more (level 1).
-    const rebuilt = buildLog.includes('building first');
+    const rebuilt = buildLog.includes('build: done');
     console.info(`release tarball: ${(buildMs / 1000).toFixed(1)} s${rebuilt ? ' (with a build of the executable)' : ''}, ${(fs.statSync(tarball).size / 1e6).toFixed(1)} MB`);
     if (!rebuilt) expect(buildMs).toBeLessThan(60_000);
   });
@@ -143,7 +158,9 @@ describe('the release tarball', () => {
   });
 
   it('packs the job as the director reads it, and the executable byte for byte', () => {
-    expect(files(jobEntries)).toEqual(['./job.MF', './monit', './templates/ca_certs.pem.erb', './templates/cpi.erb', './templates/cpi.json.erb']);
+    expect(files(jobEntries)).toEqual([
+      './job.MF', './monit', './templates/ca_certs.pem.erb', './templates/cpi.erb', './templates/cpi.json.erb', './templates/ironic_client_cert.pem.erb', './templates/ironic_client_key.pem.erb',
+    ]);
     expect(fs.readFileSync(path.join(jobDir, 'job.MF'), 'utf8')).toBe(fs.readFileSync(path.join(ROOT, 'release/jobs/hybrid_cpi/spec'), 'utf8'));
     expect(files(packageEntries)).toEqual(['./hybrid_cpi/hybrid-cpi', './packaging']);
     expect(packageEntries.find((e) => e.name === './hybrid_cpi/hybrid-cpi')!.mode & 0o777).toBe(0o755);
@@ -151,14 +168,80 @@ describe('the release tarball', () => {
   });
 });
 
-describe('the hybrid_cpi job with bosh-deployment and examples/bosh-deployment', () => {
+/** bosh-deployment's bosh.yml (test/release/fixtures) with these ops files of `dir` applied. */
+function manifestWith(dir: string, files: readonly string[], variables: Record<string, string>): Record<string, unknown> {
+  const manifest = YAML.parse(fs.readFileSync(path.join(import.meta.dirname, 'fixtures/bosh.yml'), 'utf8')) as Record<string, unknown>;
+  for (const file of files) applyOps(manifest, readOps(path.join(dir, file), variables));
+  return manifest;
+}
+
+/** Installs the package with its own packaging script, as the director's agent and create-env do. */
+function installPackage(target: string): void {
+  const packaging = spawnSync('bash', ['packaging'], {
+    cwd: packageDir,
+    env: { ...directorEnv(tmp), BOSH_INSTALL_TARGET: target, BOSH_COMPILE_TARGET: packageDir },
+    encoding: 'utf8',
+  });
+  if (packaging.status !== 0) throw new Error(`the packaging script failed:\n${packaging.stderr}`);
+}
+
+/** Copies a rendered job to `target`, bin/cpi executable as both callers require. */
+function installJob(rendered: string, target: string): void {
+  fs.mkdirSync(target, { recursive: true });
+  fs.cpSync(rendered, target, { recursive: true });
+  fs.chmodSync(path.join(target, 'bin/cpi'), 0o755);
+}
+
+/**
+ * One call inside a mount namespace of its own, with a tmpfs over /var (so that /var/vcap can
+ * exist, or surely not exist, without touching the host): `mounts` binds test directories there
+ * first. Everything ends with the process; the host's /var is never written.
+ */
+function callInNamespace(command: string, request: object, env: Record<string, string>, mounts: Record<string, string> = {}): Promise<{ stdout: string; stderr: string; code: number | null }> {
+  if (process.getuid?.() !== 0) throw new Error('running bin/cpi under a private /var needs root for unshare --mount (CI runs as root)');
+  if (tmp.startsWith('/var/')) throw new Error(`the test's directory ${tmp} is under /var, which the tmpfs would hide`);
+  const binds = Object.entries(mounts).map(([at, from]) => `mkdir -p '${at}' && mount --bind '${from}' '${at}' && `).join('');
+  const script = `mount -t tmpfs -o mode=0755 tmpfs /var && ${binds}exec "$1"`;
+  return new Promise((resolve, reject) => {
+    const child = spawn('unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script, 'sh', command], { env, cwd: tmp, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ stdout, stderr, code }));
+    child.stdin.end(JSON.stringify(request));
+  });
+}
+
+/** The response of a call that must succeed, with no secret on either stream. */
+async function expectOk(run: Promise<{ stdout: string; stderr: string; code: number | null }>): Promise<any> {
+  const { stdout, stderr, code } = await run;
+  expect(code, stderr).toBe(0);
+  const response = JSON.parse(stdout);
+  expect(response.error, stderr).toBeNull();
+  expect(response.log).toMatch(/\n$/);
+  for (const secret of SECRETS) expect(stdout + stderr).not.toContain(secret);
+  return response.result;
+}
+
+const SECRETS = [VARIABLES.ironic_password, VARIABLES.ironic_image_store_password, 'blobstore-agent-secret', 'mbus-bootstrap-secret', CLIENT_KEY];
+
+// One real Ironic for both layouts (http_basic, as the example ops files configure it).
+let ironic: IronicLab;
+beforeAll(async () => {
+  ironic = await startIronic({ auth: { type: 'http_basic', username: VARIABLES.ironic_username, password: VARIABLES.ironic_password } });
+  VARIABLES.ironic_url = ironic.url;
+});
+afterAll(async () => ironic?.stop());
+
+describe('the hybrid_cpi job as the director\'s CPI, with bosh-deployment and examples/bosh-deployment', () => {
   const rendered = path.join(tmp, 'rendered');
   let config: Record<string, any>;
 
   beforeAll(() => {
-    const properties = YAML.parse(fs.readFileSync(path.join(import.meta.dirname, 'fixtures/director-properties.yml'), 'utf8'));
-    for (const file of ['hybrid-cpi.yml', 'hybrid-cpi-ironic-ca.yml']) applyPropertyOps(properties, readOps(path.join(EXAMPLES, file), VARIABLES));
-    renderJob(properties, rendered);
+    const manifest = manifestWith(EXAMPLES, ['hybrid-cpi.yml', 'hybrid-cpi-ironic-ca.yml'], VARIABLES);
+    renderJob(instanceGroupProperties(manifest), rendered);
     config = JSON.parse(fs.readFileSync(path.join(rendered, 'config/cpi.json'), 'utf8'));
   });
 
@@ -181,7 +264,7 @@ describe('the hybrid_cpi job with bosh-deployment and examples/bosh-deployment',
     expect(ops).toContainEqual({ type: 'replace', path: '/instance_groups/name=bosh/properties/director/cpi_job?', value: 'hybrid_cpi' });
   });
 
-  it('renders the config of DESIGN.md §8 with the director agent settings', () => {
+  it('renders the config with the director\'s agent settings, and the job\'s own files by their names', () => {
     expect(config).toEqual({
       log_level: 'info',
       default_backend: 'vms',
@@ -190,18 +273,8 @@ describe('the hybrid_cpi job with bosh-deployment and examples/bosh-deployment',
         vms: { type: 'delegate', command: ['/var/vcap/jobs/vsphere_cpi/bin/cpi'], stemcell_formats: ['vsphere-ova', 'vsphere-ovf'] },
         metal: {
           type: 'ironic',
-          ironic: {
-            url: VARIABLES.ironic_url,
-            auth: { type: 'http_basic', username: 'bosh', password: VARIABLES.ironic_password },
-            ca_file: '/var/vcap/jobs/hybrid_cpi/config/ca_certs.pem',
-          },
-          image_store: {
-            type: 'webdav',
-            url: VARIABLES.ironic_image_store_url,
-            username: 'bosh',
-            password: VARIABLES.ironic_image_store_password,
-            ca_file: '/var/vcap/jobs/hybrid_cpi/config/ca_certs.pem',
-          },
+          ironic: { url: ironic.url, auth: { type: 'http_basic', username: 'bosh', password: VARIABLES.ironic_password }, ca_file: 'ca_certs.pem' },
+          image_store: { type: 'webdav', url: VARIABLES.ironic_image_store_url, username: 'bosh', password: VARIABLES.ironic_image_store_password, ca_file: 'ca_certs.pem' },
         },
       },
       agent: {
@@ -222,93 +295,129 @@ describe('the hybrid_cpi job with bosh-deployment and examples/bosh-deployment',
     expect(fs.readFileSync(path.join(rendered, 'config/ca_certs.pem'), 'utf8').trim()).toBe(VARIABLES.ironic_ca.trim());
   });
 
-  it('renders a config the CPI loads', async () => {
+  it('renders a config the CPI loads, with the job\'s files found next to it', async () => {
     const loaded = await loadConfig(path.join(rendered, 'config/cpi.json'), BUILTIN_BACKENDS);
     expect([...loaded.backends.keys()].sort()).toEqual(['metal', 'vms']);
     expect(loaded.defaultBackend).toBe('vms');
     expect(loaded.legacyBackend).toBe('vms');
+    expect((loaded.backends.get('metal' as never)!.config as unknown as { ironic: { ca_file: string } }).ironic.ca_file).toBe(path.join(rendered, 'config/ca_certs.pem'));
   });
 
-  it('renders bin/cpi with absolute /var/vcap paths only', () => {
+  it('renders bin/cpi with the directories of both callers: the director\'s by default, create-env\'s from its environment', () => {
     const script = fs.readFileSync(path.join(rendered, 'bin/cpi'), 'utf8');
     expect(script.startsWith('#!/bin/bash\n')).toBe(true);
-    const command = script.split('\n').find((line) => line.startsWith('exec '));
-    expect(command).toBe('exec /var/vcap/packages/hybrid_cpi/bin/hybrid-cpi --config /var/vcap/jobs/hybrid_cpi/config/cpi.json');
+    const lines = script.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+    expect(lines).toEqual([
+      'BOSH_PACKAGES_DIR=${BOSH_PACKAGES_DIR:-/var/vcap/packages}',
+      'BOSH_JOBS_DIR=${BOSH_JOBS_DIR:-/var/vcap/jobs}',
+      'exec "${BOSH_PACKAGES_DIR}/hybrid_cpi/bin/hybrid-cpi" --config "${BOSH_JOBS_DIR}/hybrid_cpi/config/cpi.json"',
+    ]);
   });
 
-  describe('bin/cpi under a private /var/vcap', () => {
-    // The director's VM, in a directory of the test: jobs/ rendered, packages/ installed by the
-    // package's own packaging script, and a stand-in vSphere CPI job that records its request.
+  describe('bin/cpi under a private /var/vcap (the director\'s VM)', () => {
+    // jobs/ rendered, packages/ installed by the package's own packaging script, and a stand-in
+    // vSphere CPI job that records its request.
     const vcap = path.join(tmp, 'vcap');
     const hadVarVcap = fs.existsSync('/var/vcap');
+    const callCpi = (request: object) => callInNamespace('/var/vcap/jobs/hybrid_cpi/bin/cpi', request, directorEnv(tmp), { '/var/vcap': vcap });
 
     beforeAll(() => {
-      const jobRoot = path.join(vcap, 'jobs/hybrid_cpi');
-      fs.mkdirSync(jobRoot, { recursive: true });
-      fs.cpSync(rendered, jobRoot, { recursive: true });
-      // The director refuses a CPI that is not executable.
-      fs.chmodSync(path.join(jobRoot, 'bin/cpi'), 0o755);
-
-      const target = path.join(vcap, 'packages/hybrid_cpi');
-      const packaging = spawnSync('bash', ['packaging'], {
-        cwd: packageDir,
-        env: { ...directorEnv(tmp), BOSH_INSTALL_TARGET: target, BOSH_COMPILE_TARGET: packageDir },
-        encoding: 'utf8',
-      });
-      if (packaging.status !== 0) throw new Error(`the packaging script failed:\n${packaging.stderr}`);
-
+      installJob(rendered, path.join(vcap, 'jobs/hybrid_cpi'));
+      installPackage(path.join(vcap, 'packages/hybrid_cpi'));
       const vsphere = path.join(vcap, 'jobs/vsphere_cpi/bin/cpi');
       fs.mkdirSync(path.dirname(vsphere), { recursive: true });
       fs.mkdirSync(path.join(vcap, 'data'));
-      fs.writeFileSync(vsphere, '#!/bin/sh\ncat > /var/vcap/data/vsphere-request.json\nprintf \'{"result":true,"error":null,"log":""}\'\n', { mode: 0o755 });
+      fs.writeFileSync(vsphere, '#!/bin/sh\ncat > /var/vcap/data/vsphere-request.json\nprintf \'{"result":true,"error":null,"log":"vsphere: has_vm\\\\n"}\'\n', { mode: 0o755 });
     });
-
-    /**
-     * One call, as the director makes it, inside a mount namespace of its own: a tmpfs over /var
-     * (so /var/vcap can exist without touching the host) and the test's vcap directory bound at
-     * /var/vcap. Everything ends with the process; the host's /var is never written.
-     */
-    function callCpi(request: object): Promise<{ stdout: string; stderr: string; code: number | null }> {
-      if (process.getuid?.() !== 0) throw new Error('running bin/cpi under /var/vcap needs root for unshare --mount (CI runs as root)');
-      if (vcap.startsWith('/var/')) throw new Error(`the test's directory ${vcap} is under /var, which the tmpfs would hide`);
-      const script = 'mount -t tmpfs -o mode=0755 tmpfs /var && mkdir /var/vcap && mount --bind "$1" /var/vcap && exec /var/vcap/jobs/hybrid_cpi/bin/cpi';
-      return new Promise((resolve, reject) => {
-        const child = spawn('unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script, 'sh', vcap], {
-          env: directorEnv(tmp),
-          cwd: tmp,
-          stdio: ['pipe', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ stdout, stderr, code }));
-        child.stdin.end(JSON.stringify(request));
-      });
-    }
 
     it('answers info from the rendered config', async () => {
-      const run = await callCpi({ method: 'info', arguments: [], context: { director_uuid: 'release-test', request_id: 'cpi-100001' } });
-      expect(run.code, run.stderr).toBe(0);
-      const response = JSON.parse(run.stdout);
-      expect(response).toEqual({ result: { api_version: 2, stemcell_formats: expect.any(Array) }, error: null, log: expect.any(String) });
-      expect([...response.result.stemcell_formats].sort()).toEqual(['openstack-light', 'openstack-qcow2', 'openstack-raw', 'vsphere-ova', 'vsphere-ovf']);
-      for (const secret of [VARIABLES.ironic_password, VARIABLES.ironic_image_store_password, 'blobstore-agent-secret']) {
-        expect(run.stdout + run.stderr).not.toContain(secret);
-      }
+      const result = await expectOk(callCpi({ method: 'info', arguments: [], context: { director_uuid: 'release-test', request_id: 'cpi-100001' } }));
+      expect(result).toEqual({ api_version: 2, stemcell_formats: expect.any(Array) });
+      expect([...result.stemcell_formats].sort()).toEqual(['openstack-light', 'openstack-qcow2', 'openstack-raw', 'vsphere-ova', 'vsphere-ovf']);
     });
 
-    it('hands VM calls to the colocated vSphere CPI job', async () => {
+    it('hands VM calls to the colocated vSphere CPI job, its log in the response', async () => {
       const run = await callCpi({ method: 'has_vm', arguments: ['vms:vm-1'], context: { director_uuid: 'release-test', request_id: 'cpi-100002' }, api_version: 2 });
       expect(run.code, run.stderr).toBe(0);
-      expect(JSON.parse(run.stdout)).toEqual({ result: true, error: null, log: expect.any(String) });
+      expect(JSON.parse(run.stdout)).toEqual({ result: true, error: null, log: expect.stringMatching(/^vsphere: has_vm\nhas_vm → vms: ok \(\d+ ms\)\n$/) });
       const delegated = JSON.parse(fs.readFileSync(path.join(vcap, 'data/vsphere-request.json'), 'utf8'));
       expect(delegated).toMatchObject({ method: 'has_vm', arguments: ['vm-1'] });
+    });
+
+    it('reaches Ironic through the rendered CA file', async () => {
+      expect(await expectOk(callCpi({ method: 'has_vm', arguments: [`metal:${randomUUID()}`], context: { director_uuid: 'release-test' }, api_version: 2 }))).toBe(false);
     });
 
     it('leaves the host /var/vcap as it was', () => {
       expect(fs.existsSync('/var/vcap')).toBe(hadVarVcap);
     });
+  });
+});
+
+describe('the hybrid_cpi job as bosh create-env\'s cloud_provider, with examples/create-env', () => {
+  const CREATE_ENV = path.join(ROOT, 'examples/create-env');
+  // bosh-cli's layout: ~/.bosh/installations/<id>/{jobs,packages}, BOSH_*_DIR naming them.
+  const installation = path.join(tmp, 'home/.bosh/installations', randomUUID());
+  const rendered = path.join(tmp, 'rendered-create-env');
+  const variables = () => ({ ...VARIABLES, ...CREATE_ENV_VARIABLES, ironic_url: ironic.url });
+  let manifest: Record<string, any>;
+  let node: FakeNode;
+
+  beforeAll(async () => {
+    manifest = manifestWith(CREATE_ENV, ['bare-metal.yml'], variables());
+    // The client certificate for Ironic, from the job's templates too.
+    const properties = structuredClone(manifest['cloud_provider'].properties);
+    properties.hybrid_cpi.ironic_client_cert = CLIENT_CERT;
+    properties.hybrid_cpi.ironic_client_key = CLIENT_KEY;
+    Object.assign(properties.hybrid_cpi.backends.metal.ironic, { cert_file: 'ironic_client_cert.pem', key_file: 'ironic_client_key.pem' });
+    renderJob(properties, rendered);
+    installJob(rendered, path.join(installation, 'jobs/hybrid_cpi'));
+    installPackage(path.join(installation, 'packages/hybrid_cpi'));
+    node = await enrollFakeNode(ironic, { macs: [CREATE_ENV_VARIABLES.director_mac], resourceClass: 'director' });
+  });
+  afterAll(async () => {
+    if (node !== undefined) await removeNodes(ironic, [node.uuid]);
+  });
+
+  /** One call the way bosh-cli's cpi_cmd_runner makes it: no /var/vcap anywhere, BOSH_*_DIR set. */
+  const callCpi = (method: string, args: unknown[], apiVersion = 2) =>
+    expectOk(
+      callInNamespace(path.join(installation, 'jobs/hybrid_cpi/bin/cpi'), { method, arguments: args, context: { director_uuid: 'create-env' }, api_version: apiVersion }, {
+        PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+        HOME: path.join(tmp, 'home'),
+        BOSH_PACKAGES_DIR: path.join(installation, 'packages'),
+        BOSH_JOBS_DIR: path.join(installation, 'jobs'),
+      }),
+    );
+
+  it('makes hybrid_cpi the cloud_provider, selects the server by MAC and puts the persistent disk on a local device', () => {
+    expect(manifest['cloud_provider']).toMatchObject({ template: { name: 'hybrid_cpi', release: 'hybrid-cpi' }, mbus: 'https://mbus:mbus-bootstrap-secret@10.0.0.6:6868' });
+    expect(manifest['resource_pools'][0].cloud_properties).toEqual({ macs: [CREATE_ENV_VARIABLES.director_mac] });
+    expect(manifest['disk_pools'][0].cloud_properties).toEqual({ persistent_disk: '/dev/sdc' });
+    // The director then runs the same job, with the same backend, for what it deploys.
+    expect(instanceGroupProperties(manifest)['hybrid_cpi']).toEqual(manifest['cloud_provider'].properties.hybrid_cpi);
+    expect(instanceGroupProperties(manifest)['director']).toMatchObject({ cpi_job: 'hybrid_cpi' });
+  });
+
+  it('runs with no /var/vcap: info, then a director VM, its persistent disk, and delete-env\'s clean-up', async () => {
+    // create-env's first call: info, with api_version 1 in the request.
+    expect(await callCpi('info', [], 1)).toMatchObject({ api_version: 2 });
+    const stemcell = await callCpi('create_stemcell', ['/tmp/unused-image', { name: 'bosh-openstack-kvm-ubuntu-noble', infrastructure: 'openstack', disk_format: 'qcow2', image_url: 'http://127.0.0.1:9/root.qcow2', image_checksum: `sha256:${'a'.repeat(64)}` }]);
+    const networks = { default: { type: 'manual', ip: '10.0.0.6', netmask: '255.255.255.0', gateway: '10.0.0.1', default: ['dns', 'gateway'], dns: ['10.0.0.2'], cloud_properties: {} } };
+    const env = manifest['resource_pools'][0].env;
+    const [vm] = await callCpi('create_vm', ['agent-director', stemcell, manifest['resource_pools'][0].cloud_properties, networks, [], env]);
+    expect(vm).toMatch(/^metal:/);
+    const disk = await callCpi('create_disk', [65536, manifest['disk_pools'][0].cloud_properties, vm]);
+    expect(await callCpi('attach_disk', [vm, disk])).toMatchObject({ path: expect.stringMatching(/^\/dev\//) });
+    expect(await callCpi('has_vm', [vm])).toBe(true);
+
+    // The agent listens where create-env reaches it, with the blobstore and mbus cert of bosh.yml.
+    const settings = JSON.parse(storedConfigDrive(ironic, node.uuid).get('ec2/latest/user-data')!);
+    expect(settings).toMatchObject({ agent_id: 'agent-director', mbus: 'https://mbus:mbus-bootstrap-secret@0.0.0.0:6868', env });
+
+    for (const [method, args] of [['detach_disk', [vm, disk]], ['delete_vm', [vm]], ['delete_disk', [disk]], ['delete_stemcell', [stemcell]]] as const) {
+      await callCpi(method, [...args]);
+    }
+    expect(await callCpi('has_vm', [vm])).toBe(false);
   });
 });

@@ -7,15 +7,24 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './free-port.ts';
+import { REGION, type KeystoneLab, type KeystoneUser } from './keystone-lab.ts';
 import { stopChild } from './stop-child.ts';
+import { waitReady } from './wait-ready.ts';
 
 const PYTHON = '/usr/bin/python3'; // Debian's: the pyenv python first on PATH cannot see dist-packages
 const LAUNCH = path.join(import.meta.dirname, 'ironic', 'launch.py');
 export const MICROVERSION = '1.82';
 
 export interface IronicLabOptions {
-  /** `http_basic` adds an htpasswd user. */
-  readonly auth?: { readonly type: 'noauth' } | { readonly type: 'http_basic'; readonly username: string; readonly password: string };
+  /**
+   * `http_basic` adds an htpasswd user; `keystone` validates tokens with that Keystone
+   * (keystonemiddleware, as a service user of its own) and registers Ironic in its catalog as
+   * `baremetal`.
+   */
+  readonly auth?:
+    | { readonly type: 'noauth' }
+    | { readonly type: 'http_basic'; readonly username: string; readonly password: string }
+    | { readonly type: 'keystone'; readonly keystone: KeystoneLab };
   readonly automatedClean?: boolean;
   /** Seconds the fake deploy takes (makes deploying → active observable). */
   readonly deployDelay?: number;
@@ -26,7 +35,7 @@ export interface IronicLab {
   readonly url: string;
   readonly dir: string;
   readonly pid: number;
-  /** Headers for direct API calls in tests (microversion, auth). */
+  /** Headers for direct API calls in tests (microversion, auth: with Keystone, the lab's current admin token). */
   readonly headers: Readonly<Record<string, string>>;
   stop(): Promise<void>;
 }
@@ -40,25 +49,37 @@ export async function startIronic(options: IronicLabOptions = {}): Promise<Ironi
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ironic-lab-'));
   const auth = options.auth ?? { type: 'noauth' };
   if (auth.type === 'http_basic') writeHtpasswd(path.join(dir, 'htpasswd'), auth.username, auth.password);
-  run(['-c', dbsync, '--config-file', writeConfig(dir, await freePort(), options), 'create_schema']);
+  const service = auth.type === 'keystone' ? await auth.keystone.createUser(`ironic-${randomUUID().slice(0, 8)}`, { project: 'service', role: 'admin' }) : undefined;
+  const write = (port: number) => writeConfig(dir, port, options, service);
+  run(['-c', dbsync, '--config-file', write(await freePort()), 'create_schema']);
   // A port found free can be taken before Ironic binds it; Ironic then exits, and we try another.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const conf = writeConfig(dir, port, options);
+    const conf = write(port);
     const child = spawn(PYTHON, [LAUNCH, '--config-file', conf], {
       env: { ...process.env, IRONIC_LAB_PARENT: String(process.pid), PYTHONUNBUFFERED: '1' },
       stdio: ['ignore', fs.openSync(path.join(dir, 'stdout.log'), 'a'), fs.openSync(path.join(dir, 'stdout.log'), 'a')],
       detached: false,
     });
     const url = `http://127.0.0.1:${port}`;
-    const headers: Record<string, string> = { 'X-OpenStack-Ironic-API-Version': MICROVERSION, 'Content-Type': 'application/json' };
-    if (auth.type === 'http_basic') headers['Authorization'] = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
-    const ready = await waitReady(url, child);
+    const base: Record<string, string> = { 'X-OpenStack-Ironic-API-Version': MICROVERSION, 'Content-Type': 'application/json' };
+    if (auth.type === 'http_basic') base['Authorization'] = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+    // Ready when `GET /` answers; the conductor registers before the API socket opens.
+    const ready = await waitReady(`${url}/`, child);
     if (!ready) {
       if (attempt < 3) continue;
       throw new Error(`Ironic did not start; see ${path.join(dir, 'ironic.log')} and stdout.log`);
     }
-    const lab: IronicLab = { url, dir, pid: child.pid!, headers, stop: () => stop(child, dir) };
+    const lab: IronicLab = {
+      url,
+      dir,
+      pid: child.pid!,
+      get headers() {
+        return auth.type === 'keystone' ? { ...base, 'X-Auth-Token': auth.keystone.adminToken } : base;
+      },
+      stop: () => stop(child, dir),
+    };
+    if (auth.type === 'keystone') await auth.keystone.addService('baremetal', 'ironic', url);
     await checkSentinel(lab);
     return lab;
   }
@@ -71,11 +92,11 @@ function run(args: string[]): void {
   if (r.status !== 0) throw new Error(`python3 ${args.join(' ')} failed: ${r.stderr}`);
 }
 
-function writeConfig(dir: string, port: number, options: IronicLabOptions): string {
-  const basic = options.auth?.type === 'http_basic';
+function writeConfig(dir: string, port: number, options: IronicLabOptions, service: KeystoneUser | undefined): string {
+  const auth = options.auth ?? { type: 'noauth' };
   const conf = `[DEFAULT]
-auth_strategy = ${basic ? 'http_basic' : 'noauth'}
-${basic ? `http_basic_auth_user_file = ${dir}/htpasswd` : ''}
+auth_strategy = ${auth.type}
+${auth.type === 'http_basic' ? `http_basic_auth_user_file = ${dir}/htpasswd` : ''}
 rpc_transport = none
 host = ironic-lab
 log_file = ${dir}/ironic.log
@@ -113,16 +134,38 @@ automated_clean = ${options.automatedClean ?? true}
 [dhcp]
 dhcp_provider = none
 
+[service_catalog]
+# The URL a deploy agent would call back to: with it the 'direct' deploy interface gets as far as
+# 'wait call-back' (and stays there, as the lab has no agent) instead of failing in its preparation.
+endpoint_override = http://127.0.0.1:${port}
+
 [nova]
 send_power_notifications = false
 
 [fake]
 deploy_delay = ${options.deployDelay ?? 0}
 power_delay = ${options.powerDelay ?? 0}
-`;
+${auth.type === 'keystone' ? keystoneAuthtoken(auth.keystone, service!) : ''}`;
   const file = path.join(dir, 'ironic.conf');
   fs.writeFileSync(file, conf);
   return file;
+}
+
+/** keystonemiddleware: validates each request's token with Keystone, as the service user. */
+function keystoneAuthtoken(keystone: KeystoneLab, service: KeystoneUser): string {
+  return `
+[keystone_authtoken]
+www_authenticate_uri = ${keystone.authUrl}
+auth_url = ${keystone.authUrl}
+auth_type = password
+username = ${service.name}
+password = ${service.password}
+user_domain_id = default
+project_name = ${service.project}
+project_domain_id = default
+region_name = ${REGION}
+interface = public
+`;
 }
 
 function writeHtpasswd(file: string, username: string, password: string): void {
@@ -130,24 +173,6 @@ function writeHtpasswd(file: string, username: string, password: string): void {
   const r = spawnSync(PYTHON, ['-c', 'import bcrypt,sys; print(bcrypt.hashpw(sys.argv[1].encode(), bcrypt.gensalt(4)).decode())', password], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`hashing the lab password failed: ${r.stderr}`);
   fs.writeFileSync(file, `${username}:${r.stdout.trim()}\n`);
-}
-
-/** Ready when `GET /` answers; the conductor registers before the API socket opens. */
-async function waitReady(url: string, child: ChildProcess): Promise<boolean> {
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline && !exited) {
-    try {
-      const response = await fetch(`${url}/`, { signal: AbortSignal.timeout(2_000) });
-      if (response.ok) return true;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  if (!exited) child.kill('SIGKILL');
-  return false;
 }
 
 /** Proves the server answering is ours: a node with a random name created and read back. */

@@ -1,5 +1,6 @@
 // Enrolls fake-hardware nodes in an Ironic lab, the way an operator would enroll servers:
-// node, ports, manage, provide, and a power state (allocations skip nodes without one).
+// node, ports, manage, provide, and a power state (real hardware gets one when Ironic first
+// reads its BMC; create_vm and the Allocation API skip nodes without one).
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IronicLab } from './ironic-lab.js';
 
@@ -54,6 +55,16 @@ export async function waitFor(lab: IronicLab, uuid: string, state: string, timeo
   }
 }
 
+export async function waitForPower(lab: IronicLab, uuid: string, state: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const node = await api(lab, 'GET', `/v1/nodes/${uuid}?fields=power_state,target_power_state`);
+    if (node.power_state === state && node.target_power_state === null) return;
+    if (Date.now() > deadline) throw new Error(`node ${uuid} has power state '${node.power_state}', not '${state}', after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 export async function enrollFakeNode(lab: IronicLab, spec: FakeNodeSpec = {}): Promise<FakeNode> {
   const name = spec.name ?? `node-${randomUUID().slice(0, 8)}`;
   const node = await api(lab, 'POST', '/v1/nodes', {
@@ -78,7 +89,10 @@ export async function enrollFakeNode(lab: IronicLab, spec: FakeNodeSpec = {}): P
     }
   }
   if (spec.powerState !== null) {
+    // The power change is asynchronous; a node whose power state Ironic has not read yet is no
+    // candidate for create_vm (nor for the Allocation API), so wait until it has one.
     await api(lab, 'PUT', `/v1/nodes/${node.uuid}/states/power`, { target: 'power off' });
+    await waitForPower(lab, node.uuid, 'power off');
   }
   return { uuid: node.uuid, name, macs };
 }

@@ -1,6 +1,6 @@
 import type {
   Backend, BackendDeps, CallContext, CloudProperties, CreateDiskRequest, CreatedNetwork, CreatedVm, CreateStemcellRequest, CreateVmRequest,
-  DiskHint, Logger, Metadata, NativeCid, VmResources,
+  DiskHint, Metadata, NativeCid, VmResources,
 } from '@hybrid-cpi/core';
 import { CpiError } from '@hybrid-cpi/core';
 import { DEFAULT_DELEGATE_API_VERSION, type DelegateConfig } from './config.js';
@@ -155,7 +155,8 @@ export class DelegateBackend implements Backend {
       throw new CpiError('CPX_BACKEND_FAILURE', `${doing}: no valid response: ${parsed.problem}${exitDetail(run)}`);
     }
     const { result, error, log } = parsed.response;
-    relayLog(logger, log);
+    // Ruby CPIs put their whole debug log here: the operator reads it in the task's CPI log.
+    ctx.responseLog.append(log);
     if (run.exitCode !== 0) logger.warn({ exit_code: run.exitCode ?? null, signal: run.signal ?? null }, 'delegate CPI exited abnormally after a valid response; using the response, as the director does');
     if (error !== null) throw delegateError(error);
     return { result, version };
@@ -176,10 +177,4 @@ function exitDetail(run: ExecCpiResult): string {
   if (run.signal !== undefined) return ` (the CPI process ended by ${run.signal})`;
   if (run.exitCode !== undefined && run.exitCode !== 0) return ` (the CPI process exited with status ${run.exitCode})`;
   return '';
-}
-
-/** The delegate's `log` goes to our stderr, as the director appends it to the task's CPI log. */
-function relayLog(logger: Logger, log: string): void {
-  if (log === '') return;
-  for (const line of log.replace(/\r?\n$/, '').split(/\r?\n/)) logger.info({ delegate_log: line }, 'delegate CPI log');
 }

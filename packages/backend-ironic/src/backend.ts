@@ -1,7 +1,8 @@
-import type { Backend, BackendDeps } from '@hybrid-cpi/core';
+import type { Backend, BackendDeps, CallContext } from '@hybrid-cpi/core';
 import type { IronicConfig, IronicContext } from './config.js';
 import { connectIronic } from './ironic/connect.js';
-import { ALLOCATIONS, compareVersions, discoverVersions } from './ironic/microversions.js';
+import { claimsByAllocation } from './claim-mode.js';
+import { globalRequestId } from './ironic/request-id.js';
 import { calculateVmCloudProperties } from './methods/calculate-vm-cloud-properties.js';
 import { createVm } from './methods/create-vm.js';
 import { createVmOnDiskNode } from './rebuild.js';
@@ -22,30 +23,39 @@ export async function createIronicBackend(config: IronicConfig, deps: BackendDep
     agent: deps.agent,
     client,
     logger: deps.logger,
-    useAllocations: (signal) => {
-      if (config.claim === 'allocation') return Promise.resolve(true);
-      if (config.claim === 'instance_uuid') return Promise.resolve(false);
-      allocations ??= discoverVersions(client, signal === undefined ? {} : { signal }).then((range) => compareVersions(range.max, ALLOCATIONS) >= 0);
-      return allocations;
-    },
+    useAllocations: (signal) => (allocations ??= claimsByAllocation(config, client, signal)),
   };
+  const scoped = (call: CallContext) => forCall(ctx, call);
   return {
-    createStemcell: (call, request) => createStemcell(ctx, call, request),
-    deleteStemcell: (call, cid) => deleteStemcell(ctx, call, cid),
+    createStemcell: (call, request) => createStemcell(scoped(call), call, request),
+    deleteStemcell: (call, cid) => deleteStemcell(scoped(call), call, cid),
     // Local disks do not move: a VM with disks goes onto their node, rebuilt in place.
-    createVm: (call, request) => (request.diskCids.length > 0 ? createVmOnDiskNode(ctx, call, request) : createVm(ctx, call, request)),
-    deleteVm: (call, cid) => deleteVm(ctx, call, cid),
-    hasVm: (call, cid) => hasVm(ctx, call, cid),
-    rebootVm: (call, cid) => rebootVm(ctx, call, cid),
-    setVmMetadata: (call, cid, metadata) => setVmMetadata(ctx, call, cid, metadata),
+    createVm: (call, request) => (request.diskCids.length > 0 ? createVmOnDiskNode(scoped(call), call, request) : createVm(scoped(call), call, request)),
+    deleteVm: (call, cid) => deleteVm(scoped(call), call, cid),
+    hasVm: (call, cid) => hasVm(scoped(call), call, cid),
+    rebootVm: (call, cid) => rebootVm(scoped(call), call, cid),
+    setVmMetadata: (call, cid, metadata) => setVmMetadata(scoped(call), call, cid, metadata),
     calculateVmCloudProperties: (call, resources) => calculateVmCloudProperties(call, resources),
-    createDisk: (call, request) => createDisk(ctx, call, request),
-    deleteDisk: (call, cid) => deleteDisk(ctx, call, cid),
-    hasDisk: (call, cid) => hasDisk(ctx, call, cid),
-    attachDisk: (call, vm, disk) => attachDisk(ctx, call, vm, disk),
-    detachDisk: (call, vm, disk) => detachDisk(ctx, call, vm, disk),
-    getDisks: (call, vm) => getDisks(ctx, call, vm),
-    setDiskMetadata: (call, disk, metadata) => setDiskMetadata(ctx, call, disk, metadata),
+    createDisk: (call, request) => createDisk(scoped(call), call, request),
+    deleteDisk: (call, cid) => deleteDisk(scoped(call), call, cid),
+    hasDisk: (call, cid) => hasDisk(scoped(call), call, cid),
+    attachDisk: (call, vm, disk) => attachDisk(scoped(call), call, vm, disk),
+    detachDisk: (call, vm, disk) => detachDisk(scoped(call), call, vm, disk),
+    getDisks: (call, vm) => getDisks(scoped(call), call, vm),
+    setDiskMetadata: (call, disk, metadata) => setDiskMetadata(scoped(call), call, disk, metadata),
     close: () => client.close(),
   } satisfies Backend;
+}
+
+/**
+ * The backend as one call sees it: its Ironic requests carry the director's request id as Ironic's
+ * global request id, so Ironic's log lines of this call show it, and its log lines carry both ids
+ * (the call's logger has the director's).
+ */
+function forCall(ctx: IronicContext, call: CallContext): IronicContext {
+  const id = globalRequestId(call.requestId);
+  if (id === undefined) return ctx;
+  // The backend's own logger (deps.logger): in a CPI call it carries the request's bindings already.
+  const logger = ctx.logger.child({ global_request_id: id });
+  return { ...ctx, logger, client: ctx.client.forCall({ globalRequestId: id, logger }) };
 }

@@ -1,13 +1,14 @@
 import { CpiError } from '@hybrid-cpi/core';
 import { createAllocation, deleteAllocation, getAllocation } from './ironic/allocations.js';
 import { isConflict, isNotFound } from './ironic/errors.js';
-import { listNodes, patchNode, setPowerState } from './ironic/nodes.js';
+import { listNodes, patchNode } from './ironic/nodes.js';
 import { add, type PatchOp } from './ironic/patch.js';
 import { isIronicWaitError, waitForAllocation } from './ironic/waiters.js';
 import type { IronicContext } from './config.js';
 import { macOwners } from './selection/mac-owners.js';
 import type { Requirements } from './selection/requirements.js';
-import { explainRejections, rejection, SELECTION_FIELDS, type SelectableNode } from './selection/rejections.js';
+import { preferenceTiers } from './selection/preference.js';
+import { explainRejections, rejection, selectionListing, type SelectableNode } from './selection/rejections.js';
 
 export interface ClaimRequest {
   readonly cid: string;
@@ -21,7 +22,12 @@ export interface ClaimRequest {
    * and these records land together or not at all (Ironic checks the claim under its node lock).
    */
   readonly withClaim?: (node: SelectableNode) => Promise<readonly PatchOp[]>;
+  /** Nodes not to take: a rescheduled create_vm's nodes tried already. */
+  readonly exclude?: ReadonlySet<string>;
 }
+
+/** Why a rescheduled create_vm found no node to try next. */
+export const NO_OTHER_NODE = "no other free node matches the vm_type's cloud_properties";
 
 /** How long the conductor may take to process an allocation (it tries candidates in turn). */
 const ALLOCATION_TIMEOUT_MS = 120_000;
@@ -32,7 +38,8 @@ const ALLOCATION_TIMEOUT_MS = 120_000;
  * `instance_uuid` to the allocation's UUID (our VM CID); without it, a JSON-patch of
  * `instance_uuid` succeeds for exactly one claimant and answers 409 to the others. Candidates
  * are listed in one request (filtered on the server as far as Ironic can) and shuffled, so
- * concurrent create_vm calls spread over the pool. Returns the node's UUID.
+ * concurrent create_vm calls spread over the pool; healthy nodes go first, nodes with failed
+ * deploys on record next, nodes with hardware health `Warning` last. Returns the node's UUID.
  */
 export async function claimNode(ctx: IronicContext, request: ClaimRequest): Promise<string> {
   const macs = request.requirements.macs;
@@ -40,15 +47,17 @@ export async function claimNode(ctx: IronicContext, request: ClaimRequest): Prom
   const candidates = shuffle(await candidatesFor(ctx, request, owners));
   if (candidates.length === 0) await explainNoMatch(ctx, request, owners);
   const doing = `Claiming a node for VM ${request.cid} (agent ${request.agentId})`;
+  const tiers = preferenceTiers(candidates);
+  let claimed: string | undefined;
   if (!request.byInstanceUuid && (await ctx.useAllocations(request.signal))) {
-    const claimed = await claimWithAllocation(ctx, request, candidates, doing);
-    if (claimed !== undefined) return claimed;
+    for (const tier of tiers) if ((claimed = await claimWithAllocation(ctx, request, tier, doing)) !== undefined) break;
   } else {
-    for (const node of candidates) {
+    for (const node of tiers.flat()) {
       try {
         const more = (await request.withClaim?.(node)) ?? [];
         await patchNode(ctx.client, node.uuid, [add('/instance_uuid', request.cid), ...more], { claim: true, doing: `${doing}: node ${node.uuid}`, signal: request.signal });
-        return node.uuid;
+        claimed = node.uuid;
+        break;
       } catch (error) {
         // 409: another process claimed it first (or holds its lock); the next candidate then.
         if (!isConflict(error)) throw error;
@@ -56,6 +65,11 @@ export async function claimNode(ctx: IronicContext, request: ClaimRequest): Prom
       }
     }
   }
+  const chosen = candidates.find((n) => n.uuid === claimed);
+  if (chosen?.health === 'Warning') {
+    ctx.logger.warn({ node: chosen.uuid, vm: request.cid }, 'took a node whose hardware health is Warning: no healthier node that fits was free');
+  }
+  if (claimed !== undefined) return claimed;
   throw new CpiError(
     'CPX_VM_CREATION_FAILED',
     `${doing}: all ${candidates.length} matching nodes were claimed by other VMs at the same time; a retry may find one free`,
@@ -66,17 +80,18 @@ export async function claimNode(ctx: IronicContext, request: ClaimRequest): Prom
 async function candidatesFor(ctx: IronicContext, request: ClaimRequest, owners: ReadonlyMap<string, readonly string[]> | undefined): Promise<SelectableNode[]> {
   const req = request.requirements;
   const found: SelectableNode[] = [];
+  const { fields, microversion } = await selectionListing(ctx.client, [], { signal: request.signal });
   const filters = {
     provision_state: 'available' as const,
     associated: false,
     maintenance: false,
     ...(req.resourceClass === undefined ? {} : { resource_class: req.resourceClass }),
     ...(req.conductorGroup === undefined ? {} : { conductor_group: req.conductorGroup }),
-    fields: [...SELECTION_FIELDS],
+    fields,
     limit: 1000,
   };
-  for await (const page of listNodes(ctx.client, filters, { doing: `Listing free nodes for VM ${request.cid}`, signal: request.signal })) {
-    found.push(...(page as SelectableNode[]).filter((n) => rejection(n, req, owners) === undefined));
+  for await (const page of listNodes(ctx.client, filters, { doing: `Listing free nodes for VM ${request.cid}`, signal: request.signal, microversion })) {
+    found.push(...(page as SelectableNode[]).filter((n) => !request.exclude?.has(n.uuid) && rejection(n, req, owners) === undefined));
     // One page of candidates is plenty to spread concurrent claims over; reading on only when
     // it held none keeps the requests per create_vm the same however large the pool grows.
     if (found.length > 0) break;
@@ -85,14 +100,10 @@ async function candidatesFor(ctx: IronicContext, request: ClaimRequest, owners: 
 }
 
 /**
- * One allocation per resource class among the candidates (Ironic requires one). A node whose
- * power state is still null is skipped by the conductor, so it gets one first. An allocation
+ * One allocation per resource class among the candidates (Ironic requires one). An allocation
  * with our UUID left by an earlier, interrupted try is reused or replaced.
  */
 async function claimWithAllocation(ctx: IronicContext, request: ClaimRequest, candidates: readonly SelectableNode[], doing: string): Promise<string | undefined> {
-  for (const node of candidates.filter((n) => n.power_state === null || n.power_state === undefined)) {
-    await setPowerState(ctx.client, node.uuid, 'power off', { doing: `Giving node ${node.uuid} a power state so the Allocation API considers it`, signal: request.signal });
-  }
   const groups = new Map<string, string[]>();
   for (const node of candidates) {
     if (!node.resource_class) continue;
@@ -136,10 +147,17 @@ async function startAllocation(ctx: IronicContext, request: ClaimRequest, resour
   }
 }
 
-/** Nothing matched: say why each node was rejected, from a second, unfiltered listing. */
+/**
+ * Nothing matched: say why each node was rejected, from a second, unfiltered listing; after
+ * failed deploys, only that no other node fits.
+ */
 async function explainNoMatch(ctx: IronicContext, request: ClaimRequest, owners: ReadonlyMap<string, readonly string[]> | undefined): Promise<never> {
+  if (request.exclude !== undefined && request.exclude.size > 0) {
+    throw new CpiError('CPX_VM_CREATION_FAILED', `Choosing another node for VM ${request.cid} (agent ${request.agentId}): ${NO_OTHER_NODE}`, { okToRetry: true });
+  }
   const all: SelectableNode[] = [];
-  for await (const page of listNodes(ctx.client, { fields: [...SELECTION_FIELDS], limit: 1000 }, { doing: `Listing nodes to explain why none fits VM ${request.cid}`, signal: request.signal })) {
+  const { fields, microversion } = await selectionListing(ctx.client, [], { signal: request.signal });
+  for await (const page of listNodes(ctx.client, { fields, limit: 1000 }, { doing: `Listing nodes to explain why none fits VM ${request.cid}`, signal: request.signal, microversion })) {
     all.push(...(page as SelectableNode[]));
   }
   throw new CpiError('CPX_VM_CREATION_FAILED', `Choosing a node for VM ${request.cid} (agent ${request.agentId}): no free node matches the vm_type's cloud_properties. ${explainRejections(all, request.requirements, owners)}`, {

@@ -15,7 +15,7 @@ const AUTH_TYPES: Record<string, { description: string; required: string[]; prop
     properties: { username: str('The user of the htpasswd file.'), password: str(PASSWORD) },
   },
   keystone: {
-    description: 'Ironic behind Keystone: a password or an application credential buys a token; Ironic\'s URL is `ironic.url`.',
+    description: 'Ironic behind Keystone: a password or an application credential buys a token; Ironic\'s URL is `ironic.url`, else the token catalog\'s `baremetal` endpoint.',
     required: ['auth_url'],
     properties: {
       auth_url: str('Keystone\'s URL, with or without the trailing `/v3`.'),
@@ -35,7 +35,7 @@ const AUTH_TYPES: Record<string, { description: string; required: string[]; prop
     required: ['cloud'],
     properties: {
       cloud: str('The cloud\'s name under `clouds`.'),
-      file: str('The clouds.yaml file (default: `./clouds.yaml`, `$HOME/.config/openstack/clouds.yaml`, `/etc/openstack/clouds.yaml`).'),
+      file: str('The clouds.yaml file (default: `./clouds.yaml`, `$HOME/.config/openstack/clouds.yaml`, `/etc/openstack/clouds.yaml`). A relative path is relative to the config file\'s directory.'),
     },
   },
 };
@@ -70,7 +70,7 @@ const imageStore = {
           url: str('The collection images go to; also the URL Ironic fetches them from.'),
           username: str('Basic-auth user.'),
           password: str(PASSWORD),
-          ca_file: str('A PEM bundle of the CAs that sign the store\'s certificate.'),
+          ca_file: str('A PEM bundle of the CAs that sign the store\'s certificate. A relative path is relative to the config file\'s directory.'),
           insecure: { type: 'boolean', default: false, description: 'Skips the verification of the store\'s TLS certificate.' },
         },
       },
@@ -81,7 +81,7 @@ const imageStore = {
         description: 'A directory the CPI writes and an HTTP server in front of it serves to the conductors.',
         required: ['path', 'url'],
         additionalProperties: false,
-        properties: { type: {}, path: str('The directory images are written to.'), url: str('The URL of that directory, as Ironic fetches from it.') },
+        properties: { type: {}, path: str('The directory images are written to. A relative path is relative to the config file\'s directory.'), url: str('The URL of that directory, as Ironic fetches from it.') },
       },
     },
   ],
@@ -96,15 +96,21 @@ export const ironicConfigSchema = {
     type: { const: 'ironic', description: '`ironic`.' },
     ironic: {
       type: 'object',
-      required: ['url'],
       additionalProperties: false,
       description: 'How to reach Ironic.',
+      // Keystone's catalog (or a clouds.yaml cloud) can say where Ironic is; the other modes cannot.
+      if: { required: ['auth'], properties: { auth: { type: 'object', required: ['type'], properties: { type: { enum: ['keystone', 'clouds_yaml'] } } } } },
+      else: { required: ['url'], properties: { url: {} } },
       properties: {
-        url: { type: 'string', pattern: '^https?://', description: 'Ironic\'s API endpoint, e.g. `http://10.0.0.5:6385`.' },
+        url: {
+          type: 'string',
+          pattern: '^https?://',
+          description: 'Ironic\'s API endpoint, e.g. `http://10.0.0.5:6385`; required unless `auth` is `keystone` or `clouds_yaml`, whose catalog (or cloud) can give it.',
+        },
         auth,
-        ca_file: str('A PEM bundle of the CAs that sign Ironic\'s (and Keystone\'s) certificate.'),
-        cert_file: str('A client certificate (PEM), with `key_file`.'),
-        key_file: str('The client certificate\'s key (PEM).'),
+        ca_file: str('A PEM bundle of the CAs that sign Ironic\'s (and Keystone\'s) certificate. A relative path is relative to the config file\'s directory.'),
+        cert_file: str('A client certificate (PEM), with `key_file`. A relative path is relative to the config file\'s directory.'),
+        key_file: str('The client certificate\'s key (PEM). A relative path is relative to the config file\'s directory.'),
         insecure: { type: 'boolean', default: false, description: 'Skips TLS certificate verification.' },
       },
     },
@@ -118,7 +124,29 @@ export const ironicConfigSchema = {
       type: 'number',
       exclusiveMinimum: 0,
       default: 3600,
-      description: 'How long `create_vm` waits for a node\'s deploy to reach `active`.',
+      description: 'How long `create_vm` waits for its deploys to reach `active`: the time budget of every attempt together, counted from the first claim.',
+    },
+    deploy_callback_timeout_seconds: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      default: 1800,
+      description:
+        'How long a deploy may stay in `wait call-back` (the server never boots the deploy ramdisk, or its agent never calls back) before the CPI ends it: aborted (Ironic API 1.110) or torn down, and counted as a failed deploy of that node. Ironic\'s own `[conductor]deploy_callback_timeout` defaults to the same 1800 s.',
+    },
+    max_deploy_attempts: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 20,
+      default: 3,
+      description:
+        'How many nodes one `create_vm` deploys on before it gives up: a node whose deploy fails (`deploy failed`, a power or BMC error, a stuck `wait call-back`) is rolled back and the next fitting node is tried. A `create_vm` with `disk_cids` stays on its disks\' node and tries once.',
+    },
+    quarantine_after: {
+      type: 'integer',
+      minimum: 0,
+      default: 2,
+      description:
+        'After this many failed deploys in a row (recorded on the node, in `extra.bosh_failures`) the node is quarantined: retired with a reason (Ironic API 1.61; maintenance on an older Ironic), so no BOSH pool nor any other Ironic client takes it until an operator returns it (`hybrid-cpi nodes --unquarantine`). 0 never quarantines.',
     },
     undeploy_timeout_seconds: {
       type: 'number',

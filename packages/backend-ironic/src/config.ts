@@ -4,11 +4,15 @@ import type { IronicClient } from './ironic/client.js';
 
 export interface IronicConfig extends BackendConfig {
   readonly type: 'ironic';
-  readonly ironic: IronicConnectionConfig & { readonly url: string };
+  /** `url` is required unless Keystone's catalog (or a clouds.yaml cloud) gives it. */
+  readonly ironic: IronicConnectionConfig;
   /** How nodes are claimed: the Allocation API when the server has it (`auto`), or always one way. */
   readonly claim?: 'auto' | 'allocation' | 'instance_uuid';
   readonly deploy_timeout_seconds?: number;
+  readonly deploy_callback_timeout_seconds?: number;
   readonly undeploy_timeout_seconds?: number;
+  readonly max_deploy_attempts?: number;
+  readonly quarantine_after?: number;
   readonly image_store?: { readonly type: 'webdav' | 'file'; readonly [key: string]: unknown };
   readonly ssh_public_keys?: readonly string[];
   readonly nameservers?: readonly string[];
@@ -16,7 +20,10 @@ export interface IronicConfig extends BackendConfig {
 
 export const DEFAULTS = {
   deployTimeoutSeconds: 3600,
+  deployCallbackTimeoutSeconds: 1800,
   undeployTimeoutSeconds: 3600,
+  maxDeployAttempts: 3,
+  quarantineAfter: 2,
   systemDisk: '/dev/sda',
   ephemeralDisk: '/dev/sdb',
 } as const;

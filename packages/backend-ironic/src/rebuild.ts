@@ -3,7 +3,7 @@ import { CpiError, type CallContext, type CreateVmRequest, type CreatedVm, type 
 import type { IronicContext } from './config.js';
 import { disksOf, parkedOf, parseDiskCid, releaseOf, requireDiskCid, reservationOf, PARKED_KEY, RESERVATION_KEY, type Reservation } from './disks/records.js';
 import { isNotFound } from './ironic/errors.js';
-import { setPowerState, setProvisionState } from './ironic/nodes.js';
+import { getNode, setPowerState, setProvisionState } from './ironic/nodes.js';
 import { add, remove, type PatchOp } from './ironic/patch.js';
 import { isMoving } from './ironic/states.js';
 import type { Node } from './ironic/types.js';
@@ -11,7 +11,7 @@ import { waitForPowerState, waitForProvisionState } from './ironic/waiters.js';
 import { configDriveFor, creationFailed, instanceInfoFor, networksFor, portsOf, vmRecordFor } from './methods/create-vm.js';
 import { patchLocked } from './node-lock.js';
 import { parkNode, parkOps } from './park.js';
-import { settle } from './release.js';
+import { abortDeploy } from './release.js';
 import { decodeStemcellCid } from './stemcell-cid.js';
 import { vmCidOnNode } from './vm-cid.js';
 import { VM_KEY, vmRecord, type VmRecord } from './vm-node.js';
@@ -53,7 +53,12 @@ export async function createVmOnDiskNode(ctx: IronicContext, call: CallContext, 
       return undefined;
     }).catch((e: unknown) => (isNotFound(e) ? fail(`node ${nodeUuid} no longer exists`) : Promise.reject(e)));
     if (earlier === 'deploying') {
-      await settle(ctx, nodeUuid, doing, signal);
+      // Waited for as any deploy (one stuck waiting for its call-back ends), then looked at again.
+      const wait = nodeWait(ctx, 'deploy', { vm: cid, node: nodeUuid }, `Waiting for the deploy of VM ${cid} an earlier try started`, signal, 'deploying');
+      await waitForProvisionState(ctx.client, nodeUuid, ['active', 'deploy failed'], wait).catch(async (error: unknown) => {
+        await parkAgain(ctx, nodeUuid, cid, doing);
+        throw creationFailed(error, doing);
+      });
       continue;
     }
     if (earlier === 'done') {
@@ -65,14 +70,27 @@ export async function createVmOnDiskNode(ctx: IronicContext, call: CallContext, 
     break;
   }
   try {
-    return await redeploy(ctx, req, cid, node, doing, signal);
+    return await redeploy(ctx, req, cid, node, signal);
   } catch (error) {
-    // The disks' node stays theirs: parked again, ready for the next try.
-    const cleanup = new AbortController().signal;
-    await patchLocked(ctx, nodeUuid, doing, cleanup, (now) => (vmRecord(now)?.cid === cid ? parkOps(now, cid) : undefined))
-      .then(() => parkNode(ctx, nodeUuid, cid, cleanup))
-      .catch((cause: unknown) => ctx.logger.error({ node: nodeUuid, vm: cid, err: (cause as Error).message }, 'parking the node again failed; delete_vm of the VM parks it'));
+    await parkAgain(ctx, nodeUuid, cid, doing);
     throw creationFailed(error, doing);
+  }
+}
+
+/**
+ * After a failed (re)deploy the disks' node stays theirs: parked again, ready for the next try. A
+ * deploy left waiting for its call-back is aborted first where Ironic can (see abortDeploy); one
+ * still running is left to the delete_vm or create_vm that finds it settled.
+ */
+async function parkAgain(ctx: IronicContext, nodeUuid: string, cid: string, doing: string): Promise<void> {
+  const cleanup = new AbortController().signal;
+  try {
+    const node = await getNode(ctx.client, nodeUuid, { doing, signal: cleanup });
+    if (node.provision_state === 'wait call-back') await abortDeploy(ctx, node, doing, cleanup);
+    await patchLocked(ctx, nodeUuid, doing, cleanup, (now) => (vmRecord(now)?.cid === cid ? parkOps(now, cid) : undefined));
+    await parkNode(ctx, nodeUuid, cid, cleanup);
+  } catch (cause) {
+    ctx.logger.error({ node: nodeUuid, vm: cid, err: (cause as Error).message }, 'parking the node again failed; delete_vm of the VM parks it');
   }
 }
 
@@ -118,11 +136,12 @@ function takeOps(node: Node, req: CreateVmRequest, cid: string, image: ReturnTyp
 }
 
 /** Rebuilds (or, never deployed, deploys) the node with the VM's image and config drive. */
-async function redeploy(ctx: IronicContext, req: CreateVmRequest, cid: NativeCid, node: Node, doing: string, signal: AbortSignal): Promise<CreatedVm> {
+async function redeploy(ctx: IronicContext, req: CreateVmRequest, cid: NativeCid, node: Node, signal: AbortSignal): Promise<CreatedVm> {
   const nodeUuid = node.uuid;
+  const verb = node.provision_state === 'available' ? 'active' : 'rebuild';
+  const doing = `${verb === 'rebuild' ? 'Rebuilding' : 'Deploying'} VM ${cid} on node ${nodeUuid}`;
   const networks = networksFor(ctx, req, node, await portsOf(ctx, nodeUuid, signal));
   const configdrive = configDriveFor(ctx, req, cid, networks);
-  const verb = node.provision_state === 'available' ? 'active' : 'rebuild';
   ctx.logger.info({ vm: cid, node: nodeUuid, stemcell: req.stemcellCid, verb }, verb === 'rebuild' ? 'rebuilding the node in place with the new stemcell and config drive' : 'deploying the node reserved for the disks');
   await setProvisionState(ctx.client, nodeUuid, { target: verb, configdrive }, { doing, signal });
   const started = Date.now();

@@ -3,6 +3,7 @@ import { CpiError } from '@hybrid-cpi/core';
 import { deleteNode, getNode, patchNode, setProvisionState } from './ironic/nodes.js';
 import { isConflict, isNotFound } from './ironic/errors.js';
 import { add, remove, replace, type PatchOp } from './ironic/patch.js';
+import { DEPLOY_ABORT } from './ironic/microversions.js';
 import { isFailureState, isMoving, type ProvisionState } from './ironic/states.js';
 import type { Node } from './ironic/types.js';
 import { waitForProvisionState } from './ironic/waiters.js';
@@ -17,49 +18,90 @@ const WAITING = 'waiting for the node';
 /** States a node rests in between operations; anything else is still moving. */
 const SETTLED: readonly ProvisionState[] = ['active', 'deploy failed', 'available', 'manageable'];
 const DEPLOYED = ['active', 'deploy failed', 'error'];
+/** Where an undeploy ends: `manageable` for a node quarantine retired (Ironic provides no retired node). */
+const RELEASED: readonly ProvisionState[] = ['available', 'manageable'];
 
 /**
  * delete_vm, and create_vm's roll-back: gives back the node of VM `cid`. A node that holds live
  * persistent disks is parked instead (see park.ts): still deployed and claimed, powered off. Any
  * other is released: undeployed (cleaned when deleted disks wait for a wipe), cleared of what the
- * CPI wrote, and only then unclaimed. Either way the decision and its first write are made under
+ * CPI wrote, and only then unclaimed. A deploy in progress is waited out first, one waiting for its
+ * agent's call-back ended (endDeploy). Either way the decision and its first write are made under
  * the node's lock, and every later step is one a retry finds and finishes. Touches the node only
  * while it carries this VM, or holds the mark of this VM's park or release.
  */
 export async function releaseNode(ctx: IronicContext, found: Pick<Node, 'uuid'>, cid: string, signal: AbortSignal): Promise<void> {
-  const node = found;
-  const doing = `Deleting VM ${cid} from node ${node.uuid}`;
-  let next: 'settle' | 'park' | 'release' | 'undeploy' | undefined = 'settle';
-  while (next === 'settle') {
-    await patchLocked(ctx, node.uuid, doing, signal, (now) => decide(now));
-    // Ironic refuses changes while a deploy runs, and a deploy cannot be stopped: wait it out.
-    if (next === 'settle') await settle(ctx, node.uuid, doing, signal);
-  }
-  if (next === 'park') await parkNode(ctx, node.uuid, cid, signal);
-  if (next === 'release') await finishRelease(ctx, node.uuid, signal);
-  if (next === 'undeploy') await undeploy(ctx, node.uuid, [], doing, signal);
-
-  function decide(now: Node): PatchOp[] | undefined {
-    next = undefined;
-    if (isMoving(now) && (carriesVm(now, cid) || releaseOf(now)?.vm === cid)) next = 'settle';
-    else if (parkedOf(now)?.vm === cid) next = 'park';
-    else if (releaseOf(now)?.vm === cid) next = 'release';
-    else if (!carriesVm(now, cid)) return undefined;
-    else if (holdsDisks(now)) {
-      next = 'park';
-      return parkOps(now, cid);
-    } else if (wipesOf(now).length > 0 || vmRecord(now)?.enrolled) {
-      next = 'release';
-      return releaseOps(now, cid);
-    } else {
-      // Nothing to wipe or delete after: the records go now, and Ironic's undeploy drops the claim
-      // (a node never deployed loses it in this same write). A retry finds the node by its claim.
-      const deployed = DEPLOYED.includes(now.provision_state);
-      next = deployed ? 'undeploy' : undefined;
-      return recordsOps(now, deployed);
+  const nodeUuid = found.uuid;
+  const doing = `Deleting VM ${cid} from node ${nodeUuid}`;
+  for (;;) {
+    const decided: { step?: Step } = {};
+    const seen = await patchLocked(ctx, nodeUuid, doing, signal, (now) => {
+      const { step, ops } = decide(now, cid);
+      decided.step = step;
+      return ops;
+    });
+    switch (decided.step) {
+      case 'settle':
+        // Ironic refuses changes while a deploy runs, and a deploy cannot be stopped: wait it out.
+        await settle(ctx, nodeUuid, doing, signal);
+        continue;
+      case 'end':
+        // One waiting for its agent's call-back, which may never come, is ended instead.
+        await endDeploy(ctx, seen, doing, signal);
+        continue;
+      case 'park':
+        return parkNode(ctx, nodeUuid, cid, signal);
+      case 'release':
+        return finishRelease(ctx, nodeUuid, signal);
+      case 'undeploy':
+        await undeploy(ctx, nodeUuid, [], doing, signal);
+        return;
+      default:
+        return;
     }
-    return undefined;
   }
+}
+
+type Step = 'settle' | 'end' | 'park' | 'release' | 'undeploy' | undefined;
+
+/** What releaseNode does next to the node as it is now (read under its lock), and the write that starts it. */
+function decide(now: Node, cid: string): { step: Step; ops?: PatchOp[] } {
+  const mine = carriesVm(now, cid) || releaseOf(now)?.vm === cid;
+  if (mine && now.provision_state === 'wait call-back') return { step: 'end' };
+  if (mine && isMoving(now)) return { step: 'settle' };
+  if (parkedOf(now)?.vm === cid) return { step: 'park' };
+  if (releaseOf(now)?.vm === cid) return { step: 'release' };
+  if (!carriesVm(now, cid)) return { step: undefined };
+  if (holdsDisks(now)) return { step: 'park', ops: parkOps(now, cid) };
+  if (wipesOf(now).length > 0 || vmRecord(now)?.enrolled) return { step: 'release', ops: releaseOps(now, cid) };
+  // Nothing to wipe or delete after: the records go now, and Ironic's undeploy drops the claim (a
+  // node never deployed loses it in this same write). A retry finds the node by its claim.
+  const deployed = DEPLOYED.includes(now.provision_state);
+  return { step: deployed ? 'undeploy' : undefined, ops: recordsOps(now, deployed) };
+}
+
+/**
+ * Ends a deploy waiting in `wait call-back`: aborted where Ironic can (see abortDeploy), else torn
+ * down from there, which drops the claim (the records go after, at the next decision). A node
+ * that holds disks is never torn down (that would unclaim and clean it): without abort, its deploy
+ * is waited out, until Ironic's own call-back timeout fails it.
+ */
+async function endDeploy(ctx: IronicContext, node: Node, doing: string, signal: AbortSignal): Promise<void> {
+  const after = await abortDeploy(ctx, node, doing, signal);
+  if (after.provision_state !== 'wait call-back') return;
+  if (holdsDisks(node)) await settle(ctx, node.uuid, doing, signal);
+  else await undeploy(ctx, node.uuid, [], doing, signal);
+}
+
+/**
+ * Ends a deploy that waits for its agent: `abort` where Ironic allows it in `wait call-back` (API
+ * 1.110: to `deploy failed`, without cleaning); on an older Ironic the node is returned as it is.
+ */
+export async function abortDeploy(ctx: IronicContext, node: Node, doing: string, signal: AbortSignal): Promise<Node> {
+  if (!(await ctx.client.supports(DEPLOY_ABORT, { signal }))) return node;
+  ctx.logger.info({ node: node.uuid }, 'aborting the deploy that waits for its call-back');
+  await setProvisionState(ctx.client, node.uuid, { target: 'abort' }, { doing, signal, microversion: DEPLOY_ABORT });
+  return waitForProvisionState(ctx.client, node.uuid, 'deploy failed', nodeWait(ctx, 'undeploy', { node: node.uuid }, doing, signal, WAITING));
 }
 
 /** Removes every BOSH record; with `keepClaim` false, the claim and instance_info too. */
@@ -75,7 +117,7 @@ async function undeploy(ctx: IronicContext, nodeUuid: string, wipe: readonly str
   ctx.logger.info({ node: nodeUuid, wipe }, wipe.length > 0 ? 'undeploying the node; its cleaning wipes the deleted disks' : 'undeploying the node');
   await setProvisionState(ctx.client, nodeUuid, { target: 'deleted' }, { doing, signal });
   // Undeploying drops the claim (and the allocation) and clears instance_info; extra stays.
-  return waitForProvisionState(ctx.client, nodeUuid, 'available', nodeWait(ctx, 'undeploy', { node: nodeUuid }, doing, signal, WAITING));
+  return waitForProvisionState(ctx.client, nodeUuid, RELEASED, nodeWait(ctx, 'undeploy', { node: nodeUuid }, doing, signal, WAITING));
 }
 
 /**
@@ -185,7 +227,7 @@ function leftToOthers(ctx: IronicContext, node: Node): false {
 }
 
 /** Waits until Ironic is done with the node (a deploy, an undeploy, a cleaning). */
-export async function settle(ctx: IronicContext, nodeUuid: string, doing: string, signal: AbortSignal): Promise<Node> {
+async function settle(ctx: IronicContext, nodeUuid: string, doing: string, signal: AbortSignal): Promise<Node> {
   ctx.logger.info({ node: nodeUuid }, 'waiting for what Ironic is doing on the node to end');
   return waitForProvisionState(ctx.client, nodeUuid, SETTLED, nodeWait(ctx, 'undeploy', { node: nodeUuid }, doing, signal, WAITING));
 }

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { errorResponse, serializeResponse } from '@hybrid-cpi/core';
+import { didYouMean, errorResponse, serializeResponse, type CpiResponse } from '@hybrid-cpi/core';
 import { EXIT } from './commands/command.js';
 import { COMMANDS } from './commands/index.js';
 import { compose, serveDeps } from './compose.js';
@@ -25,11 +25,18 @@ const VERSION = '0.1.0';
 async function runCommand(name: string, argv: string[]): Promise<number> {
   const command = await COMMANDS[name]!.load();
   if (argv.includes('--help') || argv.includes('-h')) return void process.stdout.write(command.usage), EXIT.ok;
-  return command.run(argv, { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) });
+  return command.run(argv, { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text), terminal: process.stdout.isTTY === true });
+}
+
+/** A word where a command belongs that is none: said so, with the closest command (exit 2). */
+function unknownCommand(word: string): number {
+  process.stderr.write(`hybrid-cpi: '${word}' is not a command${didYouMean(word, Object.keys(COMMANDS))}\nRun 'hybrid-cpi --help' for the commands.\n`);
+  return EXIT.usage;
 }
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] !== undefined && Object.hasOwn(COMMANDS, argv[0])) return runCommand(argv[0], argv.slice(1));
+  if (argv[0] !== undefined && !argv[0].startsWith('-')) return unknownCommand(argv[0]);
   let options;
   try {
     options = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } } }).values;
@@ -37,30 +44,51 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`hybrid-cpi: ${(error as Error).message}\n\n${usage()}`);
     return 2;
   }
-  if (options.help) return void process.stderr.write(usage()), 0;
-  if (options.version) return void process.stderr.write(`hybrid-cpi ${VERSION}\n`), 0;
+  // Asked for, so they are the output (`hybrid-cpi --help | less`); a CPI call never gets here.
+  if (options.help) return void process.stdout.write(usage()), 0;
+  if (options.version) return void process.stdout.write(`hybrid-cpi ${VERSION}\n`), 0;
   if (options.config === undefined) {
     process.stderr.write(`hybrid-cpi: --config FILE is required\n\n${usage()}`);
     return 2;
   }
 
+  return callCpi(options.config);
+}
+
+/**
+ * One CPI call. Whatever fails, even outside serve() (stdin unreadable, a crash in a callback),
+ * the director gets one valid response, with secrets scrubbed from it, and exit 0.
+ */
+async function callCpi(configFile: string): Promise<number> {
   const respond = guardStdout();
   const controller = new AbortController();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => controller.abort(new Error(`received ${signal}`)));
   const deps = serveDeps(compose(controller.signal));
+  const answer = (response: CpiResponse) => respond(serializeResponse(response, (t) => deps.secrets.scrub(t)));
   const last = (error: unknown) => {
-    respond(serializeResponse(errorResponse(error), (t) => deps.secrets.scrub(t)));
+    answer(errorResponse(error));
     process.exit(0);
   };
   process.on('uncaughtException', last);
   process.on('unhandledRejection', last);
-
-  const response = await serve(options.config, await readStdin(), deps);
-  respond(serializeResponse(response, (t) => deps.secrets.scrub(t)));
+  let response: CpiResponse;
+  try {
+    response = await serve(configFile, await readStdin(), deps);
+  } catch (error) {
+    response = errorResponse(error);
+  }
+  answer(response);
   return 0;
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
-  process.stderr.write(`hybrid-cpi: ${(error as Error)?.stack ?? String(error)}\n`);
+/**
+ * What is left when even a response could not be written (stdout closed): the error's kind and
+ * where it happened, never its message, which may quote the config or the request.
+ */
+function fatal(error: unknown): never {
+  const frames = error instanceof Error ? (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line)) : [];
+  process.stderr.write(`hybrid-cpi: internal error (${error instanceof Error ? error.name : typeof error}); its message is withheld, as it may hold secrets\n${frames.join('\n')}\n`);
   process.exit(1);
-});
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code), fatal);

@@ -6,7 +6,6 @@ process ends by itself when the test process that started it is gone.
 """
 import os
 import sys
-import time
 
 sys.argv[0] = 'ironic'
 import ironic.cmd  # noqa: E402,F401  (eventlet monkey-patching happens here)
@@ -21,20 +20,10 @@ def _listen_exclusively(addr, family=2, backlog=50, reuse_addr=True, reuse_port=
 
 eventlet.listen = _listen_exclusively
 
-_parent = int(os.environ.get('IRONIC_LAB_PARENT', '0'))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from lab_watchdog import watch_parent  # noqa: E402
 
-
-def _watch_parent():
-    while True:
-        try:
-            os.kill(_parent, 0)
-        except OSError:
-            os._exit(0)
-        time.sleep(1)
-
-
-if _parent:
-    eventlet.spawn(_watch_parent)
+watch_parent('IRONIC_LAB_PARENT', eventlet.spawn)
 
 from ironic.cmd import singleprocess  # noqa: E402
 

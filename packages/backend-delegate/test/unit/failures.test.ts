@@ -24,8 +24,8 @@ async function failure(promise: Promise<unknown>): Promise<CpiError> {
   throw new Error('expected the call to fail');
 }
 
-const hasVm = (backend: DelegateBackend, cid = 'vm-1', logger = new RecordingLogger()) =>
-  backend.hasVm(callContext('has_vm', [`vms:${cid}`], { logger }), native(cid));
+const hasVm = (backend: DelegateBackend, cid = 'vm-1', logger = new RecordingLogger(), log: string[] = []) =>
+  backend.hasVm(callContext('has_vm', [`vms:${cid}`], { logger, responseLog: { append: (text) => log.push(text) } }), native(cid));
 
 describe('a response the director would accept', () => {
   it('a non-zero exit with a valid response is accepted (the director ignores the status), with a warning', async () => {
@@ -42,17 +42,21 @@ describe('a response the director would accept', () => {
     expect(error.type).toBe('Bosh::Clouds::VMNotFound');
   });
 
-  it('stderr is relayed line by line with the backend logger, and the delegate\'s log is kept', async () => {
-    cpi.control({ log: 'first line\nsecond line\n' });
+  it('stderr is relayed line by line with the backend logger, and the delegate\'s log goes verbatim to the response log', async () => {
+    const delegateLog = 'I, [2026-12-01T10:00:00 #42]  INFO -- : first line\n  second line, indented\n\nafter a blank line';
+    cpi.control({ log: delegateLog });
     const logger = new RecordingLogger({ backend: 'vms' });
-    await hasVm(delegateBackend(cpi), 'vm-1', logger);
+    const log: string[] = [];
+    await hasVm(delegateBackend(cpi), 'vm-1', logger, log);
     const { pid } = cpi.lastCall();
     expect(logger.values('delegate_stderr')).toEqual([`fake-cpi: has_vm (pid ${pid}, api_version 2)`]);
-    expect(logger.values('delegate_log')).toEqual(['first line', 'second line']);
-    for (const e of logger.entries.filter((x) => 'delegate_stderr' in x.bindings || 'delegate_log' in x.bindings)) {
+    for (const e of logger.entries.filter((x) => 'delegate_stderr' in x.bindings)) {
       expect(e.bindings['backend']).toBe('vms');
       expect(e.level).toBe('info');
     }
+    // Not on stderr as well: the director would show it twice.
+    expect(logger.entries.filter((e) => JSON.stringify(e).includes('first line'))).toEqual([]);
+    expect(log).toEqual([delegateLog]);
   });
 });
 

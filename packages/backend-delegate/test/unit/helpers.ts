@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { BackendName, CallContext, Logger, MethodName, NativeCid } from '@hybrid-cpi/core';
+import type { BackendName, CallContext, Logger, MethodName, NativeCid, ResponseLog } from '@hybrid-cpi/core';
 import { DelegateBackend } from '../../src/backend.js';
 import type { DelegateConfig } from '../../src/config.js';
 
@@ -134,6 +134,7 @@ export interface ContextOptions {
   requestedApiVersion?: number | undefined;
   context?: Record<string, unknown>;
   logger?: Logger;
+  responseLog?: ResponseLog;
   signal?: AbortSignal;
 }
 
@@ -154,6 +155,7 @@ export function callContext(method: MethodName, rawArguments: readonly unknown[]
     context,
     rawArguments,
     logger: options.logger ?? new RecordingLogger(),
+    responseLog: options.responseLog ?? { append: () => undefined },
     signal: options.signal ?? new AbortController().signal,
   };
 }

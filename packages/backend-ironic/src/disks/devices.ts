@@ -1,6 +1,7 @@
-import { CpiError } from '@hybrid-cpi/core';
-import type { IronicContext } from '../config.js';
+import { CpiError, type CloudProperties } from '@hybrid-cpi/core';
+import { DEFAULTS, type IronicContext } from '../config.js';
 import { isIronicHttpError } from '../ironic/errors.js';
+import { disksOf, wipesOf } from './records.js';
 
 /** A local block device of a node, in the shape of Ironic's inspection inventory. */
 export interface Device {
@@ -16,7 +17,11 @@ export interface Device {
  * The node's local disks: Ironic's inspection inventory (API 1.81) when the node was inspected,
  * else `properties.disks`, where an operator lists them in the same shape.
  */
-export async function nodeDevices(ctx: IronicContext, node: { readonly uuid: string; readonly name?: string | null; readonly properties?: Readonly<Record<string, unknown>> }, signal: AbortSignal): Promise<Device[]> {
+export async function nodeDevices(
+  ctx: Pick<IronicContext, 'client'>,
+  node: { readonly uuid: string; readonly name?: string | null; readonly properties?: Readonly<Record<string, unknown>> },
+  signal: AbortSignal,
+): Promise<Device[]> {
   try {
     const { body } = await ctx.client.request<{ inventory?: { disks?: Device[] } }>('GET', `/v1/nodes/${node.uuid}/inventory`, {
       microversion: '1.81',
@@ -43,6 +48,44 @@ export async function nodeDevices(ctx: IronicContext, node: { readonly uuid: str
 export type DeviceHint = string | { readonly name?: string; readonly serial?: string; readonly wwn?: string; readonly by_path?: string };
 
 /**
+ * The device hint of a disk_type: `persistent_disk`, else `device` (the older Python Ironic CPI's
+ * key for the same thing).
+ */
+export function deviceHint(props: CloudProperties): DeviceHint | undefined {
+  const hint = props['persistent_disk'] ?? props['device'];
+  if (hint === undefined) return undefined;
+  if (typeof hint === 'string' || (typeof hint === 'object' && hint !== null && !Array.isArray(hint))) return hint as DeviceHint;
+  throw new CpiError('CPX_ARGUMENTS', 'Reading cloud_properties.persistent_disk of create_disk: a device path, or an object of name, serial, wwn, by_path');
+}
+
+/** What create_disk is doing, for its messages (and for the operator commands that judge it). */
+export function creatingDisk(sizeMb: number, vmCid?: string): string {
+  return `Creating a ${sizeMb} MiB disk${vmCid ? ` for VM ${vmCid}` : ''}`;
+}
+
+/**
+ * The devices of `node` a new disk may not use, and why: the agent's system and ephemeral
+ * devices (those the VM on the node recorded, else the defaults a VM gets), the root device
+ * Ironic deploys to, devices that back a disk, and those waiting for a wipe.
+ */
+export function excludedDevices(
+  node: { readonly properties?: Readonly<Record<string, unknown>>; readonly extra?: Readonly<Record<string, unknown>> },
+  vm: { readonly system: string; readonly ephemeral: string | null } = { system: DEFAULTS.systemDisk, ephemeral: DEFAULTS.ephemeralDisk },
+): Map<string, string> {
+  const excluded = new Map<string, string>([[vm.system, 'the root device']]);
+  if (vm.ephemeral) excluded.set(vm.ephemeral, 'the ephemeral device');
+  const rootHint = node.properties?.['root_device'] as { name?: string } | undefined;
+  if (typeof rootHint?.name === 'string') excluded.set(rootHint.name, 'the root device (properties.root_device)');
+  for (const disk of Object.values(disksOf(node))) excluded.set(disk.device, TAKEN.disk);
+  for (const device of wipesOf(node)) excluded.set(device, TAKEN.wipe);
+  return excluded;
+}
+
+/** Why a device cannot take a disk for now: a delete_disk, then the wipe, frees it. */
+const TAKEN = { disk: 'backs another persistent disk', wipe: 'waits to be wiped' } as const;
+const FOR_NOW: ReadonlySet<string | undefined> = new Set(Object.values(TAKEN));
+
+/**
  * The device for a new disk of `sizeMb`: the hinted one, else the smallest free one that fits.
  * Never the root or ephemeral device, one that backs a disk, or one waiting to be wiped.
  */
@@ -61,8 +104,9 @@ export function chooseDevice(devices: readonly Device[], excluded: ReadonlyMap<s
     });
   const chosen = usable[0];
   if (chosen === undefined) {
-    // Devices that match but are taken or too small: no room. None that matches: a config problem.
-    const noRoom = devices.some(matches);
+    // No room: a device the hint matches backs a disk, waits for its wipe or is too small. A hint
+    // that matches no device, or only the agent's own, is a config problem.
+    const noRoom = devices.some((d) => matches(d) && (excluded.has(d.name) ? FOR_NOW.has(excluded.get(d.name)) : !fits(d)));
     throw new CpiError(noRoom ? 'CPX_NO_DISK_SPACE' : 'CPX_BACKEND_FAILURE', `${doing}: no device can take it (${reasons.join('; ') || 'the node lists no disks'})`);
   }
   return chosen;

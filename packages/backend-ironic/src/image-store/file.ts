@@ -36,6 +36,10 @@ export function makeFileStore(config: FileStoreConfig): ImageStore {
       }
       return objectUrl(base, name);
     },
+    async read(name) {
+      const file = path.join(dir, name);
+      return fs.promises.readFile(file).catch((error: unknown) => Promise.reject(new Error(`reading ${file}: ${(error as Error).message}`, { cause: error })));
+    },
     async delete(name) {
       const file = path.join(dir, name);
       try {

@@ -15,6 +15,8 @@ export interface ImageStore {
    * be partly written and the caller deletes it, unless the error is a {@link NothingWritten}.
    */
   put(name: string, body: Readable, size: number, signal: AbortSignal): Promise<string>;
+  /** Reads object `name` back the way the store writes it (with its credentials): for checks. */
+  read(name: string, signal: AbortSignal): Promise<Buffer>;
   /** Deletes object `name`; a missing object is success. */
   delete(name: string, signal: AbortSignal): Promise<void>;
   /** The object a URL names, or undefined when the URL is not in this store. */

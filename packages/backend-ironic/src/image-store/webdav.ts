@@ -37,23 +37,26 @@ export function makeWebDavStore(config: WebDavStoreConfig, deps: { dispatcher?: 
   const auth: Record<string, string> =
     config.username === undefined ? {} : { authorization: `Basic ${Buffer.from(`${config.username}:${config.password ?? ''}`).toString('base64')}` };
 
-  async function send(method: string, url: string, signal: AbortSignal, body?: Readable, size = 0): Promise<number> {
+  async function exchange(method: string, url: string, signal: AbortSignal, body?: Readable, size = 0): Promise<Dispatcher.ResponseData> {
     const { origin, pathname, search } = new URL(url);
     const headers: Record<string, string> = { ...auth };
     if (method === 'PUT') Object.assign(headers, { 'content-length': String(size), 'content-type': 'application/octet-stream' });
-    let response: Dispatcher.ResponseData;
     try {
-      response = await dispatcher.request({ origin, path: pathname + search, method: method as Dispatcher.HttpMethod, headers, body: body ?? null, signal });
+      return await dispatcher.request({ origin, path: pathname + search, method: method as Dispatcher.HttpMethod, headers, body: body ?? null, signal });
     } catch (error) {
       throw new Error(`${method} ${safeUrl(url)} failed: ${reason(error)}`, { cause: error });
     }
+  }
+
+  async function send(method: string, url: string, signal: AbortSignal, body?: Readable, size = 0): Promise<number> {
+    const response = await exchange(method, url, signal, body, size);
     // Error pages are HTML: their text adds nothing to the status.
     await response.body.dump().catch(() => undefined);
     return response.statusCode;
   }
 
   const refused = (method: string, url: string, status: number): Error => {
-    const hint = HINTS[status];
+    const hint = method === 'GET' && status === 403 ? 'the server refuses reads there to this account' : HINTS[status];
     return new Error(`${method} ${safeUrl(url)} answered ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd() + (hint === undefined ? '' : `: ${hint}`));
   };
 
@@ -90,6 +93,13 @@ export function makeWebDavStore(config: WebDavStoreConfig, deps: { dispatcher?: 
       const status = await send('PUT', url, signal, body, size);
       if (!ok(status)) throw refused('PUT', url, status);
       return url;
+    },
+    async read(name, signal) {
+      const url = objectUrl(base, name);
+      const response = await exchange('GET', url, signal);
+      if (ok(response.statusCode)) return Buffer.from(await response.body.arrayBuffer());
+      await response.body.dump().catch(() => undefined);
+      throw refused('GET', url, response.statusCode);
     },
     async delete(name, signal) {
       const url = objectUrl(base, name);

@@ -86,6 +86,18 @@ export function keystoneTokenBody(auth: KeystoneAuth): unknown {
   return body;
 }
 
+/**
+ * Who asks Keystone for a token, for messages: `user 'bosh' in project 'baremetal'`, or
+ * `application credential 6a0…`. Never a secret.
+ */
+export function describeIdentity(auth: KeystoneAuth): string {
+  if (auth.application_credential_id !== undefined) return `application credential ${auth.application_credential_id}`;
+  const inDomain = (id: string | undefined, name: string | undefined) => (id === undefined && name === undefined ? '' : ` of domain '${name ?? id}'`);
+  const user = `user '${auth.username ?? ''}'${inDomain(auth.user_domain_id, auth.user_domain_name)}`;
+  const project = auth.project_name ?? auth.project_id;
+  return project === undefined ? user : `${user} in project '${project}'${inDomain(auth.project_domain_id, auth.project_domain_name)}`;
+}
+
 function domain(id: string | undefined, name: string | undefined): { id: string } | { name: string } {
   if (id !== undefined) return { id };
   return name !== undefined ? { name } : { id: 'default' };

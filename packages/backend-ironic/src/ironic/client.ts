@@ -1,9 +1,10 @@
 import type { Dispatcher } from 'undici';
 import { CpiError, type Logger } from '@hybrid-cpi/core';
-import { basicAuthorization, baremetalEndpoint, keystoneTokenBody, tokensUrl, type IronicAuth, type KeystoneAuth } from './auth.js';
+import { basicAuthorization, baremetalEndpoint, describeIdentity, keystoneTokenBody, tokensUrl, type IronicAuth, type KeystoneAuth } from './auth.js';
+import type { CallOptions } from './call-options.js';
 import { backoffDelay, realClock, realSleep, type BackoffPolicy, type Clock, type Sleep } from './backoff.js';
-import { IronicHttpError, isLockedFault, parseFaultstring } from './errors.js';
-import { DEFAULT, MINIMUM, compareVersions, maxVersion, type Microversion } from './microversions.js';
+import { IronicHttpError, isLockedFault, parseFaultstring, readErrorBody } from './errors.js';
+import { DEFAULT, MINIMUM, compareVersions, discoverVersions, isMicroversion, maxVersion, type Microversion } from './microversions.js';
 import { makeDispatcher } from './tls.js';
 
 /** How often and how patiently a request is repeated after a transient failure. */
@@ -31,6 +32,18 @@ export interface IronicClientOptions {
   /** [0, 1), for the back-off jitter. */
   readonly random?: () => number;
   readonly clock?: Clock;
+  /**
+   * Sent as `X-OpenStack-Request-ID` on every Ironic request: Ironic's oslo middleware takes it as
+   * the global request id (only in the form `req-<uuid>`) and logs it beside its own id.
+   */
+  readonly globalRequestId?: string;
+}
+
+/** What a client and its per-call views ({@link IronicClient.forCall}) share. */
+interface Shared {
+  session?: Promise<Session>;
+  /** The newest microversion the server offers, from any versioned answer's header. */
+  maximum?: Microversion;
 }
 
 export type QueryValue = string | number | boolean | readonly string[] | undefined;
@@ -53,6 +66,29 @@ export interface RequestOptions {
   readonly signal?: AbortSignal;
   /** false for public routes (`GET /`): no credentials, no Keystone round trip. */
   readonly auth?: boolean;
+}
+
+/** Where a token comes from, and for whom (`user 'bosh' in project 'baremetal'`): no secret. */
+export interface KeystoneIdentity {
+  /** `<auth_url>/v3/auth/tokens`. */
+  readonly tokensUrl: string;
+  readonly identity: string;
+}
+
+/** What Keystone answered, for `hybrid-cpi doctor`. */
+export interface KeystoneSession extends KeystoneIdentity {
+  /** The catalog's baremetal endpoint, when ironic.url is not set. */
+  readonly endpoint: string | undefined;
+  readonly interface: string;
+  readonly region: string | undefined;
+  /** The token's `expires_at`. */
+  readonly expiresAt: string | undefined;
+}
+
+interface Session {
+  readonly token: string;
+  readonly endpoint: string | undefined;
+  readonly expiresAt: string | undefined;
 }
 
 export interface IronicResponse<T> {
@@ -111,9 +147,10 @@ export class IronicClient {
   readonly #sleep: Sleep;
   readonly #random: () => number;
   readonly #clock: Clock;
-  #session: Promise<{ token: string; endpoint: string | undefined }> | undefined;
+  readonly #options: IronicClientOptions;
+  readonly #shared: Shared;
 
-  constructor(options: IronicClientOptions) {
+  constructor(options: IronicClientOptions, shared: Shared = {}) {
     if (options.url === undefined && options.auth.type !== 'keystone') {
       throw new CpiError('CPX_CONFIG', `Configuring the Ironic client: ironic.url is required with auth type ${options.auth.type}`);
     }
@@ -130,6 +167,31 @@ export class IronicClient {
     this.#sleep = options.sleep ?? realSleep;
     this.#random = options.random ?? Math.random;
     this.#clock = options.clock ?? realClock;
+    this.#options = options;
+    this.#shared = shared;
+  }
+
+  /**
+   * The same client (connection, token, learnt server version) for one CPI call: its requests
+   * carry that call's global request id and its log lines go to that call's logger. Closing a
+   * view closes nothing.
+   */
+  forCall(scope: { readonly globalRequestId: string; readonly logger: Logger }): IronicClient {
+    return new IronicClient({ ...this.#options, ...scope, dispatcher: this.#dispatcher, ownsDispatcher: false }, this.#shared);
+  }
+
+  /**
+   * The newest microversion the server offers: learnt from the header every versioned answer
+   * carries, so it costs nothing once any request was made; else read from `GET /`.
+   */
+  async maximum(options: CallOptions = {}): Promise<Microversion> {
+    this.#shared.maximum ??= (await discoverVersions(this, options)).max;
+    return this.#shared.maximum;
+  }
+
+  /** Whether the server offers `version` (a feature's microversion). */
+  async supports(version: Microversion, options: CallOptions = {}): Promise<boolean> {
+    return compareVersions(await this.maximum(options), version) >= 0;
   }
 
   /** The client's microversion, or `needed` when that is newer. */
@@ -144,6 +206,27 @@ export class IronicClient {
     return (endpoint ?? '').replace(/\/+$/, '');
   }
 
+  /** Who asks which Keystone for tokens; undefined without Keystone. */
+  keystoneIdentity(): KeystoneIdentity | undefined {
+    if (this.#auth.type !== 'keystone') return undefined;
+    const url = tokensUrl(this.#auth.auth_url);
+    return { tokensUrl: `${url.origin}${url.pathname}`, identity: describeIdentity(this.#auth) };
+  }
+
+  /** The Keystone session (getting a token when there is none yet); undefined without Keystone. */
+  async keystone(signal?: AbortSignal): Promise<KeystoneSession | undefined> {
+    const who = this.keystoneIdentity();
+    if (who === undefined || this.#auth.type !== 'keystone') return undefined;
+    const { endpoint, expiresAt } = await this.#keystone(signal);
+    return {
+      ...who,
+      endpoint,
+      interface: this.#auth.interface ?? 'public',
+      region: this.#auth.region_name,
+      expiresAt,
+    };
+  }
+
   /** Sends one API call, retrying transient failures; throws {@link IronicHttpError} for any non-2xx answer. */
   async request<T = unknown>(method: Dispatcher.HttpMethod, path: string, options: RequestOptions = {}): Promise<IronicResponse<T>> {
     const doing = options.doing ?? `${method} ${path}`;
@@ -152,6 +235,7 @@ export class IronicClient {
     const headers: Record<string, string> = {
       accept: 'application/json',
       'x-openstack-ironic-api-version': options.microversion ?? this.microversion,
+      ...(this.#options.globalRequestId === undefined ? {} : { 'x-openstack-request-id': this.#options.globalRequestId }),
     };
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -170,7 +254,7 @@ export class IronicClient {
     let answer = await this.#exchange({ ...exchange, headers: { ...headers, ...(await this.#credentials(options)) } });
     if (answer.status === 401 && this.#auth.type === 'keystone' && options.auth !== false) {
       // The token expired during a long wait: get a new one, once.
-      this.#session = undefined;
+      this.#shared.session = undefined;
       answer = await this.#exchange({ ...exchange, headers: { ...headers, ...(await this.#credentials(options)) } });
     }
     return parse<T>(answer, exchange);
@@ -218,19 +302,21 @@ export class IronicClient {
   }
 
   /** One token per client, fetched on first use; a failed attempt is not cached. */
-  #keystone(signal?: AbortSignal): Promise<{ token: string; endpoint: string | undefined }> {
-    if (this.#session === undefined) {
+  #keystone(signal?: AbortSignal): Promise<Session> {
+    const shared = this.#shared;
+    if (shared.session === undefined) {
       const session = this.#authenticate(this.#auth as KeystoneAuth, signal);
       session.catch(() => {
-        if (this.#session === session) this.#session = undefined;
+        if (shared.session === session) shared.session = undefined;
       });
-      this.#session = session;
+      shared.session = session;
     }
-    return this.#session;
+    return shared.session;
   }
 
-  async #authenticate(auth: KeystoneAuth, signal?: AbortSignal): Promise<{ token: string; endpoint: string | undefined }> {
+  async #authenticate(auth: KeystoneAuth, signal?: AbortSignal): Promise<Session> {
     const url = tokensUrl(auth.auth_url);
+    const who = this.keystoneIdentity()!;
     const exchange: Exchange = {
       service: 'Keystone',
       origin: url.origin,
@@ -241,16 +327,21 @@ export class IronicClient {
       // A second token is harmless, so a broken connection may be retried.
       idempotent: true,
       claim: false,
-      doing: `Getting a Keystone token from ${url.origin}${url.pathname}`,
+      doing: `Getting a Keystone token from ${who.tokensUrl} for ${who.identity}`,
       ...(signal === undefined ? {} : { signal }),
     };
     const answer = await this.#exchange(exchange);
-    const { body } = parse<{ token?: { catalog?: unknown } }>(answer, exchange);
+    const { body } = parse<{ token?: { catalog?: unknown; expires_at?: unknown } }>(answer, exchange);
     const token = answer.headers['x-subject-token'];
     if (typeof token !== 'string' || token === '') {
       throw new CpiError('CPX_BACKEND_FAILURE', `${exchange.doing}: Keystone answered ${answer.status} without an X-Subject-Token header`);
     }
-    return { token, endpoint: this.#url === undefined ? baremetalEndpoint(body?.token?.catalog, auth) : undefined };
+    const expiresAt = body?.token?.expires_at;
+    return {
+      token,
+      endpoint: this.#url === undefined ? baremetalEndpoint(body?.token?.catalog, auth) : undefined,
+      expiresAt: typeof expiresAt === 'string' ? expiresAt : undefined,
+    };
   }
 
   /** Sends, retrying 503, 409 "is locked" (unless a claim) and connection failures, with jittered back-off. */
@@ -288,6 +379,8 @@ export class IronicClient {
       }
       const text = await response.body.text();
       const requestId = header(response.headers, 'openstack-request-id') ?? header(response.headers, 'x-openstack-request-id');
+      const maximum = header(response.headers, 'x-openstack-ironic-api-maximum-version');
+      if (service === 'Ironic' && isMicroversion(maximum)) this.#shared.maximum = maximum;
       this.#log.debug({ service, method, path, status: response.statusCode, ms: Math.round(this.#clock() - started), requestId, attempt }, event);
       const answer = { status: response.statusCode, text, headers: response.headers, requestId };
       const reason = response.statusCode === 503 ? 'unavailable' : response.statusCode === 409 && !exchange.claim && isLockedFault(parseFaultstring(text)) ? 'locked' : undefined;
@@ -304,22 +397,15 @@ export class IronicClient {
 }
 
 function parse<T>(answer: Answer, exchange: Exchange): IronicResponse<T> {
-  if (answer.status < 200 || answer.status >= 300) {
-    throw new IronicHttpError({
-      service: exchange.service,
-      doing: exchange.doing,
-      status: answer.status,
-      method: exchange.method,
-      path: exchange.path,
-      faultstring: parseFaultstring(answer.text),
-      requestId: answer.requestId,
-    });
-  }
+  const failed = (body: { faultstring: string | undefined; foreign: string | undefined }) =>
+    new IronicHttpError({ service: exchange.service, doing: exchange.doing, status: answer.status, method: exchange.method, path: exchange.path, origin: exchange.origin, ...body, requestId: answer.requestId });
+  if (answer.status < 200 || answer.status >= 300) throw failed(readErrorBody(answer.text));
   let body: unknown;
   try {
     body = answer.text === '' ? undefined : JSON.parse(answer.text);
-  } catch (error) {
-    throw new CpiError('CPX_BACKEND_FAILURE', `${exchange.doing}: ${exchange.service} answered ${answer.status} with a body that is not JSON`, { cause: error });
+  } catch {
+    // A success that is not JSON comes from another server (a web server's page at that URL).
+    throw failed({ faultstring: undefined, foreign: readErrorBody(answer.text).foreign ?? 'a body that is not JSON' });
   }
   return { status: answer.status, body: body as T, requestId: answer.requestId };
 }

@@ -15,10 +15,15 @@ export interface HttpErrorDetails {
   /** The server's message, unwrapped from whichever body shape it came in. */
   readonly faultstring: string | undefined;
   readonly requestId: string | undefined;
+  /** Scheme, host and port that answered, for messages about a server that is not the API. */
+  readonly origin?: string;
+  /** What the body was when it is not the API's ("an HTML page"): then there is no faultstring. */
+  readonly foreign?: string | undefined;
 }
 
 /**
- * A non-2xx answer from Ironic (or Keystone). A {@link CpiError} with `CPX_BACKEND_FAILURE`, so it
+ * A non-2xx answer from Ironic (or Keystone), or any answer whose body is not the API's (an HTML
+ * page: the URL names another server). A {@link CpiError} with `CPX_BACKEND_FAILURE`, so it
  * reaches the director as a CloudError when nobody maps it to something better.
  */
 export class IronicHttpError extends CpiError {
@@ -28,6 +33,7 @@ export class IronicHttpError extends CpiError {
   readonly path: string;
   readonly faultstring: string | undefined;
   readonly requestId: string | undefined;
+  readonly foreign: string | undefined;
 
   constructor(details: HttpErrorDetails) {
     super('CPX_BACKEND_FAILURE', describe(details));
@@ -38,6 +44,7 @@ export class IronicHttpError extends CpiError {
     this.path = details.path;
     this.faultstring = details.faultstring;
     this.requestId = details.requestId;
+    this.foreign = details.foreign;
     Object.defineProperty(this, BRAND, { value: true });
   }
 
@@ -47,7 +54,11 @@ export class IronicHttpError extends CpiError {
   }
 }
 
-function describe({ service, doing, status, faultstring, requestId }: HttpErrorDetails): string {
+function describe({ service, doing, status, faultstring, requestId, origin, foreign }: HttpErrorDetails): string {
+  if (foreign !== undefined) {
+    const endpoint = service === 'Keystone' ? 'the Keystone endpoint (auth_url)' : 'the Ironic API endpoint';
+    return `${doing}: ${origin ?? service} answered ${status} with ${foreign}; is this ${endpoint}?${requestId === undefined ? '' : ` (request ${requestId})`}`;
+  }
   const text = faultstring === undefined || faultstring === '' ? '(no error message)' : faultstring;
   let message = `${doing}: ${service} answered ${status}: ${/[.!?]$/.test(text) ? text : `${text}.`}`;
   if (status === 401 || status === 403) {
@@ -83,6 +94,20 @@ export function isAssociated(error: unknown): error is IronicHttpError {
 /** "Node 6f… is locked by host ironic-lab, please retry after the current operation is completed." */
 export function isLockedFault(faultstring: string | undefined): boolean {
   return /\bis locked\b/i.test(faultstring ?? '');
+}
+
+/**
+ * What an answer's body says: the server's message (a faultstring), or, when the body is not one
+ * the API sends (an HTML page, a JSON document without any of OpenStack's error fields), what it
+ * is instead. A server that is not the API is named as such, never quoted.
+ */
+export function readErrorBody(text: string): { faultstring: string | undefined; foreign: string | undefined } {
+  const trimmed = text.trimStart();
+  if (/^<(!doctype html|html|head|body|\?xml)/i.test(trimmed) || /<html[\s>]/i.test(trimmed.slice(0, 2000))) return { faultstring: undefined, foreign: 'an HTML page' };
+  const json = parseJson(text);
+  const known = field(json, 'error_message') !== undefined || [field(field(json, 'error'), 'message'), field(json, 'faultstring'), field(json, 'description')].some((v) => typeof v === 'string');
+  if (json !== undefined && !known) return { faultstring: undefined, foreign: 'a JSON document that is not an OpenStack API answer' };
+  return { faultstring: parseFaultstring(text), foreign: undefined };
 }
 
 /**

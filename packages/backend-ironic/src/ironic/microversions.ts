@@ -1,4 +1,5 @@
 import { CpiError } from '@hybrid-cpi/core';
+import { callOptions, type CallOptions } from './call-options.js';
 import type { IronicClient } from './client.js';
 
 /** An Ironic API microversion, `"1.NN"`. */
@@ -16,14 +17,21 @@ export const CONFIGDRIVE_DICT = '1.56' satisfies Microversion;
 export const ALLOCATION_BACKFILL = '1.58' satisfies Microversion;
 /** `owner` on allocations. */
 export const ALLOCATION_OWNER = '1.60' satisfies Microversion;
+/** `retired` and `retired_reason` on nodes: a retired node ends in `manageable` after cleaning and cannot be provided. */
+export const RETIRED = '1.61' satisfies Microversion;
 /** The `deploy`/`undeploy` provision verbs (aliases of `active`/`deleted`; 1.72 answers 406). */
 export const DEPLOY_VERB = '1.73' satisfies Microversion;
+/** The node's hardware `health` (`OK`, `Warning`, `Critical` or null), from the BMC (Ironic 34.0). */
+export const HEALTH = '1.109' satisfies Microversion;
+/** `abort` of a deploy in `wait call-back`: to `deploy failed`, without cleaning (Ironic 35.0). */
+export const DEPLOY_ABORT = '1.110' satisfies Microversion;
 /** The oldest server the CPI works with: it claims nodes through allocations. */
 export const MINIMUM = ALLOCATIONS;
 /**
- * What the client sends unless a call needs more. Every node field the CPI reads exists at 1.52,
+ * What the client sends unless a call needs more. Every node field the CPI needs exists at 1.52,
  * so the wire shape is the same on every supported server; calls that need a newer feature
- * (a JSON config drive, the deploy verb) raise the header for themselves.
+ * (a JSON config drive, the deploy verb, retirement, hardware health, abort in `wait call-back`)
+ * raise the header for themselves, where the server offers it (`IronicClient.supports`).
  */
 export const DEFAULT = MINIMUM;
 
@@ -56,8 +64,8 @@ interface RootDocument {
  * Reads the supported range from `GET /` (public even with http_basic or Keystone). One extra
  * round trip: call it when a check is worth it (start-up checks, errors), not on every CPI call.
  */
-export async function discoverVersions(client: IronicClient, options: { signal?: AbortSignal } = {}): Promise<VersionRange> {
-  const { body } = await client.request<RootDocument>('GET', '/', { auth: false, doing: 'Reading the API versions of Ironic', ...options });
+export async function discoverVersions(client: IronicClient, options: CallOptions = {}): Promise<VersionRange> {
+  const { body } = await client.request<RootDocument>('GET', '/', { auth: false, ...callOptions(options, 'Reading the API versions of Ironic') });
   const min = body?.default_version?.min_version;
   const max = body?.default_version?.version;
   if (!isMicroversion(min) || !isMicroversion(max)) {

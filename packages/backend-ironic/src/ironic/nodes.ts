@@ -8,14 +8,15 @@ import type { ConfigDriveDict, JsonObject, Node, NodeCreate, NodeField, NodeVali
 
 const node = (id: string) => `/v1/nodes/${segment(id)}`;
 
-/** `GET /v1/nodes/{uuid|name}`; with `fields`, only those (since 1.8). */
+/** `GET /v1/nodes/{uuid|name}`; with `fields`, only those (since 1.8); `microversion` for newer fields. */
 export async function getNode<K extends NodeField = NodeField>(
   client: IronicClient,
   id: string,
-  options: CallOptions & { readonly fields?: readonly K[] } = {},
+  options: CallOptions & { readonly fields?: readonly K[]; readonly microversion?: Microversion } = {},
 ): Promise<Pick<Node, K>> {
   const { body } = await client.request<Pick<Node, K>>('GET', node(id), {
     ...(options.fields === undefined ? {} : { query: { fields: options.fields } }),
+    ...(options.microversion === undefined ? {} : { microversion: client.at(options.microversion) }),
     ...callOptions(options, `Getting node ${id}`),
   });
   return body;
@@ -38,11 +39,11 @@ export interface NodeFilters<K extends NodeField = NodeField> {
   readonly limit?: number;
 }
 
-/** The pages of `GET /v1/nodes` (following `next`). */
+/** The pages of `GET /v1/nodes` (following `next`); `microversion` for fields newer than the client's. */
 export async function* listNodes<K extends NodeField = NodeField>(
   client: IronicClient,
   filters: NodeFilters<K> = {},
-  options: CallOptions = {},
+  options: CallOptions & { readonly microversion?: Microversion } = {},
 ): AsyncGenerator<Pick<Node, K>[], void, undefined> {
   const { fields, ...rest } = filters;
   if (fields?.includes('allocation_uuid' as K)) {
@@ -51,6 +52,7 @@ export async function* listNodes<K extends NodeField = NodeField>(
   }
   yield* client.pages<Pick<Node, K>>(fields === undefined ? '/v1/nodes/detail' : '/v1/nodes', 'nodes', {
     query: { ...rest, ...(fields === undefined ? {} : { fields }) },
+    ...(options.microversion === undefined ? {} : { microversion: client.at(options.microversion) }),
     ...callOptions(options, 'Listing Ironic nodes'),
   });
 }
@@ -69,12 +71,19 @@ export async function deleteNode(client: IronicClient, id: string, options: Call
 /**
  * `PATCH /v1/nodes/{id}` with JSON-patch ops. With `claim`, a 409 is final: adding an
  * `instance_uuid` that differs from the node's is Ironic's atomic claim, and both 409 kinds
- * ("is associated", "is locked") mean another process got there first.
+ * ("is associated", "is locked") mean another process got there first. `microversion` for
+ * fields newer than the client's (`retired`: 1.61).
  */
-export async function patchNode(client: IronicClient, id: string, ops: readonly PatchOp[], options: CallOptions & { readonly claim?: boolean } = {}): Promise<Node> {
+export async function patchNode(
+  client: IronicClient,
+  id: string,
+  ops: readonly PatchOp[],
+  options: CallOptions & { readonly claim?: boolean; readonly microversion?: Microversion } = {},
+): Promise<Node> {
   const { body } = await client.request<Node>('PATCH', node(id), {
     body: ops,
     claim: options.claim ?? false,
+    ...(options.microversion === undefined ? {} : { microversion: client.at(options.microversion) }),
     ...callOptions(options, `Updating node ${id}`),
   });
   return body;
@@ -110,14 +119,17 @@ export type ProvisionTarget =
   | { readonly target: 'provide' }
   /** manageable → cleaning → manageable, running these steps. */
   | { readonly target: 'clean'; readonly clean_steps: readonly CleanStep[] }
-  /** Stops a `* wait` state (clean wait, inspect wait, …). */
+  /** Stops a `* wait` state (clean wait, inspect wait, …; `wait call-back` since 1.110, to `deploy failed`). */
   | { readonly target: 'abort' };
 
-/** `PUT /v1/nodes/{id}/states/provision` → 202; the change runs in the conductor (see the waiters). */
-export async function setProvisionState(client: IronicClient, id: string, target: ProvisionTarget, options: CallOptions = {}): Promise<void> {
+/**
+ * `PUT /v1/nodes/{id}/states/provision` → 202; the change runs in the conductor (see the waiters).
+ * `microversion` where the verb needs a newer one in some state (`abort` in `wait call-back`: 1.110).
+ */
+export async function setProvisionState(client: IronicClient, id: string, target: ProvisionTarget, options: CallOptions & { readonly microversion?: Microversion } = {}): Promise<void> {
   await client.request('PUT', `${node(id)}/states/provision`, {
     body: target,
-    microversion: provisionVersion(client, target),
+    microversion: options.microversion === undefined ? provisionVersion(client, target) : client.at(options.microversion),
     ...callOptions(options, `Moving node ${id} to provision target ${target.target}`),
   });
 }

@@ -55,6 +55,12 @@ export interface Node {
   readonly owner: string | null;
   /** Since 1.51. */
   readonly description: string | null;
+  /** Out of every pool: it cannot be provided, and ends in `manageable` after cleaning (since 1.61; absent when asked for at an older version). */
+  readonly retired?: boolean;
+  /** Since 1.61. */
+  readonly retired_reason?: string | null;
+  /** The hardware health the BMC reports; null when the driver reports none (since 1.109). */
+  readonly health?: NodeHealth | null;
   /** The allocation holding the node (since 1.52; a 500 when asked for in a node *list*). */
   readonly allocation_uuid: string | null;
   readonly provision_updated_at: string | null;
@@ -64,6 +70,9 @@ export interface Node {
 }
 
 export type NodeField = keyof Node;
+
+/** `health` values (ironic/common/health_states.py). */
+export type NodeHealth = 'OK' | 'Warning' | 'Critical';
 
 /** The body of `POST /v1/nodes`. Unknown keys are a 400, so only these exist. */
 export interface NodeCreate {

@@ -22,6 +22,11 @@ export interface WaitOptions {
   /** After every poll (the backend reports it on stderr). */
   readonly onProgress?: (progress: Progress) => void;
   readonly doing?: string;
+  /**
+   * Gives up early (reason `stuck`) when the subject stays in `state` for `ms`, counted from the
+   * last change the subject reports (for a node: its state or `provision_updated_at`).
+   */
+  readonly stuck?: { readonly state: string; readonly ms: number };
   readonly poll?: Partial<BackoffPolicy>;
   readonly sleep?: Sleep;
   readonly clock?: Clock;
@@ -30,9 +35,12 @@ export interface WaitOptions {
 
 const BRAND = Symbol.for('@hybrid-cpi/backend-ironic.IronicWaitError');
 
-/** A wait that ended without success: the resource `failed`, time ran out, or the caller aborted. */
+/**
+ * A wait that ended without success: the resource `failed`, time ran out, it stayed `stuck` in one
+ * state past its limit, or the caller aborted.
+ */
 export class IronicWaitError extends CpiError {
-  readonly reason: 'failed' | 'timeout' | 'aborted';
+  readonly reason: 'failed' | 'timeout' | 'stuck' | 'aborted';
   /** The last state seen (provision state, or allocation state). */
   readonly state: string | undefined;
   /** The node's or the allocation's `last_error`. */
@@ -67,6 +75,8 @@ interface Subject<T> {
   /** "deploying (target active)" */
   readonly describe: (value: T) => string;
   readonly state: (value: T) => string;
+  /** Changes whenever the subject moves on, even within one state (a stuck check's clock restarts). */
+  readonly progress?: (value: T) => string;
   readonly lastError: (value: T) => string | null;
   /** "node 6f…" */
   readonly name: string;
@@ -82,6 +92,7 @@ async function poll<T>(subject: Subject<T>, doing: string, options: WaitOptions)
   const started = clock();
   const observed: string[] = [];
   let last: T | undefined;
+  let mark: { at: number; progress: string } | undefined;
   const stop = (reason: IronicWaitError['reason'], message: string, cause?: unknown) =>
     new IronicWaitError(reason, `${doing}: ${message}`, {
       state: last === undefined ? undefined : subject.state(last),
@@ -109,9 +120,18 @@ async function poll<T>(subject: Subject<T>, doing: string, options: WaitOptions)
     if (verdict === 'failed') {
       throw stop('failed', `${subject.name} is ${subject.describe(last)}: ${subject.lastError(last) ?? 'Ironic gave no last_error'}${seen()}`);
     }
-    const remaining = started + options.timeoutMs - clock();
+    let remaining = started + options.timeoutMs - clock();
     if (remaining <= 0) {
       throw stop('timeout', `${subject.name} is still ${subject.describe(last)} after ${duration(options.timeoutMs)}${seen()}`);
+    }
+    if (options.stuck !== undefined) {
+      const progress = `${state}\u0000${subject.progress?.(last) ?? ''}`;
+      if (mark?.progress !== progress) mark = { at: clock(), progress };
+      if (state === options.stuck.state) {
+        const left = mark.at + options.stuck.ms - clock();
+        if (left <= 0) throw stop('stuck', `${subject.name} stayed ${subject.describe(last)} for ${duration(options.stuck.ms)}, its limit${seen()}`);
+        remaining = Math.min(remaining, left);
+      }
     }
     try {
       await sleep(Math.min(backoffDelay(attempt, policy, random), remaining), signal);
@@ -123,10 +143,12 @@ async function poll<T>(subject: Subject<T>, doing: string, options: WaitOptions)
 }
 
 /**
- * Polls a node until it rests in one of `expected` (no operation in progress), and returns it.
- * Stops early when it lands in a failure state (`deploy failed`, `clean failed`, `error`, any
- * `* failed`) or rests in another stable state with a `last_error` (a failed verification
- * drops a node back to `enroll`), with that `last_error` in the message.
+ * Polls a node until it is in one of `expected` and returns it: a stable state (`available`,
+ * `active`, …) once no operation is in progress (see isMoving), any other (`wait call-back`,
+ * `deploy failed`, which keep their target) at once. Stops early when it lands in a failure state (`deploy
+ * failed`, `clean failed`, `error`, any `* failed`) or rests in another stable state with a
+ * `last_error` (a failed verification drops a node back to `enroll`), with that `last_error` in
+ * the message.
  */
 export async function waitForProvisionState(
   client: IronicClient,
@@ -141,13 +163,15 @@ export async function waitForProvisionState(
       fetch: (signal) => getNode(client, id, { doing: `Waiting for node ${id}`, ...(signal === undefined ? {} : { signal }) }),
       judge: (node) => {
         const busy = isMoving(node);
-        if (wanted.includes(node.provision_state)) return busy ? 'wait' : 'done';
+        // A wanted state that is only a step on the way (`wait call-back`) counts at once.
+        if (wanted.includes(node.provision_state)) return busy && STABLE_STATES.has(node.provision_state) ? 'wait' : 'done';
         if (isFailureState(node.provision_state)) return 'failed';
         if (!busy && STABLE_STATES.has(node.provision_state) && node.last_error) return 'failed';
         return 'wait';
       },
       describe: (node) => `"${node.provision_state}"${node.target_provision_state ? ` (target "${node.target_provision_state}")` : ''}`,
       state: (node) => node.provision_state,
+      progress: (node) => node.provision_updated_at ?? '',
       lastError: (node) => node.last_error ?? null,
     },
     options.doing ?? `Waiting for node ${id} to reach ${wanted.map((s) => `"${s}"`).join(' or ')}`,

@@ -1,10 +1,9 @@
-import { CpiError, isCpiError, type CallContext, type CreateVmRequest, type CreatedVm } from '@hybrid-cpi/core';
+import { CpiError, isCpiError, type CallContext, type CloudProperties, type CreateVmRequest, type CreatedVm } from '@hybrid-cpi/core';
 import { buildIso } from '../config-drive/iso9660.js';
 import { packConfigDrive } from '../config-drive/pack.js';
 import { assignMacs, type NetworkSettings } from '../agent/networks.js';
 import { agentSettings, type DiskHint } from '../agent/settings.js';
 import { configDriveFiles } from '../agent/config-drive-files.js';
-import { claimNode } from '../claim.js';
 import { DEFAULTS, type IronicContext } from '../config.js';
 import { isIronicHttpError } from '../ironic/errors.js';
 import { getNode, patchNode, setProvisionState } from '../ironic/nodes.js';
@@ -13,6 +12,7 @@ import { listPorts } from '../ironic/ports.js';
 import type { Node, Port } from '../ironic/types.js';
 import { isIronicWaitError, waitForProvisionState } from '../ironic/waiters.js';
 import { releaseNode } from '../release.js';
+import { deployRescheduled } from '../reschedule.js';
 import { requirementsOf, type Requirements } from '../selection/requirements.js';
 import { enrollNode, enrollParamsOf, knownMac } from '../enroll.js';
 import { decodeStemcellCid, imageInstanceInfo, type StemcellImage } from '../stemcell-cid.js';
@@ -23,7 +23,8 @@ import { VM_KEY, findVmNode, vmRecord, type VmRecord } from '../vm-node.js';
 /**
  * create_vm: claim a node, write the image and the agent's config drive, deploy, wait for
  * `active`. A retried call (same agent_id) continues the node an earlier, interrupted try left;
- * any failure gives the node back as it was found and answers VMCreationFailed.
+ * any failure gives the node back as it was found and answers VMCreationFailed. A node taken from
+ * the pool whose deploy fails is replaced by another (deployRescheduled).
  */
 export async function createVm(ctx: IronicContext, call: CallContext, req: CreateVmRequest): Promise<CreatedVm> {
   const cid = vmCidFor(req.agentId);
@@ -48,10 +49,15 @@ export async function createVm(ctx: IronicContext, call: CallContext, req: Creat
     await releaseNode(ctx, node, cid, signal);
     node = undefined;
   }
-  const { nodeUuid, enrolled } = node !== undefined ? { nodeUuid: node.uuid, enrolled: vmRecord(node)?.enrolled ?? false } : await obtainNode(ctx, req, cid, requirements, signal);
+  const obtained = node !== undefined ? { nodeUuid: node.uuid, enrolled: vmRecord(node)?.enrolled ?? false } : await obtainNode(ctx, req, cid, requirements, signal);
+  if (obtained === undefined) {
+    const request = { cid, agentId: req.agentId, requirements, signal };
+    return deployRescheduled(ctx, request, (uuid, deadline) => deploy(ctx, call, req, cid, { uuid, enrolled: false }, image, deadline), creationFailed);
+  }
+  const { nodeUuid, enrolled } = obtained;
   log.info({ node: nodeUuid, enrolled }, 'claimed node');
   try {
-    return await deploy(ctx, call, req, cid, { uuid: nodeUuid, enrolled }, image);
+    return (await deploy(ctx, call, req, cid, { uuid: nodeUuid, enrolled }, image)).vm;
   } catch (error) {
     // The node changed under the failed deploy: release what it is now.
     const cleanup = new AbortController().signal;
@@ -62,16 +68,20 @@ export async function createVm(ctx: IronicContext, call: CallContext, req: Creat
   }
 }
 
-/** A free node that fits, or a new one enrolled from `ironic_params` when Ironic knows none of its MACs. */
-async function obtainNode(ctx: IronicContext, req: CreateVmRequest, cid: string, requirements: Requirements, signal: AbortSignal): Promise<{ nodeUuid: string; enrolled: boolean }> {
+/**
+ * The node a VM must go to (a new one enrolled from `ironic_params` when Ironic knows none of its
+ * MACs), or undefined: a free node that fits, chosen and rescheduled by deployRescheduled. (A VM
+ * with disks goes to their node: see rebuild.ts.)
+ */
+async function obtainNode(ctx: IronicContext, req: CreateVmRequest, cid: string, requirements: Requirements, signal: AbortSignal): Promise<{ nodeUuid: string; enrolled: boolean } | undefined> {
   const params = enrollParamsOf(req.cloudProperties);
   if (params !== undefined && requirements.macs !== undefined && !(await knownMac(ctx, requirements.macs, signal))) {
     return { nodeUuid: await enrollNode(ctx, params, requirements.macs, { cid, agentId: req.agentId }, signal), enrolled: true };
   }
-  return { nodeUuid: await claimNode(ctx, { cid, agentId: req.agentId, requirements, signal }), enrolled: false };
+  return undefined;
 }
 
-async function deploy(ctx: IronicContext, call: CallContext, req: CreateVmRequest, cid: string, target: { uuid: string; enrolled: boolean }, image: ReturnType<typeof decodeStemcellCid>): Promise<CreatedVm> {
+async function deploy(ctx: IronicContext, call: CallContext, req: CreateVmRequest, cid: string, target: { uuid: string; enrolled: boolean }, image: StemcellImage, deadline?: number): Promise<{ vm: CreatedVm; node: Node }> {
   const signal = call.signal;
   const nodeUuid = target.uuid;
   const doing = `Deploying VM ${cid} on node ${nodeUuid}`;
@@ -81,14 +91,14 @@ async function deploy(ctx: IronicContext, call: CallContext, req: CreateVmReques
   const configdrive = configDriveFor(ctx, req, cid, networks);
   await setProvisionState(ctx.client, nodeUuid, { target: 'active', configdrive }, { doing, signal });
   const started = Date.now();
-  await waitForProvisionState(ctx.client, nodeUuid, 'active', nodeWait(ctx, 'deploy', { vm: cid, node: nodeUuid }, doing, signal, 'deploying'));
+  const active = await waitForProvisionState(ctx.client, nodeUuid, 'active', nodeWait(ctx, 'deploy', { vm: cid, node: nodeUuid }, doing, signal, 'deploying', deadline));
   ctx.logger.info({ vm: cid, node: nodeUuid, elapsed_s: Math.round((Date.now() - started) / 1000) }, 'node is active');
-  return { cid: cid as CreatedVm['cid'], networks };
+  return { vm: { cid: cid as CreatedVm['cid'], networks }, node: active };
 }
 
 /** What the node's `extra.bosh_vm` says of the VM. */
 export function vmRecordFor(req: CreateVmRequest, cid: string, enrolled: boolean): VmRecord {
-  return { cid, agent_id: req.agentId, enrolled, devices: { system: systemDisk(req), ephemeral: devicePath(ephemeralDisk(req)) } };
+  return { cid, agent_id: req.agentId, enrolled, devices: { system: systemDisk(req.cloudProperties), ephemeral: devicePath(ephemeralDisk(req.cloudProperties)) } };
 }
 
 /** The node's `instance_info`: the stemcell image, and the root partition size when known. */
@@ -105,7 +115,7 @@ export function configDriveFor(ctx: IronicContext, req: CreateVmRequest, cid: st
     agent: ctx.agent,
     env: req.env,
     networks,
-    disks: { system: systemDisk(req), ephemeral: ephemeralDisk(req), persistent: {} },
+    disks: { system: systemDisk(req.cloudProperties), ephemeral: ephemeralDisk(req.cloudProperties), persistent: {} },
   });
   const files = configDriveFiles({ vmCid: cid, hostname: cid, settings, networks, sshPublicKeys: ctx.config.ssh_public_keys ?? [], nameservers: ctx.config.nameservers ?? [] });
   return packConfigDrive(buildIso(files, { volumeId: 'config-2' }));
@@ -128,18 +138,20 @@ export async function portsOf(ctx: IronicContext, nodeUuid: string, signal: Abor
   return ports;
 }
 
-function systemDisk(req: CreateVmRequest): string {
-  return String(req.cloudProperties['system_disk'] ?? DEFAULTS.systemDisk);
+/** The agent's system disk (`system_disk`, default /dev/sda). */
+export function systemDisk(props: CloudProperties): string {
+  return String(props['system_disk'] ?? DEFAULTS.systemDisk);
 }
 
-function devicePath(hint: DiskHint): string | null {
+/** The device a hint names, or null when it names none by path. */
+export function devicePath(hint: DiskHint): string | null {
   if (hint === null || typeof hint === 'string') return hint;
   return typeof hint['path'] === 'string' ? hint['path'] : null;
 }
 
 /** The second disk unless cloud_properties name another device, or `null` for none. */
-function ephemeralDisk(req: CreateVmRequest): DiskHint {
-  const hint = req.cloudProperties['ephemeral_disk'];
+export function ephemeralDisk(props: CloudProperties): DiskHint {
+  const hint = props['ephemeral_disk'];
   if (hint === undefined) return DEFAULTS.ephemeralDisk;
   return hint as DiskHint;
 }

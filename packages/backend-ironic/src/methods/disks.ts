@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { CpiError, type CallContext, type CloudProperties, type CreateDiskRequest, type DiskHint, type Metadata, type NativeCid, nativeCid } from '@hybrid-cpi/core';
+import { CpiError, type CallContext, type CreateDiskRequest, type DiskHint, type Metadata, type NativeCid, nativeCid } from '@hybrid-cpi/core';
 import { claimNode } from '../claim.js';
-import { DEFAULTS, type IronicContext } from '../config.js';
-import { agentPath, chooseDevice, nodeDevices, type Device, type DeviceHint } from '../disks/devices.js';
+import type { IronicContext } from '../config.js';
+import { agentPath, chooseDevice, creatingDisk, deviceHint, excludedDevices, nodeDevices, type Device } from '../disks/devices.js';
 import { DISKS_KEY, RESERVATION_KEY, WIPE_KEY, disksOf, newDiskCid, parseDiskCid, requireDiskCid, wipesOf, type DiskRecord, type Reservation } from '../disks/records.js';
 import { isNotFound } from '../ironic/errors.js';
 import { getNode } from '../ironic/nodes.js';
@@ -11,7 +11,7 @@ import type { Node } from '../ironic/types.js';
 import { patchLocked } from '../node-lock.js';
 import { releaseDiskNode } from '../release.js';
 import { requirementsOf } from '../selection/requirements.js';
-import { carriesVm, findVmNode, vmRecord, type VmRecord } from '../vm-node.js';
+import { carriesVm, findVmNode, vmRecord } from '../vm-node.js';
 
 /**
  * create_disk: a local device of the node of `vm_cid`, recorded in the node's `extra`; the CID
@@ -20,7 +20,7 @@ import { carriesVm, findVmNode, vmRecord, type VmRecord } from '../vm-node.js';
  * disk's record are one PATCH, so a kill leaves either all of them or none.
  */
 export async function createDisk(ctx: IronicContext, call: CallContext, req: CreateDiskRequest): Promise<NativeCid> {
-  const doing = `Creating a ${req.size} MiB disk${req.vmCid ? ` for VM ${req.vmCid}` : ''}`;
+  const doing = creatingDisk(req.size, req.vmCid);
   const signal = call.signal;
   const hint = deviceHint(req.cloudProperties);
   const record = (device: Device): DiskRecord => ({ device: device.name, size_mb: req.size, hint: agentPath(device), attached_to: null, metadata: {} });
@@ -47,7 +47,7 @@ export async function createDisk(ctx: IronicContext, call: CallContext, req: Cre
       signal,
       byInstanceUuid: true,
       withClaim: async (node) => {
-        const device = chooseDevice(await nodeDevices(ctx, node, signal), excludedDevices(node, undefined), hint, req.size, `${doing} on node ${node.name ?? node.uuid}`);
+        const device = chooseDevice(await nodeDevices(ctx, node, signal), excludedDevices(node), hint, req.size, `${doing} on node ${node.name ?? node.uuid}`);
         const { cid, id } = newDiskCid(node.uuid);
         created = { cid, node: node.uuid, device: device.name };
         return [add(['extra', RESERVATION_KEY], reservation(claim)), add(['extra', DISKS_KEY], { [id]: record(device) })];
@@ -64,27 +64,6 @@ function reservation(uuid: string): Reservation {
 
 function addDisk(node: Pick<Node, 'extra'>, id: string, record: DiskRecord): PatchOp {
   return node.extra?.[DISKS_KEY] === undefined ? add(['extra', DISKS_KEY], { [id]: record }) : add(['extra', DISKS_KEY, id], record);
-}
-
-/** Devices a new disk must not get, and why. */
-function excludedDevices(node: { readonly properties?: Readonly<Record<string, unknown>>; readonly extra?: Readonly<Record<string, unknown>> }, vm: VmRecord['devices']): Map<string, string> {
-  const excluded = new Map<string, string>();
-  // Without a VM yet, the devices the next VM gets by default are kept for it.
-  excluded.set(vm?.system ?? DEFAULTS.systemDisk, 'the root device');
-  const ephemeral = vm === undefined ? DEFAULTS.ephemeralDisk : vm.ephemeral;
-  if (ephemeral) excluded.set(ephemeral, 'the ephemeral device');
-  const rootHint = node.properties?.['root_device'] as { name?: string } | undefined;
-  if (typeof rootHint?.name === 'string') excluded.set(rootHint.name, 'the root device (properties.root_device)');
-  for (const disk of Object.values(disksOf(node))) excluded.set(disk.device, 'backs another persistent disk');
-  for (const device of wipesOf(node)) excluded.set(device, 'waits to be wiped');
-  return excluded;
-}
-
-function deviceHint(props: CloudProperties): DeviceHint | undefined {
-  const hint = props['persistent_disk'];
-  if (hint === undefined) return undefined;
-  if (typeof hint === 'string' || (typeof hint === 'object' && hint !== null && !Array.isArray(hint))) return hint as DeviceHint;
-  throw new CpiError('CPX_ARGUMENTS', 'Reading cloud_properties.persistent_disk of create_disk: a device path, or an object of name, serial, wwn, by_path');
 }
 
 /** The node of a disk and its record, or undefined when either is gone. */

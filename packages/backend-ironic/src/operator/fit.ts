@@ -13,7 +13,8 @@ export interface NodeFit {
 
 /**
  * Judges every node the way claimNode does (the same `rejection`), and again as if the node were
- * free, healthy and without disks: that tells "no node is free now" from "no node ever fits".
+ * free, healthy (not retired, powered, no fault, no `Critical` health) and without disks: that
+ * tells "no node is free now" from "no node ever fits".
  */
 export function assessNodes(nodes: readonly SelectableNode[], req: Requirements, owners?: ReadonlyMap<string, readonly string[]>): NodeFit[] {
   return nodes.map((node) => ({ node, rejection: rejection(node, req, owners), mismatch: rejection(asFree(node), req, owners) }));
@@ -21,5 +22,5 @@ export function assessNodes(nodes: readonly SelectableNode[], req: Requirements,
 
 function asFree(node: SelectableNode): SelectableNode {
   const { [DISKS_KEY]: _disks, [PARKED_KEY]: _parked, ...extra } = node.extra ?? {};
-  return { ...node, provision_state: 'available', instance_uuid: null, maintenance: false, fault: null, extra };
+  return { ...node, provision_state: 'available', instance_uuid: null, maintenance: false, fault: null, retired: false, power_state: 'power off', health: null, extra };
 }

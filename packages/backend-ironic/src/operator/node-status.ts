@@ -1,4 +1,5 @@
 import { disksOf, parkedOf, releaseOf, reservationOf } from '../disks/records.js';
+import { describeFailures, failuresOf, quarantineOf } from '../quarantine/records.js';
 import { vmRecord } from '../vm-node.js';
 import type { PoolNode } from './pool.js';
 
@@ -19,7 +20,7 @@ export interface NodeStatus {
   readonly provision_state: string;
   readonly power_state: string | null;
   readonly use: NodeUse;
-  /** Why it is quarantined, foreign or unavailable. */
+  /** Why it is quarantined, foreign or unavailable (since when, for a quarantine of the CPI); failed deploys on record; hardware health Warning. */
   readonly reason: string | null;
   /** The node was enrolled by the CPI for its VM, and is deleted with it. */
   readonly enrolled: boolean;
@@ -33,8 +34,9 @@ export interface NodeStatus {
 const FAILED = /(failed|error)$/;
 
 /**
- * Classifies a node. Quarantine comes first: a node in maintenance, with a fault or in a failed
- * state is unusable whatever else it carries, and that is what an operator must act on.
+ * Classifies a node. Quarantine comes first: a node retired (by the CPI after failed deploys, or by
+ * anyone), in maintenance, with a fault, a power state of `error`, `Critical` hardware health or
+ * in a failed state is unusable whatever else it carries, and that is what an operator must act on.
  */
 export function nodeStatus(node: PoolNode): NodeStatus {
   const record = vmRecord(node);
@@ -63,15 +65,21 @@ export function nodeStatus(node: PoolNode): NodeStatus {
 }
 
 function classify(node: PoolNode, ownVm: boolean, held: NodeStatus['parked']): [NodeUse, string | null] {
-  if (node.maintenance) return ['quarantined', `maintenance: ${node.maintenance_reason ?? 'no reason given'}`];
+  const ours = quarantineOf(node);
+  if (node.retired) return ['quarantined', ours === undefined ? `retired: ${node.retired_reason ?? 'no reason given'}` : `retired, ${ours}`];
+  if (node.maintenance) return ['quarantined', ours === undefined ? `maintenance: ${node.maintenance_reason ?? 'no reason given'}` : `maintenance, ${ours}`];
   if (node.fault) return ['quarantined', `fault: ${node.fault}`];
+  if (node.power_state === 'error') return ['quarantined', "power state 'error'"];
+  if (node.health === 'Critical') return ['quarantined', 'hardware health Critical'];
   if (FAILED.test(node.provision_state ?? '')) return ['quarantined', `${node.provision_state}: ${node.last_error ?? 'no last_error'}`];
   if (ownVm) return ['vm', null];
   if (releaseOf(node) !== undefined) return ['unavailable', `being released by the CPI (provision state '${node.provision_state}'); a retry of the delete_vm or delete_disk finishes it`];
   if (held !== null) return ['parked', parkedNote(held)];
   if (node.instance_uuid) return ['foreign', `claimed by instance ${node.instance_uuid}, not by a BOSH VM of this CPI`];
   if (node.provision_state !== 'available') return ['unavailable', `provision state '${node.provision_state}'`];
-  return ['free', null];
+  if (node.power_state === null) return ['unavailable', 'power state unknown: Ironic has not read it from the BMC yet'];
+  const notes = [node.health === 'Warning' ? 'hardware health Warning: taken last' : undefined, failuresOf(node) === undefined ? undefined : describeFailures(failuresOf(node)!)];
+  return ['free', notes.filter((n) => n !== undefined).join('; ') || null];
 }
 
 /** "waits for cf db/0 (last VM …) since …", or what a node reserved by create_disk and never deployed waits for. */

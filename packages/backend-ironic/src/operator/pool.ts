@@ -1,14 +1,18 @@
 import { silentLogger, type Logger } from '@hybrid-cpi/core';
 import type { IronicConfig } from '../config.js';
+import { claimsByAllocation } from '../claim-mode.js';
+import { nodeDevices, type Device } from '../disks/devices.js';
 import { connectIronic } from '../ironic/connect.js';
 import { listNodes } from '../ironic/nodes.js';
 import type { Node } from '../ironic/types.js';
 import { macOwners } from '../selection/mac-owners.js';
-import { SELECTION_FIELDS } from '../selection/rejections.js';
+import { SELECTION_FIELDS, selectionListing } from '../selection/rejections.js';
 
-/** What the operator commands read of a node: what selection reads, plus why it is unusable. */
-export const POOL_FIELDS = [...SELECTION_FIELDS, 'maintenance_reason', 'last_error', 'target_provision_state'] as const;
-export type PoolNode = Pick<Node, (typeof POOL_FIELDS)[number]>;
+/** What the operator commands read of a node beyond what selection reads: why it is unusable. */
+const MORE_FIELDS = ['maintenance_reason', 'last_error', 'target_provision_state'] as const;
+/** What the operator commands read of a node: what selection reads (newer fields where the server has them), plus why it is unusable. */
+export const POOL_FIELDS = [...SELECTION_FIELDS, ...MORE_FIELDS] as const;
+export type PoolNode = Pick<Node, (typeof POOL_FIELDS)[number] | 'retired' | 'retired_reason' | 'health'>;
 
 /** Read-only access to one Ironic backend's nodes: it lists, it never claims nor patches. */
 export interface NodePool {
@@ -16,6 +20,10 @@ export interface NodePool {
   nodes(signal?: AbortSignal): Promise<PoolNode[]>;
   /** Node UUID → which of these MACs its ports own (as create_vm looks them up). */
   macOwners(macs: readonly string[], signal?: AbortSignal): Promise<Map<string, string[]>>;
+  /** The node's local devices, as create_disk finds them (inspection inventory, else properties.disks). */
+  devices(node: PoolNode, signal?: AbortSignal): Promise<Device[]>;
+  /** Whether create_vm claims through the Allocation API here (then only nodes with a resource_class). */
+  claimsByAllocation(signal?: AbortSignal): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -28,11 +36,15 @@ export async function openPool(config: IronicConfig, logger: Logger = silentLogg
   return {
     async nodes(signal) {
       const all: PoolNode[] = [];
-      const options = { doing: 'Listing the Ironic nodes', ...(signal === undefined ? {} : { signal }) };
-      for await (const page of listNodes(client, { fields: [...POOL_FIELDS], limit: 1000 }, options)) all.push(...page);
+      const call = { doing: 'Listing the Ironic nodes', ...(signal === undefined ? {} : { signal }) };
+      const { fields, microversion } = await selectionListing(client, MORE_FIELDS, call);
+      const options = { ...call, microversion };
+      for await (const page of listNodes(client, { fields, limit: 1000 }, options)) all.push(...(page as PoolNode[]));
       return all;
     },
     macOwners: (macs, signal) => macOwners(client, macs, signal),
+    claimsByAllocation: (signal) => claimsByAllocation(config, client, signal),
+    devices: (node, signal) => nodeDevices({ client }, { ...node, properties: node.properties ?? {} }, signal ?? new AbortController().signal),
     close: () => client.close(),
   };
 }

@@ -27,7 +27,7 @@ export function makeBackend(lab: IronicLab, extra: Partial<IronicConfig> = {}): 
 export function call(method: MethodName): CallContext {
   return {
     method, apiVersion: 2, requestedApiVersion: 2, requestId: `cpi-${randomUUID().slice(0, 6)}`, directorUuid: 'd', stemcellApiVersion: 3,
-    context: {}, rawArguments: [], logger: silentLogger, signal: new AbortController().signal,
+    context: {}, rawArguments: [], logger: silentLogger, responseLog: { append: () => undefined }, signal: new AbortController().signal,
   };
 }
 

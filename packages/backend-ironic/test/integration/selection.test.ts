@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCpiError, type Backend } from '@hybrid-cpi/core';
-import { api, enrollFakeNode, removeNodes, waitFor, type FakeNode } from '../../../../test/support/ironic-nodes.js';
-import { STEMCELL, call, imageServer, makeBackend, sharedLab } from './helpers.js';
+import { api, enrollFakeNode, removeNodes, type FakeNode } from '../../../../test/support/ironic-nodes.js';
+import { STEMCELL, call, makeBackend, sharedLab } from './helpers.js';
 
 const lab = sharedLab();
 const rc = `select-${randomUUID().slice(0, 8)}`;
@@ -62,30 +62,6 @@ describe('node selection', () => {
       expect(String(error)).toContain(`${small.name} (${small.uuid}): in maintenance`);
     } finally {
       await api(lab, 'DELETE', `/v1/nodes/${small.uuid}/maintenance`);
-    }
-  });
-});
-
-describe('a deploy that fails', () => {
-  it('is rolled back: VMCreationFailed with the node\'s last_error, and the node is free again', async () => {
-    const image = await imageServer();
-    // The lab has no deploy agent, so the direct deploy interface fails at once (and so would
-    // its cleaning: this node skips automated cleaning).
-    const failing = await enrollFakeNode(lab, { resourceClass: rc });
-    await api(lab, 'PATCH', `/v1/nodes/${failing.uuid}`, [{ op: 'replace', path: '/deploy_interface', value: 'direct' }, { op: 'replace', path: '/automated_clean', value: false }]);
-    try {
-      const stemcell = STEMCELL.replace('http://127.0.0.1:9/stemcell.qcow2', image.url);
-      const error = await backend
-        .createVm(call('create_vm'), { agentId: 'agent-fail', stemcellCid: stemcell as typeof STEMCELL, cloudProperties: { resource_class: rc, nodes: [failing.uuid] }, networks: { n: { type: 'dynamic', cloud_properties: {} } }, diskCids: [], env: {} })
-        .catch((e: unknown) => e);
-      expect(isCpiError(error) && error.type).toBe('Bosh::Clouds::VMCreationFailed');
-      expect((error as Error).message).toMatch(new RegExp(`Creating VM .* for agent agent-fail on node ${failing.uuid}: .*deploy failed.*Failed to prepare to deploy`));
-      expect((error as { okToRetry: boolean }).okToRetry).toBe(true);
-      const node = await waitFor(lab, failing.uuid, 'available');
-      expect(node).toMatchObject({ instance_uuid: null, instance_info: {}, extra: {}, maintenance: false });
-    } finally {
-      image.close();
-      await removeNodes(lab, [failing.uuid]);
     }
   });
 });

@@ -18,7 +18,11 @@ describe('chooseDevice', () => {
     );
   });
 
-  it('a hint no device matches is a config problem, not a lack of room', () => {
+  it('a hint no device matches, or one that names only the agent\'s devices, is a config problem, not a lack of room', () => {
     expect(() => chooseDevice(devices, root, { serial: 'NOPE' }, 1024, 'd')).toThrowError(expect.objectContaining({ type: 'Bosh::Clouds::CloudError' }));
+    expect(() => chooseDevice(devices, root, '/dev/sda', 1024, 'd')).toThrowError(expect.objectContaining({ type: 'Bosh::Clouds::CloudError', message: 'd: no device can take it (/dev/sdc: does not match the persistent_disk hint; /dev/sda: the root device; /dev/sdd: does not match the persistent_disk hint)' }));
+    // The hinted device backs a disk, or is too small: no room.
+    expect(() => chooseDevice(devices, new Map([...root, ['/dev/sdc', 'backs another persistent disk']]), '/dev/sdc', 1024, 'd')).toThrowError(expect.objectContaining({ type: 'Bosh::Clouds::NoDiskSpace' }));
+    expect(() => chooseDevice(devices, root, '/dev/sdc', 200 * 1024, 'd')).toThrowError(expect.objectContaining({ type: 'Bosh::Clouds::NoDiskSpace' }));
   });
 });

@@ -1,4 +1,4 @@
-import type { Secrets } from '@hybrid-cpi/core';
+import { didYouMean, type Secrets } from '@hybrid-cpi/core';
 import fs from 'node:fs';
 import { learnSecrets } from './load-config.js';
 
@@ -95,24 +95,21 @@ export function vmProperties(vmType: Named, az: Named | undefined): Properties {
 export function chooseAz(cloud: CloudConfig, name: string | undefined): { az: Named | undefined } | { error: string } {
   if (name !== undefined) {
     const az = cloud.azs.find((a) => a.name === name);
-    return az === undefined ? { error: `the cloud-config has no AZ '${name}' (it has ${cloud.azs.map((a) => a.name).join(', ') || 'none'})` } : { az };
+    const names = cloud.azs.map((a) => a.name);
+    return az === undefined ? { error: `the cloud-config has no AZ '${name}' (it has ${names.join(', ') || 'none'})${didYouMean(name, names)}` } : { az };
   }
   if (cloud.azs.length > 1) return { error: `the cloud-config has ${cloud.azs.length} AZs (${cloud.azs.map((a) => a.name).join(', ')}): choose one with --az` };
   return { az: cloud.azs[0] };
 }
 
-/**
- * The cloud-config, with its secret-keyed values learnt into `secrets`; or, when it is invalid,
- * its problems reported on `out` (after `lead`) and their count, which is a command's finding.
- */
-export async function loadCloudConfig(file: string, out: (text: string) => void, secrets: Secrets, lead = ''): Promise<{ cloud: CloudConfig } | { problems: number }> {
+/** The cloud-config, with its secret-keyed values learnt into `secrets`; or its problems, one per line. */
+export async function loadCloudConfig(file: string, secrets: Secrets): Promise<{ cloud: CloudConfig } | { problems: readonly string[] }> {
   try {
     const cloud = await readCloudConfig(file);
     learnSecrets(cloud, secrets);
     return { cloud };
   } catch (error) {
     if (!(error instanceof CloudConfigError)) throw error;
-    out(`${lead}cloud-config ${file}: invalid\n${error.problems.map((p) => `  ${p}\n`).join('')}`);
-    return { problems: error.problems.length };
+    return { problems: error.problems };
   }
 }

@@ -5,6 +5,8 @@ export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
 export interface CommandIo {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
+  /** `out` is a terminal: a person watches, so progress is worth a line. */
+  readonly terminal: boolean;
 }
 
 /**

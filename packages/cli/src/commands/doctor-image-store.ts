@@ -1,17 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { isNothingWritten, makeImageStore, type IronicConfig } from '@hybrid-cpi/backend-ironic/operator';
-import { ok, problem, type Check, type Report } from './checks.js';
+import { compareVersions, isNothingWritten, makeImageStore, type IronicConfig, type VersionRange } from '@hybrid-cpi/backend-ironic/operator';
+import { ok, problem, warning, type Check, type Report } from './checks.js';
 import { messageOf } from './report.js';
 
 type StoreConfig = NonNullable<IronicConfig['image_store']>;
 
 /**
- * The image store of one Ironic backend: writes a small probe object, reads it back from the URL
- * Ironic would fetch it from (without credentials, as Ironic does), and deletes it. The probe is
- * deleted whatever fails, so nothing is left behind.
+ * The first API version of Ironic 24.0, the release that can send credentials when it fetches an
+ * image (`[deploy] image_server_auth_strategy = http_basic`). Older ones fetch without any.
  */
-export async function checkImageStore(name: string, config: IronicConfig, report: Report, signal: AbortSignal): Promise<void> {
+const IMAGE_SERVER_AUTH = '1.89';
+
+/**
+ * The image store of one Ironic backend, both ways it is used: the CPI writes and reads with the
+ * configured credentials, Ironic fetches from the object's URL without them. A small probe object
+ * is written, read back with the credentials, fetched without them, and deleted. The probe is
+ * deleted whatever fails, so nothing is left behind. `ironic` is what the backend's Ironic
+ * offers, when it answered: whether it could fetch with credentials at all.
+ */
+export async function checkImageStore(name: string, config: IronicConfig, report: Report, signal: AbortSignal, ironic?: VersionRange): Promise<void> {
   const storeConfig = config.image_store;
   if (storeConfig === undefined) {
     return report(ok(name, 'no image_store: only light stemcells (cloud_properties image_url) can be used'));
@@ -27,17 +35,24 @@ export async function checkImageStore(name: string, config: IronicConfig, report
   const body = Buffer.from(`hybrid-cpi doctor probe ${object}\n`);
   const url = store.urlOf(object);
   const where = `image store ${store.location}`;
+  const user = storeConfig['username'];
+  const ours = storeConfig.type === 'file' ? 'in the directory' : user === undefined ? 'without credentials (none are configured)' : `with the configured credentials (user '${String(user)}')`;
   let written = false;
   try {
     try {
       await store.put(object, Readable.from([body]), body.length, signal);
       written = true;
-      report(ok(name, `${where}: a probe object was written`));
+      report(ok(name, `${where}: a probe object was written ${ours}`));
     } catch (error) {
       written = !isNothingWritten(error);
-      return report(problem(name, `${where}: writing a probe object failed: ${messageOf(error)}`, writeFix(key, storeConfig, messageOf(error))));
+      return report(problem(name, `${where}: writing a probe object ${ours} failed: ${messageOf(error)}`, writeFix(key, storeConfig, messageOf(error))));
     }
-    report(await readBack(name, where, url, body, key, storeConfig, signal));
+    const read = await store.read(object, signal).then(
+      (bytes) => (bytes.equals(body) ? ok(name, `${where}: the probe object reads back ${ours}`) : problem(name, `${where}: the probe object read back ${ours} holds other bytes than were written`, `check ${key}.url: it must name the collection the store writes to`)),
+      (error: unknown) => problem(name, `${where}: reading the probe object back ${ours} failed: ${messageOf(error)}`, readFix(key, storeConfig)),
+    );
+    report(read);
+    report(await ironicRead(name, where, url, body, key, storeConfig, read.status === 'ok' ? ours : undefined, ironic, signal));
     try {
       await store.delete(object, signal);
       written = false;
@@ -54,22 +69,39 @@ export async function checkImageStore(name: string, config: IronicConfig, report
   }
 }
 
-/** GET the object the way Ironic fetches images: a plain HTTP GET with no credentials. */
-async function readBack(name: string, where: string, url: string, body: Buffer, key: string, config: StoreConfig, signal: AbortSignal): Promise<Check> {
+/**
+ * GET the object the way Ironic fetches images: a plain HTTP GET with no credentials. A store
+ * that answers 401 or 403 to it while the CPI's own read worked (`oursWorks` says how) fails only
+ * Ironic's read: certainly with an Ironic older than 24.0, unless configured otherwise with a
+ * newer one.
+ */
+async function ironicRead(
+  name: string, where: string, url: string, body: Buffer, key: string, config: StoreConfig, oursWorks: string | undefined, ironic: VersionRange | undefined, signal: AbortSignal,
+): Promise<Check> {
   const servedBy = config.type === 'file' ? `serve ${String(config['path'])} at ${key}.url` : 'serve the collection over GET';
   let response;
   try {
     response = await fetch(url, { signal });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    return problem(name, `${where}: Ironic's GET of the probe object failed: ${cause?.code ?? cause?.message ?? messageOf(error)}`, `check ${key}.url: Ironic fetches images from it`);
+    return problem(name, `${where}: Ironic's GET of the probe object (without credentials) failed: ${cause?.code ?? cause?.message ?? messageOf(error)}`, `check ${key}.url: Ironic fetches images from it`);
   }
   const text = Buffer.from(await response.arrayBuffer());
   if (response.status === 401 || response.status === 403) {
-    return problem(name, `${where}: a GET without credentials answered ${response.status}, and Ironic fetches images without credentials`, 'let the web server answer GET (and HEAD) without authentication there; keep auth on PUT and DELETE');
+    const split = oursWorks === undefined ? '' : `the CPI writes and reads it ${oursWorks}, but `;
+    const said = `${where}: ${split}a GET without credentials, as Ironic fetches images, answers ${response.status}`;
+    const anonymous = 'let the web server answer GET (and HEAD) there without authentication, keeping it on PUT and DELETE (nginx: auth_basic inside limit_except GET)';
+    if (ironic !== undefined && compareVersions(ironic.max, IMAGE_SERVER_AUTH) < 0) {
+      return problem(name, `${said}; this Ironic (API ${ironic.max}, older than Ironic 24.0) always fetches images without credentials`, anonymous);
+    }
+    return warning(
+      name,
+      `${said}; Ironic fetches images without credentials unless its ironic.conf sets [deploy] image_server_auth_strategy = http_basic (Ironic 24.0 or later), which cannot be seen from here`,
+      `${anonymous}, or set image_server_auth_strategy, image_server_user and image_server_password in [deploy] of ironic.conf to an account of the store`,
+    );
   }
-  if (response.status !== 200) return problem(name, `${where}: the GET of the probe object answered ${response.status}`, `${servedBy} (Ironic fetches images from ${key}.url)`);
-  if (!text.equals(body)) return problem(name, `${where}: the GET of the probe object returned other bytes than were written`, servedBy);
+  if (response.status !== 200) return problem(name, `${where}: Ironic's GET of the probe object (without credentials) answered ${response.status}`, `${servedBy} (Ironic fetches images from ${key}.url)`);
+  if (!text.equals(body)) return problem(name, `${where}: Ironic's GET of the probe object returned other bytes than were written`, servedBy);
   return ok(name, `${where}: the probe object reads back without credentials, as Ironic fetches it`);
 }
 
@@ -92,6 +124,11 @@ function writeFix(key: string, config: StoreConfig, message: string): string {
     507: 'free space on the WebDAV server',
   };
   return fixes[status] ?? `check ${key}.url and that the WebDAV server runs and is reachable from this machine`;
+}
+
+function readFix(key: string, config: StoreConfig): string {
+  if (config.type === 'file') return `let the user the CPI runs as (vcap) read files in ${String(config['path'])}`;
+  return `let that account read (GET) what it writes in ${key}.url on the WebDAV server`;
 }
 
 function deleteFix(key: string, config: StoreConfig, url: string): string {

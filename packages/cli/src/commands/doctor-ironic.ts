@@ -1,41 +1,45 @@
 import { isCpiError, silentLogger } from '@hybrid-cpi/core';
 import {
-  MINIMUM_MICROVERSION, compareVersions, connectIronic, discoverVersions, isIronicHttpError, nodeStatus, openPool, safeUrl, type IronicConfig, type IronicHttpError,
+  MINIMUM_MICROVERSION, compareVersions, connectIronic, discoverVersions, isIronicHttpError, nodeStatus, openPool, safeUrl, type IronicClient, type IronicConfig, type IronicHttpError, type VersionRange,
 } from '@hybrid-cpi/backend-ironic/operator';
 import { ok, problem, type Report } from './checks.js';
 import { count, messageOf } from './report.js';
 
 /**
- * Ironic of one backend: reachable, an API version range the CPI can use, and credentials that
+ * Ironic of one backend: Keystone's token (and Ironic's endpoint in its catalog) when it
+ * authenticates there, reachable, an API version range the CPI can use, and credentials that
  * Ironic accepts. Each check runs only when the one before passed: an unreachable server has no
- * version to read.
+ * version to read. Returns the range Ironic offers, when it answered.
  */
-export async function checkIronic(name: string, config: IronicConfig, report: Report, signal: AbortSignal): Promise<void> {
-  const url = safeUrl(config.ironic.url);
+export async function checkIronic(name: string, config: IronicConfig, report: Report, signal: AbortSignal): Promise<VersionRange | undefined> {
   const key = `backends.${name}.ironic`;
   let client;
   try {
     // One attempt: a doctor says at once what is wrong rather than retrying for 15 s.
     client = await connectIronic(config.ironic, { logger: silentLogger, retry: { attempts: 1 } });
   } catch (error) {
-    return report(problem(name, `cannot set up the Ironic client: ${messageOf(error)}`, `correct ${key} (TLS files, auth, clouds.yaml)`));
+    report(problem(name, `cannot set up the Ironic client: ${messageOf(error)}`, `correct ${key} (TLS files, auth, clouds.yaml)`));
+    return undefined;
   }
   try {
+    if (!(await checkKeystone(name, client, key, report, signal))) return undefined;
+    const url = safeUrl(await client.endpoint(signal));
     let range;
     try {
       range = await discoverVersions(client, { signal });
     } catch (error) {
-      return report(unreachable(name, url, key, error));
+      report(unreachable(name, url, key, error));
+      return undefined;
     }
     report(ok(name, `Ironic at ${url} answers`));
     const needs = `the CPI needs ${MINIMUM_MICROVERSION} (the allocation API) or later`;
     if (compareVersions(range.max, MINIMUM_MICROVERSION) < 0) {
       report(problem(name, `Ironic offers API versions ${range.min} to ${range.max}; ${needs}`, 'upgrade Ironic to 12.1 (OpenStack Stein) or later'));
-      return;
+      return range;
     }
     if (compareVersions(range.min, MINIMUM_MICROVERSION) > 0) {
       report(problem(name, `Ironic offers API versions ${range.min} to ${range.max} and no longer accepts ${MINIMUM_MICROVERSION}, which the CPI sends`, 'use a newer hybrid-cpi release'));
-      return;
+      return range;
     }
     report(ok(name, `API versions ${range.min} to ${range.max}: ${needs}`));
     try {
@@ -43,11 +47,33 @@ export async function checkIronic(name: string, config: IronicConfig, report: Re
       report(ok(name, `credentials accepted (${describeAuth(config)})`));
     } catch (error) {
       report(refused(name, config, key, error));
-      return;
+      return range;
     }
     await reportParked(name, config, report, signal);
+    return range;
   } finally {
     await client.close();
+  }
+}
+
+/** A token for the configured identity, and where the catalog puts Ironic; true when there is no Keystone. */
+async function checkKeystone(name: string, client: IronicClient, key: string, report: Report, signal: AbortSignal): Promise<boolean> {
+  const who = client.keystoneIdentity();
+  if (who === undefined) return true;
+  try {
+    const session = (await client.keystone(signal))!;
+    report(ok(name, `Keystone at ${who.tokensUrl} issued a token for ${who.identity}${session.expiresAt === undefined ? '' : ` (valid until ${session.expiresAt})`}`));
+    if (session.endpoint !== undefined) {
+      report(ok(name, `the catalog's ${session.interface} baremetal endpoint${session.region === undefined ? '' : ` in ${session.region}`} is ${safeUrl(session.endpoint)}`));
+    }
+    return true;
+  } catch (error) {
+    if (isIronicHttpError(error) && error.service === 'Keystone') {
+      report(problem(name, `Keystone at ${who.tokensUrl} refused ${who.identity} (${error.status}${error.faultstring ? `: ${error.faultstring.replace(/\.$/, '')}` : ''})`, `correct ${key}.auth (username and password or application credential, domains, project) or its clouds.yaml cloud`));
+    } else {
+      report(problem(name, `Keystone at ${who.tokensUrl}, for ${who.identity}: ${messageOf(error)}`, `check ${key}.auth.auth_url (or the clouds.yaml cloud's) and that Keystone answers there`));
+    }
+    return false;
   }
 }
 
@@ -61,8 +87,11 @@ function describeAuth(config: IronicConfig): string {
 /** GET / failed: nothing listens, a name that does not resolve, TLS, or not an Ironic at all. */
 function unreachable(name: string, url: string, key: string, error: unknown) {
   if (isIronicHttpError(error)) {
+    const endpoint = `set ${key}.url to Ironic's endpoint (port 6385 by default, without /v1)`;
+    // Something answered: the name, the port and TLS are fine, but it is not Ironic.
+    if (error.foreign !== undefined) return problem(name, `${url} answered ${error.status} to GET / with ${error.foreign}: it is not the Ironic API`, endpoint);
     if (error.service === 'Keystone') return authProblem(name, key, error);
-    return problem(name, `${url} answered ${error.status} to GET /: it is not the root of the Ironic API`, `set ${key}.url to Ironic's endpoint (port 6385 by default, without /v1)`);
+    return problem(name, `${url} answered ${error.status} to GET /: it is not the root of the Ironic API`, endpoint);
   }
   const message = messageOf(error);
   if (/default_version/.test(message)) {

@@ -1,13 +1,13 @@
-import type { Secrets } from '@hybrid-cpi/core';
-import { EXIT, type CommandIo, type OperatorCommand } from './command.js';
+import { didYouMean, type Secrets } from '@hybrid-cpi/core';
+import { EXIT, type OperatorCommand } from './command.js';
 import { chooseAz, loadCloudConfig, vmProperties } from './cloud-config.js';
-import { IronicView, describeRequirements, nodeLabel } from './ironic-view.js';
+import { IronicView, describeRequirements, nodeLabel, type NodeRef, type NodeRefReason } from './ironic-view.js';
 import { readConfig } from './load-config.js';
 import { UsageError, parseOptions } from './options.js';
 import { count, runReport } from './report.js';
 import { makeRouter } from './routing.js';
 
-const USAGE = `Usage: hybrid-cpi explain --config FILE --cloud-config FILE --vm-type NAME [--az NAME]
+const USAGE = `Usage: hybrid-cpi explain --config FILE --cloud-config FILE --vm-type NAME [--az NAME] [--json]
 
 A dry run of create_vm's node choice for one vm_type: the node it would take and, for every
 other node, why not (the reasons create_vm itself gives). create_vm picks at random among the
@@ -19,11 +19,37 @@ Options:
       --vm-type NAME       the vm_type to place
       --az NAME            the AZ (its cloud_properties, such as conductor_group, apply);
                            required when the cloud-config has more than one
+      --json               the report as one JSON object (docs/operator-commands.md)
   -h, --help               show this help
 
 Exit status: 0 a node fits; 1 none does (or the config, the cloud-config or Ironic is the
 problem); 2 usage.
 `;
+
+/** What `--json` prints, and what the text is written from. */
+export interface ExplainReport {
+  readonly config: { readonly file: string; readonly valid: boolean; readonly problems: readonly string[] };
+  /** null when the config is invalid (then the cloud-config is not read). */
+  readonly cloud_config: null | { readonly file: string; readonly valid: boolean; readonly problems: readonly string[] };
+  readonly vm_type: string;
+  readonly az: string | null;
+  /** Where create_vm routes the vm_type; null when it routes nowhere (see problem). */
+  readonly backend: string | null;
+  readonly type: string | null;
+  /** Why there is no node choice to show: the vm_type routes nowhere, or Ironic failed. */
+  readonly problem: string | null;
+  /** What the vm_type asks of a node, in one line (Ironic backends). */
+  readonly requires: string | null;
+  /** create_vm enrolls a new node from ironic_params (Ironic knows none of its MACs). */
+  readonly enrolls: boolean;
+  readonly would_take: NodeRef | null;
+  /** Other nodes that fit: create_vm picks one of the fitting nodes at random. */
+  readonly also_fit: readonly NodeRef[];
+  /** Every other node, with the reason create_vm gives. */
+  readonly not_taken: readonly NodeRefReason[];
+  /** Exit 0: a node fits, a node is enrolled, or another backend chooses for itself. */
+  readonly fits: boolean;
+}
 
 export const explain: OperatorCommand = {
   name: 'explain',
@@ -32,67 +58,75 @@ export const explain: OperatorCommand = {
     runReport('explain', io, async (io, secrets) => {
       const options = parseOptions(
         argv,
-        { config: { type: 'string', short: 'c' }, 'cloud-config': { type: 'string' }, 'vm-type': { type: 'string' }, az: { type: 'string' } },
+        { config: { type: 'string', short: 'c' }, 'cloud-config': { type: 'string' }, 'vm-type': { type: 'string' }, az: { type: 'string' }, json: { type: 'boolean' } },
         ['config', 'cloud-config', 'vm-type'],
       );
-      return explainVmType(options.config!, options['cloud-config']!, options['vm-type']!, options.az, io, secrets);
+      const report = await explainVmType(options.config!, options['cloud-config']!, options['vm-type']!, options.az, secrets);
+      io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderExplain(report));
+      return report.fits ? EXIT.ok : EXIT.findings;
     }),
 };
 
-async function explainVmType(configFile: string, cloudFile: string, vmTypeName: string, azName: string | undefined, io: CommandIo, secrets: Secrets): Promise<number> {
+async function explainVmType(configFile: string, cloudFile: string, vmTypeName: string, azName: string | undefined, secrets: Secrets): Promise<ExplainReport> {
   const loaded = await readConfig(configFile, secrets);
-  if (loaded.config === undefined) {
-    io.out(`config ${configFile}: invalid\n${loaded.problems.map((p) => `  ${p}\n`).join('')}`);
-    return EXIT.findings;
-  }
-  const read = await loadCloudConfig(cloudFile, io.out, secrets);
-  if (!('cloud' in read)) return EXIT.findings;
+  const none = { vm_type: vmTypeName, az: azName ?? null, backend: null, type: null, problem: null, requires: null, enrolls: false, would_take: null, also_fit: [], not_taken: [], fits: false };
+  const config = { file: configFile, valid: loaded.config !== undefined, problems: loaded.problems ?? [] };
+  if (loaded.config === undefined) return { config, cloud_config: null, ...none };
+  const read = await loadCloudConfig(cloudFile, secrets);
+  if ('problems' in read) return { config, cloud_config: { file: cloudFile, valid: false, problems: read.problems }, ...none };
   const { cloud } = read;
   const vmType = cloud.vm_types.find((t) => t.name === vmTypeName);
-  if (vmType === undefined) throw new UsageError(`the cloud-config has no vm_type '${vmTypeName}' (it has ${cloud.vm_types.map((t) => t.name).join(', ') || 'none'})`);
+  const names = cloud.vm_types.map((t) => t.name);
+  if (vmType === undefined) throw new UsageError(`the cloud-config has no vm_type '${vmTypeName}' (it has ${names.join(', ') || 'none'})${didYouMean(vmTypeName, names)}`);
   const chosen = chooseAz(cloud, azName);
   if ('error' in chosen) throw new UsageError(chosen.error);
 
   const props = vmProperties(vmType, chosen.az);
-  const where = `vm_type ${vmType.name}${chosen.az === undefined ? '' : ` in AZ ${chosen.az.name}`}`;
+  const base = { config, cloud_config: { file: cloudFile, valid: true, problems: [] }, ...none, az: chosen.az?.name ?? null };
   const routed = makeRouter(loaded.config)(props, `vm_type '${vmType.name}'`);
-  if (routed.error !== undefined) {
-    io.out(`${where}: routes nowhere: ${routed.error}\n`);
-    return EXIT.findings;
-  }
-  io.out(`${where} -> backend ${routed.backend} (${routed.type})\n`);
-  if (routed.type !== 'ironic') {
-    io.out(`Node choice is made by the Ironic backends only; backend ${routed.backend} chooses for itself.\n`);
-    return EXIT.ok;
-  }
+  if (routed.error !== undefined) return { ...base, problem: routed.error };
+  const to = { ...base, backend: routed.backend, type: routed.type };
+  if (routed.type !== 'ironic') return { ...to, fits: true };
 
   const view = new IronicView(loaded.config);
   try {
     const assessed = await view.assess(routed.backend, props);
-    if (assessed.error !== undefined) {
-      io.out(`${assessed.error}\n`);
-      return EXIT.findings;
-    }
-    io.out(`requires: ${describeRequirements(assessed.requirements)}\n`);
-    if (assessed.enrolls) {
-      io.out('would take: a new node, enrolled from ironic_params (Ironic knows none of its MACs)\n');
-      return EXIT.ok;
-    }
-    const fitting = assessed.fits.filter((f) => f.rejection === undefined);
-    const others = assessed.fits.filter((f) => f.rejection !== undefined);
-    const [taken, ...alternatives] = fitting;
-    io.out(taken === undefined ? `would take: nothing, no free node fits (create_vm would fail with VMCreationFailed)\n` : `would take: ${nodeLabel(taken.node)}\n`);
-    if (alternatives.length > 0) {
-      io.out(`also fit (create_vm picks one of the ${count(fitting.length, 'fitting node')} at random):\n`);
-      for (const f of alternatives) io.out(`  ${nodeLabel(f.node)}\n`);
-    }
-    if (others.length > 0) {
-      io.out('not taken:\n');
-      for (const f of others) io.out(`  ${nodeLabel(f.node)}: ${f.rejection}\n`);
-    }
-    if (assessed.fits.length === 0) io.out('Ironic has no nodes at all\n');
-    return taken === undefined ? EXIT.findings : EXIT.ok;
+    if (assessed.error !== undefined) return { ...to, problem: assessed.error };
+    const requires = describeRequirements(assessed.requirements);
+    if (assessed.enrolls) return { ...to, requires, enrolls: true, fits: true };
+    const ref = (node: { uuid: string; name?: string | null }) => ({ uuid: node.uuid, name: node.name ?? null });
+    const [taken, ...alternatives] = assessed.fits.filter((f) => f.rejection === undefined);
+    return {
+      ...to,
+      requires,
+      would_take: taken === undefined ? null : ref(taken.node),
+      also_fit: alternatives.map((f) => ref(f.node)),
+      not_taken: assessed.fits.filter((f) => f.rejection !== undefined).map((f) => ({ ...ref(f.node), reason: f.rejection! })),
+      fits: taken !== undefined,
+    };
   } finally {
     await view.close();
   }
+}
+
+/** The report as text: the same data as --json, for a person. */
+export function renderExplain(r: ExplainReport): string {
+  if (!r.config.valid) return `config ${r.config.file}: invalid\n${r.config.problems.map((p) => `  ${p}\n`).join('')}`;
+  if (r.cloud_config !== null && !r.cloud_config.valid) return `cloud-config ${r.cloud_config.file}: invalid\n${r.cloud_config.problems.map((p) => `  ${p}\n`).join('')}`;
+  const where = `vm_type ${r.vm_type}${r.az === null ? '' : ` in AZ ${r.az}`}`;
+  if (r.backend === null) return `${where}: routes nowhere: ${r.problem}\n`;
+  const lines = [`${where} -> backend ${r.backend} (${r.type})`];
+  if (r.type !== 'ironic') lines.push(`Node choice is made by the Ironic backends only; backend ${r.backend} chooses for itself.`);
+  else if (r.problem !== null) lines.push(r.problem);
+  else {
+    lines.push(`requires: ${r.requires}`);
+    if (r.enrolls) lines.push('would take: a new node, enrolled from ironic_params (Ironic knows none of its MACs)');
+    else {
+      lines.push(r.would_take === null ? 'would take: nothing, no free node fits (create_vm would fail with VMCreationFailed)' : `would take: ${nodeLabel(r.would_take)}`);
+      if (r.also_fit.length > 0) lines.push(`also fit (create_vm picks one of the ${count(r.also_fit.length + 1, 'fitting node')} at random):`, ...r.also_fit.map((n) => `  ${nodeLabel(n)}`));
+      if (r.not_taken.length > 0) lines.push('not taken:', ...r.not_taken.map((n) => `  ${nodeLabel(n)}: ${n.reason}`));
+      if (r.would_take === null && r.also_fit.length === 0 && r.not_taken.length === 0) lines.push('Ironic has no nodes at all');
+    }
+  }
+  return `${lines.join('\n')}\n`;
 }

@@ -1,12 +1,57 @@
 import type { BackendName, HybridConfig } from '@hybrid-cpi/core';
-import { assessNodes, enrollParamsOf, openPool, requirementsOf, type IronicConfig, type NodeFit, type NodePool, type PoolNode, type Requirements } from '@hybrid-cpi/backend-ironic/operator';
+import {
+  agentDiskMisfit, assessNodes, diskMisfit, enrollParamsOf, openPool, requirementsOf,
+  type Device, type IronicConfig, type NodeFit, type NodePool, type PoolNode, type Requirements,
+} from '@hybrid-cpi/backend-ironic/operator';
 import type { Properties } from './cloud-config.js';
 
 export type Listing = { readonly nodes: readonly PoolNode[]; readonly error?: undefined } | { readonly error: string };
 
+/** A node as a report names it. */
+export interface NodeRef {
+  readonly uuid: string;
+  readonly name: string | null;
+}
+
+/** A node a report names, and why it cannot take something. */
+export interface NodeRefReason extends NodeRef {
+  readonly reason: string;
+}
+
+/** A node and why it cannot take something. */
+export interface NodeReason {
+  readonly node: PoolNode;
+  readonly reason: string;
+}
+
+/** How the nodes that match a type fare beyond its selectors: how many can serve it, and why not the others. */
+export interface Usability {
+  readonly usable: number;
+  readonly misfits: readonly NodeReason[];
+}
+
 export type Assessment =
   | { readonly error: string }
-  | { readonly error?: undefined; readonly requirements: Requirements; readonly fits: readonly NodeFit[]; readonly enrolls: boolean };
+  | {
+      readonly error?: undefined;
+      readonly requirements: Requirements;
+      readonly fits: readonly NodeFit[];
+      readonly enrolls: boolean;
+      /**
+       * The matching nodes judged further: a disk_type by its device and size; a vm_type by the
+       * agent's system and ephemeral disks, and whether create_vm can claim the node at all.
+       */
+      readonly usability: Usability;
+    };
+
+/** What a type asks of a node's devices: a disk of `sizeMb` (a disk_type), or the agent's disks (a vm_type). */
+export type DeviceNeed = { readonly disk: true; readonly sizeMb: number } | { readonly disk: false };
+
+/** Why create_vm never claims a node when it claims through the Allocation API. */
+const NO_RESOURCE_CLASS = 'has no resource_class, which the Allocation API needs (this backend claims through it); set one, or set claim: instance_uuid';
+
+/** Device look-ups in flight at once (one GET of the inventory per node). */
+const DEVICE_LOOKUPS = 8;
 
 /**
  * The Ironic backends of a config as an operator command sees them: each backend's nodes listed
@@ -16,6 +61,7 @@ export class IronicView {
   readonly #config: HybridConfig;
   readonly #pools = new Map<BackendName, Promise<NodePool>>();
   readonly #listings = new Map<BackendName, Promise<Listing>>();
+  readonly #devices = new Map<string, Promise<Device[] | string>>();
 
   constructor(config: HybridConfig) {
     this.#config = config;
@@ -37,8 +83,8 @@ export class IronicView {
     return listing;
   }
 
-  /** How the nodes of `name` fare against a vm_type's merged cloud_properties. */
-  async assess(name: BackendName, props: Properties): Promise<Assessment> {
+  /** How the nodes of `name` fare against a type's (merged) cloud_properties. */
+  async assess(name: BackendName, props: Properties, need: DeviceNeed = { disk: false }): Promise<Assessment> {
     let requirements: Requirements;
     let enroll: boolean;
     try {
@@ -53,10 +99,52 @@ export class IronicView {
       const owners = requirements.macs === undefined ? undefined : await (await this.#pool(name)).macOwners(requirements.macs);
       // create_vm enrolls a server from ironic_params when Ironic knows none of its MACs.
       const enrolls = enroll && owners !== undefined && owners.size === 0;
-      return { requirements, fits: assessNodes(listing.nodes, requirements, owners), enrolls };
+      const fits = assessNodes(listing.nodes, requirements, owners);
+      const matching = enrolls ? [] : listing.nodes.filter((_, i) => fits[i]!.mismatch === undefined);
+      return { requirements, fits, enrolls, usability: await this.#judge(name, matching, props, need) };
     } catch (error) {
       return { error: (error as Error).message };
     }
+  }
+
+  /**
+   * A disk_type: create_disk's verdict on each node (no devices known is a misfit: create_disk
+   * refuses it too). A vm_type: claims through the Allocation API take only nodes with a
+   * resource_class, and nodes whose devices are known must have the agent's disks.
+   */
+  async #judge(name: BackendName, nodes: readonly PoolNode[], props: Properties, need: DeviceNeed): Promise<Usability> {
+    const devices = await this.#devicesOf(name, nodes);
+    const byAllocation = !need.disk && nodes.length > 0 && (await (await this.#pool(name)).claimsByAllocation());
+    const misfits: NodeReason[] = [];
+    for (const [i, node] of nodes.entries()) {
+      const found = devices[i]!;
+      let reason: string | undefined;
+      if (need.disk) reason = typeof found === 'string' ? found : diskMisfit(node, found, props, need.sizeMb);
+      else if (byAllocation && !node.resource_class) reason = NO_RESOURCE_CLASS;
+      else reason = typeof found === 'string' ? undefined : agentDiskMisfit(found, props);
+      if (reason !== undefined) misfits.push({ node, reason });
+    }
+    return { usable: nodes.length - misfits.length, misfits };
+  }
+
+  /** Each node's devices, or why Ironic knows none; each node asked once, a few at a time. */
+  async #devicesOf(name: BackendName, nodes: readonly PoolNode[]): Promise<(Device[] | string)[]> {
+    const pool = await this.#pool(name);
+    const results: (Device[] | string)[] = [];
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < nodes.length; i = next++) {
+        const node = nodes[i]!;
+        let found = this.#devices.get(node.uuid);
+        if (found === undefined) {
+          found = pool.devices(node).catch((error: unknown) => (error as Error).message);
+          this.#devices.set(node.uuid, found);
+        }
+        results[i] = await found;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(DEVICE_LOOKUPS, nodes.length) }, worker));
+    return results;
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
 import type { CloudProperties, NativeCid, Networks } from '@hybrid-cpi/core';
 import type { ConformanceOptions } from '@hybrid-cpi/core/testing';
 import { UsageError } from './options.js';
@@ -8,30 +10,28 @@ import { UsageError } from './options.js';
 /** What the suite needs besides the backend: from `--inputs FILE`, else defaults. */
 export type SuiteInputs = Omit<ConformanceOptions, 'makeBackend' | 'keepGoing'>;
 
+/** Where the stemcell image came from: the inputs, a disk image made here, a placeholder file; or none is used (an existing stemcell). */
+export type ImageSource = 'given' | 'generated' | 'placeholder' | 'existing';
+
+/** The size of the generated root.img: a few blocks of zeros, enough to be written to a disk. */
+const GENERATED_ROOT_MB = 1;
+
 const KEYS = ['stemcell', 'existing_stemcell', 'vm', 'disk', 'parts', 'api_version'] as const;
 const PARTS = ['stemcells', 'vms', 'disks'] as const;
 
 /**
- * The inputs file, checked with key paths (a usage error otherwise), merged over defaults that
- * suit the memory backend and a delegate that takes any image: a small scratch image file, a
- * stemcell of the backend's first format, one dynamic network, a 1 GiB disk. `scratch` is where
- * the default image goes; the caller removes it.
+ * The inputs file, checked with key paths (a usage error otherwise), merged over defaults: a
+ * stemcell of the backend's formats, one dynamic network, a 1 GiB disk. Without a stemcell image,
+ * a backend that takes `openstack-raw` gets a real (tiny) OpenStack stemcell image made here, a
+ * gzipped tar holding a raw root.img; any other gets a placeholder file, which the memory backend
+ * and delegates that do not read the image take. `scratch` is where a made image goes; the
+ * caller removes it.
  */
-export async function readInputs(file: string | undefined, firstFormat: string | undefined, scratch: string): Promise<SuiteInputs> {
+export async function readInputs(file: string | undefined, formats: readonly string[], scratch: string): Promise<{ inputs: SuiteInputs; image: ImageSource }> {
   const raw = file === undefined ? {} : await parseFile(file);
   const at = (key: string) => `${file}: ${key}`;
   if (!isObject(raw)) throw new UsageError(`${file}: must be a mapping of ${KEYS.join(', ')}`);
   for (const key of Object.keys(raw)) if (!(KEYS as readonly string[]).includes(key)) throw new UsageError(`${at(key)}: is not a known key (${KEYS.join(', ')})`);
-
-  const stemcell = optionalObject(raw['stemcell'], at('stemcell'));
-  let imagePath = optionalString(stemcell['image'], at('stemcell.image'));
-  if (imagePath === undefined) {
-    imagePath = path.join(scratch, 'image');
-    fs.writeFileSync(imagePath, 'hybrid-cpi lifecycle: not really a disk image\n');
-  } else if (!fs.existsSync(imagePath)) throw new UsageError(`${at('stemcell.image')}: ${imagePath} does not exist`);
-  const [infrastructure, diskFormat] = (firstFormat ?? 'openstack-qcow2').split(/-(.*)/s);
-  const stemcellProperties = optionalObject(stemcell['cloud_properties'], at('stemcell.cloud_properties'), { infrastructure, disk_format: diskFormat });
-  for (const key of Object.keys(stemcell)) if (!['image', 'cloud_properties'].includes(key)) throw new UsageError(`${at(`stemcell.${key}`)}: is not a known key (image, cloud_properties)`);
 
   const existing = optionalString(raw['existing_stemcell'], at('existing_stemcell'));
   const vm = optionalObject(raw['vm'], at('vm'));
@@ -49,7 +49,23 @@ export async function readInputs(file: string | undefined, firstFormat: string |
   }
   if (!parts.stemcells && existing === undefined) throw new UsageError(`${at('existing_stemcell')}: is required when parts leaves out stemcells`);
 
-  return {
+  const stemcell = optionalObject(raw['stemcell'], at('stemcell'));
+  for (const key of Object.keys(stemcell)) if (!['image', 'cloud_properties'].includes(key)) throw new UsageError(`${at(`stemcell.${key}`)}: is not a known key (image, cloud_properties)`);
+  let imagePath = optionalString(stemcell['image'], at('stemcell.image'));
+  const format = imagePath === undefined && formats.includes('openstack-raw') ? 'openstack-raw' : (formats[0] ?? 'openstack-qcow2');
+  let image: ImageSource = parts.stemcells ? 'given' : 'existing';
+  if (imagePath === undefined) {
+    imagePath = path.join(scratch, 'image');
+    if (parts.stemcells) {
+      image = format === 'openstack-raw' ? 'generated' : 'placeholder';
+      if (image === 'generated') await writeRawStemcellImage(imagePath);
+      else fs.writeFileSync(imagePath, 'hybrid-cpi lifecycle: not really a disk image\n');
+    }
+  } else if (!fs.existsSync(imagePath)) throw new UsageError(`${at('stemcell.image')}: ${imagePath} does not exist`);
+  const [infrastructure, diskFormat] = format.split(/-(.*)/s);
+  const stemcellProperties = optionalObject(stemcell['cloud_properties'], at('stemcell.cloud_properties'), { infrastructure, disk_format: diskFormat });
+
+  const inputs: SuiteInputs = {
     parts,
     stemcell: { imagePath, cloudProperties: stemcellProperties as CloudProperties },
     ...(existing === undefined ? {} : { existingStemcell: existing as NativeCid }),
@@ -61,6 +77,17 @@ export async function readInputs(file: string | undefined, firstFormat: string |
     disk: { size, cloudProperties: optionalObject(disk['cloud_properties'], at('disk.cloud_properties')) as CloudProperties },
     apiVersion,
   };
+  return { inputs, image };
+}
+
+/** A heavy OpenStack stemcell's image (what its tarball calls `image`): a gzipped tar of root.img. */
+async function writeRawStemcellImage(file: string): Promise<void> {
+  const { pack } = await import('tar-stream');
+  const tar = pack();
+  const written = pipeline(tar, zlib.createGzip(), fs.createWriteStream(file));
+  tar.entry({ name: 'root.img', size: GENERATED_ROOT_MB << 20 }, Buffer.alloc(GENERATED_ROOT_MB << 20));
+  tar.finalize();
+  await written;
 }
 
 /** A scratch directory for the default image. */

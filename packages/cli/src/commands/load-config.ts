@@ -53,7 +53,7 @@ export async function loadOperatorConfig(file: string, secrets: Secrets): Promis
     const [first, ...rest] = message.split('\n');
     const listed = rest.filter((line) => line.startsWith('- ')).map((line) => ({ text: line.slice(2), fix: `correct this in ${file}` }));
     if (listed.length > 0) return { ok: false, problems: listed };
-    const fix = /^Reading config file/.test(first!) ? 'pass the path of a config file this user can read' : `correct ${file} where the message says`;
+    const fix = /^config file /.test(first!) ? 'pass the path of a config file this user can read' : `correct ${file} where the message says`;
     return { ok: false, problems: [{ text: first!, fix }] };
   }
 }

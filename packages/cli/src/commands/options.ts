@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { didYouMean } from '@hybrid-cpi/core';
 
 /** A command line the command cannot run with: exit 2, with the message and a pointer to --help. */
 export class UsageError extends Error {
@@ -18,7 +19,9 @@ export function parseOptions<S extends OptionSpec>(argv: readonly string[], spec
     values = parseArgs({ args: [...argv], options: spec as never, strict: true, allowPositionals: false }).values;
   } catch (error) {
     // node's messages are clear ("Unknown option '--x'"), but end with hints about '--' we do not take.
-    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    const unknown = /^Unknown option '--([^']+)'/.exec(message)?.[1];
+    throw new UsageError(unknown === undefined ? message : `${message}${didYouMean(`--${unknown}`, Object.keys(spec).map((o) => `--${o}`))}`);
   }
   for (const name of required) {
     if (values[name] === undefined) throw new UsageError(`--${name} is required`);

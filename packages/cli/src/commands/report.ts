@@ -10,7 +10,7 @@ import { UsageError } from './options.js';
  */
 export async function runReport(name: string, raw: CommandIo, body: (io: CommandIo, secrets: Secrets) => Promise<number>): Promise<number> {
   const secrets = new Secrets();
-  const io: CommandIo = { out: (text) => raw.out(secrets.scrub(text)), err: (text) => raw.err(secrets.scrub(text)) };
+  const io: CommandIo = { out: (text) => raw.out(secrets.scrub(text)), err: (text) => raw.err(secrets.scrub(text)), terminal: raw.terminal };
   try {
     return await body(io, secrets);
   } catch (error) {

@@ -29,8 +29,20 @@ export interface CallContext {
   readonly rawArguments: readonly unknown[];
   /** A child logger bound to the backend, method and request id. */
   readonly logger: Logger;
+  /** The response's `log`, for text that belongs in the task's CPI log whatever `log_level` says. */
+  readonly responseLog: ResponseLog;
   /** Aborted when the process is asked to stop (SIGTERM, SIGINT). */
   readonly signal: AbortSignal;
+}
+
+/**
+ * The director appends the response's `log` verbatim to the task's CPI log (`bosh task N --cpi`),
+ * after the call's stderr lines. A backend adds text there that an operator must see whatever
+ * the CPI's `log_level` (a delegated CPI's own `log`); each text added ends with a newline, and
+ * the core's one-line summary of the call comes last. Secrets are scrubbed from it.
+ */
+export interface ResponseLog {
+  append(text: string): void;
 }
 
 export interface CreateStemcellRequest {

@@ -25,6 +25,8 @@ export interface ConfigValidationError {
   readonly message?: string | undefined;
   /** Set by ajv on errors about a property name (`propertyNames`). */
   readonly propertyName?: string | undefined;
+  /** Where in the schema the failing keyword is (`#/properties/ironic/additionalProperties`). */
+  readonly schemaPath?: string | undefined;
 }
 
 /** What a backend gets from the core besides its config. */
@@ -44,10 +46,19 @@ export interface BackendModule<C extends BackendConfig = BackendConfig> {
   readonly type: string;
   /** The {@link BACKEND_CONTRACT} this module implements. */
   readonly contract: number;
-  /** JSON Schema of the backend's config section; compiled at load time unless `validateConfig` is given. */
+  /**
+   * JSON Schema of the backend's config section: compiled at load time unless `validateConfig` is
+   * given, and what a misspelt key is matched against for a "did you mean".
+   */
   readonly configSchema?: object;
   /** A precompiled validator for the config section (built-in backends). */
   readonly validateConfig?: ConfigValidator;
+  /**
+   * Dotted keys of the config section that name files or directories (`ironic.ca_file`). A
+   * relative path there is taken relative to the config file's directory, so the files a BOSH
+   * job renders next to its config are found wherever the job is installed.
+   */
+  readonly pathKeys?: readonly string[];
   /** The stemcell formats (`<infrastructure>-<format>`) this backend accepts, from config alone. */
   stemcellFormats(config: C): readonly string[];
   create(config: C, deps: BackendDeps): Backend | Promise<Backend>;

@@ -32,7 +32,7 @@ export const coreConfigSchema = {
       type: 'array',
       items: { type: 'string', minLength: 1 },
       description:
-        'Directories where npm packages of third-party backend types are installed (each holds a `node_modules`). They are searched in order, then the config file\'s own directory.',
+        'Directories where npm packages of third-party backend types are installed (each holds a `node_modules`). They are searched in order, then the config file\'s own directory. A relative path is relative to the config file\'s directory.',
     },
     agent: {
       type: 'object',

@@ -1,4 +1,5 @@
 import type { ConfigValidationError } from '../backend/module.js';
+import { didYouMean } from '../errors/did-you-mean.js';
 
 /** `/backends/metal/ironic` → `backends.metal.ironic`; odd keys in brackets. */
 export function keyPath(base: string, pointer: string): string {
@@ -13,8 +14,11 @@ export function keyPath(base: string, pointer: string): string {
   }, base);
 }
 
-/** One line per problem, each starting with the key path it is about. */
-export function describeConfigErrors(errors: readonly ConfigValidationError[], base = ''): string[] {
+/**
+ * One line per problem, each starting with the key path it is about. With the `schema` the errors
+ * come from, an unknown key is matched against the keys allowed there ("did you mean").
+ */
+export function describeConfigErrors(errors: readonly ConfigValidationError[], base = '', schema?: object): string[] {
   const lines = new Set<string>();
   for (const error of errors) {
     const at = keyPath(base, error.instancePath);
@@ -27,9 +31,11 @@ export function describeConfigErrors(errors: readonly ConfigValidationError[], b
       case 'required':
         lines.add(`${join(at, String(p['missingProperty']))}: is required`);
         break;
-      case 'additionalProperties':
-        lines.add(`${join(at, String(p['additionalProperty']))}: is not a known key`);
+      case 'additionalProperties': {
+        const key = String(p['additionalProperty']);
+        lines.add(`${join(at, key)}: is not a known key${didYouMean(key, knownKeys(schema, error.schemaPath))}`);
         break;
+      }
       case 'propertyNames':
         break; // reported by the keyword that failed inside it, which carries the name
 
@@ -50,4 +56,15 @@ export function describeConfigErrors(errors: readonly ConfigValidationError[], b
 
 function join(path: string, key: string): string {
   return keyPath(path, `/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`);
+}
+
+/** The keys the schema object holding `schemaPath`'s keyword allows (none when unknown). */
+function knownKeys(schema: object | undefined, schemaPath: string | undefined): string[] {
+  if (schema === undefined || schemaPath === undefined || !schemaPath.startsWith('#/')) return [];
+  let node: unknown = schema;
+  for (const part of schemaPath.split('/').slice(1, -1)) {
+    node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[part.replaceAll('~1', '/').replaceAll('~0', '~')] : undefined;
+  }
+  const properties = typeof node === 'object' && node !== null ? (node as { properties?: unknown }).properties : undefined;
+  return typeof properties === 'object' && properties !== null ? Object.keys(properties) : [];
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BackendName } from '../cid/index.js';
-import { CpiError } from '../errors/index.js';
+import { CpiError, didYouMean, isCpiError } from '../errors/index.js';
 import { loadBackendModule, type BuiltinModules } from '../backend/loader.js';
 import type { ConfigValidator } from '../backend/module.js';
 import { describeConfigErrors } from './error-paths.js';
@@ -15,28 +15,50 @@ import type { ConfigFile, HybridConfig, ResolvedBackend } from './types.js';
 export async function loadConfig(file: string, builtins: BuiltinModules): Promise<HybridConfig> {
   const raw = await parse(file, read(file));
   const { validate: core } = await import('../../generated/config/core.cjs');
-  if (!core(raw)) fail(file, describeConfigErrors(core.errors ?? []));
-  const config = raw as ConfigFile;
-
-  const names = Object.keys(config.backends);
   const problems: string[] = [];
+  if (!core(raw)) problems.push(...describeConfigErrors(core.errors ?? [], '', (await import('./core-schema.js')).coreConfigSchema));
+  // Whatever is wrong at the top level, every backend section that names a type is checked too:
+  // an operator gets all the problems of the file at once.
+  const config = raw as ConfigFile;
+  const sections: Record<string, unknown> = isObject(raw) && isObject(raw['backends']) ? raw['backends'] : {};
+  const names = Object.keys(sections);
+  const reported = (key: string) => problems.some((p) => p.startsWith(`${key}:`));
   for (const key of ['default_backend', 'legacy_backend'] as const) {
-    const value = config[key];
-    if (value !== undefined && !names.includes(value)) problems.push(`${key}: names '${value}', which is not one of the backends (${names.join(', ')})`);
+    const value = isObject(raw) ? raw[key] : undefined;
+    if (typeof value === 'string' && !names.includes(value) && !reported(key)) {
+      problems.push(`${key}: names '${value}', which is not one of the backends (${names.join(', ')})${didYouMean(value, names)}`);
+    }
   }
-  if (config.default_backend === undefined && names.length > 1) {
+  if (isObject(raw) && raw['default_backend'] === undefined && names.length > 1) {
     problems.push(`default_backend: is required when there is more than one backend (${names.join(', ')})`);
   }
 
-  const searchPaths = [...(config.plugin_paths ?? []), path.dirname(path.resolve(file))];
+  const dir = path.dirname(path.resolve(file));
+  // Relative plugin paths, like every path in the config, are the config file's directory's.
+  const pluginPaths = isObject(raw) && Array.isArray(raw['plugin_paths']) ? raw['plugin_paths'].filter((p): p is string => typeof p === 'string').map((p) => path.resolve(dir, p)) : [];
+  if (pluginPaths.length > 0) (raw as { plugin_paths?: readonly string[] }).plugin_paths = pluginPaths;
+  const searchPaths = [...pluginPaths, dir];
   const backends = new Map<BackendName, ResolvedBackend>();
+  const unloadable: CpiError[] = [];
   for (const name of names) {
-    const section = config.backends[name]!;
-    const module = await loadBackendModule(section.type, builtins, searchPaths);
+    const section = sections[name];
+    if (!isObject(section) || typeof section['type'] !== 'string' || section['type'] === '') continue; // the core schema said so
+    let module;
+    try {
+      module = await loadBackendModule(section['type'], builtins, searchPaths);
+    } catch (error) {
+      if (!isCpiError(error)) throw error;
+      unloadable.push(error);
+      problems.push(`backends.${name}.type: ${error.message}`);
+      continue;
+    }
     const validate = module.validateConfig ?? (await compile(module.configSchema!));
-    if (!validate(section)) problems.push(...describeConfigErrors(validate.errors ?? [], `backends.${name}`));
-    backends.set(name as BackendName, { name: name as BackendName, config: section, module });
+    if (!validate(section)) problems.push(...describeConfigErrors(validate.errors ?? [], `backends.${name}`, module.configSchema));
+    else resolvePaths(section, module.pathKeys ?? [], dir);
+    backends.set(name as BackendName, { name: name as BackendName, config: section as ResolvedBackend['config'], module });
   }
+  // A package that does not load, and nothing else wrong: its own error, which says how to install it.
+  if (unloadable.length === problems.length && unloadable[0] !== undefined) throw unloadable[0];
   if (problems.length > 0) fail(file, problems);
 
   deepFreeze(config);
@@ -50,11 +72,29 @@ export async function loadConfig(file: string, builtins: BuiltinModules): Promis
   });
 }
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Each relative path at one of `keys` (dotted) made absolute against `dir`, the config file's directory. */
+function resolvePaths(section: Record<string, unknown>, keys: readonly string[], dir: string): void {
+  for (const key of keys) {
+    const parts = key.split('.');
+    const last = parts.pop()!;
+    const parent = parts.reduce<unknown>((node, part) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[part] : undefined), section);
+    if (typeof parent !== 'object' || parent === null) continue;
+    const value = (parent as Record<string, unknown>)[last];
+    if (typeof value === 'string' && !path.isAbsolute(value)) (parent as Record<string, unknown>)[last] = path.resolve(dir, value);
+  }
+}
+
 function read(file: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (error) {
-    throw new CpiError('CPX_CONFIG', `Reading config file ${file}: ${(error as Error).message}`, { cause: error });
+    const why: Record<string, string> = { ENOENT: 'does not exist', EACCES: 'cannot be read by this user (permission denied)', EISDIR: 'is a directory, not a file' };
+    const reason = why[(error as NodeJS.ErrnoException).code ?? ''] ?? `cannot be read: ${(error as Error).message}`;
+    throw new CpiError('CPX_CONFIG', `config file ${file} ${reason}`, { cause: error });
   }
 }
 

@@ -4,11 +4,14 @@ import { CpiError, isCpiError } from '../errors/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { CpiRequest } from '../protocol/request.js';
 import type { BackendRegistry } from './registry.js';
+import { ResponseLogText } from './response-log.js';
 
 /** One request on its way through the router. */
 export class Call {
   /** The backends this call reached, for the response's `log`. */
   readonly reached: BackendName[] = [];
+  /** What the backends add to the response's `log`. */
+  readonly log = new ResponseLogText();
 
   constructor(
     readonly request: CpiRequest,
@@ -32,7 +35,7 @@ export class Call {
    */
   async on<T>(name: BackendName, fn: (backend: Backend, ctx: CallContext) => Promise<T>): Promise<T> {
     if (!this.reached.includes(name)) this.reached.push(name);
-    const ctx = this.registry.context(name, this.request, this.signal);
+    const ctx = this.registry.context(name, this.request, this.signal, this.log);
     ctx.logger.debug('calling backend');
     try {
       return await fn(await this.registry.get(name), ctx);

@@ -20,11 +20,11 @@ export async function dispatch(request: CpiRequest, registry: BackendRegistry, l
     const result = await ROUTES[request.method](call);
     const log = summary('ok');
     logger[level]({ backends: call.reached }, log);
-    return okResponse(result, log);
+    return okResponse(result, call.log.withSummary(log));
   } catch (error) {
     const response = errorResponse(error);
     const log = summary(`failed with ${response.error?.type}`);
     logger.error({ backends: call.reached, type: response.error?.type, code: (error as { code?: unknown }).code }, `${log}: ${response.error?.message}`);
-    return { ...response, log };
+    return { ...response, log: call.log.withSummary(log) };
   }
 }

@@ -1,4 +1,4 @@
-import type { Backend, CallContext } from '../backend/backend.js';
+import type { Backend, CallContext, ResponseLog } from '../backend/backend.js';
 import type { BackendName, CidScope } from '../cid/index.js';
 import type { HybridConfig, ResolvedBackend } from '../config/types.js';
 import { CpiError } from '../errors/index.js';
@@ -61,7 +61,7 @@ export class BackendRegistry implements CidScope {
     return instance;
   }
 
-  context(name: BackendName, request: CpiRequest, signal: AbortSignal): CallContext {
+  context(name: BackendName, request: CpiRequest, signal: AbortSignal, responseLog: ResponseLog): CallContext {
     const ctx = request.context;
     const vm = ctx['vm'] as { stemcell?: { api_version?: unknown } } | undefined;
     const stemcellApi = vm?.stemcell?.api_version;
@@ -76,6 +76,7 @@ export class BackendRegistry implements CidScope {
       context: ctx,
       rawArguments: request.args,
       logger: this.#logger.child({ backend: name }),
+      responseLog,
       signal,
     };
   }

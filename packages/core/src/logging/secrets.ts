@@ -1,3 +1,5 @@
+import { PatternMatcher } from './aho-corasick.js';
+
 /** Keys whose values are credentials wherever they appear (config, cloud_properties, context). */
 const SECRET_KEY = /pass|secret|token|private|credential|cert|key|auth/i;
 /** The parts of create_vm's `env` the director itself leaves unredacted. */
@@ -5,6 +7,11 @@ const PUBLIC_ENV_PATHS = new Set(['bosh.group', 'bosh.groups', 'bosh.tags']);
 /** Values shorter than this are not scrubbed from free text: "a" would mangle every line. */
 const MIN_KEYED = 3;
 const MIN_UNKEYED = 8;
+/**
+ * Secrets up to this length are matched in every text; longer ones (an 8 MiB cpi-config value)
+ * only in texts at least as long, so a log line never pays for building their automaton.
+ */
+const SHORT = 4096;
 
 export const REDACTED = '[Redacted]';
 
@@ -15,7 +22,10 @@ export const REDACTED = '[Redacted]';
  */
 export class Secrets {
   #values = new Set<string>();
-  #pattern: RegExp | undefined;
+  /** The shortest value longer than SHORT: texts shorter than it are matched against short values only. */
+  #shortestLong = Infinity;
+  #short: PatternMatcher | undefined;
+  #all: PatternMatcher | undefined;
 
   get size(): number {
     return this.#values.size;
@@ -25,7 +35,8 @@ export class Secrets {
     for (const form of [value, JSON.stringify(value).slice(1, -1)]) {
       if (!this.#values.has(form)) {
         this.#values.add(form);
-        this.#pattern = undefined;
+        if (form.length > SHORT) this.#shortestLong = Math.min(this.#shortestLong, form.length);
+        this.#short = this.#all = undefined;
       }
     }
   }
@@ -50,16 +61,23 @@ export class Secrets {
     this.addAll(env, PUBLIC_ENV_PATHS);
   }
 
+  /**
+   * The text with every secret replaced by REDACTED, in time linear in the text whatever the
+   * number and size of the secrets. Never throws: should the matcher not fit in memory, the
+   * whole text is withheld rather than written unchecked.
+   */
   scrub(text: string): string {
     if (this.#values.size === 0) return text;
-    this.#pattern ??= new RegExp(
-      [...this.#values]
-        .sort((a, b) => b.length - a.length)
-        .map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-        .join('|'),
-      'g',
-    );
-    return text.replace(this.#pattern, REDACTED);
+    try {
+      return this.#matcherFor(text.length).replaceAll(text, REDACTED);
+    } catch {
+      return `[${text.length} characters withheld: they could not be checked for secrets]`;
+    }
+  }
+
+  #matcherFor(length: number): PatternMatcher {
+    if (length < this.#shortestLong) return (this.#short ??= new PatternMatcher([...this.#values].filter((v) => v.length <= SHORT)));
+    return (this.#all ??= new PatternMatcher(this.#values));
   }
 }
 

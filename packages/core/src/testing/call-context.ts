@@ -17,6 +17,7 @@ export function directCallContext(method: MethodName, options: { apiVersion: 1 |
     context: { director_uuid: options.directorUuid },
     rawArguments: [],
     logger: silentLogger,
+    responseLog: { append: () => undefined },
     signal: new AbortController().signal,
   };
 }

@@ -25,6 +25,15 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config.raw.backends['metal'])).toBe(true);
   });
 
+  it('takes relative paths of the keys a module names (and plugin_paths) relative to the config file\'s directory', async () => {
+    const file = writeConfig({ plugin_paths: ['plugins', '/opt/plugins'], backends: { metal: { ...memory(), state_file: 'state/metal.json' }, vms: { ...memory(), state_file: '/var/state.json' } }, default_backend: 'metal' });
+    const dir = path.dirname(file);
+    const config = await loadConfig(file, builtins);
+    expect(config.raw.plugin_paths).toEqual([path.join(dir, 'plugins'), '/opt/plugins']);
+    expect(config.backends.get('metal' as never)?.config['state_file']).toBe(path.join(dir, 'state/metal.json'));
+    expect(config.backends.get('vms' as never)?.config['state_file']).toBe('/var/state.json');
+  });
+
   it('reads YAML', async () => {
     const yaml = 'default_backend: vms\nlegacy_backend: vms\nlog_level: debug\nbackends:\n  metal: {type: memory, stemcell_formats: [openstack-raw]}\n  vms:\n    type: memory\n    stemcell_formats: [vsphere-ova]\n';
     const config = await loadConfig(writeConfig(yaml, 'cpi.yml'), builtins);
@@ -41,6 +50,35 @@ describe('loadConfig', () => {
     expect(message).toContain('bogus: is not a known key');
     expect(message).toContain('log_level: must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"');
     expect(message).toContain('backends["Bad:Name"]: is not a valid name (must match pattern "^[a-z][a-z0-9_-]{0,31}$")');
+    // The problems below the top level are not hidden by those above.
+    expect(message).toContain('backends.metal.colour: is not a known key');
+    expect(message).toContain('backends.vms.stemcell_formats: must be array');
+    expect(message).toContain("default_backend: names 'gone', which is not one of the backends (metal, vms, Bad:Name)");
+  });
+
+  it('an invalid backend name hides nothing: its own section and the others are checked too', async () => {
+    const message = await problems({
+      default_backend: 'Metal',
+      backends: { Metal: { type: 'memory', stemcell_formats: 'x', colour: 'red' }, vms: { type: 'memory' } },
+    });
+    expect(message.split('\n- ').slice(1)).toEqual([
+      'default_backend: must match pattern "^[a-z][a-z0-9_-]{0,31}$"',
+      'backends.Metal: is not a valid name (must match pattern "^[a-z][a-z0-9_-]{0,31}$")',
+      'backends.Metal.colour: is not a known key',
+      'backends.Metal.stemcell_formats: must be array',
+      'backends.vms.stemcell_formats: is required',
+    ]);
+  });
+
+  it('suggests the key meant by a misspelt one, at the top level and in a backend section', async () => {
+    const message = await problems({ default_bakend: 'metal', backends: { metal: { ...memory(), state_fiel: '/tmp/x' } } });
+    expect(message).toContain('default_bakend: is not a known key; did you mean `default_backend`?');
+    expect(message).toContain('backends.metal.state_fiel: is not a known key; did you mean `state_file`?');
+    expect(await problems({ default_backend: 'metl', backends: { metal: memory(), vms: memory() } })).toContain(
+      "default_backend: names 'metl', which is not one of the backends (metal, vms); did you mean `metal`?",
+    );
+    // Nothing close: no guess.
+    expect(await problems({ backends: { metal: { ...memory(), colour: 'red' } } })).toMatch(/backends\.metal\.colour: is not a known key$/m);
   });
 
   it('checks each backend section with its module schema', async () => {
@@ -55,7 +93,8 @@ describe('loadConfig', () => {
   });
 
   it('reports a missing file and unparsable JSON or YAML', async () => {
-    await expect(loadConfig('/nonexistent/cpi.json', builtins)).rejects.toThrowError(/Reading config file \/nonexistent\/cpi.json: ENOENT/);
+    await expect(loadConfig('/nonexistent/nope.yml', builtins)).rejects.toThrowError(/^config file \/nonexistent\/nope.yml does not exist$/);
+    await expect(loadConfig(plugins, builtins)).rejects.toThrowError(/^config file .* is a directory, not a file$/);
     expect(await problems('{"backends": ')).toMatch(/Parsing config file .*: not valid JSON or YAML \(Flow map must end with a \} at line 1, column 14\)/);
     expect(await problems('backends: [unclosed', 'cpi.yml')).toMatch(/Parsing config file .*: not valid JSON or YAML \(.* at line 1, column \d+/);
   });
@@ -85,5 +124,11 @@ describe('loadConfig', () => {
     await expect(loadConfig(writeConfig({ backends: { x: { type: 'no-such-backend' } } }), builtins)).rejects.toThrowError(
       /backend type 'no-such-backend': it is not a built-in type \(memory\) and no npm package of that name is installed/,
     );
+  });
+
+  it('lists a package that does not load among the other problems, not instead of them', async () => {
+    const message = await problems({ default_backend: 'x', backends: { x: { type: 'no-such-backend' }, m: { ...memory(), colour: 'red' } } });
+    expect(message).toMatch(/^- backends\.x\.type: Loading backend type 'no-such-backend': it is not a built-in type/m);
+    expect(message).toContain('backends.m.colour: is not a known key');
   });
 });

@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import { MemoryBackend, describeConformance, fileStore, inProcessStore, type ConformanceOptions } from '@hybrid-cpi/core/testing';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memory-conformance-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const image = path.join(dir, 'image');
 fs.writeFileSync(image, 'not really a disk image');
 

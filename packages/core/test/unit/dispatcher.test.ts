@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
-  BACKEND_CONTRACT, BackendRegistry, dispatch, loadConfig, nativeCid, parseRequest, serializeResponse, silentLogger,
+  BACKEND_CONTRACT, BackendRegistry, CpiError, dispatch, loadConfig, nativeCid, parseRequest, serializeResponse, silentLogger,
   type Backend, type BackendModule, type NativeCid,
 } from '@hybrid-cpi/core';
 import { memoryModule } from '@hybrid-cpi/core/testing';
@@ -34,6 +34,7 @@ function fakeModule(backend: FakeBackend, formats = ['openstack-qcow2']): Backen
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dispatch-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const image = path.join(dir, 'image');
 fs.writeFileSync(image, 'image');
 
@@ -55,7 +56,7 @@ describe('dispatch', () => {
     expect(await run(backends, { method: 'info', arguments: [] })).toEqual({
       result: { api_version: 2, stemcell_formats: ['openstack-qcow2', 'openstack-raw', 'vsphere-ova'] },
       error: null,
-      log: expect.stringMatching(/^info → core: ok \(\d+ ms\)$/),
+      log: expect.stringMatching(/^info → core: ok \(\d+ ms\)\n$/),
     });
   });
 
@@ -144,6 +145,26 @@ describe('dispatch', () => {
     expect(response.error?.type).toBe('Bosh::Clouds::CloudError');
     expect(response.error?.message).toMatch(/255/);
     expect(fake.calls).toEqual(['createVm', `deleteVm ${long}`]);
+  });
+
+  it('puts what backends add to the response log before its summary, each text ending with a newline, also when the call fails', async () => {
+    const fake = new FakeBackend({
+      attachDisk: async (ctx) => {
+        ctx.responseLog.append('I, [2026-12-01] INFO -- : attaching\n');
+        ctx.responseLog.append('');
+        ctx.responseLog.append('no newline at the end');
+        throw new CpiError('CPX_DISK_NOT_FOUND', 'no such disk');
+      },
+    });
+    const response = await run({ fake: { type: 'fake' } }, { method: 'attach_disk', arguments: ['fake:vm', 'fake:disk'], api_version: 2 }, { log_level: 'silent' }, fake);
+    expect(response.error?.type).toBe('Bosh::Clouds::DiskNotFound');
+    expect(response.log).toMatch(/^I, \[2026-12-01\] INFO -- : attaching\nno newline at the end\nattach_disk → fake: failed with Bosh::Clouds::DiskNotFound \(\d+ ms\)\n$/);
+  });
+
+  it('ends every non-empty log it serialises with a newline, and leaves an empty one empty', () => {
+    expect(JSON.parse(serializeResponse({ result: 1, error: null, log: 'one line' })).log).toBe('one line\n');
+    expect(JSON.parse(serializeResponse({ result: 1, error: null, log: 'two\n' })).log).toBe('two\n');
+    expect(JSON.parse(serializeResponse({ result: 1, error: null, log: '' })).log).toBe('');
   });
 
   it('refuses an empty disk hint in API v2, which the director would reject', async () => {

@@ -122,7 +122,7 @@ describe('keystone', () => {
     const error = await client.request('GET', '/v1/x', { doing: 'Getting node x' }).catch((e: unknown) => e);
     expect(isIronicHttpError(error)).toBe(true);
     expect((error as Error).message).toBe(
-      `Getting a Keystone token from ${KEYSTONE}/v3/auth/tokens: Keystone answered 401: The request you have made requires authentication. Check the credentials configured for this backend (ironic.auth, or the cloud in clouds.yaml).`,
+      `Getting a Keystone token from ${KEYSTONE}/v3/auth/tokens for user 'bosh' of domain 'Default' in project 'metal' of domain 'Default': Keystone answered 401: The request you have made requires authentication. Check the credentials configured for this backend (ironic.auth, or the cloud in clouds.yaml).`,
     );
     expect((error as Error).message).not.toContain('pw-xyz-123');
     expectToken(agent, PASSWORD_BODY);

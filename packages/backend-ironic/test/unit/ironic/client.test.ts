@@ -47,10 +47,26 @@ describe('IronicClient requests', () => {
     expect((await client.request('DELETE', '/v1/x')).body).toBeUndefined();
   });
 
-  it('refuse a 2xx body that is not JSON', async () => {
+  it('refuse a 2xx body that is not JSON, naming the server that sent it rather than quoting it', async () => {
     const { pool, client } = make();
-    expectCall(pool, { method: 'GET', path: '/v1/x' }).reply(200, '<html>proxy</html>');
-    await expect(client.request('GET', '/v1/x', { doing: 'Getting x' })).rejects.toThrowError('Getting x: Ironic answered 200 with a body that is not JSON');
+    expectCall(pool, { method: 'GET', path: '/v1/x' }).reply(200, '<!DOCTYPE html><html><title>Welcome to nginx!</title></html>');
+    expectCall(pool, { method: 'GET', path: '/v1/y' }).reply(200, 'OK');
+    const html = await client.request('GET', '/v1/x', { doing: 'Getting x' }).catch((e: unknown) => e);
+    expect((html as Error).message).toBe(`Getting x: ${ORIGIN} answered 200 with an HTML page; is this the Ironic API endpoint?`);
+    expect(html).toMatchObject({ status: 200, foreign: 'an HTML page', faultstring: undefined });
+    await expect(client.request('GET', '/v1/y', { doing: 'Getting y' })).rejects.toThrowError(`Getting y: ${ORIGIN} answered 200 with a body that is not JSON; is this the Ironic API endpoint?`);
+  });
+
+  it('name a server that answers an error with an HTML page or a JSON of its own, never pasting it', async () => {
+    const { pool, client } = make();
+    expectCall(pool, { method: 'GET', path: '/v1/nodes' }).reply(404, '<html><body><h1>404 Not Found</h1><hr><center>nginx</center></body></html>');
+    expectCall(pool, { method: 'GET', path: '/v1/ports' }).reply(404, { detail: 'Not Found' });
+    const html = await client.request('GET', '/v1/nodes', { doing: 'Listing nodes' }).catch((e: unknown) => e);
+    expect((html as Error).message).toBe(`Listing nodes: ${ORIGIN} answered 404 with an HTML page; is this the Ironic API endpoint?`);
+    expect(html).toMatchObject({ status: 404, foreign: 'an HTML page', faultstring: undefined });
+    await expect(client.request('GET', '/v1/ports', { doing: 'Listing ports' })).rejects.toThrowError(
+      `Listing ports: ${ORIGIN} answered 404 with a JSON document that is not an OpenStack API answer; is this the Ironic API endpoint?`,
+    );
   });
 
   it('throw IronicHttpError for a non-2xx answer, naming what was being done', async () => {
@@ -284,3 +300,48 @@ describe('IronicClient pagination', () => {
     expect(relativeNext('/other?x=1')).toBe('/other?x=1');
   });
 });
+
+describe('IronicClient per call, and the server version', () => {
+  const requestIdOf = (headers: unknown) => new Headers(headers as Record<string, string>).get('x-openstack-request-id');
+
+  it('a call\'s view sends its global request id and logs to its logger; the client itself sends none', async () => {
+    const { pool, client, logs } = make();
+    const seen: (string | null)[] = [];
+    pool.intercept({ method: 'GET', path: '/v1/x' }).reply((request) => {
+      seen.push(requestIdOf(request.headers));
+      return { statusCode: 200, data: {} };
+    }).times(2);
+    const callLogs: { msg: string | undefined; fields: Record<string, unknown> }[] = [];
+    const callLogger = { ...captureLoggerLike(callLogs), child: () => captureLoggerLike(callLogs) };
+    await client.forCall({ globalRequestId: 'req-6b8f2a3e-1d4c-4e1b-9c9f-0d5b8a7e6f10', logger: callLogger }).request('GET', '/v1/x');
+    await client.request('GET', '/v1/x');
+    expect(seen).toEqual(['req-6b8f2a3e-1d4c-4e1b-9c9f-0d5b8a7e6f10', null]);
+    expect(callLogs.map((l) => l.msg)).toEqual(['ironic request']);
+    expect(logs.map((l) => l.msg)).toEqual(['ironic request']);
+  });
+
+  it('learns the newest microversion from any versioned answer, shared with its views, so no GET / is needed', async () => {
+    const { pool, client } = make();
+    expectCall(pool, { method: 'GET', path: '/v1/x' }).reply(200, {}, { headers: { 'x-openstack-ironic-api-maximum-version': '1.109' } });
+    await client.forCall({ globalRequestId: 'req-6b8f2a3e-1d4c-4e1b-9c9f-0d5b8a7e6f10', logger: captureLoggerLike([]) }).request('GET', '/v1/x');
+    expect(await client.maximum()).toBe('1.109');
+    expect(await client.supports('1.109')).toBe(true);
+    expect(await client.supports('1.110')).toBe(false);
+  });
+
+  it('reads it from GET / once when no answer told it yet, saying what it was for', async () => {
+    const { pool, client } = make();
+    expectCall(pool, { method: 'GET', path: '/' }).reply(200, { default_version: { min_version: '1.1', version: '1.60' } });
+    expect(await client.supports('1.61', { doing: 'Listing the Ironic nodes' })).toBe(false);
+    expect(await client.maximum()).toBe('1.60');
+    const { pool: down, client: other } = make({ retry: { attempts: 1 } });
+    down.intercept({ method: 'GET', path: '/' }).replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    await expect(other.maximum({ doing: 'Listing the Ironic nodes' })).rejects.toThrowError(/^Listing the Ironic nodes: cannot reach Ironic/);
+  });
+});
+
+function captureLoggerLike(entries: { msg: string | undefined; fields: Record<string, unknown> }[]) {
+  const at = (first: Record<string, unknown> | string, msg?: string) => entries.push(typeof first === 'string' ? { msg: first, fields: {} } : { msg, fields: first });
+  const logger = { trace: at, debug: at, info: at, warn: at, error: at, isLevelEnabled: () => true, child: () => logger };
+  return logger;
+}

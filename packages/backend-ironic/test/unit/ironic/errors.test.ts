@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CpiError, isCpiError } from '@hybrid-cpi/core';
-import { IronicHttpError, isAssociated, isConflict, isIronicHttpError, isLocked, isNotFound, parseFaultstring, type HttpErrorDetails } from '../../../src/ironic/errors.js';
+import { IronicHttpError, isAssociated, isConflict, isIronicHttpError, isLocked, isNotFound, parseFaultstring, readErrorBody, type HttpErrorDetails } from '../../../src/ironic/errors.js';
 import { INSTANCE, NODE, ironicError } from './helpers.js';
 
 const base: HttpErrorDetails = { service: 'Ironic', doing: 'Doing it', status: 409, method: 'PATCH', path: '/v1/nodes/x', faultstring: 'x', requestId: undefined };
@@ -45,6 +45,22 @@ describe('parseFaultstring', () => {
     const html = `<html>${'x'.repeat(1000)}</html>`;
     expect(parseFaultstring(html)).toBe(`${html.slice(0, 300)}…`);
     expect(parseFaultstring('{"unexpected":true}')).toBe('{"unexpected":true}');
+  });
+});
+
+describe('readErrorBody', () => {
+  it("takes the faultstring of OpenStack's error shapes, and plain text as it is", () => {
+    expect(readErrorBody(JSON.stringify(ironicError('Node x could not be found.')))).toEqual({ faultstring: 'Node x could not be found.', foreign: undefined });
+    expect(readErrorBody('{"error":{"message":"Authorization required","code":401}}')).toEqual({ faultstring: 'Authorization required', foreign: undefined });
+    expect(readErrorBody('Bad Gateway\n')).toEqual({ faultstring: 'Bad Gateway', foreign: undefined });
+  });
+
+  it('names an HTML page or a JSON document of another API instead of quoting it', () => {
+    expect(readErrorBody('\n<!doctype html>\n<html lang="en"><title>Login</title></html>')).toEqual({ faultstring: undefined, foreign: 'an HTML page' });
+    expect(readErrorBody('<HTML><HEAD><TITLE>404</TITLE></HEAD></HTML>')).toEqual({ faultstring: undefined, foreign: 'an HTML page' });
+    for (const other of ['{"detail":"Not Found"}', '{"error":"not found"}', '[1,2]', '{"status":"ok"}']) {
+      expect(readErrorBody(other)).toEqual({ faultstring: undefined, foreign: 'a JSON document that is not an OpenStack API answer' });
+    }
   });
 });
 

@@ -1,7 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { afterEach } from 'vitest';
 import { MockAgent, type MockPool } from 'undici';
-import type { Logger } from '@hybrid-cpi/core';
+import { silentLogger, type BackendName, type Logger } from '@hybrid-cpi/core';
+import type { IronicConfig, IronicContext } from '../../../src/config.js';
 import { IronicClient, type IronicClientOptions } from '../../../src/ironic/client.js';
 import type { Allocation, Node } from '../../../src/ironic/types.js';
 
@@ -173,4 +174,34 @@ export function allocationFixture(overrides: Partial<Allocation> = {}): Allocati
     updated_at: null,
     ...overrides,
   };
+}
+
+/** A backend context around a mocked client (claims by instance_uuid unless told). */
+export function backendContext(client: IronicClient, config: Partial<IronicConfig> = {}, logger: Logger = silentLogger): IronicContext {
+  return { name: 'metal' as BackendName, config: { type: 'ironic', ironic: { url: ORIGIN }, ...config }, agent: undefined, client, logger, useAllocations: async () => false };
+}
+
+/** The server's answer to `GET /`: the newest microversion it offers. */
+export function serverAt({ pool }: Harness, version: string): void {
+  expectCall(pool, { method: 'GET', path: '/' }).reply(200, { default_version: { min_version: '1.1', version } });
+}
+
+/**
+ * The requests of an uncontended node lock (node-lock.ts): the process's trait added, and the node
+ * read with that trait among its own (`node`). `unlock` expects the trait removed.
+ */
+export function expectLock({ pool }: Harness, node: Node): { unlock: () => void } {
+  let trait: string | undefined;
+  const traitPath = new RegExp(`^/v1/nodes/${node.uuid}/traits/(CUSTOM_BOSH_LOCK_\\w+)$`);
+  pool
+    .intercept({
+      method: 'PUT',
+      path: (path: string) => {
+        trait = traitPath.exec(path)?.[1] ?? trait;
+        return traitPath.test(path);
+      },
+    })
+    .reply(204, '');
+  pool.intercept({ method: 'GET', path: `/v1/nodes/${node.uuid}` }).reply(200, () => ({ ...node, traits: [...(node.traits ?? []), trait] }));
+  return { unlock: () => void pool.intercept({ method: 'DELETE', path: (path: string) => trait !== undefined && path === `/v1/nodes/${node.uuid}/traits/${trait}` }).reply(204, '') };
 }

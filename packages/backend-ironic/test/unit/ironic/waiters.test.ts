@@ -226,3 +226,36 @@ describe('waitForUnlocked', () => {
     expect(error.message).toBe(`Waiting for the lock on node ${NODE} to clear: node ${NODE} is still locked by c1 after 100 ms`);
   });
 });
+
+describe('waitForProvisionState: states with a target, and stuck states', () => {
+  it('returns a wanted state that keeps its target (wait call-back, deploy failed) at once', async () => {
+    const { pool, client } = make();
+    nodeAnswers(pool, { provision_state: 'deploying', target_provision_state: 'active' }, { provision_state: 'wait call-back', target_provision_state: 'active' });
+    const node = await waitForProvisionState(client, NODE, ['active', 'deploy failed', 'wait call-back'], { timeoutMs: 60_000, ...fakeTime() });
+    expect(node.provision_state).toBe('wait call-back');
+    nodeAnswers(pool, { provision_state: 'deploy failed', target_provision_state: 'active', last_error: 'boom' });
+    expect((await waitForProvisionState(client, NODE, 'deploy failed', { timeoutMs: 60_000, ...fakeTime() })).last_error).toBe('boom');
+  });
+
+  it('gives up as stuck when the node stays in the state past its limit, sleeping no longer than the limit', async () => {
+    const { pool, client } = make();
+    const time = fakeTime();
+    const waiting = { provision_state: 'wait call-back', target_provision_state: 'active', provision_updated_at: '2026-12-01T10:00:00' } as const;
+    nodeAnswers(pool, { provision_state: 'deploying', target_provision_state: 'active' }, waiting, waiting, waiting);
+    const error = await caught(
+      waitForProvisionState(client, NODE, 'active', { timeoutMs: 3_600_000, stuck: { state: 'wait call-back', ms: 5000 }, poll: { baseMs: 2000, maxMs: 4000 }, random: () => 1, ...time }),
+    );
+    expect(error).toMatchObject({ reason: 'stuck', state: 'wait call-back', observed: ['deploying', 'wait call-back'] });
+    expect(error.message).toBe(`Waiting for node ${NODE} to reach "active": node ${NODE} stayed "wait call-back" (target "active") for 5 s, its limit (seen: deploying → wait call-back)`);
+    // 2 s to the first wait call-back poll; then 4 s, and the last sleep ends at the limit: 1 s.
+    expect(time.sleeps).toEqual([2000, 4000, 1000]);
+  });
+
+  it('counts from the last change: a node that moves on within the state (a new provision_updated_at) is not stuck', async () => {
+    const { pool, client } = make();
+    const at = (t: string) => ({ provision_state: 'wait call-back', target_provision_state: 'active', provision_updated_at: t }) as const;
+    nodeAnswers(pool, at('10:00:00'), at('10:00:04'), at('10:00:08'), { provision_state: 'active', target_provision_state: null });
+    const node = await waitForProvisionState(client, NODE, 'active', { timeoutMs: 60_000, stuck: { state: 'wait call-back', ms: 5000 }, poll: { baseMs: 4000, maxMs: 4000 }, random: () => 1, ...fakeTime() });
+    expect(node.provision_state).toBe('active');
+  });
+});

@@ -29,6 +29,8 @@ describe('file image store', () => {
     expect(store.nameOf(`http://10.0.0.5:8080/images/${NAME}`)).toBe(NAME);
     expect(store.nameOf(`http://10.0.0.6:8080/images/${NAME}`)).toBeUndefined();
     expect(store.location).toBe(`${dir} (served at http://10.0.0.5:8080/images)`);
+    expect((await store.read(NAME, signal())).toString()).toBe('disk image');
+    await expect(store.read('missing', signal())).rejects.toThrowError(`reading ${path.join(dir, 'missing')}: ENOENT`);
   });
 
   it('leaves no file when the body fails, and passes the body error on', async () => {

@@ -104,6 +104,12 @@ export class FakeStore implements ImageStore {
     return this.urlOf(name);
   }
 
+  async read(name: string): Promise<Buffer> {
+    const object = this.objects.get(name);
+    if (object === undefined) throw new Error(`GET ${this.urlOf(name)} answered 404 Not Found`);
+    return object;
+  }
+
   async delete(name: string): Promise<void> {
     this.deleted.push(name);
     this.objects.delete(name);
@@ -130,7 +136,7 @@ export function ironicContext(config: Partial<IronicConfig> = {}, logger: Logger
 export function callContext(signal: AbortSignal = new AbortController().signal): CallContext {
   return {
     method: 'create_stemcell', apiVersion: 2, requestedApiVersion: 2, requestId: 'cpi-1', directorUuid: 'd', stemcellApiVersion: undefined,
-    context: {}, rawArguments: [], logger: silentLogger, signal,
+    context: {}, rawArguments: [], logger: silentLogger, responseLog: { append: () => undefined }, signal,
   };
 }
 

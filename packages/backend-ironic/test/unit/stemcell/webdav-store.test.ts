@@ -109,6 +109,14 @@ describe('WebDAV image store', () => {
     await store.delete(NAME, signal());
   });
 
+  it('reads an object back with its credentials, and reports a refused read', async () => {
+    const { pool, store } = make();
+    pool.intercept({ method: 'GET', path: `/images/${NAME}`, headers: { authorization: AUTH } }).reply(200, 'disk!');
+    pool.intercept({ method: 'GET', path: `/images/${NAME}` }).reply(403, '<html>Forbidden</html>');
+    expect((await store.read(NAME, signal())).toString()).toBe('disk!');
+    await expect(store.read(NAME, signal())).rejects.toThrowError(`GET ${ORIGIN}/images/${NAME} answered 403 Forbidden: the server refuses reads there to this account`);
+  });
+
   it('reports a refused delete', async () => {
     const { pool, store } = make();
     pool.intercept({ method: 'DELETE', path: `/images/${NAME}` }).reply(403, '');
