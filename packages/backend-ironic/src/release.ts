@@ -39,9 +39,12 @@ export async function releaseNode(ctx: IronicContext, found: Node, cid: string, 
   const keep = Object.keys(disksOf(node)).length > 0;
   const wipe = wipesOf(node).length > 0 && !keep;
   if (node.provision_state === 'deploying') {
-    node = await waitForProvisionState(ctx.client, nodeUuid, ['active', 'deploy failed', 'wait call-back'], nodeWait(ctx, 'undeploy', { node: nodeUuid }, doing, signal, WAITING)).catch(() =>
-      getNode(ctx.client, nodeUuid, { doing, signal }),
-    );
+    node = await waitForProvisionState(
+      ctx.client,
+      nodeUuid,
+      ['active', 'deploy failed', 'wait call-back'],
+      nodeWait(ctx, 'undeploy', { node: nodeUuid }, doing, signal, WAITING),
+    ).catch(() => getNode(ctx.client, nodeUuid, { doing, signal }));
   }
   if (node.provision_state === 'wait call-back') node = await abortDeploy(ctx, node, doing, signal);
   let wiped = false;
@@ -89,7 +92,11 @@ export async function reserve(ctx: IronicContext, node: Node, from: string | und
   if (node.instance_uuid === reservation.uuid) return;
   if (from !== undefined && node.instance_uuid === from) await dropClaim(ctx, node, from, doing, signal);
   try {
-    await patchNode(ctx.client, node.uuid, [add('/instance_uuid', reservation.uuid)], { claim: true, doing: `${doing}: keeping it reserved for its disks`, signal });
+    await patchNode(ctx.client, node.uuid, [add('/instance_uuid', reservation.uuid)], {
+      claim: true,
+      doing: `${doing}: keeping it reserved for its disks`,
+      signal,
+    });
   } catch (error) {
     if (!isConflict(error)) throw error;
     ctx.logger.error({ node: node.uuid }, 'another claimant took a node that holds BOSH persistent disks; reclaim it by hand');
@@ -126,7 +133,14 @@ async function cleanNode(ctx: IronicContext, node: Node, doing: string, signal: 
 }
 
 /** Runs `fn` with the node's `automated_clean` set to `value` (null: leave it), restoring it after. */
-async function withAutomatedClean(ctx: IronicContext, node: Node, value: boolean | null, doing: string, signal: AbortSignal, fn: () => Promise<void>): Promise<void> {
+async function withAutomatedClean(
+  ctx: IronicContext,
+  node: Node,
+  value: boolean | null,
+  doing: string,
+  signal: AbortSignal,
+  fn: () => Promise<void>,
+): Promise<void> {
   const previous = node.automated_clean;
   const change = value !== null && value !== previous;
   // `remove /automated_clean` answers 500 on Ironic 21 (reference/ironic.md): always `replace`.

@@ -28,7 +28,11 @@ export function vmRecord(node: Pick<Node, 'extra'>): VmRecord | undefined {
  */
 export async function findVmNode(ctx: IronicContext, cid: string, signal?: AbortSignal): Promise<Node | undefined> {
   if (!isVmCid(cid)) return undefined;
-  for await (const page of listNodes(ctx.client, { instance_uuid: cid, fields: ['uuid'] }, { doing: `Finding the node of VM ${cid}`, ...(signal ? { signal } : {}) })) {
+  for await (const page of listNodes(
+    ctx.client,
+    { instance_uuid: cid, fields: ['uuid'] },
+    { doing: `Finding the node of VM ${cid}`, ...(signal ? { signal } : {}) },
+  )) {
     const [found] = page;
     if (found !== undefined) return getNode(ctx.client, found.uuid, { doing: `Reading node ${found.uuid} of VM ${cid}`, ...(signal ? { signal } : {}) });
   }

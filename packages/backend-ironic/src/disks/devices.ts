@@ -18,7 +18,11 @@ export interface Device {
  * The node's local disks: Ironic's inspection inventory (API 1.81) when the node was inspected,
  * else `properties.disks`, where an operator lists them in the same shape.
  */
-export async function nodeDevices(ctx: Pick<IronicContext, 'client'>, node: Pick<Node, 'uuid' | 'name' | 'properties'>, signal: AbortSignal): Promise<Device[]> {
+export async function nodeDevices(
+  ctx: Pick<IronicContext, 'client'>,
+  node: Pick<Node, 'uuid' | 'name' | 'properties'>,
+  signal: AbortSignal,
+): Promise<Device[]> {
   try {
     const { body } = await ctx.client.request<{ inventory?: { disks?: Device[] } }>('GET', `/v1/nodes/${node.uuid}/inventory`, {
       microversion: '1.81',
@@ -37,7 +41,8 @@ export async function nodeDevices(ctx: Pick<IronicContext, 'client'>, node: Pick
   }
   throw new CpiError(
     'CPX_BACKEND_FAILURE',
-    `Finding the local disks of node ${node.name ?? node.uuid}: Ironic has no inspection inventory for it and its properties.disks does not list them ([{name, size (bytes), serial, wwn, by_path}])`,
+    `Finding the local disks of node ${node.name ?? node.uuid}: Ironic has no inspection inventory for it and its properties.disks does not list them ` +
+      `([{name, size (bytes), serial, wwn, by_path}])`,
   );
 }
 
@@ -65,7 +70,10 @@ export function creatingDisk(sizeMb: number, vmCid?: string): string {
  * devices (those the VM on the node recorded, else the defaults a VM gets), the root device
  * Ironic deploys to, devices that back a disk, and those waiting for a wipe.
  */
-export function excludedDevices(node: Pick<Node, 'properties' | 'extra'>, vm: { readonly system: string; readonly ephemeral: string | null } = { system: DEFAULTS.systemDisk, ephemeral: DEFAULTS.ephemeralDisk }): Map<string, string> {
+export function excludedDevices(
+  node: Pick<Node, 'properties' | 'extra'>,
+  vm: { readonly system: string; readonly ephemeral: string | null } = { system: DEFAULTS.systemDisk, ephemeral: DEFAULTS.ephemeralDisk },
+): Map<string, string> {
   const excluded = new Map<string, string>([[vm.system, 'the root device']]);
   if (vm.ephemeral) excluded.set(vm.ephemeral, 'the ephemeral device');
   const rootHint = node.properties?.['root_device'] as { name?: string } | undefined;
@@ -79,23 +87,36 @@ export function excludedDevices(node: Pick<Node, 'properties' | 'extra'>, vm: { 
  * The device for a new disk of `sizeMb`: the hinted one, else the smallest free one that fits.
  * Never the root or ephemeral device, one that backs a disk, or one waiting to be wiped.
  */
-export function chooseDevice(devices: readonly Device[], excluded: ReadonlyMap<string, string>, hint: DeviceHint | undefined, sizeMb: number, doing: string): Device {
+export function chooseDevice(
+  devices: readonly Device[],
+  excluded: ReadonlyMap<string, string>,
+  hint: DeviceHint | undefined,
+  sizeMb: number,
+  doing: string,
+): Device {
   const fits = (d: Device) => d.size >= sizeMb * 1024 * 1024;
   const matches = (d: Device) =>
     hint === undefined ||
-    (typeof hint === 'string' ? [d.name, d.by_path, d.wwn, d.serial].includes(hint) : Object.entries(hint).every(([k, v]) => (d as unknown as Record<string, unknown>)[k] === v));
+    (typeof hint === 'string'
+      ? [d.name, d.by_path, d.wwn, d.serial].includes(hint)
+      : Object.entries(hint).every(([k, v]) => (d as unknown as Record<string, unknown>)[k] === v));
   const reasons: string[] = [];
   const usable = [...devices]
     .sort((a, b) => a.size - b.size || a.name.localeCompare(b.name))
     .filter((d) => {
-      const why = excluded.get(d.name) ?? (!matches(d) ? 'does not match the persistent_disk hint' : !fits(d) ? `${Math.floor(d.size / 2 ** 20)} MiB is less than ${sizeMb} MiB` : undefined);
+      const why =
+        excluded.get(d.name) ??
+        (!matches(d) ? 'does not match the persistent_disk hint' : !fits(d) ? `${Math.floor(d.size / 2 ** 20)} MiB is less than ${sizeMb} MiB` : undefined);
       if (why !== undefined) reasons.push(`${d.name}: ${why}`);
       return why === undefined;
     });
   const chosen = usable[0];
   if (chosen === undefined) {
     const tooSmall = devices.some((d) => !excluded.has(d.name) && matches(d) && !fits(d));
-    throw new CpiError(tooSmall ? 'CPX_NO_DISK_SPACE' : 'CPX_BACKEND_FAILURE', `${doing}: no device can take it (${reasons.join('; ') || 'the node lists no disks'})`);
+    throw new CpiError(
+      tooSmall ? 'CPX_NO_DISK_SPACE' : 'CPX_BACKEND_FAILURE',
+      `${doing}: no device can take it (${reasons.join('; ') || 'the node lists no disks'})`,
+    );
   }
   return chosen;
 }

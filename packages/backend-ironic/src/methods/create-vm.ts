@@ -37,9 +37,12 @@ export async function createVm(ctx: IronicContext, call: CallContext, req: Creat
   let node = await findVmNode(ctx, cid, signal);
   if (node !== undefined && ['deploying', 'wait call-back'].includes(node.provision_state) && vmRecord(node)?.agent_id === req.agentId) {
     log.info({ node: node.uuid }, 'an earlier try of this create_vm is deploying the node: waiting for it');
-    node = await waitForProvisionState(ctx.client, node.uuid, 'active', nodeWait(ctx, 'deploy', { vm: cid, node: node.uuid }, `Waiting for the deploy of VM ${cid} an earlier try started`, signal, 'deploying')).catch(() =>
-      getNode(ctx.client, node!.uuid, { signal }),
-    );
+    node = await waitForProvisionState(
+      ctx.client,
+      node.uuid,
+      'active',
+      nodeWait(ctx, 'deploy', { vm: cid, node: node.uuid }, `Waiting for the deploy of VM ${cid} an earlier try started`, signal, 'deploying'),
+    ).catch(() => getNode(ctx.client, node!.uuid, { signal }));
   }
   if (node !== undefined && node.provision_state === 'active' && vmRecord(node)?.agent_id === req.agentId) {
     log.info({ node: node.uuid }, 'an earlier try of this create_vm already deployed the node');
@@ -50,7 +53,8 @@ export async function createVm(ctx: IronicContext, call: CallContext, req: Creat
     await releaseNode(ctx, node, cid, signal);
     node = undefined;
   }
-  const obtained = node !== undefined ? { nodeUuid: node.uuid, enrolled: vmRecord(node)?.enrolled ?? false } : await obtainNode(ctx, req, cid, requirements, signal);
+  const obtained =
+    node !== undefined ? { nodeUuid: node.uuid, enrolled: vmRecord(node)?.enrolled ?? false } : await obtainNode(ctx, req, cid, requirements, signal);
   if (obtained === undefined) {
     const request = { cid, agentId: req.agentId, requirements, signal };
     return deployRescheduled(ctx, request, (uuid, deadline) => deploy(ctx, call, req, cid, { uuid, enrolled: false }, image, deadline), creationFailed);
@@ -74,7 +78,13 @@ export async function createVm(ctx: IronicContext, call: CallContext, req: Creat
  * knows none of its MACs), or undefined: a free node that fits, chosen and rescheduled by
  * deployRescheduled.
  */
-async function obtainNode(ctx: IronicContext, req: CreateVmRequest, cid: string, requirements: Requirements, signal: AbortSignal): Promise<{ nodeUuid: string; enrolled: boolean } | undefined> {
+async function obtainNode(
+  ctx: IronicContext,
+  req: CreateVmRequest,
+  cid: string,
+  requirements: Requirements,
+  signal: AbortSignal,
+): Promise<{ nodeUuid: string; enrolled: boolean } | undefined> {
   if (req.diskCids.length > 0) return { nodeUuid: await takeDiskNode(ctx, req, cid, signal), enrolled: false };
   const params = enrollParamsOf(req.cloudProperties);
   if (params !== undefined && requirements.macs !== undefined && !(await knownMac(ctx, requirements.macs, signal))) {
@@ -97,7 +107,9 @@ async function takeDiskNode(ctx: IronicContext, req: CreateVmRequest, cid: strin
   const uuids = new Set(disks.map((d) => d.node));
   if (uuids.size > 1) fail(`the disks live on different nodes (${[...uuids].join(', ')})`);
   const [uuid] = uuids;
-  const node = await getNode(ctx.client, uuid!, { doing, signal }).catch((e: unknown) => (isNotFound(e) ? fail(`node ${uuid} no longer exists`) : Promise.reject(e)));
+  const node = await getNode(ctx.client, uuid!, { doing, signal }).catch((e: unknown) =>
+    isNotFound(e) ? fail(`node ${uuid} no longer exists`) : Promise.reject(e),
+  );
   const name = node.name ?? node.uuid;
   for (const d of disks) if (disksOf(node)[d.id] === undefined) fail(`node ${name} holds no disk ${d.node}.${d.id}`);
   if (node.maintenance) fail(`node ${name} is in maintenance (${node.maintenance_reason ?? 'no reason given'})`);
@@ -116,7 +128,15 @@ async function takeDiskNode(ctx: IronicContext, req: CreateVmRequest, cid: strin
   return node.uuid;
 }
 
-async function deploy(ctx: IronicContext, call: CallContext, req: CreateVmRequest, cid: string, target: { uuid: string; enrolled: boolean }, image: ReturnType<typeof decodeStemcellCid>, deadline?: number): Promise<{ vm: CreatedVm; node: Node }> {
+async function deploy(
+  ctx: IronicContext,
+  call: CallContext,
+  req: CreateVmRequest,
+  cid: string,
+  target: { uuid: string; enrolled: boolean },
+  image: ReturnType<typeof decodeStemcellCid>,
+  deadline?: number,
+): Promise<{ vm: CreatedVm; node: Node }> {
   const signal = call.signal;
   const nodeUuid = target.uuid;
   const doing = `Deploying VM ${cid} on node ${nodeUuid}`;
@@ -126,7 +146,12 @@ async function deploy(ctx: IronicContext, call: CallContext, req: CreateVmReques
     ctx.client,
     nodeUuid,
     [
-      add(['extra', VM_KEY], { cid, agent_id: req.agentId, enrolled: target.enrolled, devices: { system: systemDisk(req.cloudProperties), ephemeral: devicePath(ephemeralDisk(req.cloudProperties)) } }),
+      add(['extra', VM_KEY], {
+        cid,
+        agent_id: req.agentId,
+        enrolled: target.enrolled,
+        devices: { system: systemDisk(req.cloudProperties), ephemeral: devicePath(ephemeralDisk(req.cloudProperties)) },
+      }),
       add('/instance_info', { ...imageInstanceInfo(image), ...(rootGb > 0 ? { root_gb: rootGb } : {}) }),
     ],
     { doing, signal },
@@ -140,16 +165,33 @@ async function deploy(ctx: IronicContext, call: CallContext, req: CreateVmReques
     networks,
     disks: { system: systemDisk(req.cloudProperties), ephemeral: ephemeralDisk(req.cloudProperties), persistent: {} },
   });
-  const files = configDriveFiles({ vmCid: cid, hostname: cid, settings, networks, sshPublicKeys: ctx.config.ssh_public_keys ?? [], nameservers: ctx.config.nameservers ?? [] });
+  const files = configDriveFiles({
+    vmCid: cid,
+    hostname: cid,
+    settings,
+    networks,
+    sshPublicKeys: ctx.config.ssh_public_keys ?? [],
+    nameservers: ctx.config.nameservers ?? [],
+  });
   const configdrive = packConfigDrive(buildIso(files, { volumeId: 'config-2' }));
   await setProvisionState(ctx.client, nodeUuid, { target: 'active', configdrive }, { doing, signal });
   const started = Date.now();
-  const active = await waitForProvisionState(ctx.client, nodeUuid, 'active', nodeWait(ctx, 'deploy', { vm: cid, node: nodeUuid }, doing, signal, 'deploying', deadline));
+  const active = await waitForProvisionState(
+    ctx.client,
+    nodeUuid,
+    'active',
+    nodeWait(ctx, 'deploy', { vm: cid, node: nodeUuid }, doing, signal, 'deploying', deadline),
+  );
   ctx.logger.info({ vm: cid, node: nodeUuid, elapsed_s: Math.round((Date.now() - started) / 1000) }, 'node is active');
   return { vm: { cid: cid as CreatedVm['cid'], networks }, node: active };
 }
 
-function networksFor(ctx: IronicContext, req: CreateVmRequest, node: Pick<Node, 'uuid' | 'name'>, ports: readonly Pick<Port, 'address' | 'physical_network' | 'pxe_enabled'>[]): NetworkSettings {
+function networksFor(
+  ctx: IronicContext,
+  req: CreateVmRequest,
+  node: Pick<Node, 'uuid' | 'name'>,
+  ports: readonly Pick<Port, 'address' | 'physical_network' | 'pxe_enabled'>[],
+): NetworkSettings {
   const networks = assignMacs(req.networks, ports, node.name ?? node.uuid);
   const nameservers = ctx.config.nameservers ?? [];
   // The agent takes DNS from the network that is the DNS default; fill it from config if empty.
@@ -162,7 +204,12 @@ function networksFor(ctx: IronicContext, req: CreateVmRequest, node: Pick<Node, 
 
 async function portsOf(ctx: IronicContext, nodeUuid: string, signal: AbortSignal) {
   const ports: Pick<Port, 'address' | 'physical_network' | 'pxe_enabled'>[] = [];
-  for await (const page of listPorts(ctx.client, { node_uuid: nodeUuid, fields: ['address', 'physical_network', 'pxe_enabled'] }, { doing: `Listing the ports of node ${nodeUuid}`, signal })) ports.push(...page);
+  for await (const page of listPorts(
+    ctx.client,
+    { node_uuid: nodeUuid, fields: ['address', 'physical_network', 'pxe_enabled'] },
+    { doing: `Listing the ports of node ${nodeUuid}`, signal },
+  ))
+    ports.push(...page);
   return ports;
 }
 

@@ -30,13 +30,28 @@ export async function createDisk(ctx: IronicContext, call: CallContext, req: Cre
     vmDevices = { system: vmRecord(node)?.devices?.system ?? DEFAULTS.systemDisk, ephemeral: vmRecord(node)?.devices?.ephemeral ?? null };
   } else {
     reservation = randomUUID();
-    const uuid = await claimNode(ctx, { cid: reservation, agentId: 'none (a disk reservation)', requirements: requirementsOf(req.cloudProperties), signal, byInstanceUuid: true });
+    const uuid = await claimNode(ctx, {
+      cid: reservation,
+      agentId: 'none (a disk reservation)',
+      requirements: requirementsOf(req.cloudProperties),
+      signal,
+      byInstanceUuid: true,
+    });
     const claimed = await getNode(ctx.client, uuid, { doing, signal });
-    node = await patchNode(ctx.client, uuid, [add(['extra', RESERVATION_KEY], { uuid: reservation, automated_clean: claimed.automated_clean })], { doing, signal });
+    node = await patchNode(ctx.client, uuid, [add(['extra', RESERVATION_KEY], { uuid: reservation, automated_clean: claimed.automated_clean })], {
+      doing,
+      signal,
+    });
   }
   const excluded = excludedDevices(node, vmDevices);
   try {
-    const device = chooseDevice(await nodeDevices(ctx, node, signal), excluded, deviceHint(req.cloudProperties), req.size, `${doing} on node ${node.name ?? node.uuid}`);
+    const device = chooseDevice(
+      await nodeDevices(ctx, node, signal),
+      excluded,
+      deviceHint(req.cloudProperties),
+      req.size,
+      `${doing} on node ${node.name ?? node.uuid}`,
+    );
     const { cid, id } = newDiskCid(node.uuid);
     const record: DiskRecord = { device: device.name, size_mb: req.size, hint: agentPath(device), attached_to: null, metadata: {} };
     const op = node.extra?.[DISKS_KEY] === undefined ? add(['extra', DISKS_KEY], { [id]: record }) : add(['extra', DISKS_KEY, id], record);
@@ -44,7 +59,8 @@ export async function createDisk(ctx: IronicContext, call: CallContext, req: Cre
     ctx.logger.info({ disk: cid, node: node.uuid, device: device.name }, 'created disk');
     return cid;
   } catch (error) {
-    if (reservation !== undefined) await unreserve(ctx, await getNode(ctx.client, node.uuid, { doing }), doing, new AbortController().signal).catch(() => undefined);
+    if (reservation !== undefined)
+      await unreserve(ctx, await getNode(ctx.client, node.uuid, { doing }), doing, new AbortController().signal).catch(() => undefined);
     throw error;
   }
 }
@@ -53,7 +69,9 @@ export async function createDisk(ctx: IronicContext, call: CallContext, req: Cre
 async function diskOn(ctx: IronicContext, cid: string, signal: AbortSignal): Promise<{ node: Node; id: string; disk: DiskRecord } | undefined> {
   const parsed = parseDiskCid(cid);
   if (parsed === undefined) return undefined;
-  const node = await getNode(ctx.client, parsed.node, { doing: `Finding the node of disk ${cid}`, signal }).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+  const node = await getNode(ctx.client, parsed.node, { doing: `Finding the node of disk ${cid}`, signal }).catch((e: unknown) =>
+    isNotFound(e) ? undefined : Promise.reject(e),
+  );
   const disk = node === undefined ? undefined : disksOf(node)[parsed.id];
   return node === undefined || disk === undefined ? undefined : { node, id: parsed.id, disk };
 }
@@ -81,7 +99,8 @@ async function vmAndDisk(ctx: IronicContext, vm: string, disk: string, doing: st
   if (vmNode === undefined) throw new CpiError('CPX_VM_NOT_FOUND', `${doing}: no Ironic node carries VM ${vm}`);
   throw new CpiError(
     'CPX_BACKEND_FAILURE',
-    `${doing}: the disk is a local disk of node ${found.node.name ?? found.node.uuid} but the VM runs on node ${vmNode.name ?? vmNode.uuid}; a VM gets its disks' node when create_vm names them in disk_cids`,
+    `${doing}: the disk is a local disk of node ${found.node.name ?? found.node.uuid} but the VM runs on node ${vmNode.name ?? vmNode.uuid}; a VM ` +
+      `gets its disks' node when create_vm names them in disk_cids`,
   );
 }
 
@@ -93,8 +112,10 @@ export async function hasDisk(ctx: IronicContext, call: CallContext, cid: Native
 export async function attachDisk(ctx: IronicContext, call: CallContext, vm: NativeCid, disk: NativeCid): Promise<DiskHint> {
   const doing = `Attaching disk ${disk} to VM ${vm}`;
   const { node, id, disk: record } = await vmAndDisk(ctx, vm, disk, doing, call.signal);
-  if (record.attached_to !== null && record.attached_to !== vm) throw new CpiError('CPX_BACKEND_FAILURE', `${doing}: it is attached to VM ${record.attached_to}`);
-  if (record.attached_to !== vm) await patchNode(ctx.client, node.uuid, [replace(['extra', DISKS_KEY, id], { ...record, attached_to: vm })], { doing, signal: call.signal });
+  if (record.attached_to !== null && record.attached_to !== vm)
+    throw new CpiError('CPX_BACKEND_FAILURE', `${doing}: it is attached to VM ${record.attached_to}`);
+  if (record.attached_to !== vm)
+    await patchNode(ctx.client, node.uuid, [replace(['extra', DISKS_KEY, id], { ...record, attached_to: vm })], { doing, signal: call.signal });
   return { path: record.hint };
 }
 
@@ -132,6 +153,6 @@ export async function deleteDisk(ctx: IronicContext, call: CallContext, cid: Nat
   if (disk.attached_to !== null) throw new CpiError('CPX_BACKEND_FAILURE', `${doing}: it is attached to VM ${disk.attached_to}; detach it first`);
   const wipe = wipesOf(node).length === 0 ? add(['extra', WIPE_KEY], [disk.device]) : add(['extra', WIPE_KEY, '-'], disk.device);
   const updated = await patchNode(ctx.client, node.uuid, [remove(['extra', DISKS_KEY, id]), wipe], { doing, signal: call.signal });
-  ctx.logger.info({ disk: cid, node: node.uuid, device: disk.device }, 'deleted disk; its device waits for the node\'s next cleaning');
+  ctx.logger.info({ disk: cid, node: node.uuid, device: disk.device }, "deleted disk; its device waits for the node's next cleaning");
   if (vmRecord(updated) === undefined && Object.keys(disksOf(updated)).length === 0) await unreserve(ctx, updated, doing, call.signal);
 }

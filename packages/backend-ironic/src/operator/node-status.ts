@@ -25,7 +25,13 @@ export interface NodeStatus {
   /** The node was enrolled by the CPI for its VM, and is deleted with it. */
   readonly enrolled: boolean;
   /** The BOSH VM on the node: its native CID, agent and the director's metadata. */
-  readonly vm: { readonly cid: string; readonly agent_id: string; readonly deployment: string | null; readonly job: string | null; readonly index: string | null } | null;
+  readonly vm: {
+    readonly cid: string;
+    readonly agent_id: string;
+    readonly deployment: string | null;
+    readonly job: string | null;
+    readonly index: string | null;
+  } | null;
   readonly disks: readonly NodeDisk[];
 }
 
@@ -42,7 +48,12 @@ export function nodeStatus(node: PoolNode): NodeStatus {
   const ownVm = record !== undefined && node.instance_uuid === record.cid;
   const metadata = record?.metadata ?? {};
   const text = (key: string) => (metadata[key] === undefined || metadata[key] === null ? null : String(metadata[key]));
-  const disks = Object.entries(disksOf(node)).map(([id, d]) => ({ cid: `${node.uuid}.${id}`, device: d.device, size_mb: d.size_mb, attached_to: d.attached_to }));
+  const disks = Object.entries(disksOf(node)).map(([id, d]) => ({
+    cid: `${node.uuid}.${id}`,
+    device: d.device,
+    size_mb: d.size_mb,
+    attached_to: d.attached_to,
+  }));
   const [use, reason] = classify(node, ownVm, reservation !== undefined && node.instance_uuid === reservation.uuid);
   return {
     uuid: node.uuid,
@@ -70,6 +81,9 @@ function classify(node: PoolNode, ownVm: boolean, reserved: boolean): [NodeUse, 
   if (node.instance_uuid) return ['foreign', `claimed by instance ${node.instance_uuid}, not by a BOSH VM of this CPI`];
   if (node.provision_state !== 'available') return ['unavailable', `provision state '${node.provision_state}'`];
   if (node.power_state === null) return ['unavailable', 'power state unknown: Ironic has not read it from the BMC yet'];
-  const notes = [node.health === 'Warning' ? 'hardware health Warning: taken last' : undefined, failuresOf(node) === undefined ? undefined : describeFailures(failuresOf(node)!)];
+  const notes = [
+    node.health === 'Warning' ? 'hardware health Warning: taken last' : undefined,
+    failuresOf(node) === undefined ? undefined : describeFailures(failuresOf(node)!),
+  ];
   return ['free', notes.filter((n) => n !== undefined).join('; ') || null];
 }

@@ -9,13 +9,16 @@ import { STEMCELL, call, makeBackend, sharedLab } from './helpers.js';
 
 const lab = sharedLab();
 let backend: Backend;
-let nodes: FakeNode[] = [];
+const nodes: FakeNode[] = [];
 beforeAll(async () => {
   backend = await makeBackend(lab);
 });
 afterAll(async () => {
   await backend.close?.();
-  await removeNodes(lab, nodes.map((n) => n.uuid));
+  await removeNodes(
+    lab,
+    nodes.map((n) => n.uuid),
+  );
 });
 
 async function freshPool(size: number): Promise<string> {
@@ -25,15 +28,25 @@ async function freshPool(size: number): Promise<string> {
 }
 
 const createVm = (rc: string, diskCids: NativeCid[] = [], agentId = `agent-${randomUUID()}`) =>
-  backend.createVm(call('create_vm'), { agentId, stemcellCid: STEMCELL, cloudProperties: { resource_class: rc }, networks: { n: { type: 'dynamic', cloud_properties: {} } }, diskCids, env: {} });
+  backend.createVm(call('create_vm'), {
+    agentId,
+    stemcellCid: STEMCELL,
+    cloudProperties: { resource_class: rc },
+    networks: { n: { type: 'dynamic', cloud_properties: {} } },
+    diskCids,
+    env: {},
+  });
 const node = (uuid: string) => api(lab, 'GET', `/v1/nodes/${uuid}`);
 const nodeOf = (disk: string) => disk.split('.')[0]!;
 /** Ironic's own log line for this node's last cleaning decision. */
 const cleaningLog = (uuid: string) =>
-  fs.readFileSync(path.join(lab.dir, 'ironic.log'), 'utf8').split('\n').filter((l) => l.includes(uuid) && /Automated cleaning is disabled|Executing automated cleaning/.test(l));
+  fs
+    .readFileSync(path.join(lab.dir, 'ironic.log'), 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(uuid) && /Automated cleaning is disabled|Executing automated cleaning/.test(l));
 
 describe('local persistent disks', () => {
-  it('lives on its VM\'s node; delete_vm keeps the node reserved, uncleaned, and create_vm with disk_cids gets it back', async () => {
+  it("lives on its VM's node; delete_vm keeps the node reserved, uncleaned, and create_vm with disk_cids gets it back", async () => {
     const rc = await freshPool(2);
     const vm = await createVm(rc);
     const disk = await backend.createDisk(call('create_disk'), { size: 100 * 1024, cloudProperties: {}, vmCid: vm.cid });
@@ -45,7 +58,11 @@ describe('local persistent disks', () => {
     const before = cleaningLog(host).length;
     await backend.deleteVm(call('delete_vm'), vm.cid);
     const reserved = await node(host);
-    expect(reserved).toMatchObject({ provision_state: 'available', automated_clean: null, extra: { bosh_disks: { [disk.split('.')[1]!]: { device: '/dev/sdd', attached_to: null } } } });
+    expect(reserved).toMatchObject({
+      provision_state: 'available',
+      automated_clean: null,
+      extra: { bosh_disks: { [disk.split('.')[1]!]: { device: '/dev/sdd', attached_to: null } } },
+    });
     expect(reserved.instance_uuid).toBe(reserved.extra.bosh_reservation.uuid);
     expect(cleaningLog(host).slice(before).join('\n')).toMatch(/Automated cleaning is disabled via API/);
     expect(await backend.hasDisk(call('has_disk'), disk)).toBe(true);
@@ -92,7 +109,9 @@ describe('local persistent disks', () => {
 
   it('refuses a disk larger than any free device, leaving nothing behind', async () => {
     const rc = await freshPool(1);
-    const error = await backend.createDisk(call('create_disk'), { size: 2000 * 1024, cloudProperties: { resource_class: rc }, vmCid: undefined }).catch((e: unknown) => e);
+    const error = await backend
+      .createDisk(call('create_disk'), { size: 2000 * 1024, cloudProperties: { resource_class: rc }, vmCid: undefined })
+      .catch((e: unknown) => e);
     expect(isCpiError(error) && error.type).toBe('Bosh::Clouds::NoDiskSpace');
     expect(String(error)).toMatch(/\/dev\/sdc: 983040 MiB is less than 2048000 MiB/);
     expect(await node(nodes.at(-1)!.uuid)).toMatchObject({ instance_uuid: null, extra: {} });
@@ -111,21 +130,41 @@ describe('local persistent disks', () => {
 });
 
 describe('the devices of a node', () => {
-  it('come from Ironic\'s inspection inventory when the node was inspected', async () => {
+  it("come from Ironic's inspection inventory when the node was inspected", async () => {
     const rc = await freshPool(1);
     const host = nodes.at(-1)!;
     // Inspection stores the inventory in Ironic's database; seed it the way inspection would.
     const db = new DatabaseSync(path.join(lab.dir, 'ironic.sqlite'));
     db.exec('PRAGMA busy_timeout = 10000');
     const { id } = db.prepare('SELECT id FROM nodes WHERE uuid = ?').get(host.uuid) as { id: number };
-    const inventory = { disks: [{ name: '/dev/sda', size: 2 ** 38 }, { name: '/dev/sdb', size: 2 ** 38 }, { name: '/dev/nvme0n1', size: 2 ** 41, serial: 'NVME-INSPECTED', wwn: 'eui.0025385b71b0c4e2' }] };
+    const inventory = {
+      disks: [
+        { name: '/dev/sda', size: 2 ** 38 },
+        { name: '/dev/sdb', size: 2 ** 38 },
+        { name: '/dev/nvme0n1', size: 2 ** 41, serial: 'NVME-INSPECTED', wwn: 'eui.0025385b71b0c4e2' },
+      ],
+    };
     const now = new Date().toISOString().replace('T', ' ').slice(0, 19);
     // `version` is the object version Ironic's object layer checks when it loads the row.
-    db.prepare('INSERT INTO node_inventory (inventory_data, plugin_data, node_id, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?)').run(JSON.stringify(inventory), '{}', id, now, now, '1.0');
+    db.prepare('INSERT INTO node_inventory (inventory_data, plugin_data, node_id, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?)').run(
+      JSON.stringify(inventory),
+      '{}',
+      id,
+      now,
+      now,
+      '1.0',
+    );
     db.close();
 
-    const disk = await backend.createDisk(call('create_disk'), { size: 1024 * 1024, cloudProperties: { resource_class: rc, persistent_disk: { serial: 'NVME-INSPECTED' } }, vmCid: undefined });
-    expect((await node(host.uuid)).extra.bosh_disks[disk.split('.')[1]!]).toMatchObject({ device: '/dev/nvme0n1', hint: '/dev/disk/by-id/wwn-eui.0025385b71b0c4e2' });
+    const disk = await backend.createDisk(call('create_disk'), {
+      size: 1024 * 1024,
+      cloudProperties: { resource_class: rc, persistent_disk: { serial: 'NVME-INSPECTED' } },
+      vmCid: undefined,
+    });
+    expect((await node(host.uuid)).extra.bosh_disks[disk.split('.')[1]!]).toMatchObject({
+      device: '/dev/nvme0n1',
+      hint: '/dev/disk/by-id/wwn-eui.0025385b71b0c4e2',
+    });
     await backend.deleteDisk(call('delete_disk'), disk);
     expect(await node(host.uuid)).toMatchObject({ instance_uuid: null, extra: {} });
   });

@@ -8,9 +8,22 @@ const VM = '0b7a4c1e-1111-5111-8111-000000000002';
 
 function node(overrides: Partial<PoolNode> = {}): PoolNode {
   return {
-    uuid: UUID, name: 'n1', provision_state: 'available', power_state: 'power off', maintenance: false, maintenance_reason: null, fault: null,
-    instance_uuid: null, resource_class: 'general', conductor_group: '', properties: { memory_mb: 8192 }, traits: [], extra: {}, last_error: null,
-    target_provision_state: null, ...overrides,
+    uuid: UUID,
+    name: 'n1',
+    provision_state: 'available',
+    power_state: 'power off',
+    maintenance: false,
+    maintenance_reason: null,
+    fault: null,
+    instance_uuid: null,
+    resource_class: 'general',
+    conductor_group: '',
+    properties: { memory_mb: 8192 },
+    traits: [],
+    extra: {},
+    last_error: null,
+    target_provision_state: null,
+    ...overrides,
   } as PoolNode;
 }
 
@@ -20,26 +33,37 @@ describe('nodeStatus', () => {
   });
 
   it('a node carrying a VM the CPI enrolled, with the director metadata and an attached disk', () => {
-    const s = nodeStatus(node({
-      provision_state: 'active',
-      instance_uuid: VM,
-      extra: {
-        bosh_vm: { cid: VM, agent_id: 'a-1', enrolled: true, metadata: { deployment: 'cf', job: 'router', index: 3 } },
-        bosh_disks: { abcdef012345: { device: '/dev/sdc', size_mb: 1024, hint: '/dev/sdc', attached_to: VM, metadata: {} } },
-      },
-    }));
+    const s = nodeStatus(
+      node({
+        provision_state: 'active',
+        instance_uuid: VM,
+        extra: {
+          bosh_vm: { cid: VM, agent_id: 'a-1', enrolled: true, metadata: { deployment: 'cf', job: 'router', index: 3 } },
+          bosh_disks: { abcdef012345: { device: '/dev/sdc', size_mb: 1024, hint: '/dev/sdc', attached_to: VM, metadata: {} } },
+        },
+      }),
+    );
     expect(s).toMatchObject({ use: 'vm', enrolled: true, vm: { cid: VM, agent_id: 'a-1', deployment: 'cf', job: 'router', index: '3' } });
     expect(s.disks).toEqual([{ cid: `${UUID}.abcdef012345`, device: '/dev/sdc', size_mb: 1024, attached_to: VM }]);
   });
 
   it('a node reserved for its disks', () => {
     const reservation = 'c0c0c0c0-0000-4000-8000-000000000003';
-    expect(nodeStatus(node({ instance_uuid: reservation, extra: { bosh_reservation: { uuid: reservation, automated_clean: null }, bosh_disks: {} } })).use).toBe('disks');
+    expect(
+      nodeStatus(node({ instance_uuid: reservation, extra: { bosh_reservation: { uuid: reservation, automated_clean: null }, bosh_disks: {} } })).use,
+    ).toBe('disks');
   });
 
   it('quarantine wins over everything, with the reason', () => {
-    expect(nodeStatus(node({ maintenance: true, maintenance_reason: 'bad DIMM', instance_uuid: VM, extra: { bosh_vm: { cid: VM, agent_id: 'a', enrolled: false } } }))).toMatchObject({ use: 'quarantined', reason: 'maintenance: bad DIMM' });
-    expect(nodeStatus(node({ provision_state: 'deploy failed', last_error: 'IPMI timeout' }))).toMatchObject({ use: 'quarantined', reason: 'deploy failed: IPMI timeout' });
+    expect(
+      nodeStatus(
+        node({ maintenance: true, maintenance_reason: 'bad DIMM', instance_uuid: VM, extra: { bosh_vm: { cid: VM, agent_id: 'a', enrolled: false } } }),
+      ),
+    ).toMatchObject({ use: 'quarantined', reason: 'maintenance: bad DIMM' });
+    expect(nodeStatus(node({ provision_state: 'deploy failed', last_error: 'IPMI timeout' }))).toMatchObject({
+      use: 'quarantined',
+      reason: 'deploy failed: IPMI timeout',
+    });
     expect(nodeStatus(node({ fault: 'power failure' }))).toMatchObject({ use: 'quarantined', reason: 'fault: power failure' });
   });
 
