@@ -16,8 +16,18 @@ export const REFRESH_COMMAND = 'npm run docs:config';
 /** Each section: a TS module whose default export is `{ <file>: { validate: schema } }`, and where its schema is. */
 const SECTIONS = [
   { title: 'Top level', module: 'packages/core/src/config/schemas.ts', pick: (m) => m.core.validate, scope: 'the config file' },
-  { title: '`type: ironic`', module: 'packages/backend-ironic/src/config-schema.ts', pick: (m) => m.config.validate, scope: '`backends.<name>` of `type: ironic`' },
-  { title: '`type: delegate`', module: 'packages/backend-delegate/src/config-schema.ts', pick: (m) => m.config.validate, scope: '`backends.<name>` of `type: delegate`' },
+  {
+    title: '`type: ironic`',
+    module: 'packages/backend-ironic/src/config-schema.ts',
+    pick: (m) => m.config.validate,
+    scope: '`backends.<name>` of `type: ironic`',
+  },
+  {
+    title: '`type: delegate`',
+    module: 'packages/backend-delegate/src/config-schema.ts',
+    pick: (m) => m.config.validate,
+    scope: '`backends.<name>` of `type: delegate`',
+  },
   { title: '`type: memory`', module: 'packages/core/src/config/schemas.ts', pick: (m) => m.memory.validate, scope: '`backends.<name>` of `type: memory`' },
 ];
 
@@ -33,12 +43,15 @@ export async function loadSections() {
 }
 
 const code = (v) => `\`${v}\``;
-const escape = (text) => String(text).replaceAll('|', '\\|').replaceAll('\n', ' ');
+const escapeCell = (text) => String(text).replaceAll('|', '\\|').replaceAll('\n', ' ');
 
 /** A value as an operator would write it in YAML flow style. */
 function yamlish(value) {
   if (Array.isArray(value)) return `[${value.map(yamlish).join(', ')}]`;
-  if (typeof value === 'object' && value !== null) return `{${Object.entries(value).map(([k, v]) => `${k}: ${yamlish(v)}`).join(', ')}}`;
+  if (typeof value === 'object' && value !== null)
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${k}: ${yamlish(v)}`)
+      .join(', ')}}`;
   return String(value);
 }
 
@@ -56,8 +69,7 @@ function typeOf(schema) {
   if (type === 'array') {
     const item = schema.items ?? {};
     type = `list of ${item.type === 'string' && item.minLength === 1 && Object.keys(item).length === 2 ? 'non-empty strings' : typeOf(item)}`;
-  }
-  else if (type === 'object' && typeof schema.additionalProperties === 'object' && schema.properties === undefined) {
+  } else if (type === 'object' && typeof schema.additionalProperties === 'object' && schema.properties === undefined) {
     type = schema.additionalProperties.properties === undefined ? `map of name to ${typeOf(schema.additionalProperties)}` : 'map of name to object';
   }
   return constraints.length === 0 ? type : `${type} (${constraints.join(', ')})`;
@@ -106,7 +118,8 @@ function variantsOf(schema) {
 
 function table(list) {
   const lines = ['| Key | Type | Default | Required | Description |', '| --- | --- | --- | --- | --- |'];
-  for (const r of list) lines.push(`| ${code(r.key)} | ${escape(r.type)} | ${escape(r.default)} | ${escape(r.required)} | ${escape(r.description)} |`);
+  for (const r of list)
+    lines.push(`| ${code(r.key)} | ${escapeCell(r.type)} | ${escapeCell(r.default)} | ${escapeCell(r.required)} | ${escapeCell(r.description)} |`);
   return lines.join('\n');
 }
 

@@ -33,7 +33,9 @@ execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { cwd: ro
 
 function git(...argv) {
   try {
-    return execFileSync('git', argv, { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return execFileSync('git', argv, { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {
     return undefined;
   }
@@ -47,8 +49,18 @@ const name = YAML.parse(fs.readFileSync(path.join(releaseDir, 'config/final.yml'
 const version = args.version ?? JSON.parse(fs.readFileSync(path.join(root, 'packages/cli/package.json'), 'utf8')).version;
 const out = path.resolve(args.out ?? path.join(root, 'dist', `${name}-release-${version}.tgz`));
 
-const jobs = await Promise.all(fs.readdirSync(path.join(releaseDir, 'jobs')).sort().map((j) => readJob(releaseDir, j)));
-const packages = await Promise.all(fs.readdirSync(path.join(releaseDir, 'packages')).sort().map((p) => readPackage(releaseDir, p, BLOBS)));
+const jobs = await Promise.all(
+  fs
+    .readdirSync(path.join(releaseDir, 'jobs'))
+    .sort()
+    .map((j) => readJob(releaseDir, j)),
+);
+const packages = await Promise.all(
+  fs
+    .readdirSync(path.join(releaseDir, 'packages'))
+    .sort()
+    .map((p) => readPackage(releaseDir, p, BLOBS)),
+);
 for (const job of jobs) {
   const missing = job.packages.filter((p) => !packages.some((pkg) => pkg.name === p));
   if (missing.length > 0) throw new Error(`release: job ${job.name} needs packages that do not exist: ${missing.join(', ')}`);
@@ -90,7 +102,10 @@ try {
     ...packages.map((p) => ({ name: `packages/${p.name}.tgz`, mode: 0o644, file: path.join(staging, 'packages', `${p.name}.tgz`) })),
   ];
   const sha1 = await writeTgz(out, entries, { level: OUTER_GZIP_LEVEL, mtime });
-  log(`wrote ${path.relative(process.cwd(), out)}: ${name}/${version}, ${(fs.statSync(out).size / 1e6).toFixed(1)} MB, sha1 ${sha1}${uncommittedChanges ? ' (uncommitted changes)' : ''}`);
+  log(
+    `wrote ${path.relative(process.cwd(), out)}: ${name}/${version}, ${(fs.statSync(out).size / 1e6).toFixed(1)} MB, sha1 ` +
+      `${sha1}${uncommittedChanges ? ' (uncommitted changes)' : ''}`,
+  );
 } finally {
   fs.rmSync(staging, { recursive: true, force: true });
 }

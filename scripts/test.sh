@@ -8,6 +8,8 @@ bash scripts/setup.sh
 source scripts/env.sh
 # vitest colours even a pipe unless told not to; CI's log is a file.
 [ -t 1 ] || export NO_COLOR=1
+# Format and lint first: a second, and a finding names the file and the fix (npm run format).
+biome ci --colors="$([ -t 1 ] && echo force || echo off)" --reporter=summary . >&2
 
 run_tmp=$(mktemp -d "${TMPDIR:-/tmp}/hybrid-cpi-test-run-XXXXXX")
 status=0

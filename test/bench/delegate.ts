@@ -21,11 +21,17 @@ const state = path.join(dir, 'state');
 fs.mkdirSync(path.join(state, 'vms'), { recursive: true });
 fs.writeFileSync(path.join(state, 'vms', 'vm-1.json'), JSON.stringify({ agent_id: 'a', disks: [], metadata: {}, reboots: 0 }));
 const config = path.join(dir, 'cpi.json');
-fs.writeFileSync(config, JSON.stringify({ backends: { vms: { type: 'delegate', command: [FAKE_CPI, '--state', state], stemcell_formats: ['vsphere-ova', 'vsphere-ovf'] } } }));
+fs.writeFileSync(
+  config,
+  JSON.stringify({ backends: { vms: { type: 'delegate', command: [FAKE_CPI, '--state', state], stemcell_formats: ['vsphere-ova', 'vsphere-ovf'] } } }),
+);
 // The same call answered by a `memory` backend: the proxy's own cost of a call that reaches a
 // backend (config, request, logger, routing), without a process to run.
 const memoryState = path.join(dir, 'memory.json');
-fs.writeFileSync(memoryState, JSON.stringify({ stemcells: {}, vms: { 'vm-1': { agentId: 'a', stemcell: 's', disks: [], metadata: {}, reboots: 0 } }, disks: {}, snapshots: {} }));
+fs.writeFileSync(
+  memoryState,
+  JSON.stringify({ stemcells: {}, vms: { 'vm-1': { agentId: 'a', stemcell: 's', disks: [], metadata: {}, reboots: 0 } }, disks: {}, snapshots: {} }),
+);
 const memoryConfig = path.join(dir, 'memory.json.cpi');
 fs.writeFileSync(memoryConfig, JSON.stringify({ backends: { vms: { type: 'memory', stemcell_formats: ['vsphere-ovf'], state_file: memoryState } } }));
 

@@ -71,12 +71,25 @@ try {
         const m: Measurement = { pool, claim, binary: binary.label, create: [], delete: [] };
         for (let run = 1; run <= RUNS; run++) {
           const agentId = `bench-${pool}-${claim.replace('_', '-')}-${binary.label}-${run}`;
-          const created = await runCpi(binary.path, configs[claim], createVmRequest(agentId), `create_vm (pool ${pool}, ${claim}, ${binary.label}, run ${run})`);
+          const created = await runCpi(
+            binary.path,
+            configs[claim],
+            createVmRequest(agentId),
+            `create_vm (pool ${pool}, ${claim}, ${binary.label}, run ${run})`,
+          );
           const cid = (created.result as string[])[0]!;
-          const deleted = await runCpi(binary.path, configs[claim], { method: 'delete_vm', arguments: [cid], context: { director_uuid: 'd', request_id: 'cpi-654321' }, api_version: 2 }, `delete_vm ${cid}`);
+          const deleted = await runCpi(
+            binary.path,
+            configs[claim],
+            { method: 'delete_vm', arguments: [cid], context: { director_uuid: 'd', request_id: 'cpi-654321' }, api_version: 2 },
+            `delete_vm ${cid}`,
+          );
           m.create.push(created.count);
           m.delete.push(deleted.count);
-          log(`pool ${pool}, ${claim}, ${binary.label}, run ${run}: create_vm ${created.count.ironic} requests in ${created.count.ms.toFixed(0)} ms, delete_vm ${deleted.count.ironic}`);
+          log(
+            `pool ${pool}, ${claim}, ${binary.label}, run ${run}: create_vm ${created.count.ironic} requests in ${created.count.ms.toFixed(0)} ms, ` +
+              `delete_vm ${deleted.count.ironic}`,
+          );
         }
         await expectFree(lab, pool); // delete_vm gave every node back: the next run sees the same pool
         results.push(m);
@@ -148,7 +161,10 @@ async function expectFree(lab: IronicLab, count: number): Promise<void> {
 async function runCpi(binary: string, config: string, request: unknown, what: string): Promise<{ result: unknown; count: CallCount }> {
   const t0 = process.hrtime.bigint();
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(binary, ['--config', config], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', TMPDIR: work, HOME: work }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(binary, ['--config', config], {
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', TMPDIR: work, HOME: work },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -210,7 +226,14 @@ function mmm(values: readonly number[]): string {
 function report(results: readonly Measurement[]): void {
   const rows = [
     ['pool', 'claim', 'binary', 'Ironic req / create_vm (min/med/max)', 'Ironic req / delete_vm (min/med/max)', 'create_vm median wall'],
-    ...results.map((m) => [String(m.pool), m.claim, m.binary, mmm(m.create.map((c) => c.ironic)), mmm(m.delete.map((c) => c.ironic)), `${stats(m.create.map((c) => c.ms)).median.toFixed(0)} ms`]),
+    ...results.map((m) => [
+      String(m.pool),
+      m.claim,
+      m.binary,
+      mmm(m.create.map((c) => c.ironic)),
+      mmm(m.delete.map((c) => c.ironic)),
+      `${stats(m.create.map((c) => c.ms)).median.toFixed(0)} ms`,
+    ]),
   ];
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
   const line = (r: string[]) => r.map((cell, col) => (col < 3 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join('  ');
@@ -223,7 +246,10 @@ function report(results: readonly Measurement[]): void {
 
   console.log(`\nRequests by method and path (count in each run: ${Array.from({ length: RUNS }, (_, i) => `run ${i + 1}`).join(' / ')}):`);
   for (const m of results) {
-    for (const [method, counts] of [['create_vm', m.create], ['delete_vm', m.delete]] as const) {
+    for (const [method, counts] of [
+      ['create_vm', m.create],
+      ['delete_vm', m.delete],
+    ] as const) {
       console.log(`\n  pool ${m.pool}, claim ${m.claim}, ${m.binary}, ${method}:`);
       const keys = [...new Set(counts.flatMap((c) => [...c.byPath.keys()]))];
       const width = Math.max(...keys.map((k) => k.length));

@@ -41,7 +41,10 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-recreate-'));
 const lab = await startIronic({ deployDelay: DEPLOY_DELAY });
 try {
   const config = path.join(work, 'cpi.json');
-  fs.writeFileSync(config, JSON.stringify({ log_level: 'debug', agent: { mbus: 'nats://10.0.0.6:4222' }, backends: { metal: { type: 'ironic', ironic: { url: lab.url } } } }));
+  fs.writeFileSync(
+    config,
+    JSON.stringify({ log_level: 'debug', agent: { mbus: 'nats://10.0.0.6:4222' }, backends: { metal: { type: 'ironic', ironic: { url: lab.url } } } }),
+  );
   const plain = await enrollFakeNode(lab, { name: 'plain', resourceClass: 'bench' });
   const held = await enrollFakeNode(lab, { name: 'held', resourceClass: 'bench' });
   const call = async (method: string, args: unknown[]) => cpi(config, method, args);
@@ -140,5 +143,8 @@ function report(diskless: readonly Pair[], recreate: readonly Pair[]): void {
   console.log(`transitions, with a disk: ${recreate[0]!.transitions.join(', ')}`);
   const fewer = median(recreate.map((p) => p.transitions.length)) < median(diskless.map((p) => p.transitions.length));
   const cpiSide = median(recreate.map((p) => p.wallMs - p.deployMs));
-  console.log(`\ntargets: fewer transitions than undeploy-and-deploy: ${fewer ? 'met' : 'missed'}; CPI-side time of the recreate under 1000 ms: ${cpiSide < 1000 ? 'met' : 'missed'} (median ${cpiSide.toFixed(0)} ms)`);
+  console.log(
+    `\ntargets: fewer transitions than undeploy-and-deploy: ${fewer ? 'met' : 'missed'}; ` +
+      `CPI-side time of the recreate under 1000 ms: ${cpiSide < 1000 ? 'met' : 'missed'} (median ${cpiSide.toFixed(0)} ms)`,
+  );
 }

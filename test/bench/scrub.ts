@@ -38,7 +38,7 @@ for (const size of [1 * MiB, 16 * MiB]) {
   const sample = text(size, 'password-7-abcdefgh');
   for (const [name, values] of sets) {
     const secrets = new Secrets();
-    values.forEach((v) => secrets.add(v));
+    for (const v of values) secrets.add(v);
     const ms = median(() => secrets.scrub(sample));
     console.log(`${size / MiB} MiB, ${name}: ${(ms / (size / MiB)).toFixed(2)} (one regular expression: ${regex(values, sample)})`);
   }
@@ -46,7 +46,13 @@ for (const size of [1 * MiB, 16 * MiB]) {
 /** The former scrubber: one alternation of every secret, longest first. */
 function regex(values: string[], sample: string): string {
   try {
-    const pattern = new RegExp([...values].sort((a, b) => b.length - a.length).map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+    const pattern = new RegExp(
+      [...values]
+        .sort((a, b) => b.length - a.length)
+        .map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('|'),
+      'g',
+    );
     return (median(() => sample.replace(pattern, '[Redacted]')) / (sample.length / MiB)).toFixed(2);
   } catch (error) {
     return `refused by V8: ${(error as Error).name}`;

@@ -16,14 +16,17 @@ if (!fs.existsSync(exe)) throw new Error(`${exe} is missing: run npm run build f
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-startup-'));
 const config = path.join(dir, 'cpi.json');
 // A realistic config: an Ironic backend (unreachable: info must not touch it) and a delegate.
-fs.writeFileSync(config, JSON.stringify({
-  default_backend: 'metal',
-  agent: { mbus: 'nats://10.0.0.6:4222', ntp: ['0.pool.ntp.org'] },
-  backends: {
-    metal: { type: 'ironic', ironic: { url: 'http://127.0.0.1:9', auth: { type: 'http_basic', username: 'u', password: 'p' } } },
-    vms: { type: 'delegate', command: ['/var/vcap/jobs/vsphere_cpi/bin/cpi'], stemcell_formats: ['vsphere-ova', 'vsphere-ovf'] },
-  },
-}));
+fs.writeFileSync(
+  config,
+  JSON.stringify({
+    default_backend: 'metal',
+    agent: { mbus: 'nats://10.0.0.6:4222', ntp: ['0.pool.ntp.org'] },
+    backends: {
+      metal: { type: 'ironic', ironic: { url: 'http://127.0.0.1:9', auth: { type: 'http_basic', username: 'u', password: 'p' } } },
+      vms: { type: 'delegate', command: ['/var/vcap/jobs/vsphere_cpi/bin/cpi'], stemcell_formats: ['vsphere-ova', 'vsphere-ovf'] },
+    },
+  }),
+);
 const request = JSON.stringify({ method: 'info', arguments: [], context: { director_uuid: 'bench' } });
 // The director's environment: nothing but PATH, TMPDIR and HOME.
 const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', TMPDIR: dir, HOME: dir };
@@ -48,7 +51,8 @@ const out = spawnSync(exe, ['--config', config], { input: request, env }).stdout
 console.log(`runs per command: ${runs} (median of each)`);
 console.log(`hybrid-cpi info (process start → response): ${info.toFixed(1)} ms`);
 console.log(`node -e 0 (pinned ${spawnSync(pinnedNode, ['--version']).stdout.toString().trim()}): ${floor.toFixed(1)} ms`);
-if (system !== undefined) console.log(`node -e 0 (/usr/bin/node ${spawnSync('/usr/bin/node', ['--version']).stdout.toString().trim()}): ${system.toFixed(1)} ms`);
+if (system !== undefined)
+  console.log(`node -e 0 (/usr/bin/node ${spawnSync('/usr/bin/node', ['--version']).stdout.toString().trim()}): ${system.toFixed(1)} ms`);
 console.log(`ratio to pinned node -e 0: ${(info / floor).toFixed(2)}x (target ≤ 1.5x)`);
 console.log(`response: ${out}`);
 fs.rmSync(dir, { recursive: true, force: true });

@@ -73,8 +73,13 @@ async function generate(): Promise<{ rootImg: string; tar: string }> {
   }
   const started = Date.now();
   let seed = 0x2545f491;
-  const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
-  const words = Array.from({ length: 400 }, () => Array.from({ length: 2 + Math.floor(next() * 9) }, () => String.fromCharCode(97 + Math.floor(next() * 26))).join(''));
+  const next = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const words = Array.from({ length: 400 }, () =>
+    Array.from({ length: 2 + Math.floor(next() * 9) }, () => String.fromCharCode(97 + Math.floor(next() * 26))).join(''),
+  );
   const texts = Array.from({ length: 32 }, () => {
     let s = '';
     while (s.length < SEGMENT) s += `${words[Math.floor(next() * words.length)]}${next() < 0.1 ? '\n' : ' '}`;
@@ -118,19 +123,23 @@ import { createStemcell } from './src/methods/stemcells.ts';
 import { scavenger } from './src/stemcell/scavenge.ts';
 
 const [mode, imagePath, storeJson] = process.argv.slice(2);
-const line = (level) => (fields, msg) => process.stderr.write(JSON.stringify({ level, ...(typeof fields === 'string' ? { msg: fields } : { ...fields, msg }) }) + '\\n');
+const line = (level) => (fields, msg) =>
+  process.stderr.write(JSON.stringify({ level, ...(typeof fields === 'string' ? { msg: fields } : { ...fields, msg }) }) + '\\n');
 const logger = { trace() {}, debug() {}, info: line('info'), warn: line('warn'), error: line('error'), isLevelEnabled: () => true, child() { return logger; } };
 const started = performance.now();
 let result;
 if (mode === 'upload') {
-  const ctx = { name: 'metal', config: { type: 'ironic', ironic: { url: 'http://127.0.0.1:9' }, image_store: JSON.parse(storeJson) }, agent: undefined, client: {}, logger, useAllocations: async () => true };
-  const call = { method: 'create_stemcell', apiVersion: 2, requestedApiVersion: 2, requestId: 'bench', directorUuid: undefined, stemcellApiVersion: undefined, context: {}, rawArguments: [], logger, responseLog: { append() {} }, signal: new AbortController().signal };
+  const config = { type: 'ironic', ironic: { url: 'http://127.0.0.1:9' }, image_store: JSON.parse(storeJson) };
+  const ctx = { name: 'metal', config, agent: undefined, client: {}, logger, useAllocations: async () => true };
+  const call = {
+    method: 'create_stemcell', apiVersion: 2, requestedApiVersion: 2, requestId: 'bench', directorUuid: undefined, stemcellApiVersion: undefined,
+    context: {}, rawArguments: [], logger, responseLog: { append() {} }, signal: new AbortController().signal,
+  };
   const cloudProperties = { infrastructure: 'openstack', disk_format: 'qcow2', container_format: 'bare' };
   result = { cid: await createStemcell(ctx, call, { imagePath, cloudProperties, env: undefined }) };
 } else {
   let bytes = 0;
   const sha = createHash('sha256');
-  const md5 = createHash('md5');
   const done = scavenger(8 << 20);
   // One scavenge per 8 MB as in upload.ts (more often, and Buffers alive across two get promoted).
   const sink = new Writable({ write(chunk, _e, cb) { bytes += chunk.length; if (mode === 'gunzip') done(chunk.length); cb(); } });
@@ -142,7 +151,7 @@ if (mode === 'upload') {
     // Shaped like upload.ts: root.img through an async generator and Readable.from into a sink.
     async function* pass(entry) {
       for await (const chunk of entry) {
-        if (mode === 'hash') { sha.update(chunk); md5.update(chunk); }
+        if (mode === 'hash') sha.update(chunk);
         yield chunk;
         done(chunk.length);
       }
@@ -227,7 +236,10 @@ async function main(): Promise<void> {
     const expected = await generate();
     const imageMb = fs.statSync(image).size / 1e6;
     const rootMb = fs.statSync(rootImg).size / 1e6;
-    log(`root.img ${rootMb.toFixed(0)} MB (sha256 ${expected.rootImg.slice(0, 16)}…), image ${imageMb.toFixed(0)} MB gzipped (${((imageMb / rootMb) * 100).toFixed(0)}%)`);
+    log(
+      `root.img ${rootMb.toFixed(0)} MB (sha256 ${expected.rootImg.slice(0, 16)}…), image ${imageMb.toFixed(0)} MB gzipped ` +
+        `(${((imageMb / rootMb) * 100).toFixed(0)}%)`,
+    );
     const runner = await bundleRunner();
     lab = await startWebDav({ parentDir: SCRATCH });
     labPid = lab.pid;
@@ -235,7 +247,8 @@ async function main(): Promise<void> {
     const results: string[] = [];
     const row = (what: string, seconds: number, run: Run, verified: string) =>
       results.push(
-        `${what.padEnd(40)} ${(rootMb / seconds).toFixed(0).padStart(5)} MB/s ${seconds.toFixed(2).padStart(6)} s ${run.maxRssMb.toFixed(0).padStart(5)} MB ${run.cpu.toFixed(1).padStart(6)} s ${run.nginxCpu.toFixed(1).padStart(6)} s   ${verified}`,
+        `${what.padEnd(40)} ${(rootMb / seconds).toFixed(0).padStart(5)} MB/s ${seconds.toFixed(2).padStart(6)} s ` +
+          `${run.maxRssMb.toFixed(0).padStart(5)} MB ${run.cpu.toFixed(1).padStart(6)} s ${run.nginxCpu.toFixed(1).padStart(6)} s   ${verified}`,
       );
 
     // Breakdown first (no store): where the time of our pipeline goes.
@@ -243,7 +256,7 @@ async function main(): Promise<void> {
       const run = await timed(process.execPath, [runner, mode, image]);
       const out = JSON.parse(run.stdout) as { seconds: number; bytes: number; sha256?: string };
       const check = out.sha256 === undefined ? '' : out.sha256 === expected.rootImg ? 'sha256 ok' : 'SHA256 MISMATCH';
-      row(`  no upload: ${mode === 'gunzip' ? 'gunzip' : mode === 'extract' ? 'gunzip+tar' : 'gunzip+tar+sha256+md5'}`, run.seconds, run, check);
+      row(`  no upload: ${mode === 'gunzip' ? 'gunzip' : mode === 'extract' ? 'gunzip+tar' : 'gunzip+tar+sha256'}`, run.seconds, run, check);
     }
 
     // create_stemcell to WebDAV.
@@ -255,7 +268,12 @@ async function main(): Promise<void> {
     if (fs.existsSync(BINARY)) {
       const file = path.join(work, 'cpi.json');
       fs.writeFileSync(file, JSON.stringify({ backends: { metal: { type: 'ironic', ironic: { url: 'http://127.0.0.1:9' }, image_store: config } } }));
-      const request = { method: 'create_stemcell', arguments: [image, { infrastructure: 'openstack', disk_format: 'qcow2', container_format: 'bare' }], context: { director_uuid: 'bench' }, api_version: 2 };
+      const request = {
+        method: 'create_stemcell',
+        arguments: [image, { infrastructure: 'openstack', disk_format: 'qcow2', container_format: 'bare' }],
+        context: { director_uuid: 'bench' },
+        api_version: 2,
+      };
       const cpi = await timed(BINARY, ['--config', file], JSON.stringify(request));
       const response = JSON.parse(cpi.stdout) as { result: string | null; error: { message: string } | null };
       if (response.result === null) results.push(`${'hybrid-cpi create_stemcell'.padEnd(40)} skipped: ${response.error?.message.slice(0, 160) ?? '?'}`);
@@ -279,8 +297,14 @@ async function main(): Promise<void> {
     for (const line of results) log(line);
     log('');
     log(`create_stemcell / curl raw: ${(raw.seconds / ours.seconds).toFixed(2)}x   create_stemcell / gzip|curl: ${(piped.seconds / ours.seconds).toFixed(2)}x`);
-    log(`(MB = 10^6 bytes of root.img per second; peak RSS of the whole process, for the shell pipeline its largest process; CPU = user + system seconds, the pipeline's processes summed)`);
-    log(`machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}, zlib ${process.versions.zlib}; files and WebDAV data in ${SCRATCH}`);
+    log(
+      `(MB = 10^6 bytes of root.img per second; peak RSS of the whole process, for the shell pipeline its largest process; CPU = user + system ` +
+        `seconds, the pipeline's processes summed)`,
+    );
+    log(
+      `machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}, zlib ${process.versions.zlib}; files and WebDAV ` +
+        `data in ${SCRATCH}`,
+    );
   } finally {
     await lab?.stop();
     fs.rmSync(work, { recursive: true, force: true });

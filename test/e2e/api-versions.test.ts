@@ -14,7 +14,16 @@ const cpi = new Cpi(
 const image = ws.image('image');
 const STEMCELL_PROPS = { infrastructure: 'openstack', disk_format: 'qcow2' };
 const NETWORKS = {
-  private: { type: 'manual', ip: '10.0.0.10', netmask: '255.255.255.0', prefix: '32', gateway: '10.0.0.1', default: ['dns', 'gateway'], dns: ['10.0.0.2'], cloud_properties: { net_id: 'n-1' } },
+  private: {
+    type: 'manual',
+    ip: '10.0.0.10',
+    netmask: '255.255.255.0',
+    prefix: '32',
+    gateway: '10.0.0.1',
+    default: ['dns', 'gateway'],
+    dns: ['10.0.0.2'],
+    cloud_properties: { net_id: 'n-1' },
+  },
   public: { type: 'vip', ip: '203.0.113.7', prefix: '32', cloud_properties: {} },
 };
 const VM_CID = /^metal:vm-[0-9a-f-]{36}$/;

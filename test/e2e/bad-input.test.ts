@@ -3,16 +3,7 @@
 // valid response with a known error type to stdout, exits 0, and changes nothing.
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  Workspace,
-  describeRun,
-  expectDirectorResponse,
-  mapLimit,
-  responseProblems,
-  runCpi,
-  writeMemoryState,
-  type KnownErrorType,
-} from './helpers/cpi.js';
+import { Workspace, describeRun, expectDirectorResponse, mapLimit, responseProblems, runCpi, writeMemoryState, type KnownErrorType } from './helpers/cpi.js';
 
 const ws = new Workspace('bad-input');
 afterAll(() => ws.cleanup());
@@ -48,7 +39,12 @@ const configFile = ws.writeConfig('cpi.json', {
 
 /** Every file under the state directory, with its bytes. */
 function snapshotState(): Record<string, string> {
-  return Object.fromEntries(fs.readdirSync(stateDir).sort().map((f) => [f, fs.readFileSync(`${stateDir}/${f}`, 'base64')]));
+  return Object.fromEntries(
+    fs
+      .readdirSync(stateDir)
+      .sort()
+      .map((f) => [f, fs.readFileSync(`${stateDir}/${f}`, 'base64')]),
+  );
 }
 const initialState = snapshotState();
 
@@ -82,11 +78,25 @@ describe('each kind of bad request gets one valid error response and exit 0', ()
     ['too few arguments (create_vm with five)', req({ method: 'create_vm', arguments: ['agent-1', 'metal:sc-1', {}, {}, []] }), CPI_ERROR, /create_vm/],
     ['too many arguments (has_vm with two)', req({ method: 'has_vm', arguments: ['metal:vm-1', 'metal:vm-2'] }), CPI_ERROR, /has_vm/],
     ['too many arguments (info with one)', req({ method: 'info', arguments: ['x'] }), CPI_ERROR, /info/],
-    ['create_stemcell with four arguments under api_version 3', req({ method: 'create_stemcell', arguments: ['/tmp/image', {}, { tags: {} }, {}], api_version: 3 }), CPI_ERROR],
+    [
+      'create_stemcell with four arguments under api_version 3',
+      req({ method: 'create_stemcell', arguments: ['/tmp/image', {}, { tags: {} }, {}], api_version: 3 }),
+      CPI_ERROR,
+    ],
     ['create_disk with size "10"', req({ method: 'create_disk', arguments: ['10', {}, null] }), CPI_ERROR, /size/],
     ['create_disk with a negative size', req({ method: 'create_disk', arguments: [-1024, {}, null] }), CPI_ERROR, /size/],
-    ['create_vm with networks as an array', req({ method: 'create_vm', arguments: ['agent-1', 'metal:sc-1', {}, [{ type: 'manual' }], [], {}] }), CPI_ERROR, /networks/],
-    ['create_vm with a disk_cids string', req({ method: 'create_vm', arguments: ['agent-1', 'metal:sc-1', {}, {}, 'metal:disk-2', {}] }), CPI_ERROR, /disk_cids/],
+    [
+      'create_vm with networks as an array',
+      req({ method: 'create_vm', arguments: ['agent-1', 'metal:sc-1', {}, [{ type: 'manual' }], [], {}] }),
+      CPI_ERROR,
+      /networks/,
+    ],
+    [
+      'create_vm with a disk_cids string',
+      req({ method: 'create_vm', arguments: ['agent-1', 'metal:sc-1', {}, {}, 'metal:disk-2', {}] }),
+      CPI_ERROR,
+      /disk_cids/,
+    ],
     ['has_vm with a number', req({ method: 'has_vm', arguments: [5] }), CPI_ERROR, /vm_cid/],
     ['has_vm with an empty CID', req({ method: 'has_vm', arguments: [''] }), CPI_ERROR, /vm_cid/],
     ['attach_disk with an empty disk CID', req({ method: 'attach_disk', arguments: ['metal:vm-1', ''] }), CPI_ERROR, /disk_cid/],
@@ -122,11 +132,26 @@ describe('a bad config file gives a CpiError naming what is wrong', () => {
   const cases: [name: string, file: string, contents: object | string | undefined, message: RegExp][] = [
     ['an unknown top-level key', 'top.json', { backends: { metal }, bogus: 1 }, /\bbogus\b/],
     ['an unknown key in a backend', 'backend-key.json', { backends: { metal: { ...metal, bogus: true } } }, /backends\.metal\.bogus/],
-    ['a wrong type in a backend', 'backend-type.json', { backends: { metal: { ...metal, stemcell_formats: 'openstack-qcow2' } } }, /backends\.metal\.stemcell_formats/],
+    [
+      'a wrong type in a backend',
+      'backend-type.json',
+      { backends: { metal: { ...metal, stemcell_formats: 'openstack-qcow2' } } },
+      /backends\.metal\.stemcell_formats/,
+    ],
     ['a backend without a type', 'no-type.json', { backends: { metal: { stemcell_formats: ['x'] } } }, /backends\.metal\.type/],
-    ['a wrong type deep in an Ironic backend', 'ironic-url.json', { backends: { irn: { type: 'ironic', ironic: { url: 5, auth: { type: 'noauth' } }, image_store: { type: 'webdav', url: 'http://127.0.0.1:9/i' } } } }, /backends\.irn\.ironic\.url/],
+    [
+      'a wrong type deep in an Ironic backend',
+      'ironic-url.json',
+      { backends: { irn: { type: 'ironic', ironic: { url: 5, auth: { type: 'noauth' } }, image_store: { type: 'webdav', url: 'http://127.0.0.1:9/i' } } } },
+      /backends\.irn\.ironic\.url/,
+    ],
     ['default_backend naming a missing backend', 'default.json', { default_backend: 'nowhere', backends: { metal } }, /default_backend.*nowhere/s],
-    ['legacy_backend naming a missing backend', 'legacy.json', { default_backend: 'metal', legacy_backend: 'gone', backends: { metal } }, /legacy_backend.*gone/s],
+    [
+      'legacy_backend naming a missing backend',
+      'legacy.json',
+      { default_backend: 'metal', legacy_backend: 'gone', backends: { metal } },
+      /legacy_backend.*gone/s,
+    ],
     ['two backends and no default_backend', 'two.json', { backends: { metal, other: metal } }, /default_backend/],
     ['an unknown log_level', 'log-level.json', { log_level: 'loud', backends: { metal } }, /log_level/],
     ['a missing config file', 'does-not-exist.json', undefined, /does-not-exist\.json/],
@@ -255,7 +280,14 @@ const WRONG: Record<Kind, unknown[]> = {
   cidOrNull: ['', 0, 1.5, true, false, {}, [], ['metal:vm-1']],
   size: [-1, -1024, 1.5, '10', '', null, true, {}, [], [10]],
   metadata: ['x', '', 0, null, true, [], [{}]],
-  resources: [...NOT_OBJECT, {}, { cpu: 2, ram: 1024 }, { cpu: '2', ram: 1024, ephemeral_disk_size: 2048 }, { cpu: 2, ram: null, ephemeral_disk_size: 2048 }, { cpu: 2, ram: 1024, ephemeral_disk_size: -1 }],
+  resources: [
+    ...NOT_OBJECT,
+    {},
+    { cpu: 2, ram: 1024 },
+    { cpu: '2', ram: 1024, ephemeral_disk_size: 2048 },
+    { cpu: 2, ram: null, ephemeral_disk_size: 2048 },
+    { cpu: 2, ram: 1024, ephemeral_disk_size: -1 },
+  ],
   netdef: [...NOT_OBJECT, {}, { type: 5 }, { type: null }, { type: '' }, { cloud_properties: {} }],
 };
 
@@ -397,7 +429,20 @@ const GENERATORS: Record<string, Generator> = {
       () => ` ${r.pick(real)}`,
       () => `${r.pick(real)}\n`,
       () => `Bosh::Clouds::${r.pick(real)}`,
-      () => r.pick(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'isPrototypeOf', 'infø', 'ïnfo', '\u0000info', 'create_vm\u0000']),
+      () =>
+        r.pick([
+          '__proto__',
+          'constructor',
+          'toString',
+          'hasOwnProperty',
+          'valueOf',
+          '__defineGetter__',
+          'isPrototypeOf',
+          'infø',
+          'ïnfo',
+          '\u0000info',
+          'create_vm\u0000',
+        ]),
     ])();
     while (REAL_METHODS.has(method)) method = r.text(r.int(1, 24), 'abcdefghijklmnopqrstuvwxyz_');
     const { request } = validRequest(r);
@@ -438,7 +483,9 @@ const GENERATORS: Record<string, Generator> = {
 
   'a CID no backend owns': (r) => {
     // configure_networks answers NotSupported before it looks at its CID.
-    const withCid = SIGNATURE_KEYS.filter((k) => k !== 'configure_networks' && SIGNATURES[k]!.args.some((a) => a === 'cid' || a === 'cidOrNull' || a === 'diskCids'));
+    const withCid = SIGNATURE_KEYS.filter(
+      (k) => k !== 'configure_networks' && SIGNATURES[k]!.args.some((a) => a === 'cid' || a === 'cidOrNull' || a === 'diskCids'),
+    );
     const key = r.pick(withCid);
     const { request, signature } = validRequest(r, key);
     const args = request.arguments as unknown[];
@@ -463,7 +510,11 @@ const GENERATORS: Record<string, Generator> = {
     if (variant === 1) {
       // A request followed by bytes that are not UTF-8: trailing garbage after the JSON.
       const tail = Buffer.from([0xff, ...Array.from({ length: r.int(0, 20) }, () => r.int(0, 255))]);
-      return { category: 'random bytes and invalid UTF-8', stdin: Buffer.concat([Buffer.from(JSON.stringify(validRequest(r).request)), tail]), expect: [CPI_ERROR] };
+      return {
+        category: 'random bytes and invalid UTF-8',
+        stdin: Buffer.concat([Buffer.from(JSON.stringify(validRequest(r).request)), tail]),
+        expect: [CPI_ERROR],
+      };
     }
     if (variant === 2) {
       // Invalid UTF-8 inside the method name: no method has such a name.
@@ -476,7 +527,11 @@ const GENERATORS: Record<string, Generator> = {
     }
     // Invalid UTF-8 inside an unprefixed CID: no backend owns it.
     const cid = Buffer.concat([Buffer.from('vm-'), Buffer.from(Array.from({ length: r.int(1, 8) }, () => r.int(0x80, 0xff)))]);
-    const stdin = Buffer.concat([Buffer.from(`{"method":"${r.pick(['has_vm', 'delete_vm', 'reboot_vm', 'get_disks'])}","arguments":["`), cid, Buffer.from('"]}')]);
+    const stdin = Buffer.concat([
+      Buffer.from(`{"method":"${r.pick(['has_vm', 'delete_vm', 'reboot_vm', 'get_disks'])}","arguments":["`),
+      cid,
+      Buffer.from('"]}'),
+    ]);
     return { category: 'random bytes and invalid UTF-8', stdin, expect: [CPI_ERROR] };
   },
 };
@@ -512,14 +567,17 @@ describe('generated malformed requests', () => {
       const { response, problems } = responseProblems(result);
       if (response !== undefined) {
         if (response.error === null) problems.push(`no error; result ${JSON.stringify(response.result)}`);
-        else if (!c.expect.includes(response.error.type)) problems.push(`error type ${response.error.type} (${response.error.message}), expected ${c.expect.join(' or ')}`);
+        else if (!c.expect.includes(response.error.type))
+          problems.push(`error type ${response.error.type} (${response.error.message}), expected ${c.expect.join(' or ')}`);
       }
       if (problems.length > 0) {
         const input = Buffer.isBuffer(c.stdin) ? `bytes(base64) ${c.stdin.toString('base64')}` : JSON.stringify(c.stdin);
         failures.push(`#${i} [${c.category}] ${input}\n    ${problems.join('\n    ')}\n    stdout: ${result.stdout.slice(0, 500)}`);
       }
     });
-    console.log(`bad-input: ${COUNT} requests in ${Math.round(performance.now() - started)} ms; per category: ${JSON.stringify(Object.fromEntries(byCategory))}`);
+    console.log(
+      `bad-input: ${COUNT} requests in ${Math.round(performance.now() - started)} ms; per category: ${JSON.stringify(Object.fromEntries(byCategory))}`,
+    );
     expect(failures.length, failures.slice(0, 20).join('\n')).toBe(0);
     for (const category of Object.keys(GENERATORS)) expect(byCategory.get(category) ?? 0).toBeGreaterThanOrEqual(100);
     expect(snapshotState()).toEqual(initialState);

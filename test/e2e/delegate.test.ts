@@ -6,7 +6,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cpi, DIRECTOR_UUID, Director, REPO_ROOT, Workspace, describeRun, expectDirectorResponse, nextRequestId, readMemoryState, runCpi, type CpiRequest } from './helpers/cpi.js';
+import {
+  Cpi,
+  DIRECTOR_UUID,
+  Director,
+  REPO_ROOT,
+  Workspace,
+  describeRun,
+  expectDirectorResponse,
+  nextRequestId,
+  readMemoryState,
+  runCpi,
+  type CpiRequest,
+} from './helpers/cpi.js';
 
 const FAKE_CPI = path.join(REPO_ROOT, 'test/fixtures/fake-cpi/fake-cpi.mjs');
 
@@ -22,7 +34,11 @@ class Fixture {
   calls(): { pid: number; env: Record<string, string>; stdin: string }[] {
     const file = path.join(this.dir, 'calls.jsonl');
     if (!fs.existsSync(file)) return [];
-    return fs.readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    return fs
+      .readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
   }
 
   lastCall() {
@@ -75,17 +91,47 @@ function forwarded(request: CpiRequest, nativeArgs: unknown[], delegateApiVersio
   });
 }
 
-const OPENSTACK_QCOW2 = { name: 'bosh-openstack-kvm-ubuntu-jammy-go_agent', version: '1.500', infrastructure: 'openstack', hypervisor: 'kvm', disk_format: 'qcow2' };
-const VSPHERE_OVF = { name: 'bosh-vsphere-esxi-ubuntu-jammy-go_agent', version: '1.500', infrastructure: 'vsphere', hypervisor: 'esxi', disk_format: 'ovf', os_type: 'linux' };
+const OPENSTACK_QCOW2 = {
+  name: 'bosh-openstack-kvm-ubuntu-jammy-go_agent',
+  version: '1.500',
+  infrastructure: 'openstack',
+  hypervisor: 'kvm',
+  disk_format: 'qcow2',
+};
+const VSPHERE_OVF = {
+  name: 'bosh-vsphere-esxi-ubuntu-jammy-go_agent',
+  version: '1.500',
+  infrastructure: 'vsphere',
+  hypervisor: 'esxi',
+  disk_format: 'ovf',
+  os_type: 'linux',
+};
 const NETWORKS = {
-  default: { type: 'manual', ip: '10.0.0.10', netmask: '255.255.255.0', prefix: '32', gateway: '10.0.0.1', dns: ['10.0.0.2'], default: ['dns', 'gateway'], cloud_properties: { name: 'VM Network' } },
+  default: {
+    type: 'manual',
+    ip: '10.0.0.10',
+    netmask: '255.255.255.0',
+    prefix: '32',
+    gateway: '10.0.0.1',
+    dns: ['10.0.0.2'],
+    default: ['dns', 'gateway'],
+    cloud_properties: { name: 'VM Network' },
+  },
 };
 const ENV = { bosh: { group: 'dir-dep-web', groups: ['dir', 'dep'], mbus: { cert: { ca: 'CA', certificate: 'CERT', private_key: 'KEY-SECRET-99' } } } };
 const VM_CID = (backend: string) => new RegExp(`^${backend}:vm-[0-9a-f-]{36}$`);
 
 function delegateSection(dir: string, extra: Record<string, unknown> = {}) {
   // The shebang runs it with the director's PATH, as a real CPI's bin/cpi runs.
-  return { type: 'delegate', command: [FAKE_CPI, '--state', dir], stemcell_formats: ['vsphere-ova', 'vsphere-ovf'], api_version: 2, context: CONTEXT_ADDITIONS, env: ENV_ADDITIONS, ...extra };
+  return {
+    type: 'delegate',
+    command: [FAKE_CPI, '--state', dir],
+    stemcell_formats: ['vsphere-ova', 'vsphere-ovf'],
+    api_version: 2,
+    context: CONTEXT_ADDITIONS,
+    env: ENV_ADDITIONS,
+    ...extra,
+  };
 }
 
 describe('a hybrid lifecycle: metal (memory) and vms (the delegate), vms also the legacy backend', () => {
@@ -161,7 +207,7 @@ describe('a hybrid lifecycle: metal (memory) and vms (the delegate), vms also th
     expect(fixture.calls().length).toBe(calls);
   });
 
-  it('calls by VM CID go to the VM\'s backend', async () => {
+  it("calls by VM CID go to the VM's backend", async () => {
     const { response, request } = await director.call('has_vm', [ids.vmsVm]);
     expect(response.result).toBe(true);
     expect(fixture.lastCall().stdin).toBe(forwarded(request, [native(ids.vmsVm)]));
@@ -225,9 +271,13 @@ describe('a hybrid lifecycle: metal (memory) and vms (the delegate), vms also th
     expect(fixture.record('disks', native(ids.disk))).toMatchObject({ size: 8192, cloud_properties: { type: 'thick' } });
   });
 
-  it('a second detach is the delegate\'s DiskNotAttached, passed through', async () => {
+  it("a second detach is the delegate's DiskNotAttached, passed through", async () => {
     const error = await director.fails('Bosh::Clouds::DiskNotAttached', 'detach_disk', [ids.vmsVm, ids.disk]);
-    expect(error).toEqual({ type: 'Bosh::Clouds::DiskNotAttached', message: `Disk '${native(ids.disk)}' is not attached to VM '${native(ids.vmsVm)}'`, ok_to_retry: false });
+    expect(error).toEqual({
+      type: 'Bosh::Clouds::DiskNotAttached',
+      message: `Disk '${native(ids.disk)}' is not attached to VM '${native(ids.vmsVm)}'`,
+      ok_to_retry: false,
+    });
   });
 
   it('create_network with cloud_properties.backend vms, and delete_network by CID', async () => {
@@ -268,11 +318,11 @@ describe('a hybrid lifecycle: metal (memory) and vms (the delegate), vms also th
     await cpi.ok('delete_vm', [response.result]);
   });
 
-  it('the delegate\'s environment is PATH, TMPDIR and HOME of the director plus the configured additions', () => {
+  it("the delegate's environment is PATH, TMPDIR and HOME of the director plus the configured additions", () => {
     expect(fixture.lastCall().env).toEqual({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin', TMPDIR: ws.dir, HOME: ws.dir, ...ENV_ADDITIONS });
   });
 
-  it('clean-up: delete_disk, delete_vm and delete_stemcell reach their backends; a missing VM is the delegate\'s VMNotFound', async () => {
+  it("clean-up: delete_disk, delete_vm and delete_stemcell reach their backends; a missing VM is the delegate's VMNotFound", async () => {
     const del = await director.call('delete_disk', [ids.disk]);
     expect(fixture.lastCall().stdin).toBe(forwarded(del.request, [native(ids.disk)]));
     await director.ok('delete_vm', [ids.vmsVm]);
@@ -324,11 +374,19 @@ describe('delegate failures: a clear response, and no process left behind', () =
   });
 
   const broken: [string, Record<string, unknown>, RegExp][] = [
-    ['garbage', { mode: 'garbage' }, /^has_vm in backend 'vms' \(delegate CPI .*fake-cpi\.mjs\): no valid response: its stdout \(\d+ characters\) is not one JSON document$/],
+    [
+      'garbage',
+      { mode: 'garbage' },
+      /^has_vm in backend 'vms' \(delegate CPI .*fake-cpi\.mjs\): no valid response: its stdout \(\d+ characters\) is not one JSON document$/,
+    ],
     ['nothing', { mode: 'nothing' }, /: no valid response: it wrote nothing to stdout$/],
     ['a crash', { mode: 'crash', exit_code: 2 }, /: no valid response: it wrote nothing to stdout \(the CPI process exited with status 2\)$/],
     ['a response without log', { mode: 'raw', stdout: '{"result":true,"error":null}' }, /: no valid response: its response lacks 'log'$/],
-    ['a hang past timeout_seconds', { mode: 'hang' }, /: no answer within timeout_seconds \(1 s\); the CPI process was stopped \(the CPI process ended by SIGTERM\)$/],
+    [
+      'a hang past timeout_seconds',
+      { mode: 'hang' },
+      /: no answer within timeout_seconds \(1 s\); the CPI process was stopped \(the CPI process ended by SIGTERM\)$/,
+    ],
   ];
   it.each(broken)('%s is a CloudError that says what happened', async (_name, control, message) => {
     const { response, run } = await call(control);
@@ -337,7 +395,7 @@ describe('delegate failures: a clear response, and no process left behind', () =
     expect(response.log).toMatch(/^has_vm → vms: failed with Bosh::Clouds::CloudError/);
   });
 
-  it('a flood of stderr is relayed line by line with the backend\'s name, at the speed of the pipe, and the response still read', async () => {
+  it("a flood of stderr is relayed line by line with the backend's name, at the speed of the pipe, and the response still read", async () => {
     const untimed = new Cpi(ws.writeConfig('untimed.json', { backends: { vms: delegateSection(fixture.dir) } }), ws.dir);
     const { response, run } = await call({ mode: 'flood', stderr_bytes: 10 * 1024 * 1024, line_bytes: 100 }, untimed);
     expect(response).toMatchObject({ result: false, error: null });
@@ -349,20 +407,26 @@ describe('delegate failures: a clear response, and no process left behind', () =
     expect(response.log).toMatch(/^fake-cpi handled has_vm\nhas_vm → vms: ok \(\d+ ms\)\n$/);
   }, 60_000);
 
-  it('the delegate\'s own log reaches the response log verbatim at any log_level, after a failure too, and the next call\'s stderr starts on a new line', async () => {
+  it("the delegate's own log reaches the response log verbatim at any log_level, after a failure too, and the next call's stderr starts anew", async () => {
     const quiet = new Cpi(ws.writeConfig('quiet.json', { log_level: 'silent', backends: { vms: delegateSection(fixture.dir) } }), ws.dir);
     // A Ruby CPI's debug log, as bosh-cpi-ruby's logger buffers it.
-    const rubyLog = 'D, [2026-12-01T10:00:00.000001 #4242] DEBUG -- : Fog request\n  with "quotes" and \\ back-slashes\nI, [2026-12-01T10:00:01 #4242]  INFO -- : done';
+    const rubyLog =
+      'D, [2026-12-01T10:00:00.000001 #4242] DEBUG -- : Fog request\n  with "quotes" and \\ back-slashes\nI, [2026-12-01T10:00:01 #4242]  INFO -- : done';
     const ok = await call({ log: rubyLog }, quiet);
     expect(ok.run.stderr).toBe('');
     expect(ok.response.log.slice(0, rubyLog.length + 1)).toBe(`${rubyLog}\n`);
     expect(ok.response.log.slice(rubyLog.length + 1)).toMatch(/^has_vm → vms: ok \(\d+ ms\)\n$/);
-    const failed = await call({ mode: 'error', log: rubyLog, error: { type: 'Bosh::Clouds::CloudError', message: 'vCenter said no', ok_to_retry: false } }, quiet);
+    const failed = await call(
+      { mode: 'error', log: rubyLog, error: { type: 'Bosh::Clouds::CloudError', message: 'vCenter said no', ok_to_retry: false } },
+      quiet,
+    );
     expect(failed.response.log).toMatch(/^D, \[2026[\s\S]*INFO -- : done\nhas_vm → vms: failed with Bosh::Clouds::CloudError \(\d+ ms\)\n$/);
   });
 
   it('a command that does not exist is a CloudError naming it', async () => {
-    const missing = ws.writeConfig('missing.json', { backends: { vms: { type: 'delegate', command: ['/var/vcap/jobs/nothing/bin/cpi'], stemcell_formats: ['vsphere-ovf'] } } });
+    const missing = ws.writeConfig('missing.json', {
+      backends: { vms: { type: 'delegate', command: ['/var/vcap/jobs/nothing/bin/cpi'], stemcell_formats: ['vsphere-ovf'] } },
+    });
     const run = await runCpi(missing, new Cpi(missing, ws.dir).request('has_vm', ['vms:vm-1'], { apiVersion: 2 }), { tmp: ws.dir });
     const response = expectDirectorResponse(run);
     expect(response.error?.type).toBe('Bosh::Clouds::CloudError');
@@ -371,7 +435,9 @@ describe('delegate failures: a clear response, and no process left behind', () =
 
   it('a delegate that speaks 1 gets api_version 1, and the director still gets v2 shapes', async () => {
     const v1 = new Fixture(ws.path('v1'));
-    const v1Config = ws.writeConfig('v1.json', { backends: { vms: delegateSection(v1.dir, { api_version: 1, command: [FAKE_CPI, '--state', v1.dir, '--api-version', '1'] }) } });
+    const v1Config = ws.writeConfig('v1.json', {
+      backends: { vms: delegateSection(v1.dir, { api_version: 1, command: [FAKE_CPI, '--state', v1.dir, '--api-version', '1'] }) },
+    });
     const director = new Director(v1Config, ws.dir);
     const stemcell = await director.ok<string>('create_stemcell', [ws.image('v1-image'), VSPHERE_OVF]);
     const { response, request } = await director.call('create_vm', ['agent-1', stemcell, {}, NETWORKS, [], {}]);

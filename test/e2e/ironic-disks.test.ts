@@ -29,7 +29,11 @@ afterAll(async () => {
 
 /** One CPI call as the director makes it; killed with SIGKILL after `killAfterMs` when given. */
 function cpi(method: string, args: unknown[], killAfterMs?: number): Promise<CpiRun> {
-  return runCpi(config, { method, arguments: args, context: { director_uuid: 'd', request_id: `cpi-${method}` }, api_version: 2 }, { tmp: ws.path(), ...(killAfterMs === undefined ? {} : { timeoutMs: killAfterMs }) });
+  return runCpi(
+    config,
+    { method, arguments: args, context: { director_uuid: 'd', request_id: `cpi-${method}` }, api_version: 2 },
+    { tmp: ws.path(), ...(killAfterMs === undefined ? {} : { timeoutMs: killAfterMs }) },
+  );
 }
 
 async function ok(method: string, args: unknown[]): Promise<unknown> {
@@ -41,7 +45,10 @@ async function ok(method: string, args: unknown[]): Promise<unknown> {
 
 /** A node with `data` free devices for persistent disks (besides the root and ephemeral ones). */
 function withDevices(data: number) {
-  const disks = [{ name: '/dev/sda', size: 240 * GiB }, { name: '/dev/sdb', size: 480 * GiB }];
+  const disks = [
+    { name: '/dev/sda', size: 240 * GiB },
+    { name: '/dev/sdb', size: 480 * GiB },
+  ];
   for (let i = 0; i < data; i++) disks.push({ name: `/dev/sd${String.fromCharCode(99 + i)}`, size: (100 + i) * GiB });
   return enrollFakeNode(lab, { resourceClass: 'disks', properties: { memory_mb: 8192, cpus: 4, local_gb: 100, cpu_arch: 'x86_64', disks } });
 }
@@ -54,10 +61,12 @@ describe('create_disk processes at once on one node', () => {
     const host = await withDevices(12);
     const [vm] = (await ok('create_vm', ['agent-concurrent', STEMCELL, { nodes: [host.name] }, NETWORKS, [], {}])) as string[];
     const runs = await Promise.all(Array.from({ length: 10 }, () => cpi('create_disk', [1024, {}, vm])));
-    const cids = runs.map((r) => expectDirectorResponse(r)).map((r, i) => {
-      expect(r.error, describeRun(runs[i]!)).toBeNull();
-      return (r.result as string).slice('metal:'.length);
-    });
+    const cids = runs
+      .map((r) => expectDirectorResponse(r))
+      .map((r, i) => {
+        expect(r.error, describeRun(runs[i]!)).toBeNull();
+        return (r.result as string).slice('metal:'.length);
+      });
     const records = (await node(host)).extra.bosh_disks as Record<string, { device: string }>;
     expect(Object.keys(records).sort()).toEqual(cids.map((c) => c.split('.')[1]).sort());
     expect(new Set(Object.values(records).map((d) => d.device)).size).toBe(10);
@@ -82,13 +91,17 @@ describe('create_disk processes at once on one node', () => {
 describe('delete_vm, create_vm with disk_cids and delete_disk killed at random moments', () => {
   it('each followed by the retry: the node stays claimed, uncleaned and deployed only for the instance; it ends back in the pool, wiped', async () => {
     let seed = 0x51ed;
-    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     const kills: Record<string, { runs: number; killed: number }> = {};
     const stderr: Record<string, string> = {};
     /** Runs a call killed after a random moment in [20, maxMs], then the director's retry; returns the retry's answer. */
     const killThenRetry = async (method: string, args: unknown[], maxMs: number): Promise<CpiResponse> => {
       const killed = await cpi(method, args, 20 + Math.floor(random() * maxMs));
-      const tally = (kills[method] ??= { runs: 0, killed: 0 });
+      const tally = kills[method] ?? { runs: 0, killed: 0 };
+      kills[method] = tally;
       tally.runs++;
       if (killed.signal === 'SIGKILL') tally.killed++;
       else expect(expectDirectorResponse(killed).error, describeRun(killed)).toBeNull();
@@ -99,7 +112,11 @@ describe('delete_vm, create_vm with disk_cids and delete_disk killed at random m
       return response;
     };
     const host = await enrollFakeNode(lab, { resourceClass: 'killed' });
-    const cleanings = () => fs.readFileSync(path.join(lab.dir, 'ironic.log'), 'utf8').split('\n').filter((l) => l.includes(host.uuid) && l.includes('Executing automated cleaning')).length;
+    const cleanings = () =>
+      fs
+        .readFileSync(path.join(lab.dir, 'ironic.log'), 'utf8')
+        .split('\n')
+        .filter((l) => l.includes(host.uuid) && l.includes('Executing automated cleaning')).length;
 
     for (let round = 0; round < 3; round++) {
       let [vm] = (await ok('create_vm', [`agent-${round}-0`, STEMCELL, { nodes: [host.name] }, NETWORKS, [], {}])) as string[];
@@ -109,12 +126,20 @@ describe('delete_vm, create_vm with disk_cids and delete_disk killed at random m
       const watch = watchNode(lab, host.uuid);
       for (let recreate = 1; recreate <= 2; recreate++) {
         await killThenRetry('delete_vm', [vm], 1500);
-        expect(await node(host)).toMatchObject({ provision_state: 'active', power_state: 'power off', extra: { bosh_parked: { vm: vm!.slice('metal:'.length) } } });
+        expect(await node(host)).toMatchObject({
+          provision_state: 'active',
+          power_state: 'power off',
+          extra: { bosh_parked: { vm: vm!.slice('metal:'.length) } },
+        });
         const agent = `agent-${round}-${recreate}`;
         const created = await killThenRetry('create_vm', [agent, STEMCELL, { nodes: [host.name] }, NETWORKS, disks, {}], 3500);
         vm = (created.result as string[])[0]!;
         expect(vm).toBe(`metal:${host.uuid}.${vmCidFor(agent)}`);
-        expect(await node(host)).toMatchObject({ provision_state: 'active', power_state: 'power on', extra: { bosh_vm: { cid: vm.slice('metal:'.length), agent_id: agent } } });
+        expect(await node(host)).toMatchObject({
+          provision_state: 'active',
+          power_state: 'power on',
+          extra: { bosh_vm: { cid: vm.slice('metal:'.length), agent_id: agent } },
+        });
         // A stale attachment left by a killed delete_vm does not stand in the way.
         expect(await ok('attach_disk', [vm, disks[0]])).toEqual({ path: '/dev/disk/by-path/pci-0000:00:1f.2-ata-4' });
         await ok('set_vm_metadata', [vm, { director: 'bosh', deployment: 'cf', job: 'db', index: String(round) }]);
@@ -140,7 +165,8 @@ describe('delete_vm, create_vm with disk_cids and delete_disk killed at random m
     expect(stderr['create_vm']).toMatch(/"msg":"node is active"/);
     expect(stderr['delete_disk']).toMatch(/"msg":"undeploying the node; its cleaning wipes the deleted disks"/);
     // The kills must land inside the calls, not after they answered.
-    for (const [method, tally] of Object.entries(kills)) expect(tally.killed, `${method}: ${JSON.stringify(tally)}`).toBeGreaterThanOrEqual(Math.ceil(tally.runs / 2));
+    for (const [method, tally] of Object.entries(kills))
+      expect(tally.killed, `${method}: ${JSON.stringify(tally)}`).toBeGreaterThanOrEqual(Math.ceil(tally.runs / 2));
     expect(Object.values(kills).reduce((n, t) => n + t.runs, 0)).toBeGreaterThanOrEqual(20);
   }, 600_000);
 });

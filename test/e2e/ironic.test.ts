@@ -95,7 +95,10 @@ describe('create_vm killed with SIGKILL at random moments', () => {
     const file = config('killed.json', 'allocation');
     let interrupted = 0;
     let seed = 0x2b1d;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     for (let i = 0; i < 20; i++) {
       const agent = `agent-killed-${i}`;
       const killed = await createVm(file, agent, rc, 50 + Math.floor(random() * 1200));
@@ -124,7 +127,10 @@ describe('authentication', () => {
   afterAll(async () => basic?.stop());
 
   function basicConfig(name: string, pw: string): string {
-    return ws.writeConfig(name, { log_level: 'debug', backends: { metal: { type: 'ironic', ironic: { url: basic.url, auth: { type: 'http_basic', username: 'cpi', password: pw } } } } });
+    return ws.writeConfig(name, {
+      log_level: 'debug',
+      backends: { metal: { type: 'ironic', ironic: { url: basic.url, auth: { type: 'http_basic', username: 'cpi', password: pw } } } },
+    });
   }
 
   it('http_basic works with the right password', async () => {
@@ -144,6 +150,9 @@ describe('authentication', () => {
   });
 
   it('noauth works against a noauth Ironic', async () => {
-    expect(expectDirectorResponse(await call(config('noauth.json', 'allocation'), 'has_vm', [`metal:${randomUUID()}`]))).toMatchObject({ result: false, error: null });
+    expect(expectDirectorResponse(await call(config('noauth.json', 'allocation'), 'has_vm', [`metal:${randomUUID()}`]))).toMatchObject({
+      result: false,
+      error: null,
+    });
   });
 });

@@ -146,15 +146,31 @@ beforeAll(async () => {
   configFile = writeConfig('cpi.json', lab.url);
   cloudConfig = ws.writeConfig('cloud-config.yml', CLOUD_CONFIG);
   const call = async (method: string, args: unknown[]) => {
-    const response = expectDirectorResponse(await runCpi(configFile, { method, arguments: args, context: { director_uuid: 'd' }, api_version: 2 }, { tmp: ws.dir }));
+    const response = expectDirectorResponse(
+      await runCpi(configFile, { method, arguments: args, context: { director_uuid: 'd' }, api_version: 2 }, { tmp: ws.dir }),
+    );
     expect(response.error, `${method}: ${JSON.stringify(response.error)}`).toBeNull();
     return response.result;
   };
   // A VM through the CPI, with the director's metadata: the node shows its deployment and job.
-  const [vmCid] = (await call('create_vm', ['agent-router-0', STEMCELL, { nodes: ['vm-1'] }, { default: { type: 'dynamic', cloud_properties: {} } }, [], {}])) as string[];
+  const [vmCid] = (await call('create_vm', [
+    'agent-router-0',
+    STEMCELL,
+    { nodes: ['vm-1'] },
+    { default: { type: 'dynamic', cloud_properties: {} } },
+    [],
+    {},
+  ])) as string[];
   await call('set_vm_metadata', [vmCid, { director: 'bosh', deployment: 'cf', job: 'router', index: '0', id: 'c0ffee', name: 'router/c0ffee' }]);
   // A VM with a disk, deleted: its node stays parked for the disk (deployed, off, claimed).
-  const [dbCid] = (await call('create_vm', ['agent-db-0', STEMCELL, { nodes: ['disk-1'] }, { default: { type: 'dynamic', cloud_properties: {} } }, [], {}])) as string[];
+  const [dbCid] = (await call('create_vm', [
+    'agent-db-0',
+    STEMCELL,
+    { nodes: ['disk-1'] },
+    { default: { type: 'dynamic', cloud_properties: {} } },
+    [],
+    {},
+  ])) as string[];
   await call('set_vm_metadata', [dbCid, { director: 'bosh', deployment: 'cf', job: 'db', index: '0', id: 'd0d0', name: 'db/d0d0' }]);
   await call('create_disk', [10240, { persistent_disk: '/dev/sdd' }, dbCid]);
   await call('delete_vm', [dbCid]);
@@ -180,19 +196,22 @@ describe('validate', () => {
   });
 
   it('a bad config: every problem with its key path, exit 1, no secret', async () => {
-    const bad = ws.writeConfig('bad.yml', [
-      'default_backend: metl',
-      'backends:',
-      '  metal:',
-      '    type: ironic',
-      '    claim: sometimes',
-      '    ironic:',
-      `      auth: {type: http_basic, username: cpi, password: ${SECRET}}`,
-      '  vms:',
-      '    type: delegate',
-      '    command: []',
-      '',
-    ].join('\n'));
+    const bad = ws.writeConfig(
+      'bad.yml',
+      [
+        'default_backend: metl',
+        'backends:',
+        '  metal:',
+        '    type: ironic',
+        '    claim: sometimes',
+        '    ironic:',
+        `      auth: {type: http_basic, username: cpi, password: ${SECRET}}`,
+        '  vms:',
+        '    type: delegate',
+        '    command: []',
+        '',
+      ].join('\n'),
+    );
     const out = report(await hybridCpi('validate', '--config', bad, '--cloud-config', cloudConfig), 1);
     await expect(out).toMatchFileSnapshot(GOLDEN('validate-bad-config.txt'));
     expect(out).toContain('backends.metal.ironic.url: is required');
@@ -201,7 +220,7 @@ describe('validate', () => {
   it('a vm_type no node can satisfy and one that routes nowhere are findings, with the reasons per node', async () => {
     const out = report(await hybridCpi('validate', '--config', configFile, '--cloud-config', ws.writeConfig('bad-cloud.yml', BAD_CLOUD_CONFIG)), 1);
     await expect(out).toMatchFileSnapshot(GOLDEN('validate-unsatisfiable.txt'));
-    expect(out).toMatch(/gpu: metal \(ironic\): no node can satisfy it\n(    .*: lacks the traits CUSTOM_GPU\n){6}/);
+    expect(out).toMatch(/gpu: metal \(ironic\): no node can satisfy it\n( {4}.*: lacks the traits CUSTOM_GPU\n){6}/);
     expect(out).toContain('2 findings.');
   });
 
@@ -214,8 +233,13 @@ describe('validate', () => {
     expect(out).toContain('3 findings.');
     expect(await poolState()).toEqual(before);
     // create_disk itself on node free-1 refuses both disks with the words validate printed for that node.
-    for (const [size, props] of [[1500000, { persistent_disk: { name: '/dev/nvme1n1' }, nodes: ['free-1'] }], [2000000, { nodes: ['free-1'] }]] as const) {
-      const response = expectDirectorResponse(await runCpi(configFile, { method: 'create_disk', arguments: [size, props, null], context: { director_uuid: 'd' }, api_version: 2 }, { tmp: ws.dir }));
+    for (const [size, props] of [
+      [1500000, { persistent_disk: { name: '/dev/nvme1n1' }, nodes: ['free-1'] }],
+      [2000000, { nodes: ['free-1'] }],
+    ] as const) {
+      const response = expectDirectorResponse(
+        await runCpi(configFile, { method: 'create_disk', arguments: [size, props, null], context: { director_uuid: 'd' }, api_version: 2 }, { tmp: ws.dir }),
+      );
       expect(response.error?.message).toMatch(/^Creating a \d+ MiB disk on node free-1: no device can take it \(/);
       expect(run.stdout).toContain(`    free-1 (${pool['free-1']!.uuid}): ${response.error!.message}\n`);
     }
@@ -225,9 +249,16 @@ describe('validate', () => {
     const run = await hybridCpi('validate', '--config', configFile, '--cloud-config', ws.writeConfig('devices.yml', DEVICES_CLOUD_CONFIG), '--json');
     const out = report(run, 1);
     await expect(out).toMatchFileSnapshot(GOLDEN('validate-devices.json'));
-    const parsed = JSON.parse(run.stdout) as { findings: number; disk_types: { name: string; finding: boolean; nodes: { usable: number; rejected: { name: string; reason: string }[] } }[] };
+    const parsed = JSON.parse(run.stdout) as {
+      findings: number;
+      disk_types: { name: string; finding: boolean; nodes: { usable: number; rejected: { name: string; reason: string }[] } }[];
+    };
     expect(parsed.findings).toBe(3);
-    expect(Object.fromEntries(parsed.disk_types.map((t) => [t.name, [t.finding, t.nodes.usable]]))).toEqual({ local: [false, 6], 'metal-nvme': [true, 0], 'too-big': [true, 0] });
+    expect(Object.fromEntries(parsed.disk_types.map((t) => [t.name, [t.finding, t.nodes.usable]]))).toEqual({
+      local: [false, 6],
+      'metal-nvme': [true, 0],
+      'too-big': [true, 0],
+    });
     expect(parsed.disk_types[1]!.nodes.rejected[0]!.reason).toMatch(/no device can take it \(.*does not match the persistent_disk hint/);
   });
 
@@ -263,7 +294,10 @@ describe('explain', () => {
   });
 
   it('a vm_type nothing fits: exit 1, every node with its reason', async () => {
-    const out = report(await hybridCpi('explain', '--config', configFile, '--cloud-config', ws.writeConfig('bad-cloud.yml', BAD_CLOUD_CONFIG), '--vm-type', 'gpu'), 1);
+    const out = report(
+      await hybridCpi('explain', '--config', configFile, '--cloud-config', ws.writeConfig('bad-cloud.yml', BAD_CLOUD_CONFIG), '--vm-type', 'gpu'),
+      1,
+    );
     await expect(out).toMatchFileSnapshot(GOLDEN('explain-nothing-fits.txt'));
     expect(out).toContain('would take: nothing');
   });
@@ -292,10 +326,18 @@ describe('nodes', () => {
     const run = await hybridCpi('nodes', '--config', configFile, '--backend', 'metal', '--json');
     const out = report(run, 0);
     await expect(out).toMatchFileSnapshot(GOLDEN('nodes.json'));
-    const { nodes, errors } = JSON.parse(run.stdout) as { nodes: { name: string; status: string; vm: { cid: string; job: string } | null; disks: { cid: string }[] }[]; errors: unknown[] };
+    const { nodes, errors } = JSON.parse(run.stdout) as {
+      nodes: { name: string; status: string; vm: { cid: string; job: string } | null; disks: { cid: string }[] }[];
+      errors: unknown[];
+    };
     expect(errors).toEqual([]);
     expect(Object.fromEntries(nodes.map((n) => [n.name, n.status]))).toEqual({
-      'big-1': 'free', 'disk-1': 'parked', 'free-1': 'free', 'maint-1': 'quarantined', 'manage-1': 'unavailable', 'vm-1': 'vm',
+      'big-1': 'free',
+      'disk-1': 'parked',
+      'free-1': 'free',
+      'maint-1': 'quarantined',
+      'manage-1': 'unavailable',
+      'vm-1': 'vm',
     });
     const vm = nodes.find((n) => n.name === 'vm-1')!.vm!;
     expect(vm.cid).toMatch(/^metal:/);

@@ -18,14 +18,18 @@ function installPlugin(name: string): void {
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', main: 'index.js' }));
   fs.writeFileSync(
     path.join(dir, 'index.js'),
-    `module.exports = { type: ${JSON.stringify(name)}, contract: 1, configSchema: { type: 'object', required: ['type'], properties: { type: { const: ${JSON.stringify(name)} } } }, stemcellFormats: () => ['example-raw'], create: () => { throw new Error('doctor must not create it'); } };\n`,
+    `module.exports = { type: ${JSON.stringify(name)}, contract: 1, configSchema: { type: 'object', required: ['type'], properties: { type: { const: ` +
+      `${JSON.stringify(name)} } } }, stemcellFormats: () => ['example-raw'], create: () => { throw new Error('doctor must not create it'); } };\n`,
   );
 }
 
 describe('doctor without servers', () => {
   it('a plugin backend that loads and a memory backend: all ok, exit 0', async () => {
     installPlugin('hybrid-cpi-backend-example');
-    const config = ws.writeConfig('plugin.yml', 'default_backend: example\nbackends:\n  example: {type: hybrid-cpi-backend-example}\n  mem: {type: memory, stemcell_formats: [openstack-raw]}\n');
+    const config = ws.writeConfig(
+      'plugin.yml',
+      'default_backend: example\nbackends:\n  example: {type: hybrid-cpi-backend-example}\n  mem: {type: memory, stemcell_formats: [openstack-raw]}\n',
+    );
     const run = await runCommand(['doctor', '--config', config], ws.dir);
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     await expectGolden('doctor-plugin.txt', norm(run.stdout));

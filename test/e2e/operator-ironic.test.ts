@@ -43,7 +43,9 @@ const norm = (text: string) => normalise(text, { '<ws>': ws.dir, '<webdav-root>'
 const ironic = (auth: object, url = lab.url) => ({ url, auth });
 const basic = (password: string, url = lab.url) => ironic({ type: 'http_basic', username: 'cpi', password }, url);
 const webdav = (lab: WebDavLab | string, collection = 'images') =>
-  typeof lab === 'string' ? { type: 'webdav', url: `${lab}/${collection}`, username: 'bosh', password: 'nope-not-a-server' } : { type: 'webdav', url: `${lab.url}/${collection}`, username: lab.username, password: lab.password };
+  typeof lab === 'string'
+    ? { type: 'webdav', url: `${lab}/${collection}`, username: 'bosh', password: 'nope-not-a-server' }
+    : { type: 'webdav', url: `${lab.url}/${collection}`, username: lab.username, password: lab.password };
 
 function fixture(name: string, extra: { control?: object; args?: string[]; section?: object } = {}): object {
   const state = ws.path(`${name}-state`);
@@ -54,7 +56,10 @@ function fixture(name: string, extra: { control?: object; args?: string[]; secti
 
 /** Every file under a WebDAV lab's root (what a probe could have left). */
 function storedFiles(root: string): string[] {
-  return fs.readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.relative(root, path.join(e.parentPath, e.name)));
+  return fs
+    .readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(root, path.join(e.parentPath, e.name)));
 }
 
 describe('doctor', () => {
@@ -80,10 +85,11 @@ describe('doctor', () => {
     await expectGolden('doctor-ok.json', norm(json.stdout));
     const parsed = JSON.parse(json.stdout) as { checks: { subject: string; status: string; text: string }[]; problems: number; warnings: number };
     expect([parsed.problems, parsed.warnings, parsed.checks.length]).toEqual([0, 0, run.stdout.trim().split('\n').length - 1]);
-    for (const check of parsed.checks) expect(run.stdout).toMatch(new RegExp(`^${check.status} +${check.subject} +${check.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    for (const check of parsed.checks)
+      expect(run.stdout).toMatch(new RegExp(`^${check.status} +${check.subject} +${check.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
   });
 
-  it('problems, each with its fix: wrong password, no credentials, closed port, read-only and unreachable stores, a missing and a garbage delegate; exit 1', async () => {
+  it('problems, each with its fix: wrong password, no credentials, closed port, read-only, unreachable stores, bad delegates; exit 1', async () => {
     const config = ws.writeConfig('problems.json', {
       default_backend: 'wrong-pw',
       backends: {
@@ -107,7 +113,11 @@ describe('doctor', () => {
     expect(storedFiles(authRead.root)).toEqual([]);
     for (const secret of [WRONG, PASSWORD, readOnly.password!, authRead.password!, 'nope-not-a-server']) expect(run.stdout + run.stderr).not.toContain(secret);
     const out = norm(run.stdout);
-    expect(out).toContain("problem auth-read   image store http://127.0.0.1:<port>/images: the CPI writes and reads it with the configured credentials (user 'bosh'), but a GET without credentials, as Ironic fetches images, answers 401; this Ironic (API 1.82, older than Ironic 24.0) always fetches images without credentials");
+    expect(out).toContain(
+      "problem auth-read   image store http://127.0.0.1:<port>/images: the CPI writes and reads it with the configured credentials (user 'bosh'), but " +
+        'a GET without credentials, as Ironic fetches images, answers 401; this Ironic (API 1.82, older than Ironic 24.0) always fetches images ' +
+        'without credentials',
+    );
     expect(out).toContain('problem not-ironic  http://127.0.0.1:<port> answered 403 to GET / with an HTML page: it is not the Ironic API');
     expect(out).not.toMatch(/<html/i);
   });
@@ -116,11 +126,17 @@ describe('doctor', () => {
     const config = ws.writeConfig('not-ironic.json', { backends: { metal: { type: 'ironic', ironic: ironic({ type: 'noauth' }, store.url) } } });
     const run = await runCommand(['nodes', '--config', config], ws.dir);
     expect(run.exitCode).toBe(1);
-    expect(norm(run.stdout)).toBe('backend metal: Listing the Ironic nodes: http://127.0.0.1:<port> answered 403 with an HTML page; is this the Ironic API endpoint?\n');
+    expect(norm(run.stdout)).toBe(
+      'backend metal: Listing the Ironic nodes: http://127.0.0.1:<port> answered 403 with an HTML page; is this the Ironic API endpoint?\n',
+    );
   });
 
   it('an invalid config: one problem per key path, exit 1', async () => {
-    const config = ws.writeConfig('invalid.yml', `default_backend: nowhere\nbackends:\n  metal:\n    type: ironic\n    ironic: {url: ftp://10.0.0.5, auth: {type: http_basic, username: cpi}}\n    image_store: {type: webdav}\n`);
+    const config = ws.writeConfig(
+      'invalid.yml',
+      `default_backend: nowhere\nbackends:\n  metal:\n    type: ironic\n    ironic: {url: ftp://10.0.0.5, auth: {type: http_basic, username: cpi}}\n  ` +
+        `  image_store: {type: webdav}\n`,
+    );
     const run = await runCommand(['doctor', '--config', config], ws.dir);
     expect(run.exitCode).toBe(1);
     await expectGolden('doctor-invalid-config.txt', norm(run.stdout));
@@ -134,9 +150,12 @@ describe('lifecycle against the real Ironic', () => {
     node = (await enrollFakeNodes(lab, 1, () => ({ resourceClass })))[0]!;
   });
 
-  it('without --inputs: a stemcell image it makes (openstack-raw) in the WebDAV store, every step passes, then the node is free and the store empty', async () => {
+  it('without --inputs: a stemcell image it makes (openstack-raw) in the WebDAV store, every step passes, then the node is free, the store empty', async () => {
     // The only node of this Ironic: the default, selector-less vm_type takes it.
-    const config = ws.writeConfig('lifecycle-ironic.json', { agent: { mbus: 'nats://10.0.0.6:4222' }, backends: { metal: { type: 'ironic', ironic: basic(PASSWORD), image_store: webdav(store) } } });
+    const config = ws.writeConfig('lifecycle-ironic.json', {
+      agent: { mbus: 'nats://10.0.0.6:4222' },
+      backends: { metal: { type: 'ironic', ironic: basic(PASSWORD), image_store: webdav(store) } },
+    });
     const run = await runCommand(['lifecycle', '--config', config, '--backend', 'metal'], ws.dir);
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     await expectGolden('lifecycle-ironic.txt', norm(run.stdout));

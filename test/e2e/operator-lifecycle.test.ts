@@ -16,19 +16,27 @@ const norm = (text: string) => normalise(text, { '<ws>': ws.dir });
 
 /** What the fixture CPI holds in its state dir: resources it made and did not delete. */
 function fixtureResources(dir: string): string[] {
-  return ['stemcells', 'vms', 'disks'].flatMap((kind) => (fs.existsSync(path.join(dir, kind)) ? fs.readdirSync(path.join(dir, kind)).map((f) => `${kind}/${f}`) : []));
+  return ['stemcells', 'vms', 'disks'].flatMap((kind) =>
+    fs.existsSync(path.join(dir, kind)) ? fs.readdirSync(path.join(dir, kind)).map((f) => `${kind}/${f}`) : [],
+  );
 }
 
 /** The methods the fixture CPI was called with, in order. */
 function fixtureMethods(dir: string): string[] {
-  return fs.readFileSync(path.join(dir, 'requests.log'), 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { method: string }).method);
+  return fs
+    .readFileSync(path.join(dir, 'requests.log'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => (JSON.parse(line) as { method: string }).method);
 }
 
 function delegateConfig(name: string, control?: object): { file: string; state: string } {
   const state = ws.path(`${name}-state`);
   fs.mkdirSync(state);
   if (control !== undefined) fs.writeFileSync(path.join(state, 'control.json'), JSON.stringify(control));
-  const file = ws.writeConfig(`${name}.json`, { backends: { vms: { type: 'delegate', command: [FAKE_CPI, '--state', state], stemcell_formats: ['vsphere-ova', 'vsphere-ovf'] } } });
+  const file = ws.writeConfig(`${name}.json`, {
+    backends: { vms: { type: 'delegate', command: [FAKE_CPI, '--state', state], stemcell_formats: ['vsphere-ova', 'vsphere-ovf'] } },
+  });
   return { file, state };
 }
 
@@ -48,7 +56,10 @@ describe('lifecycle against the memory backend', () => {
     const file = ws.writeConfig('memory-json.json', { backends: { mem: { type: 'memory', stemcell_formats: ['openstack-qcow2'] } } });
     const run = await runCommand(['lifecycle', '--config', file, '--backend', 'mem', '--json'], ws.dir);
     expect([run.exitCode, run.stderr]).toEqual([0, '']);
-    const events = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { event: string; status?: string });
+    const events = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { event: string; status?: string });
     expect(events[0]).toMatchObject({ event: 'start', backend: 'mem', type: 'memory', stemcell_image: 'placeholder' });
     expect(events.at(-1)).toEqual({ event: 'summary', steps: 17, ok: 17, failed: 0, skipped: 0, cleanup_failed: false });
     expect(events.filter((e) => e.event === 'step').every((e) => e.status === 'ok')).toBe(true);
@@ -58,7 +69,11 @@ describe('lifecycle against the memory backend', () => {
   it('takes its inputs from a YAML file', async () => {
     const file = ws.writeConfig('memory-inputs.json', { backends: { mem: { type: 'memory', stemcell_formats: ['openstack-qcow2'] } } });
     const image = ws.image('inputs-image');
-    const inputs = ws.writeConfig('inputs.yml', `stemcell:\n  image: ${image}\n  cloud_properties: {infrastructure: openstack, disk_format: raw}\nvm:\n  networks:\n    a: {type: manual, ip: 10.0.0.9, netmask: 255.255.255.0, cloud_properties: {}}\n    b: {type: dynamic, cloud_properties: {}}\ndisk: {size: 2048}\nparts: [stemcells, vms]\n`);
+    const inputs = ws.writeConfig(
+      'inputs.yml',
+      `stemcell:\n  image: ${image}\n  cloud_properties: {infrastructure: openstack, disk_format: raw}\nvm:\n  networks:\n    a: {type: manual, ip: ` +
+        `10.0.0.9, netmask: 255.255.255.0, cloud_properties: {}}\n    b: {type: dynamic, cloud_properties: {}}\ndisk: {size: 2048}\nparts: [stemcells, vms]\n`,
+    );
     const run = await runCommand(['lifecycle', '-c', file, '-b', 'mem', '--inputs', inputs], ws.dir);
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     // Without the disks part, no disk step runs.
@@ -78,7 +93,11 @@ describe('lifecycle against the fixture delegate CPI', () => {
   });
 
   it('a method that fails: exit 1, the failure under its step, the rest not run, and everything it made deleted', async () => {
-    const { file, state } = delegateConfig('failing', { mode: 'error', methods: ['attach_disk'], error: { type: 'Bosh::Clouds::CloudError', message: 'attach_disk fails on purpose', ok_to_retry: false } });
+    const { file, state } = delegateConfig('failing', {
+      mode: 'error',
+      methods: ['attach_disk'],
+      error: { type: 'Bosh::Clouds::CloudError', message: 'attach_disk fails on purpose', ok_to_retry: false },
+    });
     const run = await runCommand(['lifecycle', '--config', file, '--backend', 'vms'], ws.dir);
     expect(run.exitCode, run.stderr).toBe(1);
     await expectGolden('lifecycle-delegate-failing.txt', norm(run.stdout));
@@ -89,16 +108,32 @@ describe('lifecycle against the fixture delegate CPI', () => {
   });
 
   it('--json: a failure carries its message and BOSH error type', async () => {
-    const { file } = delegateConfig('failing-json', { mode: 'error', methods: ['attach_disk'], error: { type: 'Bosh::Clouds::CloudError', message: 'attach_disk fails on purpose', ok_to_retry: false } });
+    const { file } = delegateConfig('failing-json', {
+      mode: 'error',
+      methods: ['attach_disk'],
+      error: { type: 'Bosh::Clouds::CloudError', message: 'attach_disk fails on purpose', ok_to_retry: false },
+    });
     const run = await runCommand(['lifecycle', '--config', file, '--backend', 'vms', '--json'], ws.dir);
     expect(run.exitCode, run.stderr).toBe(1);
-    const events = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(events.find((e) => e['status'] === 'failed')).toMatchObject({ event: 'step', name: expect.stringMatching(/^attach_disk/), message: expect.stringContaining('attach_disk fails on purpose'), error_type: 'Bosh::Clouds::CloudError' });
+    const events = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events.find((e) => e['status'] === 'failed')).toMatchObject({
+      event: 'step',
+      name: expect.stringMatching(/^attach_disk/),
+      message: expect.stringContaining('attach_disk fails on purpose'),
+      error_type: 'Bosh::Clouds::CloudError',
+    });
     expect(events.filter((e) => e['event'] === 'cleanup').map((e) => e['ok'])).toEqual([true, true, true]);
   });
 
   it('--keep-going runs the later steps after the failure, and leaves nothing either', async () => {
-    const { file, state } = delegateConfig('keep-going', { mode: 'error', methods: ['attach_disk'], error: { type: 'Bosh::Clouds::CloudError', message: 'attach_disk fails on purpose', ok_to_retry: false } });
+    const { file, state } = delegateConfig('keep-going', {
+      mode: 'error',
+      methods: ['attach_disk'],
+      error: { type: 'Bosh::Clouds::CloudError', message: 'attach_disk fails on purpose', ok_to_retry: false },
+    });
     const run = await runCommand(['lifecycle', '--config', file, '--backend', 'vms', '--keep-going'], ws.dir);
     expect(run.exitCode, run.stderr).toBe(1);
     await expectGolden('lifecycle-delegate-keep-going.txt', norm(run.stdout));
@@ -153,6 +188,8 @@ describe('--help and usage errors', () => {
     const run = await runCommand(['lifecycle', '--config', broken, '--backend', 'mem'], ws.dir);
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toBe('');
-    expect(norm(run.stderr)).toBe('hybrid-cpi lifecycle: the config <ws>/broken.json is not usable (hybrid-cpi doctor says more):\n- backends.mem.stemcell_formats: is required\n');
+    expect(norm(run.stderr)).toBe(
+      'hybrid-cpi lifecycle: the config <ws>/broken.json is not usable (hybrid-cpi doctor says more):\n- backends.mem.stemcell_formats: is required\n',
+    );
   });
 });

@@ -54,8 +54,15 @@ function longestSilence(run: TimedRun): number {
 }
 
 function lifecycleArgs(node: number): string[] {
-  const config = ws.writeConfig(`cpi-${node}.json`, { agent: { mbus: 'nats://10.0.0.6:4222' }, backends: { metal: { type: 'ironic', ironic: { url: lab.url, auth: { type: 'noauth' } } } } });
-  const inputs = ws.writeConfig(`inputs-${node}.json`, { existing_stemcell: STEMCELL, parts: ['vms'], vm: { cloud_properties: { resource_class: `progress-${node}` } } });
+  const config = ws.writeConfig(`cpi-${node}.json`, {
+    agent: { mbus: 'nats://10.0.0.6:4222' },
+    backends: { metal: { type: 'ironic', ironic: { url: lab.url, auth: { type: 'noauth' } } } },
+  });
+  const inputs = ws.writeConfig(`inputs-${node}.json`, {
+    existing_stemcell: STEMCELL,
+    parts: ['vms'],
+    vm: { cloud_properties: { resource_class: `progress-${node}` } },
+  });
   return ['lifecycle', '--config', config, '--backend', 'metal', '--inputs', inputs];
 }
 
@@ -69,7 +76,9 @@ describe('lifecycle against a slow Ironic', () => {
     expect(json.exitCode, json.stderr + json.lines.map((l) => l.text).join('\n')).toBe(0);
     expect(terminal.exitCode, terminal.stderr + terminal.lines.map((l) => l.text).join('\n')).toBe(0);
 
-    const events = json.lines.map((l) => JSON.parse(l.text) as { event: string; name?: string; step?: string; ms?: number; message?: string; fields?: Record<string, unknown> });
+    const events = json.lines.map(
+      (l) => JSON.parse(l.text) as { event: string; name?: string; step?: string; ms?: number; message?: string; fields?: Record<string, unknown> },
+    );
     const createVm = events.find((e) => e.event === 'step' && e.name!.startsWith('create_vm'))!;
     expect(createVm.ms).toBeGreaterThan(DEPLOY_DELAY * 1000 - 1000);
     // The backend's own progress: the deploy's state and elapsed time, as the CPI logs them.

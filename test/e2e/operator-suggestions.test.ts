@@ -12,20 +12,26 @@ afterAll(() => ws.cleanup());
 describe('mistakes get suggestions', () => {
   it('commands, options, config keys and backend names: the closest one; a missing file by name; every config problem at once', async () => {
     ws.writeConfig('mem.json', { backends: { mem: { type: 'memory', stemcell_formats: ['openstack-raw'] } } });
-    ws.writeConfig('typo.yml', 'default_bakend: metal\nbackends:\n  metal:\n    type: ironic\n    ironic: {url: "http://10.0.0.5:6385", auht: {type: noauth}}\n');
-    ws.writeConfig('everything.yml', [
-      'default_backend: Metal',
-      'log_levle: debug',
-      'backends:',
-      '  Metal:',
-      '    type: ironic',
-      '    ironic: {url: "ftp://10.0.0.5"}',
-      '    claim: sometimes',
-      '  vms:',
-      '    type: delegate',
-      '    command: []',
-      '',
-    ].join('\n'));
+    ws.writeConfig(
+      'typo.yml',
+      'default_bakend: metal\nbackends:\n  metal:\n    type: ironic\n    ironic: {url: "http://10.0.0.5:6385", auht: {type: noauth}}\n',
+    );
+    ws.writeConfig(
+      'everything.yml',
+      [
+        'default_backend: Metal',
+        'log_levle: debug',
+        'backends:',
+        '  Metal:',
+        '    type: ironic',
+        '    ironic: {url: "ftp://10.0.0.5"}',
+        '    claim: sometimes',
+        '  vms:',
+        '    type: delegate',
+        '    command: []',
+        '',
+      ].join('\n'),
+    );
     const cases = [
       ['valdiate', '--config', 'mem.json'],
       ['docter', '--config', 'mem.json'],

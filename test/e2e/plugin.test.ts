@@ -43,7 +43,10 @@ describe('the example plugin in the built executable', () => {
     expect(networks).toEqual(NETWORKS);
     // The record the plugin wrote, under the native CID (the core removed the prefix).
     expect(records(store, 'vms')).toEqual([`${vm.slice('demo:'.length)}.json`]);
-    expect(JSON.parse(fs.readFileSync(path.join(store, 'vms', `${vm.slice('demo:'.length)}.json`), 'utf8'))).toMatchObject({ agent_id: 'agent-1', stemcell: stemcell.slice('demo:'.length) });
+    expect(JSON.parse(fs.readFileSync(path.join(store, 'vms', `${vm.slice('demo:'.length)}.json`), 'utf8'))).toMatchObject({
+      agent_id: 'agent-1',
+      stemcell: stemcell.slice('demo:'.length),
+    });
 
     const disk = await director.ok<string>('create_disk', [1024, {}, vm]);
     expect(await director.ok('attach_disk', [vm, disk])).toEqual({ path: `/dev/disk/by-id/example-${disk.slice('demo:'.length)}` });
@@ -53,7 +56,9 @@ describe('the example plugin in the built executable', () => {
     expect((await director.fails('Bosh::Clouds::NotImplemented', 'snapshot_disk', [disk, {}])).message).toContain('snapshot');
     expect(await director.fails('Bosh::Clouds::NotSupported', 'resize_disk', [disk, 2048])).toBeTruthy();
     // Errors the plugin raises from the catalogue reach the director with their type.
-    expect((await director.fails('Bosh::Clouds::VMNotFound', 'reboot_vm', ['demo:vm-00000000-0000-4000-8000-000000000000'])).message).toContain('does not exist');
+    expect((await director.fails('Bosh::Clouds::VMNotFound', 'reboot_vm', ['demo:vm-00000000-0000-4000-8000-000000000000'])).message).toContain(
+      'does not exist',
+    );
 
     await director.ok('detach_disk', [vm, disk]);
     await director.ok('delete_disk', [disk]);
@@ -89,7 +94,7 @@ describe('the example plugin in the built executable', () => {
     expect(vm).toMatch(/^demo:vm-/);
     expect(records(store, 'vms')).toHaveLength(1);
     const error = await director.fails('Bosh::Clouds::CloudError', 'create_vm', ['agent-3', stemcell, {}, NETWORKS, [], {}]);
-    expect(error.message).toContain("stemcell '" + stemcell + "' has no image in 'vms'");
+    expect(error.message).toContain(`stemcell '${stemcell}' has no image in 'vms'`);
   });
 
   it('reports a plugin section that breaks its schema, with the key path', async () => {

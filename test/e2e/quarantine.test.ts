@@ -30,7 +30,10 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => images.listen(0, '127.0.0.1', resolve));
   stemcell = `metal:qcow2:sha256:${'a'.repeat(64)}:http://127.0.0.1:${(images.address() as { port: number }).port}/stemcell.qcow2`;
   stuck = await enrollFakeNode(lab, { name: 'flaky-1', resourceClass: RC });
-  await api(lab, 'PATCH', `/v1/nodes/${stuck.uuid}`, [{ op: 'replace', path: '/deploy_interface', value: 'direct' }, { op: 'replace', path: '/automated_clean', value: false }]);
+  await api(lab, 'PATCH', `/v1/nodes/${stuck.uuid}`, [
+    { op: 'replace', path: '/deploy_interface', value: 'direct' },
+    { op: 'replace', path: '/automated_clean', value: false },
+  ]);
   // A failed deploy on record puts the spare after the clean node: the stuck node is tried first.
   spare = await enrollFakeNode(lab, { name: 'spare-1', resourceClass: RC });
   await api(lab, 'PATCH', `/v1/nodes/${spare.uuid}`, [{ op: 'add', path: '/extra/bosh_failures', value: { count: 1, recent: [] } }]);
@@ -67,15 +70,21 @@ describe('a server whose deploy never calls back', () => {
     expect(await waitFor(lab, stuck.uuid, 'manageable')).toMatchObject({ retired: true, instance_uuid: null, extra: { bosh_failures: { count: 1 } } });
   });
 
-  it('one request id: the director\'s and Ironic\'s global one on our log lines, and in Ironic\'s own log', () => {
+  it("one request id: the director's and Ironic's global one on our log lines, and in Ironic's own log", () => {
     const global = globalRequestId(requestId)!;
-    const lines = run.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = run.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const quarantined = lines.find((l) => l['msg'] === 'quarantined the node: it leaves every pool until an operator returns it');
     expect(quarantined).toMatchObject({ request_id: requestId, global_request_id: global, node: stuck.uuid, step: 'wait call-back' });
     const requests = lines.filter((l) => l['msg'] === 'ironic request');
     expect(requests.length).toBeGreaterThan(10);
     expect(requests.filter((l) => l['request_id'] !== requestId || l['global_request_id'] !== global)).toEqual([]);
-    const ironicLog = fs.readFileSync(path.join(lab.dir, 'ironic.log'), 'utf8').split('\n').filter((l) => l.includes(`[${global} req-`));
+    const ironicLog = fs
+      .readFileSync(path.join(lab.dir, 'ironic.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(`[${global} req-`));
     expect(ironicLog.some((l) => l.includes(`PUT /v1/nodes/${stuck.uuid}/states/provision`))).toBe(true);
     expect(ironicLog.some((l) => l.includes(`PUT /v1/nodes/${spare.uuid}/states/provision`))).toBe(true);
     // The conductor's lines of the deploy carry it too.
@@ -88,7 +97,10 @@ describe('a server whose deploy never calls back', () => {
     expect(nodes.exitCode, describeRun(nodes)).toBe(0);
     const row = nodes.stdout.split('\n').find((l) => l.includes('flaky-1'))!;
     expect(row).toMatch(/ manageable +power \w+ +quarantined /);
-    expect(row).toContain(`retired, quarantined by the CPI since ${since} after 1 failed deploy, the last at ${since} in wait call-back: no call-back from the deploy agent within deploy_callback_timeout_seconds (2 s)`);
+    expect(row).toContain(
+      `retired, quarantined by the CPI since ${since} after 1 failed deploy, the last at ${since} in wait call-back: no call-back from the deploy ` +
+        `agent within deploy_callback_timeout_seconds (2 s)`,
+    );
     const cloudConfig = ws.writeConfig('cloud-config.yml', `vm_types:\n- name: metal\n  cloud_properties: {resource_class: ${RC}}\n`);
     const explain = await hybridCpi('explain', '--config', configFile, '--cloud-config', cloudConfig, '--vm-type', 'metal');
     expect(explain.stdout).toContain(`  flaky-1 (${stuck.uuid}): quarantined by the CPI since ${since}`);
@@ -97,12 +109,16 @@ describe('a server whose deploy never calls back', () => {
   it('nodes --unquarantine returns it to the pool', async () => {
     const returned = await hybridCpi('nodes', '--config', configFile, '--unquarantine', 'flaky-1');
     expect(returned.exitCode, describeRun(returned)).toBe(0);
-    expect(returned.stdout).toBe(`backend metal: node flaky-1 (${stuck.uuid}): forgot 1 failed deploy, un-retired it, provided it: Ironic cleans it, then it is available\n`);
+    expect(returned.stdout).toBe(
+      `backend metal: node flaky-1 (${stuck.uuid}): forgot 1 failed deploy, un-retired it, provided it: Ironic cleans it, then it is available\n`,
+    );
     expect(await waitFor(lab, stuck.uuid, 'available')).toMatchObject({ retired: false, extra: {} });
     const again = await hybridCpi('nodes', '--config', configFile, '--unquarantine', 'spare-1');
     expect(again.exitCode).toBe(1);
     expect(again.stdout).toMatch(/^backend metal: Returning node spare-1 from quarantine: the CPI did not quarantine it: it has no failed deploys on record/);
-    const deleted = expectDirectorResponse(await runCpi(configFile, { method: 'delete_vm', arguments: [vm], context: { director_uuid: 'd' }, api_version: 2 }, { tmp: ws.dir }));
+    const deleted = expectDirectorResponse(
+      await runCpi(configFile, { method: 'delete_vm', arguments: [vm], context: { director_uuid: 'd' }, api_version: 2 }, { tmp: ws.dir }),
+    );
     expect(deleted.error).toBeNull();
   });
 });

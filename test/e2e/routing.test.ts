@@ -4,7 +4,7 @@
 // ones whose state files show where each resource really landed.
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cpi, Director, Workspace, readMemoryState, writeMemoryState, type MemoryState } from './helpers/cpi.js';
+import { type Cpi, Director, Workspace, readMemoryState, writeMemoryState, type MemoryState } from './helpers/cpi.js';
 
 const ws = new Workspace('routing');
 afterAll(() => ws.cleanup());
@@ -15,9 +15,28 @@ const cidOf = (backend: string, kind: 'sc' | 'vm' | 'disk' | 'snap') => new RegE
 const native = (cid: string) => cid.slice(cid.indexOf(':') + 1);
 
 const NETWORKS = {
-  default: { type: 'manual', ip: '10.0.0.10', netmask: '255.255.255.0', prefix: '32', gateway: '10.0.0.1', dns: ['10.0.0.2'], default: ['dns', 'gateway'], cloud_properties: {} },
+  default: {
+    type: 'manual',
+    ip: '10.0.0.10',
+    netmask: '255.255.255.0',
+    prefix: '32',
+    gateway: '10.0.0.1',
+    dns: ['10.0.0.2'],
+    default: ['dns', 'gateway'],
+    cloud_properties: {},
+  },
 };
-const OPENSTACK_QCOW2 = { name: 'bosh-openstack-kvm-ubuntu-jammy-go_agent', version: '1.500', infrastructure: 'openstack', hypervisor: 'kvm', disk_format: 'qcow2', container_format: 'bare', os_type: 'linux', os_distro: 'ubuntu', architecture: 'x86_64' };
+const OPENSTACK_QCOW2 = {
+  name: 'bosh-openstack-kvm-ubuntu-jammy-go_agent',
+  version: '1.500',
+  infrastructure: 'openstack',
+  hypervisor: 'kvm',
+  disk_format: 'qcow2',
+  container_format: 'bare',
+  os_type: 'linux',
+  os_distro: 'ubuntu',
+  architecture: 'x86_64',
+};
 const VSPHERE_OVF = { name: 'bosh-vsphere-esxi-ubuntu-jammy-go_agent', version: '1.500', infrastructure: 'vsphere', hypervisor: 'esxi', disk_format: 'ovf' };
 
 function memory(stemcellFormats: string[], stateFile: string) {
@@ -111,7 +130,16 @@ describe('routing by CID prefix, cloud_properties and default backend', () => {
   });
 
   it('set_vm_metadata and reboot_vm change only the VM of the CID’s backend', async () => {
-    const metadata = { director: 'bosh', deployment: 'dep', id: 'abc', job: 'web', instance_group: 'web', index: '0', name: 'web/abc', created_at: '2025-01-01T00:00:00Z' };
+    const metadata = {
+      director: 'bosh',
+      deployment: 'dep',
+      id: 'abc',
+      job: 'web',
+      instance_group: 'web',
+      index: '0',
+      name: 'web/abc',
+      created_at: '2025-01-01T00:00:00Z',
+    };
     expect(await director.ok('set_vm_metadata', [metalVm, metadata])).toBeNull();
     expect(await director.ok('set_vm_metadata', [vmsVm, { ...metadata, job: 'db' }])).toBeNull();
     expect(await director.ok('reboot_vm', [vmsVm])).toBeNull();
@@ -129,7 +157,11 @@ describe('routing by CID prefix, cloud_properties and default backend', () => {
         default_backend: 'irn',
         backends: {
           vms: memory(['vsphere-ova'], files.vms),
-          irn: { type: 'ironic', ironic: { url: 'http://127.0.0.1:9', auth: { type: 'noauth' } }, image_store: { type: 'webdav', url: 'http://127.0.0.1:9/images' } },
+          irn: {
+            type: 'ironic',
+            ironic: { url: 'http://127.0.0.1:9', auth: { type: 'noauth' } },
+            image_store: { type: 'webdav', url: 'http://127.0.0.1:9/images' },
+          },
         },
       }),
       ws.dir,
@@ -166,7 +198,10 @@ describe('routing by CID prefix, cloud_properties and default backend', () => {
   });
 
   it('attach_disk attaches in the shared backend and returns a hint', async () => {
-    for (const [vm, disk, backend] of [[metalVm, metalDisk, 'metal'], [vmsVm, vmsDisk, 'vms']] as const) {
+    for (const [vm, disk, backend] of [
+      [metalVm, metalDisk, 'metal'],
+      [vmsVm, vmsDisk, 'vms'],
+    ] as const) {
       const hint = await director.ok('attach_disk', [vm, disk]);
       expect(hint).toBeTruthy();
       expect(hint).not.toEqual({});
@@ -192,7 +227,14 @@ describe('routing by CID prefix, cloud_properties and default backend', () => {
   it('has_disk, set_disk_metadata and resize_disk route by the disk CID', async () => {
     expect(await director.ok('has_disk', [metalDisk])).toBe(true);
     expect(await director.ok('has_disk', [`vms:${native(metalDisk)}`])).toBe(false);
-    const metadata = { director: 'bosh', deployment: 'dep', instance_id: 'abc', instance_index: '0', instance_group: 'web', attached_at: '2025-01-01T00:00:00Z' };
+    const metadata = {
+      director: 'bosh',
+      deployment: 'dep',
+      instance_id: 'abc',
+      instance_index: '0',
+      instance_group: 'web',
+      attached_at: '2025-01-01T00:00:00Z',
+    };
     expect(await director.ok('set_disk_metadata', [metalDisk, metadata])).toBeNull();
     expect(await director.ok('resize_disk', [vmsDisk, 4096])).toBeNull();
     expect(state('metal').disks[native(metalDisk)]).toMatchObject({ metadata, size: 10240 });
@@ -209,7 +251,10 @@ describe('routing by CID prefix, cloud_properties and default backend', () => {
   });
 
   it('detach_disk and delete_disk act on the disk’s backend', async () => {
-    for (const [vm, disk, backend] of [[metalVm, metalDisk, 'metal'], [vmsVm, vmsDisk, 'vms']] as const) {
+    for (const [vm, disk, backend] of [
+      [metalVm, metalDisk, 'metal'],
+      [vmsVm, vmsDisk, 'vms'],
+    ] as const) {
       expect(await director.ok('detach_disk', [vm, disk])).toBeNull();
       expect(state(backend).disks[native(disk)]?.vm).toBeNull();
       expect(state(backend).vms[native(vm)]?.disks).toEqual([]);

@@ -5,7 +5,17 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BINARY, Workspace, describeRun, directorEnv, expectDirectorResponse, runCpi, type CpiRun, type KnownErrorType, type MemoryState } from './helpers/cpi.js';
+import {
+  BINARY,
+  Workspace,
+  describeRun,
+  directorEnv,
+  expectDirectorResponse,
+  runCpi,
+  type CpiRun,
+  type KnownErrorType,
+  type MemoryState,
+} from './helpers/cpi.js';
 
 const ws = new Workspace('secrets');
 afterAll(() => ws.cleanup());
@@ -29,17 +39,27 @@ const SECRETS: Record<string, string> = {
   'context cpi-config property': 'cpi-config-api-key-77aa88bb',
 };
 // A leaked line of the PEM body is a leak too, even if the whole key never appears in one piece.
-PEM_BODY.forEach((line, i) => (SECRETS[`env bosh.mbus.cert.private_key line ${i + 1}`] = line));
+PEM_BODY.forEach((line, i) => {
+  SECRETS[`env bosh.mbus.cert.private_key line ${i + 1}`] = line;
+});
 
 /** Each secret as it would appear raw, and as it would appear inside a JSON string. */
 const NEEDLES = Object.entries(SECRETS).flatMap(([name, value]) => {
   const escaped = JSON.stringify(value).slice(1, -1);
-  return escaped === value ? [[name, value]] : [[name, value], [`${name} (JSON-escaped)`, escaped]];
+  return escaped === value
+    ? [[name, value]]
+    : [
+        [name, value],
+        [`${name} (JSON-escaped)`, escaped],
+      ];
 });
 
 function leaks(run: CpiRun): string[] {
   const found: string[] = [];
-  for (const [stream, text] of [['stdout', run.stdout], ['stderr', run.stderr]] as const) {
+  for (const [stream, text] of [
+    ['stdout', run.stdout],
+    ['stderr', run.stderr],
+  ] as const) {
     for (const [name, needle] of NEEDLES) if (text.includes(needle!)) found.push(`${name} in ${stream}`);
   }
   return found;
@@ -68,7 +88,10 @@ const config = {
     mem: { type: 'memory', stemcell_formats: ['vsphere-ova', 'vsphere-ovf'], state_file: stateFile },
     irn: {
       type: 'ironic',
-      ironic: { url: `http://127.0.0.1:${ironicPort}`, auth: { type: 'http_basic', username: 'ironic-user', password: SECRETS['config ironic.auth.password'] } },
+      ironic: {
+        url: `http://127.0.0.1:${ironicPort}`,
+        auth: { type: 'http_basic', username: 'ironic-user', password: SECRETS['config ironic.auth.password'] },
+      },
       image_store: { type: 'webdav', url: `http://127.0.0.1:${ironicPort}/images`, username: 'dav-user', password: SECRETS['config image_store.password'] },
     },
   },
@@ -86,17 +109,24 @@ const ENV = {
       },
     },
     password: SECRETS['env bosh.password'],
-    blobstores: [{ provider: 'dav', options: { endpoint: 'https://10.0.0.6:25250', user: 'agent', password: SECRETS['env bosh.blobstores[0].options.password'] } }],
+    blobstores: [
+      { provider: 'dav', options: { endpoint: 'https://10.0.0.6:25250', user: 'agent', password: SECRETS['env bosh.blobstores[0].options.password'] } },
+    ],
     group: 'bosh-dep-web',
     groups: ['bosh', 'dep', 'web', 'bosh-dep', 'dep-web', 'bosh-dep-web'],
   },
 };
 const VM_PROPS = {
   instance_type: 'bm.large',
-  ironic_params: { driver: 'ipmi', driver_info: { ipmi_address: '10.1.0.5', ipmi_username: 'admin', ipmi_password: SECRETS['cloud_properties ironic_params.driver_info.ipmi_password'] } },
+  ironic_params: {
+    driver: 'ipmi',
+    driver_info: { ipmi_address: '10.1.0.5', ipmi_username: 'admin', ipmi_password: SECRETS['cloud_properties ironic_params.driver_info.ipmi_password'] },
+  },
   extras: { deeper: { secret_token: SECRETS['cloud_properties nested secret_token'] } },
 };
-const NETWORKS = { default: { type: 'manual', ip: '10.0.0.10', netmask: '255.255.255.0', gateway: '10.0.0.1', default: ['dns', 'gateway'], cloud_properties: {} } };
+const NETWORKS = {
+  default: { type: 'manual', ip: '10.0.0.10', netmask: '255.255.255.0', gateway: '10.0.0.1', default: ['dns', 'gateway'], cloud_properties: {} },
+};
 const DISK_PROPS = { type: 'ssd', encryption_key: SECRETS['disk cloud_properties encryption_key'] };
 const STEMCELL_PROPS = { infrastructure: 'vsphere', disk_format: 'ovf', auth_token: SECRETS['stemcell cloud_properties auth_token'] };
 
@@ -126,11 +156,20 @@ function expectNoLeaks({ run, requestId }: Outcome): void {
   expect(leaks(run), describeRun(run)).toEqual([]);
   const lines = logLines(run);
   if (requestId === undefined) {
-    expect(lines.some((l) => l['level'] === 'error'), `an error line on stderr\n${describeRun(run)}`).toBe(true);
+    expect(
+      lines.some((l) => l['level'] === 'error'),
+      `an error line on stderr\n${describeRun(run)}`,
+    ).toBe(true);
   } else {
     const mine = lines.filter((l) => l['request_id'] === requestId);
-    expect(mine.some((l) => l['level'] === 'debug' && l['msg'] === 'request'), `a debug "request" line for ${requestId}\n${describeRun(run)}`).toBe(true);
-    expect(mine.some((l) => l['level'] === 'info' || l['level'] === 'error'), `an info or error line for ${requestId}\n${describeRun(run)}`).toBe(true);
+    expect(
+      mine.some((l) => l['level'] === 'debug' && l['msg'] === 'request'),
+      `a debug "request" line for ${requestId}\n${describeRun(run)}`,
+    ).toBe(true);
+    expect(
+      mine.some((l) => l['level'] === 'info' || l['level'] === 'error'),
+      `an info or error line for ${requestId}\n${describeRun(run)}`,
+    ).toBe(true);
   }
 }
 
@@ -163,7 +202,11 @@ describe('secrets never appear on stdout or stderr', () => {
   });
 
   it('a failing create_stemcell (routed to the Ironic backend: its image is no gzipped tar)', async () => {
-    const outcome = await call({ method: 'create_stemcell', arguments: [image, { ...STEMCELL_PROPS, infrastructure: 'openstack', disk_format: 'qcow2' }], api_version: 2 });
+    const outcome = await call({
+      method: 'create_stemcell',
+      arguments: [image, { ...STEMCELL_PROPS, infrastructure: 'openstack', disk_format: 'qcow2' }],
+      api_version: 2,
+    });
     expectOutcome(outcome, 'Bosh::Clouds::CpiError');
     expectNoLeaks(outcome);
   });
@@ -188,7 +231,11 @@ describe('secrets never appear on stdout or stderr', () => {
   });
 
   it('a create_vm routed to the Ironic backend with a stemcell CID it cannot read', async () => {
-    const outcome = await call({ method: 'create_vm', arguments: ['agent-4', 'irn:sc-from-elsewhere', { ...VM_PROPS, backend: 'irn' }, NETWORKS, [], ENV], api_version: 2 });
+    const outcome = await call({
+      method: 'create_vm',
+      arguments: ['agent-4', 'irn:sc-from-elsewhere', { ...VM_PROPS, backend: 'irn' }, NETWORKS, [], ENV],
+      api_version: 2,
+    });
     expectOutcome(outcome, 'Bosh::Clouds::CloudError');
     expectNoLeaks(outcome);
   });
@@ -212,10 +259,22 @@ describe('secrets never appear on stdout or stderr', () => {
   const malformed: [string, string][] = [
     ['a truncated request with the env in it', full.slice(0, full.indexOf('-----END RSA') + 20)],
     ['a request with trailing garbage', `${full}}`],
-    ['a create_vm with too many arguments', JSON.stringify({ method: 'create_vm', arguments: ['agent-5', 'mem:sc-1', VM_PROPS, NETWORKS, [], ENV, ENV], context: context() })],
-    ['a create_vm with networks of the wrong type', JSON.stringify({ method: 'create_vm', arguments: ['agent-5', 'mem:sc-1', VM_PROPS, [NETWORKS], [], ENV], context: context() })],
-    ['a create_vm with api_version "2"', JSON.stringify({ method: 'create_vm', arguments: ['agent-5', 'mem:sc-1', VM_PROPS, NETWORKS, [], ENV], context: context(), api_version: '2' })],
-    ['an unknown method carrying the env', JSON.stringify({ method: 'create_vmm', arguments: ['agent-5', 'mem:sc-1', VM_PROPS, NETWORKS, [], ENV], context: context() })],
+    [
+      'a create_vm with too many arguments',
+      JSON.stringify({ method: 'create_vm', arguments: ['agent-5', 'mem:sc-1', VM_PROPS, NETWORKS, [], ENV, ENV], context: context() }),
+    ],
+    [
+      'a create_vm with networks of the wrong type',
+      JSON.stringify({ method: 'create_vm', arguments: ['agent-5', 'mem:sc-1', VM_PROPS, [NETWORKS], [], ENV], context: context() }),
+    ],
+    [
+      'a create_vm with api_version "2"',
+      JSON.stringify({ method: 'create_vm', arguments: ['agent-5', 'mem:sc-1', VM_PROPS, NETWORKS, [], ENV], context: context(), api_version: '2' }),
+    ],
+    [
+      'an unknown method carrying the env',
+      JSON.stringify({ method: 'create_vmm', arguments: ['agent-5', 'mem:sc-1', VM_PROPS, NETWORKS, [], ENV], context: context() }),
+    ],
     ['a create_disk with a size of the wrong type', JSON.stringify({ method: 'create_disk', arguments: ['1024', DISK_PROPS, null], context: context() })],
   ];
   for (const [name, stdin] of malformed) {
@@ -288,7 +347,10 @@ describe('requests of many megabytes answer validly, with no secret on either st
 
   /** The request's big value, raw or JSON-escaped, nowhere in the output. */
   function expectWithheld(run: CpiRun, value: string): void {
-    for (const [stream, text] of [['stdout', run.stdout], ['stderr', run.stderr]] as const) {
+    for (const [stream, text] of [
+      ['stdout', run.stdout],
+      ['stderr', run.stderr],
+    ] as const) {
       expect(text.includes(value.slice(0, 4096)), `the big value in ${stream}`).toBe(false);
       expect(text.includes(JSON.stringify(value).slice(1, 4097)), `the big value, escaped, in ${stream}`).toBe(false);
     }
@@ -310,7 +372,11 @@ describe('requests of many megabytes answer validly, with no secret on either st
     const created = await call({ method: 'create_vm', arguments: ['agent-big', stemcell, VM_PROPS, NETWORKS, [], ENV], api_version: 2 });
     const [vm] = expectOutcome(created, null) as [string];
     const value = bigValue(16, 'metadata');
-    const outcome = await call({ method: 'set_vm_metadata', arguments: [vm, { director: 'bosh', description: value, owner_token: SECRETS['cloud_properties nested secret_token'] }], api_version: 2 });
+    const outcome = await call({
+      method: 'set_vm_metadata',
+      arguments: [vm, { director: 'bosh', description: value, owner_token: SECRETS['cloud_properties nested secret_token'] }],
+      api_version: 2,
+    });
     expectOutcome(outcome, null);
     expectNoLeaks(outcome);
     // Not a secret, but no log line quotes 16 MiB of it either.
@@ -321,7 +387,7 @@ describe('requests of many megabytes answer validly, with no secret on either st
 });
 
 describe('when not even a response can be written', () => {
-  it('exits 1 with the error\'s kind and stack frames on stderr, never its message', async () => {
+  it("exits 1 with the error's kind and stack frames on stderr, never its message", async () => {
     // The reader goes away before the response: writing it fails with EPIPE.
     const child = spawn(BINARY, ['--config', configFile], { env: directorEnv(ws.dir), cwd: ws.dir, stdio: ['pipe', 'pipe', 'pipe'] });
     child.stdout.destroy();

@@ -40,7 +40,14 @@ describe('stdout', () => {
 
     expect(response, describeRun(run)).toMatchObject({ result: true, error: null });
     expect(run.stdout).toBe(JSON.stringify(response));
-    for (const line of ['noisy: loading', 'noisy: raw write on load', 'noisy: console.log in has_vm vm-1', 'noisy: console.info', 'noisy: console.debug', 'noisy: process.stdout.write']) {
+    for (const line of [
+      'noisy: loading',
+      'noisy: raw write on load',
+      'noisy: console.log in has_vm vm-1',
+      'noisy: console.info',
+      'noisy: console.debug',
+      'noisy: process.stdout.write',
+    ]) {
       expect(run.stderr).toContain(line);
     }
   });

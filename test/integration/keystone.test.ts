@@ -56,7 +56,12 @@ class RequestLog implements Logger {
   readonly requests: { service: string; method: string; path: string; status: number | undefined }[] = [];
   readonly #record: LogFn = ((fields: Record<string, unknown> | string) => {
     if (typeof fields === 'object' && typeof fields['service'] === 'string' && typeof fields['path'] === 'string' && fields['reason'] === undefined) {
-      this.requests.push({ service: fields['service'], method: String(fields['method']), path: fields['path'], status: fields['status'] as number | undefined });
+      this.requests.push({
+        service: fields['service'],
+        method: String(fields['method']),
+        path: fields['path'],
+        status: fields['status'] as number | undefined,
+      });
     }
   }) as LogFn;
   trace = this.#record;
@@ -79,7 +84,14 @@ async function lifecycle(auth: Auth, agentId: string, url?: string): Promise<Req
   const metal = await backend(auth, log, url);
   try {
     const networks = { default: { type: 'dynamic', cloud_properties: {} } };
-    const vm = await metal.createVm(call('create_vm'), { agentId, stemcellCid: STEMCELL, cloudProperties: { macs: node.macs }, networks, diskCids: [], env: {} });
+    const vm = await metal.createVm(call('create_vm'), {
+      agentId,
+      stemcellCid: STEMCELL,
+      cloudProperties: { macs: node.macs },
+      networks,
+      diskCids: [],
+      env: {},
+    });
     expect((await api(ironic, 'GET', `/v1/nodes/${node.uuid}`)).provision_state).toBe('active');
     expect(await metal.hasVm(call('has_vm'), vm.cid)).toBe(true);
     await metal.deleteVm(call('delete_vm'), vm.cid);
@@ -105,21 +117,43 @@ function writeClouds(clouds: Record<string, unknown>): string {
 
 describe.concurrent('the Ironic backend through a real Keystone, each auth type, across a token expiry', () => {
   it('password, with Ironic found in the catalog', async () => {
-    const log = await lifecycle({ type: 'keystone', auth_url: keystone.authUrl, username: bosh.name, password: bosh.password, project_name: bosh.project, region_name: REGION }, 'agent-ks-password');
+    const log = await lifecycle(
+      { type: 'keystone', auth_url: keystone.authUrl, username: bosh.name, password: bosh.password, project_name: bosh.project, region_name: REGION },
+      'agent-ks-password',
+    );
     expectReauthenticated(log);
     // No ironic.url: every Ironic request went to the catalog's baremetal endpoint.
     expect(log.requests.filter((r) => r.service === 'Ironic').length).toBeGreaterThan(5);
   });
 
   it('application credential, with ironic.url', async () => {
-    const log = await lifecycle({ type: 'keystone', auth_url: `${keystone.url}/`, application_credential_id: credential.id, application_credential_secret: credential.secret }, 'agent-ks-appcred', ironic.url);
+    const log = await lifecycle(
+      { type: 'keystone', auth_url: `${keystone.url}/`, application_credential_id: credential.id, application_credential_secret: credential.secret },
+      'agent-ks-appcred',
+      ironic.url,
+    );
     expectReauthenticated(log);
   });
 
   it('clouds.yaml: a password cloud and an application-credential cloud', async () => {
     const file = writeClouds({
-      lab: { auth_type: 'password', region_name: REGION, interface: 'internal', auth: { auth_url: keystone.authUrl, username: bosh.name, password: bosh.password, project_name: bosh.project, user_domain_name: 'Default', project_domain_name: 'Default' } },
-      labcred: { auth_type: 'v3applicationcredential', auth: { auth_url: keystone.authUrl, application_credential_id: credential.id, application_credential_secret: credential.secret } },
+      lab: {
+        auth_type: 'password',
+        region_name: REGION,
+        interface: 'internal',
+        auth: {
+          auth_url: keystone.authUrl,
+          username: bosh.name,
+          password: bosh.password,
+          project_name: bosh.project,
+          user_domain_name: 'Default',
+          project_domain_name: 'Default',
+        },
+      },
+      labcred: {
+        auth_type: 'v3applicationcredential',
+        auth: { auth_url: keystone.authUrl, application_credential_id: credential.id, application_credential_secret: credential.secret },
+      },
     });
     const [password, appcred] = await Promise.all([
       lifecycle({ type: 'clouds_yaml', cloud: 'lab', file }, 'agent-ks-clouds'),
@@ -148,20 +182,29 @@ describe('wrong credentials', () => {
   }
 
   it('a wrong password names the auth URL and the user', async () => {
-    const message = await refusal({ type: 'keystone', auth_url: keystone.authUrl, username: bosh.name, password: 'not-the-password-8d1f', project_name: bosh.project }, 'not-the-password-8d1f');
+    const message = await refusal(
+      { type: 'keystone', auth_url: keystone.authUrl, username: bosh.name, password: 'not-the-password-8d1f', project_name: bosh.project },
+      'not-the-password-8d1f',
+    );
     expect(message).toContain(`${keystone.authUrl}/auth/tokens`);
     expect(message).toContain(`user 'bosh'`);
     expect(message).toMatch(/Keystone answered 401/);
   });
 
   it('a wrong application credential secret names the credential', async () => {
-    const message = await refusal({ type: 'keystone', auth_url: keystone.authUrl, application_credential_id: credential.id, application_credential_secret: 'wrong-secret-77aa' }, 'wrong-secret-77aa');
+    const message = await refusal(
+      { type: 'keystone', auth_url: keystone.authUrl, application_credential_id: credential.id, application_credential_secret: 'wrong-secret-77aa' },
+      'wrong-secret-77aa',
+    );
     expect(message).toContain(keystone.authUrl);
     expect(message).toContain(`application credential ${credential.id}`);
   });
 
   it('a project the user has no role on is refused by Keystone, naming the project', async () => {
-    const message = await refusal({ type: 'keystone', auth_url: keystone.authUrl, username: bosh.name, password: bosh.password, project_name: 'admin' }, bosh.password);
+    const message = await refusal(
+      { type: 'keystone', auth_url: keystone.authUrl, username: bosh.name, password: bosh.password, project_name: 'admin' },
+      bosh.password,
+    );
     expect(message).toContain(`user 'bosh'`);
     expect(message).toContain(`project 'admin'`);
   });
@@ -170,7 +213,10 @@ describe('wrong credentials', () => {
 describe('hybrid-cpi doctor', () => {
   it('reports the Keystone checks it makes: a token, and Ironic in the catalog', async () => {
     const lines: string[] = [];
-    const config: IronicConfig = { type: 'ironic', ironic: { auth: { type: 'keystone', auth_url: keystone.authUrl, username: bosh.name, password: bosh.password, project_name: bosh.project } } };
+    const config: IronicConfig = {
+      type: 'ironic',
+      ironic: { auth: { type: 'keystone', auth_url: keystone.authUrl, username: bosh.name, password: bosh.password, project_name: bosh.project } },
+    };
     await checkIronic('metal', config, (finding) => lines.push(JSON.stringify(finding)), new AbortController().signal);
     const text = lines.join('\n');
     expect(text).toContain(`Keystone at ${keystone.authUrl}/auth/tokens issued a token for user 'bosh' in project 'baremetal' (valid until 20`);
@@ -182,10 +228,15 @@ describe('hybrid-cpi doctor', () => {
 
   it('says what Keystone refused', async () => {
     const lines: string[] = [];
-    const config: IronicConfig = { type: 'ironic', ironic: { auth: { type: 'keystone', auth_url: keystone.authUrl, username: bosh.name, password: 'wrong-password-0b0b', project_name: bosh.project } } };
+    const config: IronicConfig = {
+      type: 'ironic',
+      ironic: { auth: { type: 'keystone', auth_url: keystone.authUrl, username: bosh.name, password: 'wrong-password-0b0b', project_name: bosh.project } },
+    };
     await checkIronic('metal', config, (finding) => lines.push(JSON.stringify(finding)), new AbortController().signal);
     const text = lines.join('\n');
-    expect(text).toContain(`Keystone at ${keystone.authUrl}/auth/tokens refused user 'bosh' in project 'baremetal' (401: The request you have made requires authentication)`);
+    expect(text).toContain(
+      `Keystone at ${keystone.authUrl}/auth/tokens refused user 'bosh' in project 'baremetal' (401: The request you have made requires authentication)`,
+    );
     expect(text).not.toContain('wrong-password-0b0b');
   });
 });

@@ -100,13 +100,20 @@ function renderJob(properties: object, out: string): void {
   if (ruby.status !== 0) throw new Error(`rendering the job failed:\n${ruby.stderr}`);
 }
 
-const files = (entries: TarEntry[]) => entries.filter((e) => e.type === 'file').map((e) => e.name).sort();
+const files = (entries: TarEntry[]) =>
+  entries
+    .filter((e) => e.type === 'file')
+    .map((e) => e.name)
+    .sort();
 
 describe('the release tarball', () => {
   it('is built by npm run release in CI time', () => {
     // The ~130 MB executable is gzipped once (level 6) and framed once more (level 1).
     const rebuilt = buildLog.includes('build: done');
-    console.info(`release tarball: ${(buildMs / 1000).toFixed(1)} s${rebuilt ? ' (with a build of the executable)' : ''}, ${(fs.statSync(tarball).size / 1e6).toFixed(1)} MB`);
+    console.info(
+      `release tarball: ${(buildMs / 1000).toFixed(1)} s${rebuilt ? ' (with a build of the executable)' : ''}, ` +
+        `${(fs.statSync(tarball).size / 1e6).toFixed(1)} MB`,
+    );
     if (!rebuilt) expect(buildMs).toBeLessThan(60_000);
   });
 
@@ -159,7 +166,13 @@ describe('the release tarball', () => {
 
   it('packs the job as the director reads it, and the executable byte for byte', () => {
     expect(files(jobEntries)).toEqual([
-      './job.MF', './monit', './templates/ca_certs.pem.erb', './templates/cpi.erb', './templates/cpi.json.erb', './templates/ironic_client_cert.pem.erb', './templates/ironic_client_key.pem.erb',
+      './job.MF',
+      './monit',
+      './templates/ca_certs.pem.erb',
+      './templates/cpi.erb',
+      './templates/cpi.json.erb',
+      './templates/ironic_client_cert.pem.erb',
+      './templates/ironic_client_key.pem.erb',
     ]);
     expect(fs.readFileSync(path.join(jobDir, 'job.MF'), 'utf8')).toBe(fs.readFileSync(path.join(ROOT, 'release/jobs/hybrid_cpi/spec'), 'utf8'));
     expect(files(packageEntries)).toEqual(['./hybrid_cpi/hybrid-cpi', './packaging']);
@@ -197,13 +210,24 @@ function installJob(rendered: string, target: string): void {
  * exist, or surely not exist, without touching the host): `mounts` binds test directories there
  * first. Everything ends with the process; the host's /var is never written.
  */
-function callInNamespace(command: string, request: object, env: Record<string, string>, mounts: Record<string, string> = {}): Promise<{ stdout: string; stderr: string; code: number | null }> {
+function callInNamespace(
+  command: string,
+  request: object,
+  env: Record<string, string>,
+  mounts: Record<string, string> = {},
+): Promise<{ stdout: string; stderr: string; code: number | null }> {
   if (process.getuid?.() !== 0) throw new Error('running bin/cpi under a private /var needs root for unshare --mount (CI runs as root)');
   if (tmp.startsWith('/var/')) throw new Error(`the test's directory ${tmp} is under /var, which the tmpfs would hide`);
-  const binds = Object.entries(mounts).map(([at, from]) => `mkdir -p '${at}' && mount --bind '${from}' '${at}' && `).join('');
+  const binds = Object.entries(mounts)
+    .map(([at, from]) => `mkdir -p '${at}' && mount --bind '${from}' '${at}' && `)
+    .join('');
   const script = `mount -t tmpfs -o mode=0755 tmpfs /var && ${binds}exec "$1"`;
   return new Promise((resolve, reject) => {
-    const child = spawn('unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script, 'sh', command], { env, cwd: tmp, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script, 'sh', command], {
+      env,
+      cwd: tmp,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -235,7 +259,7 @@ beforeAll(async () => {
 });
 afterAll(async () => ironic?.stop());
 
-describe('the hybrid_cpi job as the director\'s CPI, with bosh-deployment and examples/bosh-deployment', () => {
+describe("the hybrid_cpi job as the director's CPI, with bosh-deployment and examples/bosh-deployment", () => {
   const rendered = path.join(tmp, 'rendered');
   let config: Record<string, any>;
 
@@ -247,7 +271,13 @@ describe('the hybrid_cpi job as the director\'s CPI, with bosh-deployment and ex
 
   it('makes the mbus URL from nats.* when agent.mbus is not set, and leaves out a blobstore it cannot address', () => {
     const out = path.join(tmp, 'rendered-nats');
-    renderJob({ nats: { address: '10.0.0.7', password: 'p@ss/word' }, hybrid_cpi: { backends: { vms: { type: 'delegate', command: ['/bin/true'], stemcell_formats: ['raw'] } } } }, out);
+    renderJob(
+      {
+        nats: { address: '10.0.0.7', password: 'p@ss/word' },
+        hybrid_cpi: { backends: { vms: { type: 'delegate', command: ['/bin/true'], stemcell_formats: ['raw'] } } },
+      },
+      out,
+    );
     const agent = JSON.parse(fs.readFileSync(path.join(out, 'config/cpi.json'), 'utf8')).agent;
     // Defaults from the job spec: user nats, port 4222; the password escaped for the URL.
     expect(agent).toEqual({ mbus: 'nats://nats:p%40ss%2Fword@10.0.0.7:4222', ntp: [] });
@@ -259,12 +289,20 @@ describe('the hybrid_cpi job as the director\'s CPI, with bosh-deployment and ex
 
   it('adds the release and the job, and makes hybrid_cpi the director CPI', () => {
     const ops = readOps(path.join(EXAMPLES, 'hybrid-cpi.yml'), VARIABLES);
-    expect(ops).toContainEqual({ type: 'replace', path: '/releases/name=hybrid-cpi?', value: { name: 'hybrid-cpi', version: '0.1.0', url: VARIABLES.hybrid_cpi_release_url } });
-    expect(ops).toContainEqual({ type: 'replace', path: '/instance_groups/name=bosh/jobs/name=hybrid_cpi?', value: { name: 'hybrid_cpi', release: 'hybrid-cpi' } });
+    expect(ops).toContainEqual({
+      type: 'replace',
+      path: '/releases/name=hybrid-cpi?',
+      value: { name: 'hybrid-cpi', version: '0.1.0', url: VARIABLES.hybrid_cpi_release_url },
+    });
+    expect(ops).toContainEqual({
+      type: 'replace',
+      path: '/instance_groups/name=bosh/jobs/name=hybrid_cpi?',
+      value: { name: 'hybrid_cpi', release: 'hybrid-cpi' },
+    });
     expect(ops).toContainEqual({ type: 'replace', path: '/instance_groups/name=bosh/properties/director/cpi_job?', value: 'hybrid_cpi' });
   });
 
-  it('renders the config with the director\'s agent settings, and the job\'s own files by their names', () => {
+  it("renders the config with the director's agent settings, and the job's own files by their names", () => {
     expect(config).toEqual({
       log_level: 'info',
       default_backend: 'vms',
@@ -274,7 +312,13 @@ describe('the hybrid_cpi job as the director\'s CPI, with bosh-deployment and ex
         metal: {
           type: 'ironic',
           ironic: { url: ironic.url, auth: { type: 'http_basic', username: 'bosh', password: VARIABLES.ironic_password }, ca_file: 'ca_certs.pem' },
-          image_store: { type: 'webdav', url: VARIABLES.ironic_image_store_url, username: 'bosh', password: VARIABLES.ironic_image_store_password, ca_file: 'ca_certs.pem' },
+          image_store: {
+            type: 'webdav',
+            url: VARIABLES.ironic_image_store_url,
+            username: 'bosh',
+            password: VARIABLES.ironic_image_store_password,
+            ca_file: 'ca_certs.pem',
+          },
         },
       },
       agent: {
@@ -295,15 +339,17 @@ describe('the hybrid_cpi job as the director\'s CPI, with bosh-deployment and ex
     expect(fs.readFileSync(path.join(rendered, 'config/ca_certs.pem'), 'utf8').trim()).toBe(VARIABLES.ironic_ca.trim());
   });
 
-  it('renders a config the CPI loads, with the job\'s files found next to it', async () => {
+  it("renders a config the CPI loads, with the job's files found next to it", async () => {
     const loaded = await loadConfig(path.join(rendered, 'config/cpi.json'), BUILTIN_BACKENDS);
     expect([...loaded.backends.keys()].sort()).toEqual(['metal', 'vms']);
     expect(loaded.defaultBackend).toBe('vms');
     expect(loaded.legacyBackend).toBe('vms');
-    expect((loaded.backends.get('metal' as never)!.config as unknown as { ironic: { ca_file: string } }).ironic.ca_file).toBe(path.join(rendered, 'config/ca_certs.pem'));
+    expect((loaded.backends.get('metal' as never)!.config as unknown as { ironic: { ca_file: string } }).ironic.ca_file).toBe(
+      path.join(rendered, 'config/ca_certs.pem'),
+    );
   });
 
-  it('renders bin/cpi with the directories of both callers: the director\'s by default, create-env\'s from its environment', () => {
+  it("renders bin/cpi with the directories of both callers: the director's by default, create-env's from its environment", () => {
     const script = fs.readFileSync(path.join(rendered, 'bin/cpi'), 'utf8');
     expect(script.startsWith('#!/bin/bash\n')).toBe(true);
     const lines = script.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
@@ -314,7 +360,7 @@ describe('the hybrid_cpi job as the director\'s CPI, with bosh-deployment and ex
     ]);
   });
 
-  describe('bin/cpi under a private /var/vcap (the director\'s VM)', () => {
+  describe("bin/cpi under a private /var/vcap (the director's VM)", () => {
     // jobs/ rendered, packages/ installed by the package's own packaging script, and a stand-in
     // vSphere CPI job that records its request.
     const vcap = path.join(tmp, 'vcap');
@@ -327,7 +373,11 @@ describe('the hybrid_cpi job as the director\'s CPI, with bosh-deployment and ex
       const vsphere = path.join(vcap, 'jobs/vsphere_cpi/bin/cpi');
       fs.mkdirSync(path.dirname(vsphere), { recursive: true });
       fs.mkdirSync(path.join(vcap, 'data'));
-      fs.writeFileSync(vsphere, '#!/bin/sh\ncat > /var/vcap/data/vsphere-request.json\nprintf \'{"result":true,"error":null,"log":"vsphere: has_vm\\\\n"}\'\n', { mode: 0o755 });
+      fs.writeFileSync(
+        vsphere,
+        '#!/bin/sh\ncat > /var/vcap/data/vsphere-request.json\nprintf \'{"result":true,"error":null,"log":"vsphere: has_vm\\\\n"}\'\n',
+        { mode: 0o755 },
+      );
     });
 
     it('answers info from the rendered config', async () => {
@@ -337,7 +387,12 @@ describe('the hybrid_cpi job as the director\'s CPI, with bosh-deployment and ex
     });
 
     it('hands VM calls to the colocated vSphere CPI job, its log in the response', async () => {
-      const run = await callCpi({ method: 'has_vm', arguments: ['vms:vm-1'], context: { director_uuid: 'release-test', request_id: 'cpi-100002' }, api_version: 2 });
+      const run = await callCpi({
+        method: 'has_vm',
+        arguments: ['vms:vm-1'],
+        context: { director_uuid: 'release-test', request_id: 'cpi-100002' },
+        api_version: 2,
+      });
       expect(run.code, run.stderr).toBe(0);
       expect(JSON.parse(run.stdout)).toEqual({ result: true, error: null, log: expect.stringMatching(/^vsphere: has_vm\nhas_vm → vms: ok \(\d+ ms\)\n$/) });
       const delegated = JSON.parse(fs.readFileSync(path.join(vcap, 'data/vsphere-request.json'), 'utf8'));
@@ -345,7 +400,9 @@ describe('the hybrid_cpi job as the director\'s CPI, with bosh-deployment and ex
     });
 
     it('reaches Ironic through the rendered CA file', async () => {
-      expect(await expectOk(callCpi({ method: 'has_vm', arguments: [`metal:${randomUUID()}`], context: { director_uuid: 'release-test' }, api_version: 2 }))).toBe(false);
+      expect(
+        await expectOk(callCpi({ method: 'has_vm', arguments: [`metal:${randomUUID()}`], context: { director_uuid: 'release-test' }, api_version: 2 })),
+      ).toBe(false);
     });
 
     it('leaves the host /var/vcap as it was', () => {
@@ -354,7 +411,7 @@ describe('the hybrid_cpi job as the director\'s CPI, with bosh-deployment and ex
   });
 });
 
-describe('the hybrid_cpi job as bosh create-env\'s cloud_provider, with examples/create-env', () => {
+describe("the hybrid_cpi job as bosh create-env's cloud_provider, with examples/create-env", () => {
   const CREATE_ENV = path.join(ROOT, 'examples/create-env');
   // bosh-cli's layout: ~/.bosh/installations/<id>/{jobs,packages}, BOSH_*_DIR naming them.
   const installation = path.join(tmp, 'home/.bosh/installations', randomUUID());
@@ -382,16 +439,23 @@ describe('the hybrid_cpi job as bosh create-env\'s cloud_provider, with examples
   /** One call the way bosh-cli's cpi_cmd_runner makes it: no /var/vcap anywhere, BOSH_*_DIR set. */
   const callCpi = (method: string, args: unknown[], apiVersion = 2) =>
     expectOk(
-      callInNamespace(path.join(installation, 'jobs/hybrid_cpi/bin/cpi'), { method, arguments: args, context: { director_uuid: 'create-env' }, api_version: apiVersion }, {
-        PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
-        HOME: path.join(tmp, 'home'),
-        BOSH_PACKAGES_DIR: path.join(installation, 'packages'),
-        BOSH_JOBS_DIR: path.join(installation, 'jobs'),
-      }),
+      callInNamespace(
+        path.join(installation, 'jobs/hybrid_cpi/bin/cpi'),
+        { method, arguments: args, context: { director_uuid: 'create-env' }, api_version: apiVersion },
+        {
+          PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+          HOME: path.join(tmp, 'home'),
+          BOSH_PACKAGES_DIR: path.join(installation, 'packages'),
+          BOSH_JOBS_DIR: path.join(installation, 'jobs'),
+        },
+      ),
     );
 
   it('makes hybrid_cpi the cloud_provider, selects the server by MAC and puts the persistent disk on a local device', () => {
-    expect(manifest['cloud_provider']).toMatchObject({ template: { name: 'hybrid_cpi', release: 'hybrid-cpi' }, mbus: 'https://mbus:mbus-bootstrap-secret@10.0.0.6:6868' });
+    expect(manifest['cloud_provider']).toMatchObject({
+      template: { name: 'hybrid_cpi', release: 'hybrid-cpi' },
+      mbus: 'https://mbus:mbus-bootstrap-secret@10.0.0.6:6868',
+    });
     expect(manifest['resource_pools'][0].cloud_properties).toEqual({ macs: [CREATE_ENV_VARIABLES.director_mac] });
     expect(manifest['disk_pools'][0].cloud_properties).toEqual({ persistent_disk: '/dev/sdc' });
     // The director then runs the same job, with the same backend, for what it deploys.
@@ -399,11 +463,30 @@ describe('the hybrid_cpi job as bosh create-env\'s cloud_provider, with examples
     expect(instanceGroupProperties(manifest)['director']).toMatchObject({ cpi_job: 'hybrid_cpi' });
   });
 
-  it('runs with no /var/vcap: info, then a director VM, its persistent disk, and delete-env\'s clean-up', async () => {
+  it("runs with no /var/vcap: info, then a director VM, its persistent disk, and delete-env's clean-up", async () => {
     // create-env's first call: info, with api_version 1 in the request.
     expect(await callCpi('info', [], 1)).toMatchObject({ api_version: 2 });
-    const stemcell = await callCpi('create_stemcell', ['/tmp/unused-image', { name: 'bosh-openstack-kvm-ubuntu-noble', infrastructure: 'openstack', disk_format: 'qcow2', image_url: 'http://127.0.0.1:9/root.qcow2', image_checksum: `sha256:${'a'.repeat(64)}` }]);
-    const networks = { default: { type: 'manual', ip: '10.0.0.6', netmask: '255.255.255.0', gateway: '10.0.0.1', default: ['dns', 'gateway'], dns: ['10.0.0.2'], cloud_properties: {} } };
+    const stemcell = await callCpi('create_stemcell', [
+      '/tmp/unused-image',
+      {
+        name: 'bosh-openstack-kvm-ubuntu-noble',
+        infrastructure: 'openstack',
+        disk_format: 'qcow2',
+        image_url: 'http://127.0.0.1:9/root.qcow2',
+        image_checksum: `sha256:${'a'.repeat(64)}`,
+      },
+    ]);
+    const networks = {
+      default: {
+        type: 'manual',
+        ip: '10.0.0.6',
+        netmask: '255.255.255.0',
+        gateway: '10.0.0.1',
+        default: ['dns', 'gateway'],
+        dns: ['10.0.0.2'],
+        cloud_properties: {},
+      },
+    };
     const env = manifest['resource_pools'][0].env;
     const [vm] = await callCpi('create_vm', ['agent-director', stemcell, manifest['resource_pools'][0].cloud_properties, networks, [], env]);
     expect(vm).toMatch(/^metal:/);
@@ -415,7 +498,12 @@ describe('the hybrid_cpi job as bosh create-env\'s cloud_provider, with examples
     const settings = JSON.parse(storedConfigDrive(ironic, node.uuid).get('ec2/latest/user-data')!);
     expect(settings).toMatchObject({ agent_id: 'agent-director', mbus: 'https://mbus:mbus-bootstrap-secret@0.0.0.0:6868', env });
 
-    for (const [method, args] of [['detach_disk', [vm, disk]], ['delete_vm', [vm]], ['delete_disk', [disk]], ['delete_stemcell', [stemcell]]] as const) {
+    for (const [method, args] of [
+      ['detach_disk', [vm, disk]],
+      ['delete_vm', [vm]],
+      ['delete_disk', [disk]],
+      ['delete_stemcell', [stemcell]],
+    ] as const) {
       await callCpi(method, [...args]);
     }
     expect(await callCpi('has_vm', [vm])).toBe(false);

@@ -100,7 +100,14 @@ export async function startFaultProxy(upstream: string, options: { readonly seed
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
       const path = req.url ?? '/';
-      const seen: SeenRequest = { method: req.method ?? 'GET', path, node: NODE_PATH.exec(path)?.[1], body: parseJson(raw.toString('utf8')), fault: undefined, status: undefined };
+      const seen: SeenRequest = {
+        method: req.method ?? 'GET',
+        path,
+        node: NODE_PATH.exec(path)?.[1],
+        body: parseJson(raw.toString('utf8')),
+        fault: undefined,
+        status: undefined,
+      };
       requests.push(seen);
       for (const observe of observers) observe(seen);
       const fault = pick(seen);
@@ -118,9 +125,21 @@ export async function startFaultProxy(upstream: string, options: { readonly seed
         req.socket.destroy();
         return;
       case 'locked':
-        return reply(res, seen, 409, ironicError(`Node ${seen.node ?? 'unknown'} is locked by host fault-proxy, please retry after the current operation is completed.`), {});
+        return reply(
+          res,
+          seen,
+          409,
+          ironicError(`Node ${seen.node ?? 'unknown'} is locked by host fault-proxy, please retry after the current operation is completed.`),
+          {},
+        );
       case 'status':
-        return reply(res, seen, fault.status, fault.body ?? ironicError(http.STATUS_CODES[fault.status] ?? 'Injected fault', fault.status >= 500 ? 'Server' : 'Client'), fault.headers ?? {});
+        return reply(
+          res,
+          seen,
+          fault.status,
+          fault.body ?? ironicError(http.STATUS_CODES[fault.status] ?? 'Injected fault', fault.status >= 500 ? 'Server' : 'Client'),
+          fault.headers ?? {},
+        );
       case 'delay':
         await new Promise((resolve) => setTimeout(resolve, fault.ms));
         break;
@@ -193,7 +212,11 @@ export async function startFaultProxy(upstream: string, options: { readonly seed
       const editor = {
         kind: 'deploy failed',
         edit: (body: any, seen: SeenRequest) =>
-          seen.method === 'GET' && seen.node !== undefined && armed.has(seen.node) && /^\/v1\/nodes\/[^/?]+(\?|$)/.test(seen.path) && body?.provision_state === 'active'
+          seen.method === 'GET' &&
+          seen.node !== undefined &&
+          armed.has(seen.node) &&
+          /^\/v1\/nodes\/[^/?]+(\?|$)/.test(seen.path) &&
+          body?.provision_state === 'active'
             ? { ...body, provision_state: 'deploy failed', target_provision_state: 'active', last_error: lastError }
             : body,
       };

@@ -49,7 +49,8 @@ export async function startIronic(options: IronicLabOptions = {}): Promise<Ironi
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ironic-lab-'));
   const auth = options.auth ?? { type: 'noauth' };
   if (auth.type === 'http_basic') writeHtpasswd(path.join(dir, 'htpasswd'), auth.username, auth.password);
-  const service = auth.type === 'keystone' ? await auth.keystone.createUser(`ironic-${randomUUID().slice(0, 8)}`, { project: 'service', role: 'admin' }) : undefined;
+  const service =
+    auth.type === 'keystone' ? await auth.keystone.createUser(`ironic-${randomUUID().slice(0, 8)}`, { project: 'service', role: 'admin' }) : undefined;
   const write = (port: number) => writeConfig(dir, port, options, service);
   run(['-c', dbsync, '--config-file', write(await freePort()), 'create_schema']);
   // A port found free can be taken before Ironic binds it; Ironic then exits, and we try another.
@@ -170,7 +171,9 @@ interface = public
 
 function writeHtpasswd(file: string, username: string, password: string): void {
   // Ironic accepts only bcrypt hashes; python3-bcrypt comes with python3-ironic.
-  const r = spawnSync(PYTHON, ['-c', 'import bcrypt,sys; print(bcrypt.hashpw(sys.argv[1].encode(), bcrypt.gensalt(4)).decode())', password], { encoding: 'utf8' });
+  const r = spawnSync(PYTHON, ['-c', 'import bcrypt,sys; print(bcrypt.hashpw(sys.argv[1].encode(), bcrypt.gensalt(4)).decode())', password], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`hashing the lab password failed: ${r.stderr}`);
   fs.writeFileSync(file, `${username}:${r.stdout.trim()}\n`);
 }

@@ -45,10 +45,11 @@ export async function startIronicRecorder(ironicUrl: string): Promise<IronicReco
       requests = [];
       return taken;
     },
-    stop: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

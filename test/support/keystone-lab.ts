@@ -149,7 +149,11 @@ class Lab implements KeystoneLab {
         scope: { project: { name: user.project, domain: { id: 'default' } } },
       },
     };
-    const response = await fetch(`${this.authUrl}/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(`${this.authUrl}/auth/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (response.status !== 201) throw new Error(`Keystone lab: a token for ${user.name} answered ${response.status}: ${await response.text()}`);
     return response.headers.get('x-subject-token')!;
   }

@@ -68,7 +68,11 @@ export function watchNode(lab: IronicLab, uuid: string, everyMs = 10): NodeWatch
 export function invariantBreaks(samples: readonly NodeSample[]): string[] {
   return samples
     .filter((s) => s.disks.length > 0 && (s.instance_uuid === null || ['cleaning', 'clean wait', 'deleting'].includes(s.provision_state)))
-    .map((s) => `at ${s.at} ms: ${s.provision_state}${s.target_provision_state ? ` -> ${s.target_provision_state}` : ''}, instance_uuid ${s.instance_uuid ?? 'none'}, disks ${s.disks.join(',')}`);
+    .map(
+      (s) =>
+        `at ${s.at} ms: ${s.provision_state}${s.target_provision_state ? ` -> ${s.target_provision_state}` : ''}, ` +
+        `instance_uuid ${s.instance_uuid ?? 'none'}, disks ${s.disks.join(',')}`,
+    );
 }
 
 /** The provision states seen, in order, without repeats. */

@@ -62,7 +62,8 @@ export async function startWebDav(options: WebDavLabOptions = {}): Promise<WebDa
   const auth = options.auth === false ? undefined : (options.auth ?? { username: 'bosh', password: randomUUID() });
   // nginx takes {PLAIN} passwords in auth_basic_user_file.
   if (auth !== undefined) fs.writeFileSync(path.join(dir, 'htpasswd'), `${auth.username}:{PLAIN}${auth.password}\n`);
-  const headers: Record<string, string> = auth === undefined ? {} : { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` };
+  const headers: Record<string, string> =
+    auth === undefined ? {} : { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` };
 
   // A port found free can be taken before nginx binds it; nginx then exits, and we try another.
   for (let attempt = 1; ; attempt++) {
@@ -70,7 +71,9 @@ export async function startWebDav(options: WebDavLabOptions = {}): Promise<WebDa
     const conf = writeConfig(dir, port, auth !== undefined, options);
     const log = fs.openSync(path.join(dir, 'logs', 'stdout.log'), 'a');
     // --pdeathsig: the kernel sends nginx SIGTERM when this process dies, however it dies.
-    const child = spawn(SETPRIV, ['--pdeathsig', 'TERM', NGINX, '-p', dir, '-c', conf, '-e', path.join(dir, 'logs', 'error.log')], { stdio: ['ignore', log, log] });
+    const child = spawn(SETPRIV, ['--pdeathsig', 'TERM', NGINX, '-p', dir, '-c', conf, '-e', path.join(dir, 'logs', 'error.log')], {
+      stdio: ['ignore', log, log],
+    });
     fs.closeSync(log);
     running.add(child);
     child.once('exit', () => running.delete(child));
@@ -156,7 +159,8 @@ async function checkSentinel(url: string, root: string, headers: Record<string, 
   try {
     const response = await fetch(`${url}/${name}`, { headers });
     const text = await response.text();
-    if (response.status !== 200 || text !== name) throw new Error(`WebDAV lab sentinel: ${url}/${name} answered ${response.status}: another server shares the port`);
+    if (response.status !== 200 || text !== name)
+      throw new Error(`WebDAV lab sentinel: ${url}/${name} answered ${response.status}: another server shares the port`);
   } finally {
     fs.rmSync(path.join(root, name), { force: true });
   }

@@ -40,7 +40,9 @@ describe('docs/config-reference.md', () => {
     expect(text).toContain('| `claim` | one of `auto`, `allocation`, `instance_uuid` | `auto` |  |');
     expect(text).toContain('| `deploy_timeout_seconds` | number (> 0) | `3600` |  |');
     expect(text).toContain('| `api_version` | integer (1–3) | `2` |  |');
-    expect(text).toContain('| `ironic.url` | string (matching `^https?://`) |  |  | Ironic\'s API endpoint, e.g. `http://10.0.0.5:6385`; required unless `auth` is `keystone`');
+    expect(text).toContain(
+      "| `ironic.url` | string (matching `^https?://`) |  |  | Ironic's API endpoint, e.g. `http://10.0.0.5:6385`; required unless `auth` is `keystone`",
+    );
     expect(text).toContain('| `image_store.path` | string (non-empty) |  | with `type: file` |');
   });
 });

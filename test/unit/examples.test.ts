@@ -122,11 +122,19 @@ describe('examples/cloud-config.yml with configs/ironic-vsphere.yml', () => {
 
   it('has a bare-metal vm_type for each Ironic selector', () => {
     for (const selector of SELECTORS) {
-      expect(cloud.vm_types.some((t) => selector in t.cloud_properties), selector).toBe(true);
+      expect(
+        cloud.vm_types.some((t) => selector in t.cloud_properties),
+        selector,
+      ).toBe(true);
     }
     const enroll = cloud.vm_types.find((t) => 'ironic_params' in t.cloud_properties)!;
     expect(enrollParamsOf(enroll.cloud_properties)).toMatchObject({ driver: 'redfish' });
-    expect(requirementsOf(cloud.vm_types.find((t) => t.name === 'metal-large')!.cloud_properties).minimums).toEqual({ cpus: 32, memory_mb: 262144, local_gb: 800, cpu_arch: 'x86_64' });
+    expect(requirementsOf(cloud.vm_types.find((t) => t.name === 'metal-large')!.cloud_properties).minimums).toEqual({
+      cpus: 32,
+      memory_mb: 262144,
+      local_gb: 800,
+      cpu_arch: 'x86_64',
+    });
   });
 
   it('compiles on a vm_type that exists', async () => {
@@ -137,7 +145,9 @@ describe('examples/cloud-config.yml with configs/ironic-vsphere.yml', () => {
   });
 
   it('routes every disk_type to a configured backend', async () => {
-    const routes = Object.fromEntries(await Promise.all(cloud.disk_types.map(async (d) => [d.name, (await route(d.cloud_properties, `disk_type ${d.name}`)).type])));
+    const routes = Object.fromEntries(
+      await Promise.all(cloud.disk_types.map(async (d) => [d.name, (await route(d.cloud_properties, `disk_type ${d.name}`)).type])),
+    );
     expect(routes).toEqual({ 'vm-100g': 'delegate', 'metal-local': 'ironic', 'metal-nvme': 'ironic' });
   });
 

@@ -44,7 +44,7 @@ async function withProxy(seed: number, body: (proxy: FaultProxy) => Promise<void
 const get = (proxy: FaultProxy, path: string, headers: Record<string, string> = {}) => fetch(`${proxy.url}${path}`, { headers });
 
 describe('the fault proxy', () => {
-  it('forwards requests with their headers and body, answers with the upstream\'s, and records them', async () => {
+  it("forwards requests with their headers and body, answers with the upstream's, and records them", async () => {
     await withProxy(1, async (proxy) => {
       const answer = await get(proxy, `/v1/nodes/${NODE}?fields=uuid`, { 'x-openstack-request-id': 'req-6b8f2a3e-1d4c-4e1b-9c9f-0d5b8a7e6f10' });
       expect(answer.status).toBe(200);
@@ -102,7 +102,10 @@ describe('the fault proxy', () => {
       const started = performance.now();
       expect((await get(proxy, '/v1/slow')).status).toBe(200);
       expect(performance.now() - started).toBeGreaterThanOrEqual(290);
-      expect(proxy.requests.map((r) => [r.path, r.fault, r.status])).toEqual([['/v1/reset', 'reset', undefined], ['/v1/slow', 'delay', 200]]);
+      expect(proxy.requests.map((r) => [r.path, r.fault, r.status])).toEqual([
+        ['/v1/reset', 'reset', undefined],
+        ['/v1/slow', 'delay', 200],
+      ]);
     });
   });
 

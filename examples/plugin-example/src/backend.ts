@@ -18,9 +18,23 @@ import {
 type Kind = 'stemcells' | 'vms' | 'disks';
 const PREFIX: Record<Kind, string> = { stemcells: 'sc', vms: 'vm', disks: 'disk' };
 
-interface StemcellRecord { image_path: string; created_at: string }
-interface VmRecord { agent_id: string; stemcell: string; metadata: Metadata; reboots: number; created_at: string }
-interface DiskRecord { size_mb: number; vm: string | null; metadata: Metadata; created_at: string }
+interface StemcellRecord {
+  image_path: string;
+  created_at: string;
+}
+interface VmRecord {
+  agent_id: string;
+  stemcell: string;
+  metadata: Metadata;
+  reboots: number;
+  created_at: string;
+}
+interface DiskRecord {
+  size_mb: number;
+  vm: string | null;
+  metadata: Metadata;
+  created_at: string;
+}
 
 /**
  * A backend whose "VMs" and "disks" are JSON files in a directory, one per resource. It shows
@@ -52,8 +66,15 @@ export class DirectoryBackend implements Backend {
 
   async createVm(ctx: CallContext, request: CreateVmRequest): Promise<CreatedVm> {
     const doing = `Creating VM for agent '${request.agentId}'`;
-    if (this.#read('stemcells', request.stemcellCid) === undefined) throw new CpiError('CPX_STEMCELL_NOT_FOUND', `${doing}: stemcell '${request.stemcellCid}' does not exist`);
-    const cid = this.#create<VmRecord>('vms', { agent_id: request.agentId, stemcell: request.stemcellCid, metadata: {}, reboots: 0, created_at: new Date().toISOString() });
+    if (this.#read('stemcells', request.stemcellCid) === undefined)
+      throw new CpiError('CPX_STEMCELL_NOT_FOUND', `${doing}: stemcell '${request.stemcellCid}' does not exist`);
+    const cid = this.#create<VmRecord>('vms', {
+      agent_id: request.agentId,
+      stemcell: request.stemcellCid,
+      metadata: {},
+      reboots: 0,
+      created_at: new Date().toISOString(),
+    });
     ctx.logger.info({ vm: cid, agent_id: request.agentId }, 'created VM');
     // A real backend would fill in what the infrastructure assigned (MACs, dynamic IPs).
     return { cid, networks: request.networks };
@@ -180,4 +201,6 @@ export class DirectoryBackend implements Backend {
   }
 }
 
-DirectoryBackend satisfies new (directory: string) => Backend;
+DirectoryBackend satisfies new (
+  directory: string,
+) => Backend;

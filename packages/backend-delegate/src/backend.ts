@@ -1,6 +1,17 @@
 import type {
-  Backend, BackendDeps, CallContext, CloudProperties, CreateDiskRequest, CreatedNetwork, CreatedVm, CreateStemcellRequest, CreateVmRequest,
-  DiskHint, Metadata, NativeCid, VmResources,
+  Backend,
+  BackendDeps,
+  CallContext,
+  CloudProperties,
+  CreateDiskRequest,
+  CreatedNetwork,
+  CreatedVm,
+  CreateStemcellRequest,
+  CreateVmRequest,
+  DiskHint,
+  Metadata,
+  NativeCid,
+  VmResources,
 } from '@hybrid-cpi/core';
 import { CpiError } from '@hybrid-cpi/core';
 import { DEFAULT_DELEGATE_API_VERSION, type DelegateConfig } from './config.js';
@@ -8,7 +19,14 @@ import { MAX_STDOUT_CHARS, cpiEnvironment, execCpi, type ExecCpiResult } from '.
 import { delegateArguments, delegateContext, forwardedApiVersion, serializeRequest, type DelegatedCall } from './request.js';
 import { delegateError, parseResponse } from './response.js';
 import {
-  booleanResult, cidListResult, cidResult, cloudPropertiesResult, createdNetworkResult, createdVmResult, diskHintResult, optionalCidResult,
+  booleanResult,
+  cidListResult,
+  cidResult,
+  cloudPropertiesResult,
+  createdNetworkResult,
+  createdVmResult,
+  diskHintResult,
+  optionalCidResult,
 } from './results.js';
 
 /** Makes the backend of one `type: delegate` instance. */
@@ -144,20 +162,28 @@ export class DelegateBackend implements Backend {
       signal: ctx.signal,
       onStderrLine: (line) => logger.info({ delegate_stderr: line }, 'delegate CPI stderr'),
     });
-    logger.debug({ command: this.#config.command[0], api_version: version ?? null, exit_code: run.exitCode ?? null, signal: run.signal ?? null, ms: Math.round(run.ms) }, 'delegate CPI finished');
+    logger.debug(
+      { command: this.#config.command[0], api_version: version ?? null, exit_code: run.exitCode ?? null, signal: run.signal ?? null, ms: Math.round(run.ms) },
+      'delegate CPI finished',
+    );
     if (run.pipesHeld) logger.warn('processes the delegate CPI started still held its stdout or stderr after it exited; stopped reading them');
     const doing = `${call.method} in backend '${this.#name}' (delegate CPI ${this.#config.command[0]})`;
     const broken = this.#brokenRun(run, doing);
     if (broken !== undefined) throw broken;
     const parsed = parseResponse(run.stdout);
     if (!parsed.ok) {
-      if (run.stdout.trim() !== '') logger.warn({ delegate_stdout: run.stdout.slice(0, 1000) }, 'delegate CPI stdout that is not a response (first 1000 characters)');
+      if (run.stdout.trim() !== '')
+        logger.warn({ delegate_stdout: run.stdout.slice(0, 1000) }, 'delegate CPI stdout that is not a response (first 1000 characters)');
       throw new CpiError('CPX_BACKEND_FAILURE', `${doing}: no valid response: ${parsed.problem}${exitDetail(run)}`);
     }
     const { result, error, log } = parsed.response;
     // Ruby CPIs put their whole debug log here: the operator reads it in the task's CPI log.
     ctx.responseLog.append(log);
-    if (run.exitCode !== 0) logger.warn({ exit_code: run.exitCode ?? null, signal: run.signal ?? null }, 'delegate CPI exited abnormally after a valid response; using the response, as the director does');
+    if (run.exitCode !== 0)
+      logger.warn(
+        { exit_code: run.exitCode ?? null, signal: run.signal ?? null },
+        'delegate CPI exited abnormally after a valid response; using the response, as the director does',
+      );
     if (error !== null) throw delegateError(error);
     return { result, version };
   }
@@ -165,10 +191,14 @@ export class DelegateBackend implements Backend {
   #brokenRun(run: ExecCpiResult, doing: string): CpiError | undefined {
     if (run.failure !== undefined) return new CpiError('CPX_BACKEND_FAILURE', `${doing}: could not run it: ${run.failure}`);
     if (run.timedOut) {
-      return new CpiError('CPX_BACKEND_FAILURE', `${doing}: no answer within timeout_seconds (${this.#config.timeout_seconds} s); the CPI process was stopped${exitDetail(run)}`);
+      return new CpiError(
+        'CPX_BACKEND_FAILURE',
+        `${doing}: no answer within timeout_seconds (${this.#config.timeout_seconds} s); the CPI process was stopped${exitDetail(run)}`,
+      );
     }
     if (run.canceled) return new CpiError('CPX_BACKEND_FAILURE', `${doing}: stopped because the proxy was asked to stop${exitDetail(run)}`);
-    if (run.stdoutTooLarge) return new CpiError('CPX_BACKEND_FAILURE', `${doing}: its stdout grew past ${MAX_STDOUT_CHARS / 1048576} MiB; the CPI process was stopped`);
+    if (run.stdoutTooLarge)
+      return new CpiError('CPX_BACKEND_FAILURE', `${doing}: its stdout grew past ${MAX_STDOUT_CHARS / 1048576} MiB; the CPI process was stopped`);
     return undefined;
   }
 }

@@ -23,12 +23,14 @@ export const delegateConfigSchema = {
       type: 'array',
       minItems: 1,
       items: { type: 'string', minLength: 1 },
-      description: 'The stemcell formats the delegate accepts (what its own `info` reports, e.g. `vsphere-ova`, `vsphere-ovf`): `create_stemcell` goes to every backend whose formats fit.',
+      description:
+        'The stemcell formats the delegate accepts (what its own `info` reports, e.g. `vsphere-ova`, `vsphere-ovf`): `create_stemcell` goes to every ' +
+        'backend whose formats fit.',
     },
     env: {
       type: 'object',
       additionalProperties: { type: 'string' },
-      description: 'Variables added to the director\'s PATH, TMPDIR and HOME for the delegate; nothing else of this process\'s environment passes.',
+      description: "Variables added to the director's PATH, TMPDIR and HOME for the delegate; nothing else of this process's environment passes.",
     },
     timeout_seconds: {
       type: 'number',
@@ -37,7 +39,7 @@ export const delegateConfigSchema = {
     },
     context: {
       type: 'object',
-      description: 'Keys added to the request context the delegate receives (what a cpi-config would give it); the director\'s own keys are never replaced.',
+      description: "Keys added to the request context the delegate receives (what a cpi-config would give it); the director's own keys are never replaced.",
     },
   },
 };

@@ -95,7 +95,17 @@ export function execCpi(options: ExecCpiOptions): Promise<ExecCpiResult> {
       clearTimeout(grace);
       options.signal.removeEventListener('abort', onAbort);
       stderr.end();
-      resolve({ stdout: stdout.join(''), exitCode, signal: exitSignal, timedOut, canceled, stdoutTooLarge, pipesHeld, failure, ms: performance.now() - started });
+      resolve({
+        stdout: stdout.join(''),
+        exitCode,
+        signal: exitSignal,
+        timedOut,
+        canceled,
+        stdoutTooLarge,
+        pipesHeld,
+        failure,
+        ms: performance.now() - started,
+      });
     };
     const onAbort = () => {
       canceled = !timedOut;
@@ -138,10 +148,13 @@ export function execCpi(options: ExecCpiOptions): Promise<ExecCpiResult> {
     const deadline =
       options.timeoutMs === undefined
         ? undefined
-        : setTimeout(() => {
-            timedOut = true;
-            stop();
-          }, Math.min(options.timeoutMs, 2 ** 31 - 1));
+        : setTimeout(
+            () => {
+              timedOut = true;
+              stop();
+            },
+            Math.min(options.timeoutMs, 2 ** 31 - 1),
+          );
   });
 }
 

@@ -44,7 +44,12 @@ export function delegateContext(ctx: CallContext, additions: Readonly<Record<str
 }
 
 /** The request JSON, compact and in the director's key order (method, arguments, context, api_version). */
-export function serializeRequest(method: MethodName, args: readonly unknown[], context: Readonly<Record<string, unknown>>, apiVersion: number | undefined): string {
+export function serializeRequest(
+  method: MethodName,
+  args: readonly unknown[],
+  context: Readonly<Record<string, unknown>>,
+  apiVersion: number | undefined,
+): string {
   const envelope: Record<string, unknown> = { method, arguments: args, context };
   if (apiVersion !== undefined) envelope['api_version'] = apiVersion;
   return JSON.stringify(envelope);

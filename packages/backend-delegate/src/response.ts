@@ -36,7 +36,8 @@ export function parseResponse(stdout: string): ParsedResponse {
   if (typeof record['log'] !== 'string') return { ok: false, problem: `its response's log is ${describe(record['log'])}, not a string` };
   const error = record['error'];
   if (error !== null) {
-    if (typeof error !== 'object' || Array.isArray(error)) return { ok: false, problem: `its response's error is ${describe(error)}, neither null nor an object` };
+    if (typeof error !== 'object' || Array.isArray(error))
+      return { ok: false, problem: `its response's error is ${describe(error)}, neither null nor an object` };
     const e = error as Record<string, unknown>;
     const wrong = [
       typeof e['type'] === 'string' ? undefined : `type is ${describe(e['type'])}`,
@@ -67,12 +68,16 @@ const CODE_OF_TYPE: Readonly<Record<BoshErrorType, ErrorCode>> = {
  * director maps them too); any other type is a CloudError whose message names it.
  */
 export function delegateError(error: DelegateError): CpiError {
-  const { type, message } = isLegacyNotImplemented(error) ? { type: 'Bosh::Clouds::NotImplemented' as const, message: error.message } : knownType(error.type, error.message);
+  const { type, message } = isLegacyNotImplemented(error)
+    ? { type: 'Bosh::Clouds::NotImplemented' as const, message: error.message }
+    : knownType(error.type, error.message);
   return new CpiError(CODE_OF_TYPE[type], message, { okToRetry: isBoshErrorType(error.type) && error.ok_to_retry });
 }
 
 function isLegacyNotImplemented({ type, message }: DelegateError): boolean {
-  return (type === 'InvalidCall' && message.startsWith('Method is not known, got')) || (type === 'Bosh::Clouds::CloudError' && message.startsWith('Invalid Method:'));
+  return (
+    (type === 'InvalidCall' && message.startsWith('Method is not known, got')) || (type === 'Bosh::Clouds::CloudError' && message.startsWith('Invalid Method:'))
+  );
 }
 
 function describe(value: unknown): string {

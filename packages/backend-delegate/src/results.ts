@@ -1,4 +1,14 @@
-import { CpiError, nativeCid, type CloudProperties, type CreatedNetwork, type CreatedVm, type DiskHint, type MethodName, type NativeCid, type Networks } from '@hybrid-cpi/core';
+import {
+  CpiError,
+  nativeCid,
+  type CloudProperties,
+  type CreatedNetwork,
+  type CreatedVm,
+  type DiskHint,
+  type MethodName,
+  type NativeCid,
+  type Networks,
+} from '@hybrid-cpi/core';
 
 /** The delegate answered, but not with what the method returns. */
 function unexpected(method: MethodName, result: unknown, expected: string): CpiError {
@@ -38,7 +48,8 @@ export function diskHintResult(result: unknown, forwardedVersion: number, reques
     if (requestVersion < 2) return '';
     throw new CpiError(
       'CPX_BACKEND_FAILURE',
-      `The delegate CPI speaks api_version ${forwardedVersion} and answered attach_disk with no disk hint, which a director calling with api_version ${requestVersion} needs; set the backend's api_version to 2 if the CPI supports it`,
+      `The delegate CPI speaks api_version ${forwardedVersion} and answered attach_disk with no disk hint, which a director calling with api_version ` +
+        `${requestVersion} needs; set the backend's api_version to 2 if the CPI supports it`,
     );
   }
   throw unexpected('attach_disk', result, 'a disk hint (a non-empty string or an object)');

@@ -50,12 +50,19 @@ export async function claimNode(ctx: IronicContext, request: ClaimRequest): Prom
   const tiers = preferenceTiers(candidates);
   let claimed: string | undefined;
   if (!request.byInstanceUuid && (await ctx.useAllocations(request.signal))) {
-    for (const tier of tiers) if ((claimed = await claimWithAllocation(ctx, request, tier, doing)) !== undefined) break;
+    for (const tier of tiers) {
+      claimed = await claimWithAllocation(ctx, request, tier, doing);
+      if (claimed !== undefined) break;
+    }
   } else {
     for (const node of tiers.flat()) {
       try {
         const more = (await request.withClaim?.(node)) ?? [];
-        await patchNode(ctx.client, node.uuid, [add('/instance_uuid', request.cid), ...more], { claim: true, doing: `${doing}: node ${node.uuid}`, signal: request.signal });
+        await patchNode(ctx.client, node.uuid, [add('/instance_uuid', request.cid), ...more], {
+          claim: true,
+          doing: `${doing}: node ${node.uuid}`,
+          signal: request.signal,
+        });
         claimed = node.uuid;
         break;
       } catch (error) {
@@ -103,14 +110,22 @@ async function candidatesFor(ctx: IronicContext, request: ClaimRequest, owners: 
  * One allocation per resource class among the candidates (Ironic requires one). An allocation
  * with our UUID left by an earlier, interrupted try is reused or replaced.
  */
-async function claimWithAllocation(ctx: IronicContext, request: ClaimRequest, candidates: readonly SelectableNode[], doing: string): Promise<string | undefined> {
+async function claimWithAllocation(
+  ctx: IronicContext,
+  request: ClaimRequest,
+  candidates: readonly SelectableNode[],
+  doing: string,
+): Promise<string | undefined> {
   const groups = new Map<string, string[]>();
   for (const node of candidates) {
     if (!node.resource_class) continue;
     groups.set(node.resource_class, [...(groups.get(node.resource_class) ?? []), node.uuid]);
   }
   if (groups.size === 0) {
-    throw new CpiError('CPX_VM_CREATION_FAILED', `${doing}: the matching nodes have no resource_class, which the Allocation API needs; set one, or set claim: instance_uuid`);
+    throw new CpiError(
+      'CPX_VM_CREATION_FAILED',
+      `${doing}: the matching nodes have no resource_class, which the Allocation API needs; set one, or set claim: instance_uuid`,
+    );
   }
   for (const [resourceClass, uuids] of groups) {
     const allocation = await startAllocation(ctx, request, resourceClass, uuids, doing);
@@ -126,7 +141,13 @@ async function claimWithAllocation(ctx: IronicContext, request: ClaimRequest, ca
   return undefined;
 }
 
-async function startAllocation(ctx: IronicContext, request: ClaimRequest, resourceClass: string, candidates: readonly string[], doing: string): Promise<string> {
+async function startAllocation(
+  ctx: IronicContext,
+  request: ClaimRequest,
+  resourceClass: string,
+  candidates: readonly string[],
+  doing: string,
+): Promise<string> {
   const body = {
     uuid: request.cid,
     resource_class: resourceClass,
@@ -140,7 +161,9 @@ async function startAllocation(ctx: IronicContext, request: ClaimRequest, resour
     if (!isConflict(error)) throw error;
     // An allocation with our UUID exists: an earlier try of this create_vm. Keep it while it
     // works; replace it when it failed.
-    const earlier = await getAllocation(ctx.client, request.cid, { doing, signal: request.signal }).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+    const earlier = await getAllocation(ctx.client, request.cid, { doing, signal: request.signal }).catch((e: unknown) =>
+      isNotFound(e) ? undefined : Promise.reject(e),
+    );
     if (earlier !== undefined && earlier.state !== 'error') return earlier.uuid;
     if (earlier !== undefined) await deleteAllocation(ctx.client, earlier.uuid, { doing });
     return (await createAllocation(ctx.client, body, { doing, signal: request.signal })).uuid;
@@ -153,16 +176,27 @@ async function startAllocation(ctx: IronicContext, request: ClaimRequest, resour
  */
 async function explainNoMatch(ctx: IronicContext, request: ClaimRequest, owners: ReadonlyMap<string, readonly string[]> | undefined): Promise<never> {
   if (request.exclude !== undefined && request.exclude.size > 0) {
-    throw new CpiError('CPX_VM_CREATION_FAILED', `Choosing another node for VM ${request.cid} (agent ${request.agentId}): ${NO_OTHER_NODE}`, { okToRetry: true });
+    throw new CpiError('CPX_VM_CREATION_FAILED', `Choosing another node for VM ${request.cid} (agent ${request.agentId}): ${NO_OTHER_NODE}`, {
+      okToRetry: true,
+    });
   }
   const all: SelectableNode[] = [];
   const { fields, microversion } = await selectionListing(ctx.client, [], { signal: request.signal });
-  for await (const page of listNodes(ctx.client, { fields, limit: 1000 }, { doing: `Listing nodes to explain why none fits VM ${request.cid}`, signal: request.signal, microversion })) {
+  for await (const page of listNodes(
+    ctx.client,
+    { fields, limit: 1000 },
+    { doing: `Listing nodes to explain why none fits VM ${request.cid}`, signal: request.signal, microversion },
+  )) {
     all.push(...(page as SelectableNode[]));
   }
-  throw new CpiError('CPX_VM_CREATION_FAILED', `Choosing a node for VM ${request.cid} (agent ${request.agentId}): no free node matches the vm_type's cloud_properties. ${explainRejections(all, request.requirements, owners)}`, {
-    okToRetry: false,
-  });
+  throw new CpiError(
+    'CPX_VM_CREATION_FAILED',
+    `Choosing a node for VM ${request.cid} (agent ${request.agentId}): no free node matches the vm_type's cloud_properties. ` +
+      `${explainRejections(all, request.requirements, owners)}`,
+    {
+      okToRetry: false,
+    },
+  );
 }
 
 function shuffle<T>(items: T[]): T[] {

@@ -15,17 +15,19 @@ const AUTH_TYPES: Record<string, { description: string; required: string[]; prop
     properties: { username: str('The user of the htpasswd file.'), password: str(PASSWORD) },
   },
   keystone: {
-    description: 'Ironic behind Keystone: a password or an application credential buys a token; Ironic\'s URL is `ironic.url`, else the token catalog\'s `baremetal` endpoint.',
+    description:
+      "Ironic behind Keystone: a password or an application credential buys a token; Ironic's URL is `ironic.url`, else the token catalog's " +
+      '`baremetal` endpoint.',
     required: ['auth_url'],
     properties: {
-      auth_url: str('Keystone\'s URL, with or without the trailing `/v3`.'),
+      auth_url: str("Keystone's URL, with or without the trailing `/v3`."),
       username: str('The user, with `password`.'),
       password: str(PASSWORD),
-      user_domain_name: str('The user\'s domain (default: the domain with id `default`).'),
+      user_domain_name: str("The user's domain (default: the domain with id `default`)."),
       project_name: str('The project the token is scoped to.'),
-      project_domain_name: str('The project\'s domain (default: the domain with id `default`).'),
+      project_domain_name: str("The project's domain (default: the domain with id `default`)."),
       application_credential_id: str('An application credential instead of a user and project (it is scoped already).'),
-      application_credential_secret: str('The application credential\'s secret (never logged).'),
+      application_credential_secret: str("The application credential's secret (never logged)."),
       region_name: str('Picks the catalog endpoint when several regions offer `baremetal`.'),
       interface: { enum: ['public', 'internal', 'admin'], default: 'public', description: 'The catalog endpoint interface.' },
     },
@@ -34,8 +36,11 @@ const AUTH_TYPES: Record<string, { description: string; required: string[]; prop
     description: 'A named cloud of a clouds.yaml file, mapped to one of the modes above by its `auth_type`.',
     required: ['cloud'],
     properties: {
-      cloud: str('The cloud\'s name under `clouds`.'),
-      file: str('The clouds.yaml file (default: `./clouds.yaml`, `$HOME/.config/openstack/clouds.yaml`, `/etc/openstack/clouds.yaml`). A relative path is relative to the config file\'s directory.'),
+      cloud: str("The cloud's name under `clouds`."),
+      file: str(
+        'The clouds.yaml file (default: `./clouds.yaml`, `$HOME/.config/openstack/clouds.yaml`, `/etc/openstack/clouds.yaml`). A relative path is ' +
+          "relative to the config file's directory.",
+      ),
     },
   },
 };
@@ -56,7 +61,7 @@ const imageStore = {
   type: 'object',
   required: ['type'],
   description:
-    'Where heavy stemcells\' `root.img` is uploaded so that Ironic\'s conductors can fetch it. Without one, only light stemcells (`image_url`) can be created.',
+    "Where heavy stemcells' `root.img` is uploaded so that Ironic's conductors can fetch it. Without one, only light stemcells (`image_url`) can be created.",
   properties: { type: { enum: ['webdav', 'file'], description: 'The kind of store; it decides the other keys.' } },
   allOf: [
     {
@@ -70,8 +75,8 @@ const imageStore = {
           url: str('The collection images go to; also the URL Ironic fetches them from.'),
           username: str('Basic-auth user.'),
           password: str(PASSWORD),
-          ca_file: str('A PEM bundle of the CAs that sign the store\'s certificate. A relative path is relative to the config file\'s directory.'),
-          insecure: { type: 'boolean', default: false, description: 'Skips the verification of the store\'s TLS certificate.' },
+          ca_file: str("A PEM bundle of the CAs that sign the store's certificate. A relative path is relative to the config file's directory."),
+          insecure: { type: 'boolean', default: false, description: "Skips the verification of the store's TLS certificate." },
         },
       },
     },
@@ -81,7 +86,11 @@ const imageStore = {
         description: 'A directory the CPI writes and an HTTP server in front of it serves to the conductors.',
         required: ['path', 'url'],
         additionalProperties: false,
-        properties: { type: {}, path: str('The directory images are written to. A relative path is relative to the config file\'s directory.'), url: str('The URL of that directory, as Ironic fetches from it.') },
+        properties: {
+          type: {},
+          path: str("The directory images are written to. A relative path is relative to the config file's directory."),
+          url: str('The URL of that directory, as Ironic fetches from it.'),
+        },
       },
     },
   ],
@@ -105,12 +114,13 @@ export const ironicConfigSchema = {
         url: {
           type: 'string',
           pattern: '^https?://',
-          description: 'Ironic\'s API endpoint, e.g. `http://10.0.0.5:6385`; required unless `auth` is `keystone` or `clouds_yaml`, whose catalog (or cloud) can give it.',
+          description:
+            "Ironic's API endpoint, e.g. `http://10.0.0.5:6385`; required unless `auth` is `keystone` or `clouds_yaml`, whose catalog (or cloud) can give it.",
         },
         auth,
-        ca_file: str('A PEM bundle of the CAs that sign Ironic\'s (and Keystone\'s) certificate. A relative path is relative to the config file\'s directory.'),
-        cert_file: str('A client certificate (PEM), with `key_file`. A relative path is relative to the config file\'s directory.'),
-        key_file: str('The client certificate\'s key (PEM). A relative path is relative to the config file\'s directory.'),
+        ca_file: str("A PEM bundle of the CAs that sign Ironic's (and Keystone's) certificate. A relative path is relative to the config file's directory."),
+        cert_file: str("A client certificate (PEM), with `key_file`. A relative path is relative to the config file's directory."),
+        key_file: str("The client certificate's key (PEM). A relative path is relative to the config file's directory."),
         insecure: { type: 'boolean', default: false, description: 'Skips TLS certificate verification.' },
       },
     },
@@ -118,7 +128,8 @@ export const ironicConfigSchema = {
       enum: ['auto', 'allocation', 'instance_uuid'],
       default: 'auto',
       description:
-        'How a node is claimed before anything changes: the Allocation API (`allocation`), setting the node\'s `instance_uuid` (`instance_uuid`), or the Allocation API when the server has it (`auto`).',
+        "How a node is claimed before anything changes: the Allocation API (`allocation`), setting the node's `instance_uuid` (`instance_uuid`), or " +
+        'the Allocation API when the server has it (`auto`).',
     },
     deploy_timeout_seconds: {
       type: 'number',
@@ -131,7 +142,9 @@ export const ironicConfigSchema = {
       exclusiveMinimum: 0,
       default: 1800,
       description:
-        'How long a deploy may stay in `wait call-back` (the server never boots the deploy ramdisk, or its agent never calls back) before the CPI ends it: aborted (Ironic API 1.110) or torn down, and counted as a failed deploy of that node. Ironic\'s own `[conductor]deploy_callback_timeout` defaults to the same 1800 s.',
+        'How long a deploy may stay in `wait call-back` (the server never boots the deploy ramdisk, or its agent never calls back) before the CPI ' +
+        "ends it: aborted (Ironic API 1.110) or torn down, and counted as a failed deploy of that node. Ironic's own " +
+        '`[conductor]deploy_callback_timeout` defaults to the same 1800 s.',
     },
     max_deploy_attempts: {
       type: 'integer',
@@ -139,14 +152,17 @@ export const ironicConfigSchema = {
       maximum: 20,
       default: 3,
       description:
-        'How many nodes one `create_vm` deploys on before it gives up: a node whose deploy fails (`deploy failed`, a power or BMC error, a stuck `wait call-back`) is rolled back and the next fitting node is tried. A `create_vm` with `disk_cids` stays on its disks\' node and tries once.',
+        'How many nodes one `create_vm` deploys on before it gives up: a node whose deploy fails (`deploy failed`, a power or BMC error, a stuck ' +
+        "`wait call-back`) is rolled back and the next fitting node is tried. A `create_vm` with `disk_cids` stays on its disks' node and tries once.",
     },
     quarantine_after: {
       type: 'integer',
       minimum: 0,
       default: 2,
       description:
-        'After this many failed deploys in a row (recorded on the node, in `extra.bosh_failures`) the node is quarantined: retired with a reason (Ironic API 1.61; maintenance on an older Ironic), so no BOSH pool nor any other Ironic client takes it until an operator returns it (`hybrid-cpi nodes --unquarantine`). 0 never quarantines.',
+        'After this many failed deploys in a row (recorded on the node, in `extra.bosh_failures`) the node is quarantined: retired with a reason ' +
+        '(Ironic API 1.61; maintenance on an older Ironic), so no BOSH pool nor any other Ironic client takes it until an operator returns it ' +
+        '(`hybrid-cpi nodes --unquarantine`). 0 never quarantines.',
     },
     undeploy_timeout_seconds: {
       type: 'number',
@@ -155,7 +171,9 @@ export const ironicConfigSchema = {
       description: 'How long the other waits may take: undeploy and cleaning (`delete_vm`, wipes of deleted disks) and enrolling a server (manage, provide).',
     },
     image_store: imageStore,
-    ssh_public_keys: strings('SSH public keys written into the config drive\'s meta-data (`public_keys`); the BOSH agent installs the first for the `vcap` user.'),
+    ssh_public_keys: strings(
+      "SSH public keys written into the config drive's meta-data (`public_keys`); the BOSH agent installs the first for the `vcap` user.",
+    ),
     nameservers: strings('DNS servers given to the DNS-default network (or the only network) when the director sends none.'),
   },
 };

@@ -26,12 +26,13 @@ export function enrollParamsOf(props: Readonly<Record<string, unknown>>): Enroll
   if (typeof params !== 'object' || params === null || Array.isArray(params)) problems.push('must be an object');
   else {
     if (typeof p['driver'] !== 'string') problems.push('needs driver (a string)');
-    for (const key of ['driver_info', 'properties']) if (p[key] !== undefined && (typeof p[key] !== 'object' || p[key] === null)) problems.push(`${key} must be an object`);
+    for (const key of ['driver_info', 'properties'])
+      if (p[key] !== undefined && (typeof p[key] !== 'object' || p[key] === null)) problems.push(`${key} must be an object`);
     for (const key of ['resource_class', 'name']) if (p[key] !== undefined && typeof p[key] !== 'string') problems.push(`${key} must be a string`);
     const known = ['driver', 'driver_info', 'properties', 'resource_class', 'name'];
     for (const key of Object.keys(p)) if (!known.includes(key)) problems.push(`${key} is not one of ${known.join(', ')}`);
   }
-  if (!Array.isArray(props['macs'])) problems.push('needs the server\'s MACs in cloud_properties.macs');
+  if (!Array.isArray(props['macs'])) problems.push("needs the server's MACs in cloud_properties.macs");
   if (problems.length > 0) throw new CpiError('CPX_ARGUMENTS', `Reading cloud_properties.ironic_params of create_vm: ${problems.join('; ')}`);
   return params as EnrollParams;
 }
@@ -39,7 +40,8 @@ export function enrollParamsOf(props: Readonly<Record<string, unknown>>): Enroll
 /** Whether Ironic already knows a port with one of these MACs (then the node is chosen, not enrolled). */
 export async function knownMac(ctx: IronicContext, macs: readonly string[], signal: AbortSignal): Promise<boolean> {
   for (const address of macs) {
-    for await (const page of listPorts(ctx.client, { address, fields: ['uuid'] }, { doing: `Looking up the port with MAC ${address}`, signal })) if (page.length > 0) return true;
+    for await (const page of listPorts(ctx.client, { address, fields: ['uuid'] }, { doing: `Looking up the port with MAC ${address}`, signal }))
+      if (page.length > 0) return true;
   }
   return false;
 }
@@ -49,7 +51,13 @@ export async function knownMac(ctx: IronicContext, macs: readonly string[], sign
  * CID from its first moment, so no other create_vm can take it, an interrupted try is found and
  * cleaned up by the next, and delete_vm deletes it (it is marked enrolled by the CPI).
  */
-export async function enrollNode(ctx: IronicContext, params: EnrollParams, macs: readonly string[], ids: { cid: string; agentId: string }, signal: AbortSignal): Promise<string> {
+export async function enrollNode(
+  ctx: IronicContext,
+  params: EnrollParams,
+  macs: readonly string[],
+  ids: { cid: string; agentId: string },
+  signal: AbortSignal,
+): Promise<string> {
   const doing = `Enrolling a node with MACs ${macs.join(', ')} for VM ${ids.cid}`;
   const node = await createNode(
     ctx.client,
@@ -78,7 +86,8 @@ export async function enrollNode(ctx: IronicContext, params: EnrollParams, macs:
       ctx.logger.error({ node: node.uuid, err: (cause as Error).message }, 'removing a half-enrolled node failed; delete it by hand'),
     );
     // A port that exists already: another create_vm enrolled the same server at the same time.
-    if (isConflict(error)) throw new CpiError('CPX_VM_CREATION_FAILED', `${doing}: another VM enrolled the same server at the same time`, { cause: error, okToRetry: true });
+    if (isConflict(error))
+      throw new CpiError('CPX_VM_CREATION_FAILED', `${doing}: another VM enrolled the same server at the same time`, { cause: error, okToRetry: true });
     throw error;
   }
 }

@@ -66,7 +66,11 @@ export async function withNodeLock<T>(
   } finally {
     // Removed whatever happened (an abort, a failed wait): a trait left behind makes others wait.
     await removeNodeTrait(ctx.client, nodeUuid, mine, { doing: `${doing}: releasing the node's lock` }).catch((error: unknown) => {
-      if (!isNotFound(error)) ctx.logger.warn({ node: nodeUuid, lock: mine, err: (error as Error).message }, 'releasing the node lock failed; other CPI processes take it over after the lease');
+      if (!isNotFound(error))
+        ctx.logger.warn(
+          { node: nodeUuid, lock: mine, err: (error as Error).message },
+          'releasing the node lock failed; other CPI processes take it over after the lease',
+        );
     });
   }
 }
@@ -93,7 +97,11 @@ export async function patchLocked(
       if (ops === undefined || ops.length === 0) return node;
       if (isMoving(node)) {
         // Ironic refuses any PATCH while a provision change runs.
-        throw new CpiError('CPX_BACKEND_FAILURE', `${doing}: node ${nodeUuid} is busy ("${node.provision_state}", target "${node.target_provision_state}"); try again once it settles`, { okToRetry: true });
+        throw new CpiError(
+          'CPX_BACKEND_FAILURE',
+          `${doing}: node ${nodeUuid} is busy ("${node.provision_state}", target "${node.target_provision_state}"); try again once it settles`,
+          { okToRetry: true },
+        );
       }
       return patchNode(ctx.client, nodeUuid, ops, { doing, signal: held });
     },
@@ -116,7 +124,10 @@ async function acquire(ctx: IronicContext, nodeUuid: string, mine: string, doing
   let waits = 0;
   let staggered = false;
   let reported = false;
-  const announce = () => addNodeTrait(ctx.client, nodeUuid, mine, { doing: `${doing}: taking the node's lock`, signal }).catch((error: unknown) => Promise.reject(lockFailure(error, nodeUuid, doing)));
+  const announce = () =>
+    addNodeTrait(ctx.client, nodeUuid, mine, { doing: `${doing}: taking the node's lock`, signal }).catch((error: unknown) =>
+      Promise.reject(lockFailure(error, nodeUuid, doing)),
+    );
   // Mostly nobody else wants the node: announce at once, look after.
   await announce();
   for (;;) {
@@ -174,7 +185,10 @@ function abandoned(trait: string, firstSeen: Map<string, number>, now: number, a
 }
 
 function lockTrait(now: number, random: () => number): string {
-  const tail = Math.floor(random() * 0x10000).toString(16).toUpperCase().padStart(4, '0');
+  const tail = Math.floor(random() * 0x10000)
+    .toString(16)
+    .toUpperCase()
+    .padStart(4, '0');
   return `${LOCK_PREFIX}${String(now).padStart(13, '0')}_${thisHost()}_${process.pid}_${tail}`;
 }
 
@@ -186,7 +200,12 @@ function describeLock(trait: string): string {
 function lockFailure(error: unknown, nodeUuid: string, doing: string): unknown {
   // 400: the node has Ironic's maximum of 50 traits.
   if (isIronicHttpError(error) && error.status === 400) {
-    return new CpiError('CPX_BACKEND_FAILURE', `${doing}: Ironic refused the lock trait on node ${nodeUuid} (${error.faultstring ?? 'no reason given'}); the CPI needs one free trait slot on a node it changes`, { cause: error });
+    return new CpiError(
+      'CPX_BACKEND_FAILURE',
+      `${doing}: Ironic refused the lock trait on node ${nodeUuid} (${error.faultstring ?? 'no reason given'}); ` +
+        'the CPI needs one free trait slot on a node it changes',
+      { cause: error },
+    );
   }
   return error;
 }

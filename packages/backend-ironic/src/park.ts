@@ -19,7 +19,13 @@ import { VM_KEY, vmRecord } from './vm-node.js';
 export function parkOps(node: Node, cid: string): PatchOp[] {
   const record = vmRecord(node);
   const now = new Date().toISOString();
-  const parked: Parked = { vm: cid, agent_id: record?.agent_id ?? 'unknown', instance: instanceName(record?.metadata), since: now, ...(record?.enrolled ? { enrolled: true } : {}) };
+  const parked: Parked = {
+    vm: cid,
+    agent_id: record?.agent_id ?? 'unknown',
+    instance: instanceName(record?.metadata),
+    since: now,
+    ...(record?.enrolled ? { enrolled: true } : {}),
+  };
   const detached = Object.fromEntries(Object.entries(disksOf(node)).map(([id, d]) => [id, { ...d, attached_to: null } satisfies DiskRecord]));
   const ops: PatchOp[] = [add(['extra', PARKED_KEY], parked), add(['extra', DISKS_KEY], detached)];
   if (node.extra?.[VM_KEY] !== undefined) ops.push(remove(['extra', VM_KEY]));

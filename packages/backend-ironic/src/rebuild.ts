@@ -66,7 +66,11 @@ export async function createVmOnDiskNode(ctx: IronicContext, call: CallContext, 
       await powerOn(ctx, node, cid, doing, signal);
       return { cid, networks: networksFor(ctx, req, node, await portsOf(ctx, nodeUuid, signal)) };
     }
-    if (left !== undefined) ctx.logger.warn({ vm: cid, node: nodeUuid, left: left.cid, left_agent: left.agent_id }, 'took the place of a VM that a create_vm killed before it answered left on the node');
+    if (left !== undefined)
+      ctx.logger.warn(
+        { vm: cid, node: nodeUuid, left: left.cid, left_agent: left.agent_id },
+        'took the place of a VM that a create_vm killed before it answered left on the node',
+      );
     break;
   }
   try {
@@ -98,7 +102,11 @@ async function parkAgain(ctx: IronicContext, nodeUuid: string, cid: string, doin
 function diskNodeOf(req: CreateVmRequest): string {
   const doing = `Creating a VM for agent ${req.agentId} with disks ${req.diskCids.join(', ')}`;
   const nodes = new Set(req.diskCids.map((d) => requireDiskCid(d, doing).node));
-  if (nodes.size > 1) throw new CpiError('CPX_VM_CREATION_FAILED', `${doing}: the disks live on different nodes (${[...nodes].join(', ')}); local disks cannot be joined on one server`);
+  if (nodes.size > 1)
+    throw new CpiError(
+      'CPX_VM_CREATION_FAILED',
+      `${doing}: the disks live on different nodes (${[...nodes].join(', ')}); local disks cannot be joined on one server`,
+    );
   return [...nodes][0]!;
 }
 
@@ -107,10 +115,19 @@ function diskNodeOf(req: CreateVmRequest): string {
  * record (with the `provision_updated_at` it had, to know later whether the deploy started) and
  * the new image, in place of the park mark.
  */
-function takeOps(node: Node, req: CreateVmRequest, cid: string, image: ReturnType<typeof decodeStemcellCid>, fail: (why: string, okToRetry?: boolean) => never): PatchOp[] {
+function takeOps(
+  node: Node,
+  req: CreateVmRequest,
+  cid: string,
+  image: ReturnType<typeof decodeStemcellCid>,
+  fail: (why: string, okToRetry?: boolean) => never,
+): PatchOp[] {
   const name = node.name ? `${node.name} (${node.uuid})` : node.uuid;
   for (const disk of req.diskCids) if (disksOf(node)[parseDiskCid(disk)!.id] === undefined) fail(`node ${name} holds no disk ${disk}`);
-  if (node.maintenance) fail(`node ${name} is in maintenance (${node.maintenance_reason ?? 'no reason given'}); the disks' data is only there: take it out of maintenance, then retry`);
+  if (node.maintenance)
+    fail(
+      `node ${name} is in maintenance (${node.maintenance_reason ?? 'no reason given'}); the disks' data is only there: take it out of maintenance, then retry`,
+    );
   if (node.fault) fail(`node ${name} has a fault: ${node.fault}`);
   if (releaseOf(node) !== undefined) fail(`node ${name} is being released`);
   const reservation = reservationOf(node);
@@ -121,10 +138,14 @@ function takeOps(node: Node, req: CreateVmRequest, cid: string, image: ReturnTyp
   // without is what a create_vm killed before it answered left; the director never learned its
   // CID, and this create_vm takes its place.
   if (other !== undefined && other.cid !== cid && other.metadata !== undefined) {
-    fail(`node ${name} runs VM ${other.cid} (agent ${other.agent_id}); a node runs one VM: delete that VM first (bosh delete-vm ${other.cid}), which parks the node for its disks`);
+    fail(
+      `node ${name} runs VM ${other.cid} (agent ${other.agent_id}); a node runs one VM: ` +
+        `delete that VM first (bosh delete-vm ${other.cid}), which parks the node for its disks`,
+    );
   }
   if (isMoving(node)) fail(`node ${name} is busy ("${node.provision_state}", target "${node.target_provision_state}")`, true);
-  if (!['active', 'deploy failed', 'error', 'available'].includes(node.provision_state)) fail(`node ${name} is in provision state '${node.provision_state}', from which it cannot be deployed`);
+  if (!['active', 'deploy failed', 'error', 'available'].includes(node.provision_state))
+    fail(`node ${name} is in provision state '${node.provision_state}', from which it cannot be deployed`);
   const record: VmRecord = { ...vmRecordFor(req, cid, other?.enrolled ?? parkedOf(node)?.enrolled ?? false), since: node.provision_updated_at ?? null };
   const ops: PatchOp[] = [add(['extra', VM_KEY], record), add('/instance_info', instanceInfoFor(req, node, image))];
   if (parkedOf(node) !== undefined) ops.push(remove(['extra', PARKED_KEY]));
@@ -142,10 +163,18 @@ async function redeploy(ctx: IronicContext, req: CreateVmRequest, cid: NativeCid
   const doing = `${verb === 'rebuild' ? 'Rebuilding' : 'Deploying'} VM ${cid} on node ${nodeUuid}`;
   const networks = networksFor(ctx, req, node, await portsOf(ctx, nodeUuid, signal));
   const configdrive = configDriveFor(ctx, req, cid, networks);
-  ctx.logger.info({ vm: cid, node: nodeUuid, stemcell: req.stemcellCid, verb }, verb === 'rebuild' ? 'rebuilding the node in place with the new stemcell and config drive' : 'deploying the node reserved for the disks');
+  ctx.logger.info(
+    { vm: cid, node: nodeUuid, stemcell: req.stemcellCid, verb },
+    verb === 'rebuild' ? 'rebuilding the node in place with the new stemcell and config drive' : 'deploying the node reserved for the disks',
+  );
   await setProvisionState(ctx.client, nodeUuid, { target: verb, configdrive }, { doing, signal });
   const started = Date.now();
-  const active = await waitForProvisionState(ctx.client, nodeUuid, 'active', nodeWait(ctx, 'deploy', { vm: cid, node: nodeUuid }, doing, signal, verb === 'rebuild' ? 'rebuilding' : 'deploying'));
+  const active = await waitForProvisionState(
+    ctx.client,
+    nodeUuid,
+    'active',
+    nodeWait(ctx, 'deploy', { vm: cid, node: nodeUuid }, doing, signal, verb === 'rebuild' ? 'rebuilding' : 'deploying'),
+  );
   ctx.logger.info({ vm: cid, node: nodeUuid, elapsed_s: Math.round((Date.now() - started) / 1000) }, 'node is active');
   await powerOn(ctx, active, cid, doing, signal);
   return { cid, networks };

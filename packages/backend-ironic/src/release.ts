@@ -11,7 +11,19 @@ import type { IronicContext } from './config.js';
 import { nodeWait } from './waits.js';
 import { patchLocked } from './node-lock.js';
 import { parkNode, parkOps } from './park.js';
-import { DISKS_KEY, PARKED_KEY, RELEASE_KEY, RESERVATION_KEY, WIPE_KEY, holdsDisks, parkedOf, releaseOf, reservationOf, wipesOf, type Release } from './disks/records.js';
+import {
+  DISKS_KEY,
+  PARKED_KEY,
+  RELEASE_KEY,
+  RESERVATION_KEY,
+  WIPE_KEY,
+  holdsDisks,
+  parkedOf,
+  releaseOf,
+  reservationOf,
+  wipesOf,
+  type Release,
+} from './disks/records.js';
 import { VM_KEY, carriesVm, vmRecord } from './vm-node.js';
 
 const WAITING = 'waiting for the node';
@@ -106,7 +118,9 @@ export async function abortDeploy(ctx: IronicContext, node: Node, doing: string,
 
 /** Removes every BOSH record; with `keepClaim` false, the claim and instance_info too. */
 function recordsOps(node: Node, keepClaim: boolean): PatchOp[] {
-  const ops: PatchOp[] = [VM_KEY, PARKED_KEY, DISKS_KEY, WIPE_KEY, RESERVATION_KEY, RELEASE_KEY].filter((key) => node.extra?.[key] !== undefined).map((key) => remove(['extra', key]));
+  const ops: PatchOp[] = [VM_KEY, PARKED_KEY, DISKS_KEY, WIPE_KEY, RESERVATION_KEY, RELEASE_KEY]
+    .filter((key) => node.extra?.[key] !== undefined)
+    .map((key) => remove(['extra', key]));
   if (keepClaim) return ops;
   if (Object.keys(node.instance_info ?? {}).length > 0) ops.push(replace('/instance_info', {}));
   if (node.instance_uuid !== null) ops.push(remove('/instance_uuid'));
@@ -163,7 +177,8 @@ function releaseOps(node: Node, cid: string | null): PatchOp[] {
  */
 async function finishRelease(ctx: IronicContext, nodeUuid: string, signal: AbortSignal): Promise<void> {
   const doing = `Releasing node ${nodeUuid}`;
-  const wait = (states: ProvisionState | readonly ProvisionState[]) => waitForProvisionState(ctx.client, nodeUuid, states, nodeWait(ctx, 'undeploy', { node: nodeUuid }, doing, signal, WAITING));
+  const wait = (states: ProvisionState | readonly ProvisionState[]) =>
+    waitForProvisionState(ctx.client, nodeUuid, states, nodeWait(ctx, 'undeploy', { node: nodeUuid }, doing, signal, WAITING));
   let node = await getNode(ctx.client, nodeUuid, { doing, signal });
   const release = releaseOf(node);
   if (release === undefined) return;
@@ -172,7 +187,9 @@ async function finishRelease(ctx: IronicContext, nodeUuid: string, signal: Abort
     // The marks stay (and automated_clean forced on), so the wipe happens when the node is fixed.
     throw new CpiError(
       'CPX_BACKEND_FAILURE',
-      `${doing}: the node is in '${node.provision_state}' (${node.last_error ?? 'no last_error'})${release.wipe.length > 0 ? `, so devices ${release.wipe.join(', ')} may not be wiped yet` : ''}; fix it, move it back with manage and provide (which cleans it), then retry`,
+      `${doing}: the node is in '${node.provision_state}' (${node.last_error ?? 'no last_error'})` +
+        `${release.wipe.length > 0 ? `, so devices ${release.wipe.join(', ')} may not be wiped yet` : ''}` +
+        '; fix it, move it back with manage and provide (which cleans it), then retry',
     );
   }
   const ours = node.instance_uuid === release.claim;
@@ -231,4 +248,3 @@ async function settle(ctx: IronicContext, nodeUuid: string, doing: string, signa
   ctx.logger.info({ node: nodeUuid }, 'waiting for what Ironic is doing on the node to end');
   return waitForProvisionState(ctx.client, nodeUuid, SETTLED, nodeWait(ctx, 'undeploy', { node: nodeUuid }, doing, signal, WAITING));
 }
-

@@ -29,7 +29,12 @@ type Failure = Pick<FailureEntry, 'step' | 'last_error'>;
  * try would. Only when every attempt failed: one VMCreationFailed naming each node and why. A
  * deploy that succeeds first time costs no request more than a single try.
  */
-export async function deployRescheduled(ctx: IronicContext, request: Omit<ClaimRequest, 'exclude'>, deployOn: DeployOn, creationFailed: CreationFailed): Promise<CreatedVm> {
+export async function deployRescheduled(
+  ctx: IronicContext,
+  request: Omit<ClaimRequest, 'exclude'>,
+  deployOn: DeployOn,
+  creationFailed: CreationFailed,
+): Promise<CreatedVm> {
   const { cid, agentId, signal } = request;
   const log = ctx.logger.child({ vm: cid, agent_id: agentId });
   const maxAttempts = ctx.config.max_deploy_attempts ?? DEFAULTS.maxDeployAttempts;
@@ -37,7 +42,12 @@ export async function deployRescheduled(ctx: IronicContext, request: Omit<ClaimR
   const doing = `Creating VM ${cid} for agent ${agentId}`;
   const tried = new Map<string, string>();
   const giveUp = (why: string) =>
-    new CpiError('CPX_VM_CREATION_FAILED', `${doing}: the deploy failed on ${tried.size === 1 ? 'the only node' : `each of ${tried.size} nodes`} tried, and ${why}: ${[...tried.values()].join('; ')}`, { okToRetry: true });
+    new CpiError(
+      'CPX_VM_CREATION_FAILED',
+      `${doing}: the deploy failed on ${tried.size === 1 ? 'the only node' : `each of ${tried.size} nodes`} tried, and ${why}: ` +
+        `${[...tried.values()].join('; ')}`,
+      { okToRetry: true },
+    );
   for (;;) {
     let uuid: string;
     try {
@@ -50,7 +60,9 @@ export async function deployRescheduled(ctx: IronicContext, request: Omit<ClaimR
     log.info({ node: uuid, attempt: tried.size + 1 }, 'claimed node');
     try {
       const { vm, node } = await deployOn(uuid, deadline);
-      await clearFailures(ctx, node, signal).catch((e: unknown) => log.warn({ node: uuid, err: (e as Error).message }, 'clearing the failed deploys recorded on the node failed'));
+      await clearFailures(ctx, node, signal).catch((e: unknown) =>
+        log.warn({ node: uuid, err: (e as Error).message }, 'clearing the failed deploys recorded on the node failed'),
+      );
       return vm;
     } catch (error) {
       const failure = failedDeploy(error, ctx.config.deploy_callback_timeout_seconds ?? DEFAULTS.deployCallbackTimeoutSeconds);
@@ -58,7 +70,10 @@ export async function deployRescheduled(ctx: IronicContext, request: Omit<ClaimR
       if (failure === undefined) {
         const failed = creationFailed(error, `${doing} on node ${uuid}`);
         if (tried.size === 0) throw failed;
-        throw new CpiError(failed.code, `${failed.message} (after failed deploys on other nodes: ${[...tried.values()].join('; ')})`, { cause: error, okToRetry: failed.okToRetry });
+        throw new CpiError(failed.code, `${failed.message} (after failed deploys on other nodes: ${[...tried.values()].join('; ')})`, {
+          cause: error,
+          okToRetry: failed.okToRetry,
+        });
       }
       tried.set(uuid, `${after.label}: ${failure.step}: ${failure.last_error}${after.quarantined ? ' (now quarantined)' : ''}`);
       if (after.error !== undefined) throw giveUp(`rolling back node ${after.label} failed (${after.error}; a retry of this create_vm releases it)`);
@@ -79,7 +94,11 @@ export async function deployRescheduled(ctx: IronicContext, request: Omit<ClaimR
 export function failedDeploy(error: unknown, callbackSeconds: number): Failure | undefined {
   if (isIronicWaitError(error)) {
     if (error.reason === 'failed') return { step: error.observed.at(-2) ?? 'deploying', last_error: error.lastError ?? 'Ironic gave no last_error' };
-    if (error.reason === 'stuck') return { step: error.state ?? 'wait call-back', last_error: `no call-back from the deploy agent within deploy_callback_timeout_seconds (${callbackSeconds} s)` };
+    if (error.reason === 'stuck')
+      return {
+        step: error.state ?? 'wait call-back',
+        last_error: `no call-back from the deploy agent within deploy_callback_timeout_seconds (${callbackSeconds} s)`,
+      };
     return undefined;
   }
   if (isIronicHttpError(error) && error.method === 'PUT' && error.path.endsWith('/states/provision') && error.status >= 500 && error.status !== 503) {
@@ -94,7 +113,12 @@ export function failedDeploy(error: unknown, callbackSeconds: number): Failure |
  * call-back` is aborted where Ironic can, else torn down and recorded after. An error means the
  * node may still carry the VM's CID: no other node can be claimed under it.
  */
-async function rollBack(ctx: IronicContext, uuid: string, cid: string, failure: Failure | undefined): Promise<{ label: string; quarantined: boolean; error?: string }> {
+async function rollBack(
+  ctx: IronicContext,
+  uuid: string,
+  cid: string,
+  failure: Failure | undefined,
+): Promise<{ label: string; quarantined: boolean; error?: string }> {
   const cleanup = new AbortController().signal;
   const entry = failure === undefined ? undefined : { at: new Date().toISOString(), ...failure, vm: cid };
   const logged = (what: string) => (error: unknown) => {
@@ -119,10 +143,17 @@ async function rollBack(ctx: IronicContext, uuid: string, cid: string, failure: 
     await releaseNode(ctx, node, cid, cleanup);
   } catch (error) {
     const message = (error as Error).message;
-    ctx.logger.error({ node: uuid, vm: cid, err: message }, 'rolling back the claim failed; the node still carries the VM CID, a retry of this create_vm or delete_vm releases it');
+    ctx.logger.error(
+      { node: uuid, vm: cid, err: message },
+      'rolling back the claim failed; the node still carries the VM CID, a retry of this create_vm or delete_vm releases it',
+    );
     return { label, quarantined: record !== undefined, error: message };
   }
-  if (unrecorded !== undefined) record = await recordReleased(ctx, uuid, unrecorded, cleanup).catch(logged('recording the failed deploy on the released node failed'));
-  if (record !== undefined) await keepQuarantined(ctx, uuid, record, cleanup).catch(logged('keeping the quarantined node out of the pools failed; retire it or put it in maintenance by hand'));
+  if (unrecorded !== undefined)
+    record = await recordReleased(ctx, uuid, unrecorded, cleanup).catch(logged('recording the failed deploy on the released node failed'));
+  if (record !== undefined)
+    await keepQuarantined(ctx, uuid, record, cleanup).catch(
+      logged('keeping the quarantined node out of the pools failed; retire it or put it in maintenance by hand'),
+    );
   return { label, quarantined: record !== undefined };
 }

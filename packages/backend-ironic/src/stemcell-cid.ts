@@ -22,11 +22,15 @@ export function decodeStemcellCid(cid: string): StemcellImage {
   const [diskFormat, hashAlgo, hash, ...rest] = cid.split(':');
   const url = rest.join(':');
   const bad = (why: string): never => {
-    throw new CpiError('CPX_STEMCELL_NOT_FOUND', `Reading Ironic stemcell CID '${cid}': ${why}; expected <qcow2|raw>:<md5|sha256|sha512>:<hex digest>:<http(s) or file URL>`);
+    throw new CpiError(
+      'CPX_STEMCELL_NOT_FOUND',
+      `Reading Ironic stemcell CID '${cid}': ${why}; expected <qcow2|raw>:<md5|sha256|sha512>:<hex digest>:<http(s) or file URL>`,
+    );
   };
   if (diskFormat !== 'qcow2' && diskFormat !== 'raw') return bad(`disk format '${diskFormat}' is not qcow2 or raw`);
   if (hashAlgo !== 'md5' && hashAlgo !== 'sha256' && hashAlgo !== 'sha512') return bad(`hash algorithm '${hashAlgo}' is not md5, sha256 or sha512`);
-  if (hash === undefined || !new RegExp(`^[0-9a-f]{${HASH_LENGTH[hashAlgo]}}$`).test(hash)) return bad(`the ${hashAlgo} digest is not ${HASH_LENGTH[hashAlgo]} hex digits`);
+  if (hash === undefined || !new RegExp(`^[0-9a-f]{${HASH_LENGTH[hashAlgo]}}$`).test(hash))
+    return bad(`the ${hashAlgo} digest is not ${HASH_LENGTH[hashAlgo]} hex digits`);
   // file:// serves a `file` image store from the conductors' own disks.
   if (!/^(https?|file):\/\/\S+$/.test(url)) return bad('the image URL is not http(s) or file');
   return { diskFormat, hashAlgo, hash, url };

@@ -48,7 +48,11 @@ export async function nodeOfCid(ctx: IronicContext, cid: string, signal?: AbortS
   const parsed = parseVmCid(cid);
   if (parsed === undefined) return undefined;
   if (parsed.node !== undefined) return parsed.node;
-  for await (const page of listNodes(ctx.client, { instance_uuid: cid, fields: ['uuid'] }, { doing: `Finding the node of VM ${cid}`, ...(signal === undefined ? {} : { signal }) })) {
+  for await (const page of listNodes(
+    ctx.client,
+    { instance_uuid: cid, fields: ['uuid'] },
+    { doing: `Finding the node of VM ${cid}`, ...(signal === undefined ? {} : { signal }) },
+  )) {
     const [found] = page;
     if (found !== undefined) return found.uuid;
   }
@@ -59,7 +63,9 @@ export async function nodeOfCid(ctx: IronicContext, cid: string, signal?: AbortS
 export async function findCidNode(ctx: IronicContext, cid: string, signal?: AbortSignal): Promise<Node | undefined> {
   const uuid = await nodeOfCid(ctx, cid, signal);
   if (uuid === undefined) return undefined;
-  return getNode(ctx.client, uuid, { doing: `Reading node ${uuid} of VM ${cid}`, ...(signal === undefined ? {} : { signal }) }).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+  return getNode(ctx.client, uuid, { doing: `Reading node ${uuid} of VM ${cid}`, ...(signal === undefined ? {} : { signal }) }).catch((e: unknown) =>
+    isNotFound(e) ? undefined : Promise.reject(e),
+  );
 }
 
 /** The node that carries this VM now; undefined when none does (gone, parked, or not ours). */

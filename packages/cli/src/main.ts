@@ -17,14 +17,23 @@ Options:
   -c, --config FILE   the config file (JSON or YAML)
   -h, --help          show this help
   -v, --version       show the version
-${Object.keys(COMMANDS).length === 0 ? '' : `\nCommands:\n${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`).join('\n')}\n`}`;
+${
+  Object.keys(COMMANDS).length === 0
+    ? ''
+    : `\nCommands:\n${Object.entries(COMMANDS)
+        .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
+        .join('\n')}\n`
+}`;
 
 const VERSION = '0.1.0';
 
 /** An operator command: a report for a person, exit 0 (fine), 1 (findings) or 2 (usage). */
 async function runCommand(name: string, argv: string[]): Promise<number> {
   const command = await COMMANDS[name]!.load();
-  if (argv.includes('--help') || argv.includes('-h')) return void process.stdout.write(command.usage), EXIT.ok;
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(command.usage);
+    return EXIT.ok;
+  }
   return command.run(argv, { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text), terminal: process.stdout.isTTY === true });
 }
 
@@ -37,16 +46,25 @@ function unknownCommand(word: string): number {
 async function main(argv: string[]): Promise<number> {
   if (argv[0] !== undefined && Object.hasOwn(COMMANDS, argv[0])) return runCommand(argv[0], argv.slice(1));
   if (argv[0] !== undefined && !argv[0].startsWith('-')) return unknownCommand(argv[0]);
-  let options;
+  let options: { config?: string | undefined; help?: boolean | undefined; version?: boolean | undefined };
   try {
-    options = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } } }).values;
+    options = parseArgs({
+      args: argv,
+      options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
+    }).values;
   } catch (error) {
     process.stderr.write(`hybrid-cpi: ${(error as Error).message}\n\n${usage()}`);
     return 2;
   }
   // Asked for, so they are the output (`hybrid-cpi --help | less`); a CPI call never gets here.
-  if (options.help) return void process.stdout.write(usage()), 0;
-  if (options.version) return void process.stdout.write(`hybrid-cpi ${VERSION}\n`), 0;
+  if (options.help) {
+    process.stdout.write(usage());
+    return 0;
+  }
+  if (options.version) {
+    process.stdout.write(`hybrid-cpi ${VERSION}\n`);
+    return 0;
+  }
   if (options.config === undefined) {
     process.stderr.write(`hybrid-cpi: --config FILE is required\n\n${usage()}`);
     return 2;
@@ -87,7 +105,10 @@ async function callCpi(configFile: string): Promise<number> {
  */
 function fatal(error: unknown): never {
   const frames = error instanceof Error ? (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line)) : [];
-  process.stderr.write(`hybrid-cpi: internal error (${error instanceof Error ? error.name : typeof error}); its message is withheld, as it may hold secrets\n${frames.join('\n')}\n`);
+  process.stderr.write(
+    `hybrid-cpi: internal error (${error instanceof Error ? error.name : typeof error}); its message is withheld, as it may hold ` +
+      `secrets\n${frames.join('\n')}\n`,
+  );
   process.exit(1);
 }
 

@@ -1,6 +1,19 @@
 import {
-  BackendRegistry, BufferedLogger, CpiError, SIGNATURES, dispatch, errorResponse, loadConfig, parseRequest,
-  type BuiltinModules, type CpiRequest, type CpiResponse, type LogLevel, type Logger, type MethodName, type Secrets,
+  BackendRegistry,
+  BufferedLogger,
+  type CpiError,
+  SIGNATURES,
+  dispatch,
+  errorResponse,
+  loadConfig,
+  parseRequest,
+  type BuiltinModules,
+  type CpiRequest,
+  type CpiResponse,
+  type LogLevel,
+  type Logger,
+  type MethodName,
+  type Secrets,
 } from '@hybrid-cpi/core';
 
 export interface ServeDeps {

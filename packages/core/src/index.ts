@@ -1,5 +1,12 @@
 export * from './backend/backend.js';
-export { BACKEND_CONTRACT, type BackendConfig, type BackendDeps, type BackendModule, type ConfigValidator, type ConfigValidationError } from './backend/module.js';
+export {
+  BACKEND_CONTRACT,
+  type BackendConfig,
+  type BackendDeps,
+  type BackendModule,
+  type ConfigValidator,
+  type ConfigValidationError,
+} from './backend/module.js';
 export { loadBackendModule, type BuiltinModules } from './backend/loader.js';
 export * from './cid/index.js';
 export * from './errors/index.js';

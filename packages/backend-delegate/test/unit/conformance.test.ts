@@ -11,7 +11,9 @@ const fixture: Omit<ConformanceOptions, 'makeBackend'> = {
 };
 
 const cpis: FakeCpi[] = [];
-afterAll(() => cpis.forEach((cpi) => cpi.cleanup()));
+afterAll(() => {
+  for (const cpi of cpis) cpi.cleanup();
+});
 const withCpi = (apiVersion: number) => {
   const cpi = new FakeCpi(apiVersion);
   cpis.push(cpi);

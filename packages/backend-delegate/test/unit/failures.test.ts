@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CpiError, classify, isCpiError, type BackendName } from '@hybrid-cpi/core';
+import { type CpiError, classify, isCpiError, type BackendName } from '@hybrid-cpi/core';
 import { DelegateBackend } from '../../src/backend.js';
 import { FakeCpi, RecordingLogger, callContext, delegateBackend, native, processExists } from './helpers.js';
 
@@ -42,7 +42,7 @@ describe('a response the director would accept', () => {
     expect(error.type).toBe('Bosh::Clouds::VMNotFound');
   });
 
-  it('stderr is relayed line by line with the backend logger, and the delegate\'s log goes verbatim to the response log', async () => {
+  it("stderr is relayed line by line with the backend logger, and the delegate's log goes verbatim to the response log", async () => {
     const delegateLog = 'I, [2026-12-01T10:00:00 #42]  INFO -- : first line\n  second line, indented\n\nafter a blank line';
     cpi.control({ log: delegateLog });
     const logger = new RecordingLogger({ backend: 'vms' });
@@ -77,8 +77,15 @@ describe('error types', () => {
   });
 
   it.each([
-    'Bosh::Clouds::CpiError', 'Bosh::Clouds::NotImplemented', 'Bosh::Clouds::NotSupported', 'Bosh::Clouds::CloudError', 'Bosh::Clouds::VMNotFound',
-    'Bosh::Clouds::NetworkNotFound', 'Bosh::Clouds::NoDiskSpace', 'Bosh::Clouds::DiskNotAttached', 'Bosh::Clouds::DiskNotFound',
+    'Bosh::Clouds::CpiError',
+    'Bosh::Clouds::NotImplemented',
+    'Bosh::Clouds::NotSupported',
+    'Bosh::Clouds::CloudError',
+    'Bosh::Clouds::VMNotFound',
+    'Bosh::Clouds::NetworkNotFound',
+    'Bosh::Clouds::NoDiskSpace',
+    'Bosh::Clouds::DiskNotAttached',
+    'Bosh::Clouds::DiskNotFound',
   ])('%s passes through', async (type) => {
     cpi.control({ mode: 'error', error: { type, message: `a ${type}`, ok_to_retry: false } });
     expect(classify(await failure(hasVm(delegateBackend(cpi))))).toEqual({ type, message: `a ${type}`, ok_to_retry: false });
@@ -90,9 +97,9 @@ describe('error types', () => {
   });
 
   it('an unknown type becomes a CloudError that names it', async () => {
-    cpi.control({ mode: 'error', error: { type: 'Unknown', message: 'undefined method `[]\' for nil', ok_to_retry: true } });
+    cpi.control({ mode: 'error', error: { type: 'Unknown', message: "undefined method `[]' for nil", ok_to_retry: true } });
     const wire = classify(await failure(hasVm(delegateBackend(cpi))));
-    expect(wire).toEqual({ type: 'Bosh::Clouds::CloudError', message: 'Unknown: undefined method `[]\' for nil', ok_to_retry: false });
+    expect(wire).toEqual({ type: 'Bosh::Clouds::CloudError', message: "Unknown: undefined method `[]' for nil", ok_to_retry: false });
   });
 
   it('a method the delegate lacks answers NotImplemented, bosh-cpi-go style and bosh-cpi-ruby style', async () => {
@@ -112,20 +119,36 @@ describe('error types', () => {
 
 describe('no valid response', () => {
   const cases: [string, Parameters<FakeCpi['control']>[0], RegExp][] = [
-    ['garbage on stdout', { mode: 'garbage' }, /has_vm in backend 'vms' \(delegate CPI .*fake-cpi\.mjs\): no valid response: its stdout \(\d+ characters\) is not one JSON document$/],
+    [
+      'garbage on stdout',
+      { mode: 'garbage' },
+      /has_vm in backend 'vms' \(delegate CPI .*fake-cpi\.mjs\): no valid response: its stdout \(\d+ characters\) is not one JSON document$/,
+    ],
     ['nothing on stdout', { mode: 'nothing' }, /no valid response: it wrote nothing to stdout$/],
-    ['a crash: no response and a non-zero exit', { mode: 'crash', exit_code: 3 }, /no valid response: it wrote nothing to stdout \(the CPI process exited with status 3\)$/],
+    [
+      'a crash: no response and a non-zero exit',
+      { mode: 'crash', exit_code: 3 },
+      /no valid response: it wrote nothing to stdout \(the CPI process exited with status 3\)$/,
+    ],
     ['JSON that is not an object', { mode: 'raw', stdout: '[true]' }, /its stdout is JSON an array, not an object$/],
     ['a response without log', { mode: 'raw', stdout: '{"result":true,"error":null}' }, /its response lacks 'log'$/],
     ['a response whose log is null', { mode: 'raw', stdout: '{"result":true,"error":null,"log":null}' }, /its response's log is null, not a string$/],
     ['a response without result and error', { mode: 'raw', stdout: '{"log":""}' }, /its response lacks 'result', 'error'$/],
-    ['an error that is a string', { mode: 'raw', stdout: '{"result":null,"error":"boom","log":""}' }, /its response's error is a string, neither null nor an object$/],
+    [
+      'an error that is a string',
+      { mode: 'raw', stdout: '{"result":null,"error":"boom","log":""}' },
+      /its response's error is a string, neither null nor an object$/,
+    ],
     [
       'an error without ok_to_retry',
       { mode: 'raw', stdout: '{"result":null,"error":{"type":"Bosh::Clouds::CloudError","message":"boom"},"log":""}' },
       /its response's error is malformed \(ok_to_retry is missing\)$/,
     ],
-    ['a result of the wrong shape', { mode: 'raw', stdout: '{"result":"yes","error":null,"log":""}' }, /The delegate CPI answered has_vm with "yes", expected true or false$/],
+    [
+      'a result of the wrong shape',
+      { mode: 'raw', stdout: '{"result":"yes","error":null,"log":""}' },
+      /The delegate CPI answered has_vm with "yes", expected true or false$/,
+    ],
   ];
   it.each(cases)('%s is a CloudError that says what was wrong', async (_name, control, message) => {
     cpi.control(control);
@@ -143,7 +166,10 @@ describe('no valid response', () => {
   });
 
   it('a command that does not exist is a CloudError naming it', async () => {
-    const backend = new DelegateBackend({ type: 'delegate', command: ['/nonexistent/bin/cpi'], stemcell_formats: ['vsphere-ovf'] }, { name: 'vms' as BackendName });
+    const backend = new DelegateBackend(
+      { type: 'delegate', command: ['/nonexistent/bin/cpi'], stemcell_formats: ['vsphere-ovf'] },
+      { name: 'vms' as BackendName },
+    );
     const error = await failure(hasVm(backend));
     expect(error.type).toBe('Bosh::Clouds::CloudError');
     expect(error.message).toMatch(/^has_vm in backend 'vms' \(delegate CPI \/nonexistent\/bin\/cpi\): could not run it: .*ENOENT/);
@@ -172,7 +198,9 @@ describe('a CPI that does not answer', () => {
     const error = await failure(hasVm(delegateBackend(cpi, { timeout_seconds: 0.5 })));
     expect(performance.now() - started).toBeLessThan(4000);
     expect(error.type).toBe('Bosh::Clouds::CloudError');
-    expect(error.message).toMatch(/has_vm in backend 'vms' .*: no answer within timeout_seconds \(0\.5 s\); the CPI process was stopped \(the CPI process ended by SIGTERM\)$/);
+    expect(error.message).toMatch(
+      /has_vm in backend 'vms' .*: no answer within timeout_seconds \(0\.5 s\); the CPI process was stopped \(the CPI process ended by SIGTERM\)$/,
+    );
     expect(processExists(cpi.lastCall().pid)).toBe(false);
   });
 
@@ -187,7 +215,7 @@ describe('a CPI that does not answer', () => {
     expect(processExists(cpi.lastCall().pid)).toBe(false);
   }, 15_000);
 
-  it('is stopped when the proxy is asked to stop (SIGTERM aborts the call\'s signal)', async () => {
+  it("is stopped when the proxy is asked to stop (SIGTERM aborts the call's signal)", async () => {
     cpi.control({ mode: 'hang' });
     const controller = new AbortController();
     const call = delegateBackend(cpi).hasVm(callContext('has_vm', ['vms:vm-1'], { signal: controller.signal }), native('vm-1'));
@@ -203,7 +231,10 @@ describe('a CPI that does not answer', () => {
     const script = path.join(cpi.dir, 'cpi.sh');
     const pids = path.join(cpi.dir, 'pids');
     fs.writeFileSync(script, `#!/bin/sh\nsleep 30 </dev/null >/dev/null 2>&1 &\necho $! > ${pids}\nexec sleep 60\n`, { mode: 0o755 });
-    const backend = new DelegateBackend({ type: 'delegate', command: [script], stemcell_formats: ['vsphere-ovf'], timeout_seconds: 0.5 }, { name: 'vms' as BackendName });
+    const backend = new DelegateBackend(
+      { type: 'delegate', command: [script], stemcell_formats: ['vsphere-ovf'], timeout_seconds: 0.5 },
+      { name: 'vms' as BackendName },
+    );
     await failure(hasVm(backend));
     const helper = Number(fs.readFileSync(pids, 'utf8'));
     try {
@@ -220,7 +251,10 @@ describe('a CPI whose helper keeps its stdout and stderr open', () => {
     const pids = path.join(cpi.dir, 'pids');
     // The helper inherits the CPI's stdout and stderr, and outlives it.
     fs.writeFileSync(script, `#!/bin/sh\nsleep 30 &\necho $! > ${pids}\nexec sleep 60\n`, { mode: 0o755 });
-    const backend = new DelegateBackend({ type: 'delegate', command: [script], stemcell_formats: ['vsphere-ovf'], timeout_seconds: 0.5 }, { name: 'vms' as BackendName });
+    const backend = new DelegateBackend(
+      { type: 'delegate', command: [script], stemcell_formats: ['vsphere-ovf'], timeout_seconds: 0.5 },
+      { name: 'vms' as BackendName },
+    );
     const started = performance.now();
     const error = await failure(hasVm(backend));
     const helper = Number(fs.readFileSync(pids, 'utf8'));

@@ -54,7 +54,11 @@ export class FakeCpi {
   calls(): RecordedCall[] {
     const file = path.join(this.dir, 'calls.jsonl');
     if (!fs.existsSync(file)) return [];
-    return fs.readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as RecordedCall);
+    return fs
+      .readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as RecordedCall);
   }
 
   lastCall(): RecordedCall {

@@ -26,8 +26,11 @@ describe('LineSplitter', () => {
 });
 
 describe('parseResponse', () => {
-  it('takes the director\'s rules: surrounding whitespace and extra keys are fine', () => {
-    expect(parseResponse(' {"result":1,"error":null,"log":"","extra":true}\n')).toEqual({ ok: true, response: { result: 1, error: null, log: '', extra: true } });
+  it("takes the director's rules: surrounding whitespace and extra keys are fine", () => {
+    expect(parseResponse(' {"result":1,"error":null,"log":"","extra":true}\n')).toEqual({
+      ok: true,
+      response: { result: 1, error: null, log: '', extra: true },
+    });
   });
 
   it('a null result is fine', () => {

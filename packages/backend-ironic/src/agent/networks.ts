@@ -46,12 +46,17 @@ function macFor(
   if (Array.isArray(props['macs'])) {
     const wanted = new Set((props['macs'] as unknown[]).map((m) => String(m).toLowerCase()));
     const nic = nics.find((n) => wanted.has(n.address));
-    if (nic === undefined) throw new CpiError('CPX_VM_CREATION_FAILED', `${doing}: none of its cloud_properties.macs is a port of the node (${nics.map((n) => n.address).join(', ')})`);
+    if (nic === undefined)
+      throw new CpiError(
+        'CPX_VM_CREATION_FAILED',
+        `${doing}: none of its cloud_properties.macs is a port of the node (${nics.map((n) => n.address).join(', ')})`,
+      );
     return nic.address;
   }
   if (typeof props['physical_network'] === 'string') {
     const nic = nics.find((n) => n.physical_network === props['physical_network'] && !used.has(n.address));
-    if (nic === undefined) throw new CpiError('CPX_VM_CREATION_FAILED', `${doing}: the node has no free port on physical_network '${props['physical_network']}'`);
+    if (nic === undefined)
+      throw new CpiError('CPX_VM_CREATION_FAILED', `${doing}: the node has no free port on physical_network '${props['physical_network']}'`);
     return nic.address;
   }
   if (nicNetworkCount === 1) {

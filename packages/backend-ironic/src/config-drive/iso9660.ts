@@ -64,6 +64,7 @@ const PRIMARY: Naming = {
 const JOLIET: Naming = {
   maxFile: 61,
   maxDir: 64,
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: Joliet forbids control characters in names; this replaces them.
   clean: (s) => s.replace(/[\u0000-\u001f*/:;?\\]/g, '_'),
   identifier: (stem, ext, isDir) => (isDir ? stem : `${ext ? `${stem}.${ext}` : stem};1`),
   encode: ucs2be,
@@ -295,8 +296,7 @@ function directoryRecords(t: TreeDir, tree: Tree, stamp: Buffer, areas: Continua
   const rr = tree.naming.rockRidge;
   const parent = t.parent ?? t;
   const records: DirectoryRecord[] = [];
-  const dirRecord = (id: Buffer, d: TreeDir, su: Buffer[] = []) =>
-    record({ id, lba: d.lba, size: d.size, isDir: true, stamp, su: Buffer.concat(su) });
+  const dirRecord = (id: Buffer, d: TreeDir, su: Buffer[] = []) => record({ id, lba: d.lba, size: d.size, isDir: true, stamp, su: Buffer.concat(su) });
 
   // '.' and '..'. SUSP requires SP first in the root's '.' and the ER entry that announces Rock Ridge
   // somewhere in it; ER is too long for the record, so it goes to a continuation area.
@@ -307,14 +307,13 @@ function directoryRecords(t: TreeDir, tree: Tree, stamp: Buffer, areas: Continua
     selfSu.unshift(sp());
     selfSu.push(ce(cont));
   }
-  records.push({ dr: dirRecord(Buffer.from([0]), t, selfSu), cont });
+  records.push({ dr: dirRecord(Buffer.from([0]), t, selfSu), ...(cont === undefined ? {} : { cont }) });
   records.push({ dr: dirRecord(Buffer.from([1]), parent, rr ? [px(parent.dir), tf(stamp)] : []) });
 
   for (const { entry, id } of t.children) {
     const base = rr ? [px(entry), tf(stamp)] : [];
     const names = rr ? nm(Buffer.from(entry.name)) : [];
-    const child =
-      entry.kind === 'dir' ? tree.byDir.get(entry)! : { lba: entry.lba, size: entry.data.length };
+    const child = entry.kind === 'dir' ? tree.byDir.get(entry)! : { lba: entry.lba, size: entry.data.length };
     const make = (su: Buffer[]) => record({ id, lba: child.lba, size: child.size, isDir: entry.kind === 'dir', stamp, su: Buffer.concat(su) });
     if (recordLength(id, [...base, ...names]) <= 255) {
       records.push({ dr: make([...base, ...names]) });
@@ -415,7 +414,16 @@ function volumeDescriptor(type: 1 | 2, tree: Tree, volumeId: string, modified: D
   b.writeUInt32BE(tree.mTable, 148);
   const root = tree.order[0]!;
   record({ id: Buffer.from([0]), lba: root.lba, size: root.size, isDir: true, stamp: recordDate(modified), su: Buffer.alloc(0) }).copy(b, 156);
-  for (const [offset, length] of [[190, 128], [318, 128], [446, 128], [574, 128], [702, 37], [739, 37], [776, 37]] as const) text(offset, length);
+  for (const [offset, length] of [
+    [190, 128],
+    [318, 128],
+    [446, 128],
+    [574, 128],
+    [702, 37],
+    [739, 37],
+    [776, 37],
+  ] as const)
+    text(offset, length);
   descriptorDate(modified).copy(b, 813); // creation
   descriptorDate(modified).copy(b, 830); // modification
   descriptorDate(undefined).copy(b, 847); // expiration
@@ -433,7 +441,10 @@ function recordDate(d: Date): Buffer {
 function descriptorDate(d: Date | undefined): Buffer {
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
   const digits = d
-    ? `${p(d.getUTCFullYear(), 4)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}${p(Math.floor(d.getUTCMilliseconds() / 10))}`
+    ? [d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), Math.floor(d.getUTCMilliseconds() / 10)].reduce(
+        (text: string, n) => text + p(n),
+        p(d.getUTCFullYear(), 4),
+      )
     : '0'.repeat(16);
   return Buffer.concat([Buffer.from(digits, 'latin1'), Buffer.from([0])]);
 }

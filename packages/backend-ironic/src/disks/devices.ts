@@ -40,7 +40,8 @@ export async function nodeDevices(
   }
   throw new CpiError(
     'CPX_BACKEND_FAILURE',
-    `Finding the local disks of node ${node.name ?? node.uuid}: Ironic has no inspection inventory for it and its properties.disks does not list them ([{name, size (bytes), serial, wwn, by_path}])`,
+    `Finding the local disks of node ${node.name ?? node.uuid}: Ironic has no inspection inventory for it and its properties.disks does not list them ` +
+      `([{name, size (bytes), serial, wwn, by_path}])`,
   );
 }
 
@@ -89,16 +90,26 @@ const FOR_NOW: ReadonlySet<string | undefined> = new Set(Object.values(TAKEN));
  * The device for a new disk of `sizeMb`: the hinted one, else the smallest free one that fits.
  * Never the root or ephemeral device, one that backs a disk, or one waiting to be wiped.
  */
-export function chooseDevice(devices: readonly Device[], excluded: ReadonlyMap<string, string>, hint: DeviceHint | undefined, sizeMb: number, doing: string): Device {
+export function chooseDevice(
+  devices: readonly Device[],
+  excluded: ReadonlyMap<string, string>,
+  hint: DeviceHint | undefined,
+  sizeMb: number,
+  doing: string,
+): Device {
   const fits = (d: Device) => d.size >= sizeMb * 1024 * 1024;
   const matches = (d: Device) =>
     hint === undefined ||
-    (typeof hint === 'string' ? [d.name, d.by_path, d.wwn, d.serial].includes(hint) : Object.entries(hint).every(([k, v]) => (d as unknown as Record<string, unknown>)[k] === v));
+    (typeof hint === 'string'
+      ? [d.name, d.by_path, d.wwn, d.serial].includes(hint)
+      : Object.entries(hint).every(([k, v]) => (d as unknown as Record<string, unknown>)[k] === v));
   const reasons: string[] = [];
   const usable = [...devices]
     .sort((a, b) => a.size - b.size || a.name.localeCompare(b.name))
     .filter((d) => {
-      const why = excluded.get(d.name) ?? (!matches(d) ? 'does not match the persistent_disk hint' : !fits(d) ? `${Math.floor(d.size / 2 ** 20)} MiB is less than ${sizeMb} MiB` : undefined);
+      const why =
+        excluded.get(d.name) ??
+        (!matches(d) ? 'does not match the persistent_disk hint' : !fits(d) ? `${Math.floor(d.size / 2 ** 20)} MiB is less than ${sizeMb} MiB` : undefined);
       if (why !== undefined) reasons.push(`${d.name}: ${why}`);
       return why === undefined;
     });
@@ -107,7 +118,10 @@ export function chooseDevice(devices: readonly Device[], excluded: ReadonlyMap<s
     // No room: a device the hint matches backs a disk, waits for its wipe or is too small. A hint
     // that matches no device, or only the agent's own, is a config problem.
     const noRoom = devices.some((d) => matches(d) && (excluded.has(d.name) ? FOR_NOW.has(excluded.get(d.name)) : !fits(d)));
-    throw new CpiError(noRoom ? 'CPX_NO_DISK_SPACE' : 'CPX_BACKEND_FAILURE', `${doing}: no device can take it (${reasons.join('; ') || 'the node lists no disks'})`);
+    throw new CpiError(
+      noRoom ? 'CPX_NO_DISK_SPACE' : 'CPX_BACKEND_FAILURE',
+      `${doing}: no device can take it (${reasons.join('; ') || 'the node lists no disks'})`,
+    );
   }
   return chosen;
 }

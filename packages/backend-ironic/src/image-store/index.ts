@@ -21,7 +21,10 @@ export function makeImageStore(config: NonNullable<IronicConfig['image_store']>,
   const url = config['url'];
   // The stemcell CID, and Ironic's image_source, take http(s) URLs (stemcell-cid.ts).
   if (typeof url !== 'string' || !/^https?:\/\/[^/\s]+/.test(url)) {
-    throw new CpiError('CPX_CONFIG', `Configuring the image store of backend '${backend}': image_store.url must be an http(s) URL Ironic can fetch images from`);
+    throw new CpiError(
+      'CPX_CONFIG',
+      `Configuring the image store of backend '${backend}': image_store.url must be an http(s) URL Ironic can fetch images from`,
+    );
   }
   const store = config as unknown as ImageStoreConfig;
   if (store.type === 'file') return makeFileStore(store);

@@ -33,7 +33,8 @@ const HINTS: Readonly<Record<number, string>> = {
 export function makeWebDavStore(config: WebDavStoreConfig, deps: { dispatcher?: Dispatcher } = {}): ImageStore {
   const base = baseUrl(config.url);
   const location = safeUrl(base);
-  const dispatcher = deps.dispatcher ?? makeDispatcher({ ...(config.ca_file === undefined ? {} : { ca_file: config.ca_file }), insecure: config.insecure === true });
+  const dispatcher =
+    deps.dispatcher ?? makeDispatcher({ ...(config.ca_file === undefined ? {} : { ca_file: config.ca_file }), insecure: config.insecure === true });
   const auth: Record<string, string> =
     config.username === undefined ? {} : { authorization: `Basic ${Buffer.from(`${config.username}:${config.password ?? ''}`).toString('base64')}` };
 

@@ -117,17 +117,24 @@ export function baremetalEndpoint(catalog: unknown, auth: Pick<KeystoneAuth, 'in
   const service = services.find((s) => s.type === 'baremetal');
   if (service === undefined) {
     const types = services.map((s) => String(s.type)).join(', ') || 'nothing';
-    throw new CpiError('CPX_CONFIG', `Finding Ironic in the Keystone catalog: there is no service of type baremetal (the catalog has ${types}); set ironic.url`);
+    throw new CpiError(
+      'CPX_CONFIG',
+      `Finding Ironic in the Keystone catalog: there is no service of type baremetal (the catalog has ${types}); set ironic.url`,
+    );
   }
   const endpoints = (Array.isArray(service.endpoints) ? service.endpoints : []) as CatalogEndpoint[];
   const match = endpoints.find(
-    (e) => e.interface === wantedInterface && typeof e.url === 'string' && (auth.region_name === undefined || e.region_id === auth.region_name || e.region === auth.region_name),
+    (e) =>
+      e.interface === wantedInterface &&
+      typeof e.url === 'string' &&
+      (auth.region_name === undefined || e.region_id === auth.region_name || e.region === auth.region_name),
   );
   if (match === undefined) {
     const offered = endpoints.map((e) => `${String(e.interface)}@${String(e.region_id ?? e.region)}`).join(', ') || 'none';
     throw new CpiError(
       'CPX_CONFIG',
-      `Finding Ironic in the Keystone catalog: no ${wantedInterface} baremetal endpoint${auth.region_name === undefined ? '' : ` in region ${auth.region_name}`} (offered: ${offered})`,
+      `Finding Ironic in the Keystone catalog: no ${wantedInterface} baremetal ` +
+        `endpoint${auth.region_name === undefined ? '' : ` in region ${auth.region_name}`} (offered: ${offered})`,
     );
   }
   return match.url as string;

@@ -20,7 +20,10 @@ export interface IronicClientOptions {
   /** The Ironic endpoint (`http://host:6385`, or with a path prefix). Optional with Keystone: then the catalog's `baremetal` endpoint. */
   readonly url?: string;
   readonly auth: IronicAuth;
-  /** undici dispatcher: an Agent with TLS settings ({@link makeDispatcher}), a MockAgent in tests. Default: a plain Agent, closed by {@link IronicClient.close}. */
+  /**
+   * undici dispatcher: an Agent with TLS settings ({@link makeDispatcher}), a MockAgent in tests.
+   * Default: a plain Agent, closed by {@link IronicClient.close}.
+   */
   readonly dispatcher?: Dispatcher;
   /** Whether {@link IronicClient.close} closes the dispatcher. Default: only when the client made it. */
   readonly ownsDispatcher?: boolean;
@@ -254,7 +257,7 @@ export class IronicClient {
     let answer = await this.#exchange({ ...exchange, headers: { ...headers, ...(await this.#credentials(options)) } });
     if (answer.status === 401 && this.#auth.type === 'keystone' && options.auth !== false) {
       // The token expired during a long wait: get a new one, once.
-      this.#shared.session = undefined;
+      delete this.#shared.session;
       answer = await this.#exchange({ ...exchange, headers: { ...headers, ...(await this.#credentials(options)) } });
     }
     return parse<T>(answer, exchange);
@@ -279,7 +282,8 @@ export class IronicClient {
       const next = page.body['next'];
       if (typeof next !== 'string' || next === '') return;
       const marker = new URL(next, 'http://unused.invalid').searchParams.get('marker');
-      if (marker === null) throw new CpiError('CPX_BACKEND_FAILURE', `${options.doing ?? `Listing ${path}`}: Ironic's next link has no marker: ${relativeNext(next)}`);
+      if (marker === null)
+        throw new CpiError('CPX_BACKEND_FAILURE', `${options.doing ?? `Listing ${path}`}: Ironic's next link has no marker: ${relativeNext(next)}`);
       page = await this.request<Record<string, unknown>>('GET', path, { ...options, query: { ...options.query, marker } });
     }
   }
@@ -307,7 +311,7 @@ export class IronicClient {
     if (shared.session === undefined) {
       const session = this.#authenticate(this.#auth as KeystoneAuth, signal);
       session.catch(() => {
-        if (shared.session === session) shared.session = undefined;
+        if (shared.session === session) delete shared.session;
       });
       shared.session = session;
     }
@@ -373,7 +377,8 @@ export class IronicClient {
         const why = code !== undefined && MAYBE_SENT.has(code) && !exchange.idempotent ? '; not repeated, as the server may have acted on it' : '';
         throw new CpiError(
           'CPX_BACKEND_FAILURE',
-          `${exchange.doing}: cannot reach ${service} at ${exchange.origin} after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${(error as Error).message}${code !== undefined && !(error as Error).message.includes(code) ? ` (${code})` : ''}${why}`,
+          `${exchange.doing}: cannot reach ${service} at ${exchange.origin} after ${attempt} attempt${attempt === 1 ? '' : 's'}: ` +
+            `${(error as Error).message}${code !== undefined && !(error as Error).message.includes(code) ? ` (${code})` : ''}${why}`,
           { cause: error },
         );
       }
@@ -383,7 +388,12 @@ export class IronicClient {
       if (service === 'Ironic' && isMicroversion(maximum)) this.#shared.maximum = maximum;
       this.#log.debug({ service, method, path, status: response.statusCode, ms: Math.round(this.#clock() - started), requestId, attempt }, event);
       const answer = { status: response.statusCode, text, headers: response.headers, requestId };
-      const reason = response.statusCode === 503 ? 'unavailable' : response.statusCode === 409 && !exchange.claim && isLockedFault(parseFaultstring(text)) ? 'locked' : undefined;
+      const reason =
+        response.statusCode === 503
+          ? 'unavailable'
+          : response.statusCode === 409 && !exchange.claim && isLockedFault(parseFaultstring(text))
+            ? 'locked'
+            : undefined;
       if (reason === undefined || attempt >= this.#retry.attempts) return answer;
       await this.#pause(attempt, reason === 'unavailable' ? retryAfterMs(response.headers) : undefined, reason, exchange);
     }
@@ -398,7 +408,16 @@ export class IronicClient {
 
 function parse<T>(answer: Answer, exchange: Exchange): IronicResponse<T> {
   const failed = (body: { faultstring: string | undefined; foreign: string | undefined }) =>
-    new IronicHttpError({ service: exchange.service, doing: exchange.doing, status: answer.status, method: exchange.method, path: exchange.path, origin: exchange.origin, ...body, requestId: answer.requestId });
+    new IronicHttpError({
+      service: exchange.service,
+      doing: exchange.doing,
+      status: answer.status,
+      method: exchange.method,
+      path: exchange.path,
+      origin: exchange.origin,
+      ...body,
+      requestId: answer.requestId,
+    });
   if (answer.status < 200 || answer.status >= 300) throw failed(readErrorBody(answer.text));
   let body: unknown;
   try {

@@ -103,9 +103,12 @@ export function isLockedFault(faultstring: string | undefined): boolean {
  */
 export function readErrorBody(text: string): { faultstring: string | undefined; foreign: string | undefined } {
   const trimmed = text.trimStart();
-  if (/^<(!doctype html|html|head|body|\?xml)/i.test(trimmed) || /<html[\s>]/i.test(trimmed.slice(0, 2000))) return { faultstring: undefined, foreign: 'an HTML page' };
+  if (/^<(!doctype html|html|head|body|\?xml)/i.test(trimmed) || /<html[\s>]/i.test(trimmed.slice(0, 2000)))
+    return { faultstring: undefined, foreign: 'an HTML page' };
   const json = parseJson(text);
-  const known = field(json, 'error_message') !== undefined || [field(field(json, 'error'), 'message'), field(json, 'faultstring'), field(json, 'description')].some((v) => typeof v === 'string');
+  const known =
+    field(json, 'error_message') !== undefined ||
+    [field(field(json, 'error'), 'message'), field(json, 'faultstring'), field(json, 'description')].some((v) => typeof v === 'string');
   if (json !== undefined && !known) return { faultstring: undefined, foreign: 'a JSON document that is not an OpenStack API answer' };
   return { faultstring: parseFaultstring(text), foreign: undefined };
 }

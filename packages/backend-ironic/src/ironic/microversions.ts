@@ -69,7 +69,10 @@ export async function discoverVersions(client: IronicClient, options: CallOption
   const min = body?.default_version?.min_version;
   const max = body?.default_version?.version;
   if (!isMicroversion(min) || !isMicroversion(max)) {
-    throw new CpiError('CPX_BACKEND_FAILURE', `Reading the API versions of Ironic at ${await client.endpoint()}: GET / has no default_version.{min_version,version}`);
+    throw new CpiError(
+      'CPX_BACKEND_FAILURE',
+      `Reading the API versions of Ironic at ${await client.endpoint()}: GET / has no default_version.{min_version,version}`,
+    );
   }
   return { min, max };
 }
@@ -86,7 +89,8 @@ export function requireVersion(
   if (compareVersions(range.max, needed.version) < 0) {
     throw new CpiError(
       'CPX_BACKEND_FAILURE',
-      `Checking the API version of Ironic at ${endpoint}: it offers ${range.min} to ${range.max}, but the CPI needs at least ${needed.version} (${needed.feature})`,
+      `Checking the API version of Ironic at ${endpoint}: it offers ${range.min} to ${range.max}, but the CPI needs at least ${needed.version} ` +
+        `(${needed.feature})`,
     );
   }
 }

@@ -59,7 +59,10 @@ export async function* listNodes<K extends NodeField = NodeField>(
 
 /** `POST /v1/nodes` → the new node in `enroll`. */
 export async function createNode(client: IronicClient, body: NodeCreate, options: CallOptions = {}): Promise<Node> {
-  const { body: created } = await client.request<Node>('POST', '/v1/nodes', { body, ...callOptions(options, `Enrolling node ${body.name ?? body.uuid ?? ''}`.trimEnd()) });
+  const { body: created } = await client.request<Node>('POST', '/v1/nodes', {
+    body,
+    ...callOptions(options, `Enrolling node ${body.name ?? body.uuid ?? ''}`.trimEnd()),
+  });
   return created;
 }
 
@@ -126,7 +129,12 @@ export type ProvisionTarget =
  * `PUT /v1/nodes/{id}/states/provision` → 202; the change runs in the conductor (see the waiters).
  * `microversion` where the verb needs a newer one in some state (`abort` in `wait call-back`: 1.110).
  */
-export async function setProvisionState(client: IronicClient, id: string, target: ProvisionTarget, options: CallOptions & { readonly microversion?: Microversion } = {}): Promise<void> {
+export async function setProvisionState(
+  client: IronicClient,
+  id: string,
+  target: ProvisionTarget,
+  options: CallOptions & { readonly microversion?: Microversion } = {},
+): Promise<void> {
   await client.request('PUT', `${node(id)}/states/provision`, {
     body: target,
     microversion: options.microversion === undefined ? provisionVersion(client, target) : client.at(options.microversion),
@@ -175,7 +183,10 @@ export async function addNodeTrait(client: IronicClient, id: string, trait: stri
 
 /** `DELETE /v1/nodes/{id}/traits/{trait}` → 204; 404 when the node lacks it. */
 export async function removeNodeTrait(client: IronicClient, id: string, trait: string, options: CallOptions = {}): Promise<void> {
-  await client.request('DELETE', `${node(id)}/traits/${segment(trait)}`, { idempotent: true, ...callOptions(options, `Removing trait ${trait} from node ${id}`) });
+  await client.request('DELETE', `${node(id)}/traits/${segment(trait)}`, {
+    idempotent: true,
+    ...callOptions(options, `Removing trait ${trait} from node ${id}`),
+  });
 }
 
 /** `PUT /v1/nodes/{id}/traits` → 204: replaces all traits (since 1.37). */

@@ -4,9 +4,7 @@ import { CpiError } from '@hybrid-cpi/core';
  * JSON-patch (RFC 6902) operations for `PATCH /v1/nodes/{id}`. Ironic accepts only these three:
  * `test` is a 400, so the only compare-and-set is the `instance_uuid` claim rule.
  */
-export type PatchOp =
-  | { readonly op: 'add' | 'replace'; readonly path: string; readonly value: unknown }
-  | { readonly op: 'remove'; readonly path: string };
+export type PatchOp = { readonly op: 'add' | 'replace'; readonly path: string; readonly value: unknown } | { readonly op: 'remove'; readonly path: string };
 
 /** A JSON pointer as given (it must start with `/`), or its keys. */
 export type PatchPath = `/${string}` | readonly string[];
@@ -56,7 +54,8 @@ function ironicPath(path: PatchPath): string {
   if (!isIronicPatchPath(result)) {
     throw new CpiError(
       'CPX_INTERNAL',
-      `Building a node patch: Ironic accepts only letters, digits, '_' and '-' in patch path keys, not ${JSON.stringify(result)}; patch the parent object as a whole`,
+      `Building a node patch: Ironic accepts only letters, digits, '_' and '-' in patch path keys, not ${JSON.stringify(result)}; patch the parent ` +
+        `object as a whole`,
     );
   }
   return result;

@@ -30,7 +30,10 @@ export async function* listPorts<K extends PortField = PortField>(
 
 /** `POST /v1/ports` → 201. A MAC already in use is a 409. */
 export async function createPort(client: IronicClient, body: PortCreate, options: CallOptions = {}): Promise<Port> {
-  const { body: created } = await client.request<Port>('POST', '/v1/ports', { body, ...callOptions(options, `Creating port ${body.address} of node ${body.node_uuid}`) });
+  const { body: created } = await client.request<Port>('POST', '/v1/ports', {
+    body,
+    ...callOptions(options, `Creating port ${body.address} of node ${body.node_uuid}`),
+  });
   return created;
 }
 

@@ -3,16 +3,36 @@
  * list lacks; the failure test below also accepts any `* failed`, as openstacksdk does.
  */
 export const PROVISION_STATES = [
-  'enroll', 'verifying', 'manageable',
-  'inspecting', 'inspect wait', 'inspect failed',
-  'cleaning', 'clean wait', 'clean hold', 'clean failed',
+  'enroll',
+  'verifying',
+  'manageable',
+  'inspecting',
+  'inspect wait',
+  'inspect failed',
+  'cleaning',
+  'clean wait',
+  'clean hold',
+  'clean failed',
   'available',
-  'deploying', 'wait call-back', 'deploy hold', 'deploy failed',
-  'active', 'deleting',
+  'deploying',
+  'wait call-back',
+  'deploy hold',
+  'deploy failed',
+  'active',
+  'deleting',
   'error',
-  'adopting', 'adopt failed',
-  'rescuing', 'rescue wait', 'rescue', 'rescue failed', 'unrescuing', 'unrescue failed',
-  'servicing', 'service wait', 'service hold', 'service failed',
+  'adopting',
+  'adopt failed',
+  'rescuing',
+  'rescue wait',
+  'rescue',
+  'rescue failed',
+  'unrescuing',
+  'unrescue failed',
+  'servicing',
+  'service wait',
+  'service hold',
+  'service failed',
 ] as const;
 
 export type ProvisionState = (typeof PROVISION_STATES)[number];
@@ -22,7 +42,14 @@ export const STABLE_STATES: ReadonlySet<ProvisionState> = new Set(['enroll', 'ma
 
 /** States an operation ends in when it failed; `last_error` then says why. */
 export const FAILURE_STATES: ReadonlySet<ProvisionState> = new Set([
-  'deploy failed', 'clean failed', 'inspect failed', 'adopt failed', 'rescue failed', 'unrescue failed', 'service failed', 'error',
+  'deploy failed',
+  'clean failed',
+  'inspect failed',
+  'adopt failed',
+  'rescue failed',
+  'unrescue failed',
+  'service failed',
+  'error',
 ]);
 
 export function isFailureState(state: string | null | undefined): boolean {

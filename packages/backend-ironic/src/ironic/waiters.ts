@@ -48,7 +48,11 @@ export class IronicWaitError extends CpiError {
   /** The distinct states seen, in order. */
   readonly observed: readonly string[];
 
-  constructor(reason: IronicWaitError['reason'], message: string, details: { state: string | undefined; lastError: string | null; observed: readonly string[]; cause?: unknown }) {
+  constructor(
+    reason: IronicWaitError['reason'],
+    message: string,
+    details: { state: string | undefined; lastError: string | null; observed: readonly string[]; cause?: unknown },
+  ) {
     super('CPX_BACKEND_FAILURE', message, details.cause === undefined ? {} : { cause: details.cause });
     this.name = 'IronicWaitError';
     this.reason = reason;
@@ -102,7 +106,11 @@ async function poll<T>(subject: Subject<T>, doing: string, options: WaitOptions)
     });
   const seen = () => (observed.length > 1 ? ` (seen: ${observed.join(' → ')})` : '');
   const aborted = (cause: unknown) =>
-    stop('aborted', `stopped waiting for ${subject.name}${last === undefined ? '' : `, still ${subject.describe(last)},`} because the call was aborted${seen()}`, cause);
+    stop(
+      'aborted',
+      `stopped waiting for ${subject.name}${last === undefined ? '' : `, still ${subject.describe(last)},`} because the call was aborted${seen()}`,
+      cause,
+    );
 
   for (let attempt = 1; ; attempt++) {
     if (signal?.aborted) throw aborted(signal.reason);

@@ -36,9 +36,12 @@ export async function createVm(ctx: IronicContext, call: CallContext, req: Creat
   let node = await findVmNode(ctx, cid, signal);
   if (node !== undefined && ['deploying', 'wait call-back'].includes(node.provision_state) && vmRecord(node)?.agent_id === req.agentId) {
     log.info({ node: node.uuid }, 'an earlier try of this create_vm is deploying the node: waiting for it');
-    node = await waitForProvisionState(ctx.client, node.uuid, 'active', nodeWait(ctx, 'deploy', { vm: cid, node: node.uuid }, `Waiting for the deploy of VM ${cid} an earlier try started`, signal, 'deploying')).catch(() =>
-      getNode(ctx.client, node!.uuid, { signal }),
-    );
+    node = await waitForProvisionState(
+      ctx.client,
+      node.uuid,
+      'active',
+      nodeWait(ctx, 'deploy', { vm: cid, node: node.uuid }, `Waiting for the deploy of VM ${cid} an earlier try started`, signal, 'deploying'),
+    ).catch(() => getNode(ctx.client, node!.uuid, { signal }));
   }
   if (node !== undefined && node.provision_state === 'active' && vmRecord(node)?.agent_id === req.agentId) {
     log.info({ node: node.uuid }, 'an earlier try of this create_vm already deployed the node');
@@ -49,7 +52,8 @@ export async function createVm(ctx: IronicContext, call: CallContext, req: Creat
     await releaseNode(ctx, node, cid, signal);
     node = undefined;
   }
-  const obtained = node !== undefined ? { nodeUuid: node.uuid, enrolled: vmRecord(node)?.enrolled ?? false } : await obtainNode(ctx, req, cid, requirements, signal);
+  const obtained =
+    node !== undefined ? { nodeUuid: node.uuid, enrolled: vmRecord(node)?.enrolled ?? false } : await obtainNode(ctx, req, cid, requirements, signal);
   if (obtained === undefined) {
     const request = { cid, agentId: req.agentId, requirements, signal };
     return deployRescheduled(ctx, request, (uuid, deadline) => deploy(ctx, call, req, cid, { uuid, enrolled: false }, image, deadline), creationFailed);
@@ -73,7 +77,13 @@ export async function createVm(ctx: IronicContext, call: CallContext, req: Creat
  * MACs), or undefined: a free node that fits, chosen and rescheduled by deployRescheduled. (A VM
  * with disks goes to their node: see rebuild.ts.)
  */
-async function obtainNode(ctx: IronicContext, req: CreateVmRequest, cid: string, requirements: Requirements, signal: AbortSignal): Promise<{ nodeUuid: string; enrolled: boolean } | undefined> {
+async function obtainNode(
+  ctx: IronicContext,
+  req: CreateVmRequest,
+  cid: string,
+  requirements: Requirements,
+  signal: AbortSignal,
+): Promise<{ nodeUuid: string; enrolled: boolean } | undefined> {
   const params = enrollParamsOf(req.cloudProperties);
   if (params !== undefined && requirements.macs !== undefined && !(await knownMac(ctx, requirements.macs, signal))) {
     return { nodeUuid: await enrollNode(ctx, params, requirements.macs, { cid, agentId: req.agentId }, signal), enrolled: true };
@@ -81,24 +91,47 @@ async function obtainNode(ctx: IronicContext, req: CreateVmRequest, cid: string,
   return undefined;
 }
 
-async function deploy(ctx: IronicContext, call: CallContext, req: CreateVmRequest, cid: string, target: { uuid: string; enrolled: boolean }, image: StemcellImage, deadline?: number): Promise<{ vm: CreatedVm; node: Node }> {
+async function deploy(
+  ctx: IronicContext,
+  call: CallContext,
+  req: CreateVmRequest,
+  cid: string,
+  target: { uuid: string; enrolled: boolean },
+  image: StemcellImage,
+  deadline?: number,
+): Promise<{ vm: CreatedVm; node: Node }> {
   const signal = call.signal;
   const nodeUuid = target.uuid;
   const doing = `Deploying VM ${cid} on node ${nodeUuid}`;
   const node = await getNode(ctx.client, nodeUuid, { doing, signal });
-  await patchNode(ctx.client, nodeUuid, [add(['extra', VM_KEY], vmRecordFor(req, cid, target.enrolled)), add('/instance_info', instanceInfoFor(req, node, image))], { doing, signal });
+  await patchNode(
+    ctx.client,
+    nodeUuid,
+    [add(['extra', VM_KEY], vmRecordFor(req, cid, target.enrolled)), add('/instance_info', instanceInfoFor(req, node, image))],
+    { doing, signal },
+  );
   const networks = networksFor(ctx, req, node, await portsOf(ctx, nodeUuid, signal));
   const configdrive = configDriveFor(ctx, req, cid, networks);
   await setProvisionState(ctx.client, nodeUuid, { target: 'active', configdrive }, { doing, signal });
   const started = Date.now();
-  const active = await waitForProvisionState(ctx.client, nodeUuid, 'active', nodeWait(ctx, 'deploy', { vm: cid, node: nodeUuid }, doing, signal, 'deploying', deadline));
+  const active = await waitForProvisionState(
+    ctx.client,
+    nodeUuid,
+    'active',
+    nodeWait(ctx, 'deploy', { vm: cid, node: nodeUuid }, doing, signal, 'deploying', deadline),
+  );
   ctx.logger.info({ vm: cid, node: nodeUuid, elapsed_s: Math.round((Date.now() - started) / 1000) }, 'node is active');
   return { vm: { cid: cid as CreatedVm['cid'], networks }, node: active };
 }
 
 /** What the node's `extra.bosh_vm` says of the VM. */
 export function vmRecordFor(req: CreateVmRequest, cid: string, enrolled: boolean): VmRecord {
-  return { cid, agent_id: req.agentId, enrolled, devices: { system: systemDisk(req.cloudProperties), ephemeral: devicePath(ephemeralDisk(req.cloudProperties)) } };
+  return {
+    cid,
+    agent_id: req.agentId,
+    enrolled,
+    devices: { system: systemDisk(req.cloudProperties), ephemeral: devicePath(ephemeralDisk(req.cloudProperties)) },
+  };
 }
 
 /** The node's `instance_info`: the stemcell image, and the root partition size when known. */
@@ -117,11 +150,23 @@ export function configDriveFor(ctx: IronicContext, req: CreateVmRequest, cid: st
     networks,
     disks: { system: systemDisk(req.cloudProperties), ephemeral: ephemeralDisk(req.cloudProperties), persistent: {} },
   });
-  const files = configDriveFiles({ vmCid: cid, hostname: cid, settings, networks, sshPublicKeys: ctx.config.ssh_public_keys ?? [], nameservers: ctx.config.nameservers ?? [] });
+  const files = configDriveFiles({
+    vmCid: cid,
+    hostname: cid,
+    settings,
+    networks,
+    sshPublicKeys: ctx.config.ssh_public_keys ?? [],
+    nameservers: ctx.config.nameservers ?? [],
+  });
   return packConfigDrive(buildIso(files, { volumeId: 'config-2' }));
 }
 
-export function networksFor(ctx: IronicContext, req: CreateVmRequest, node: Pick<Node, 'uuid' | 'name'>, ports: readonly Pick<Port, 'address' | 'physical_network' | 'pxe_enabled'>[]): NetworkSettings {
+export function networksFor(
+  ctx: IronicContext,
+  req: CreateVmRequest,
+  node: Pick<Node, 'uuid' | 'name'>,
+  ports: readonly Pick<Port, 'address' | 'physical_network' | 'pxe_enabled'>[],
+): NetworkSettings {
   const networks = assignMacs(req.networks, ports, node.name ?? node.uuid);
   const nameservers = ctx.config.nameservers ?? [];
   // The agent takes DNS from the network that is the DNS default; fill it from config if empty.
@@ -134,7 +179,12 @@ export function networksFor(ctx: IronicContext, req: CreateVmRequest, node: Pick
 
 export async function portsOf(ctx: IronicContext, nodeUuid: string, signal: AbortSignal) {
   const ports: Pick<Port, 'address' | 'physical_network' | 'pxe_enabled'>[] = [];
-  for await (const page of listPorts(ctx.client, { node_uuid: nodeUuid, fields: ['address', 'physical_network', 'pxe_enabled'] }, { doing: `Listing the ports of node ${nodeUuid}`, signal })) ports.push(...page);
+  for await (const page of listPorts(
+    ctx.client,
+    { node_uuid: nodeUuid, fields: ['address', 'physical_network', 'pxe_enabled'] },
+    { doing: `Listing the ports of node ${nodeUuid}`, signal },
+  ))
+    ports.push(...page);
   return ports;
 }
 

@@ -3,7 +3,18 @@ import { CpiError, type CallContext, type CreateDiskRequest, type DiskHint, type
 import { claimNode } from '../claim.js';
 import type { IronicContext } from '../config.js';
 import { agentPath, chooseDevice, creatingDisk, deviceHint, excludedDevices, nodeDevices, type Device } from '../disks/devices.js';
-import { DISKS_KEY, RESERVATION_KEY, WIPE_KEY, disksOf, newDiskCid, parseDiskCid, requireDiskCid, wipesOf, type DiskRecord, type Reservation } from '../disks/records.js';
+import {
+  DISKS_KEY,
+  RESERVATION_KEY,
+  WIPE_KEY,
+  disksOf,
+  newDiskCid,
+  parseDiskCid,
+  requireDiskCid,
+  wipesOf,
+  type DiskRecord,
+  type Reservation,
+} from '../disks/records.js';
 import { isNotFound } from '../ironic/errors.js';
 import { getNode } from '../ironic/nodes.js';
 import { add, remove, replace, type PatchOp } from '../ironic/patch.js';
@@ -36,7 +47,10 @@ export async function createDisk(ctx: IronicContext, call: CallContext, req: Cre
       const device = chooseDevice(devices, excludedDevices(node, vmRecord(node)?.devices), hint, req.size, `${doing} on node ${node.name ?? node.uuid}`);
       const { cid, id } = newDiskCid(node.uuid);
       created = { cid, node: node.uuid, device: device.name };
-      return [addDisk(node, id, record(device)), ...(node.extra?.[RESERVATION_KEY] === undefined ? [add(['extra', RESERVATION_KEY], reservation(node.instance_uuid!))] : [])];
+      return [
+        addDisk(node, id, record(device)),
+        ...(node.extra?.[RESERVATION_KEY] === undefined ? [add(['extra', RESERVATION_KEY], reservation(node.instance_uuid!))] : []),
+      ];
     });
   } else {
     const claim = randomUUID();
@@ -70,7 +84,9 @@ function addDisk(node: Pick<Node, 'extra'>, id: string, record: DiskRecord): Pat
 async function diskOn(ctx: IronicContext, cid: string, signal: AbortSignal): Promise<{ node: Node; id: string; disk: DiskRecord } | undefined> {
   const parsed = parseDiskCid(cid);
   if (parsed === undefined) return undefined;
-  const node = await getNode(ctx.client, parsed.node, { doing: `Finding the node of disk ${cid}`, signal }).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+  const node = await getNode(ctx.client, parsed.node, { doing: `Finding the node of disk ${cid}`, signal }).catch((e: unknown) =>
+    isNotFound(e) ? undefined : Promise.reject(e),
+  );
   const disk = node === undefined ? undefined : disksOf(node)[parsed.id];
   return node === undefined || disk === undefined ? undefined : { node, id: parsed.id, disk };
 }
@@ -97,7 +113,8 @@ async function vmAndDisk(ctx: IronicContext, vm: string, disk: string, doing: st
   if (vmNode === undefined) throw new CpiError('CPX_VM_NOT_FOUND', `${doing}: no Ironic node carries VM ${vm}`);
   throw new CpiError(
     'CPX_BACKEND_FAILURE',
-    `${doing}: the disk is a local disk of node ${found.node.name ?? found.node.uuid} but the VM runs on node ${vmNode.name ?? vmNode.uuid}; a VM gets its disks' node when create_vm names them in disk_cids`,
+    `${doing}: the disk is a local disk of node ${found.node.name ?? found.node.uuid} but the VM runs on node ${vmNode.name ?? vmNode.uuid}; a VM ` +
+      `gets its disks' node when create_vm names them in disk_cids`,
   );
 }
 
@@ -105,7 +122,14 @@ async function vmAndDisk(ctx: IronicContext, vm: string, disk: string, doing: st
  * Changes one disk's record under the node's lock, once the VM is still on the node and the disk
  * still there: `change` returns the new record, or undefined to leave it.
  */
-async function changeDisk(ctx: IronicContext, vm: string, disk: string, doing: string, signal: AbortSignal, change: (record: DiskRecord) => DiskRecord | undefined): Promise<DiskRecord> {
+async function changeDisk(
+  ctx: IronicContext,
+  vm: string,
+  disk: string,
+  doing: string,
+  signal: AbortSignal,
+  change: (record: DiskRecord) => DiskRecord | undefined,
+): Promise<DiskRecord> {
   const { node, id } = await vmAndDisk(ctx, vm, disk, doing, signal);
   let current: DiskRecord | undefined;
   await patchLocked(ctx, node.uuid, doing, signal, (now) => {
@@ -128,7 +152,9 @@ export async function hasDisk(ctx: IronicContext, call: CallContext, cid: Native
  * delete_vm killed before it detached): it is attached anew.
  */
 export async function attachDisk(ctx: IronicContext, call: CallContext, vm: NativeCid, disk: NativeCid): Promise<DiskHint> {
-  const record = await changeDisk(ctx, vm, disk, `Attaching disk ${disk} to VM ${vm}`, call.signal, (d) => (d.attached_to === vm ? undefined : { ...d, attached_to: vm }));
+  const record = await changeDisk(ctx, vm, disk, `Attaching disk ${disk} to VM ${vm}`, call.signal, (d) =>
+    d.attached_to === vm ? undefined : { ...d, attached_to: vm },
+  );
   return { path: record.hint };
 }
 
@@ -175,8 +201,9 @@ export async function deleteDisk(ctx: IronicContext, call: CallContext, cid: Nat
       const disk = disksOf(now)[parsed.id];
       if (disk === undefined) return undefined;
       const vm = vmRecord(now);
-      if (disk.attached_to !== null && disk.attached_to === vm?.cid) throw new CpiError('CPX_BACKEND_FAILURE', `${doing}: it is attached to VM ${disk.attached_to}; detach it first`);
-      ctx.logger.info({ disk: cid, node: now.uuid, device: disk.device }, 'deleting disk; its device waits for the node\'s next cleaning');
+      if (disk.attached_to !== null && disk.attached_to === vm?.cid)
+        throw new CpiError('CPX_BACKEND_FAILURE', `${doing}: it is attached to VM ${disk.attached_to}; detach it first`);
+      ctx.logger.info({ disk: cid, node: now.uuid, device: disk.device }, "deleting disk; its device waits for the node's next cleaning");
       const wipe = wipesOf(now).length === 0 ? add(['extra', WIPE_KEY], [disk.device]) : add(['extra', WIPE_KEY, '-'], disk.device);
       return [remove(['extra', DISKS_KEY, parsed.id]), wipe];
     });

@@ -38,5 +38,12 @@ export async function setVmMetadata(ctx: IronicContext, call: CallContext, cid: 
 function nodeName(metadata: Metadata): string | undefined {
   const parts = ['deployment', 'job', 'index'].map((k) => metadata[k]).filter((v) => v !== undefined && v !== '');
   if (parts.length === 0) return undefined;
-  return parts.join('-').toLowerCase().replace(/[^a-z0-9._~-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || undefined;
+  return (
+    parts
+      .join('-')
+      .toLowerCase()
+      .replace(/[^a-z0-9._~-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 63) || undefined
+  );
 }

@@ -42,7 +42,11 @@ export async function deleteStemcell(ctx: IronicContext, call: CallContext, cid:
       return;
     }
     await store.delete(name, call.signal).catch((error: unknown) => {
-      throw new CpiError('CPX_BACKEND_FAILURE', `Deleting the image of Ironic stemcell ${cid} from image store ${store.location}: ${(error as Error).message}`, { cause: error });
+      throw new CpiError(
+        'CPX_BACKEND_FAILURE',
+        `Deleting the image of Ironic stemcell ${cid} from image store ${store.location}: ${(error as Error).message}`,
+        { cause: error },
+      );
     });
     ctx.logger.info({ stemcell: cid, object: url }, 'stemcell image deleted');
   } finally {
@@ -56,7 +60,8 @@ async function openStore(ctx: IronicContext, doing: string): Promise<ImageStore>
     throw new CpiError(
       'CPX_CONFIG',
       `${doing}: backend '${ctx.name}' has no image_store to upload the stemcell's root.img to: add backends.${ctx.name}.image_store ` +
-        '({type: webdav, url, username, password} or {type: file, path, url}) to the config, or use a light stemcell whose cloud_properties give image_url and image_checksum',
+        '({type: webdav, url, username, password} or {type: file, path, url}) to the config, or use a light stemcell whose cloud_properties give ' +
+        'image_url and image_checksum',
     );
   }
   const { makeImageStore } = await import('../image-store/index.js');

@@ -12,7 +12,13 @@ import type { PoolNode } from './pool.js';
 export function diskMisfit(node: PoolNode, devices: readonly Device[], props: CloudProperties, sizeMb: number): string | undefined {
   const { [DISKS_KEY]: _disks, [WIPE_KEY]: _wipes, ...extra } = node.extra ?? {};
   try {
-    chooseDevice(devices, excludedDevices({ properties: node.properties, extra }), deviceHint(props), sizeMb, `${creatingDisk(sizeMb)} on node ${node.name ?? node.uuid}`);
+    chooseDevice(
+      devices,
+      excludedDevices({ properties: node.properties, extra }),
+      deviceHint(props),
+      sizeMb,
+      `${creatingDisk(sizeMb)} on node ${node.name ?? node.uuid}`,
+    );
     return undefined;
   } catch (error) {
     return (error as Error).message;
@@ -26,7 +32,10 @@ export function diskMisfit(node: PoolNode, devices: readonly Device[], props: Cl
  */
 export function agentDiskMisfit(devices: readonly Device[], props: CloudProperties): string | undefined {
   const paths = (d: Device) => [d.name, d.by_path, d.wwn ? `/dev/disk/by-id/wwn-${d.wwn}` : undefined];
-  const wanted = [['system_disk', systemDisk(props)], ['ephemeral_disk', devicePath(ephemeralDisk(props))]] as const;
+  const wanted = [
+    ['system_disk', systemDisk(props)],
+    ['ephemeral_disk', devicePath(ephemeralDisk(props))],
+  ] as const;
   const missing = wanted.filter(([, path]) => path !== null && !devices.some((d) => paths(d).includes(path)));
   if (missing.length === 0) return undefined;
   return `has no ${missing.map(([key, path]) => `${path} (${key})`).join(' and no ')}; its devices: ${devices.map((d) => d.name).join(', ') || 'none'}`;

@@ -22,5 +22,15 @@ export function assessNodes(nodes: readonly SelectableNode[], req: Requirements,
 
 function asFree(node: SelectableNode): SelectableNode {
   const { [DISKS_KEY]: _disks, [PARKED_KEY]: _parked, ...extra } = node.extra ?? {};
-  return { ...node, provision_state: 'available', instance_uuid: null, maintenance: false, fault: null, retired: false, power_state: 'power off', health: null, extra };
+  return {
+    ...node,
+    provision_state: 'available',
+    instance_uuid: null,
+    maintenance: false,
+    fault: null,
+    retired: false,
+    power_state: 'power off',
+    health: null,
+    extra,
+  };
 }

@@ -25,7 +25,13 @@ export interface NodeStatus {
   /** The node was enrolled by the CPI for its VM, and is deleted with it. */
   readonly enrolled: boolean;
   /** The BOSH VM on the node: its native CID, agent and the director's metadata. */
-  readonly vm: { readonly cid: string; readonly agent_id: string; readonly deployment: string | null; readonly job: string | null; readonly index: string | null } | null;
+  readonly vm: {
+    readonly cid: string;
+    readonly agent_id: string;
+    readonly deployment: string | null;
+    readonly job: string | null;
+    readonly index: string | null;
+  } | null;
   readonly disks: readonly NodeDisk[];
   /** A node kept for its disks without a VM: since when, and the instance and VM it last ran. */
   readonly parked: { readonly since: string | null; readonly instance: string | null; readonly vm: string | null } | null;
@@ -46,9 +52,15 @@ export function nodeStatus(node: PoolNode): NodeStatus {
   const ownVm = record !== undefined && (node.instance_uuid === record.cid || reserved);
   const metadata = record?.metadata ?? {};
   const text = (key: string) => (metadata[key] === undefined || metadata[key] === null ? null : String(metadata[key]));
-  const disks = Object.entries(disksOf(node)).map(([id, d]) => ({ cid: `${node.uuid}.${id}`, device: d.device, size_mb: d.size_mb, attached_to: d.attached_to }));
+  const disks = Object.entries(disksOf(node)).map(([id, d]) => ({
+    cid: `${node.uuid}.${id}`,
+    device: d.device,
+    size_mb: d.size_mb,
+    attached_to: d.attached_to,
+  }));
   const parked = parkedOf(node);
-  const held = reserved && record === undefined ? { since: parked?.since ?? reservation.since ?? null, instance: parked?.instance ?? null, vm: parked?.vm ?? null } : null;
+  const held =
+    reserved && record === undefined ? { since: parked?.since ?? reservation.since ?? null, instance: parked?.instance ?? null, vm: parked?.vm ?? null } : null;
   const [use, reason] = classify(node, ownVm, held);
   return {
     uuid: node.uuid,
@@ -73,12 +85,16 @@ function classify(node: PoolNode, ownVm: boolean, held: NodeStatus['parked']): [
   if (node.health === 'Critical') return ['quarantined', 'hardware health Critical'];
   if (FAILED.test(node.provision_state ?? '')) return ['quarantined', `${node.provision_state}: ${node.last_error ?? 'no last_error'}`];
   if (ownVm) return ['vm', null];
-  if (releaseOf(node) !== undefined) return ['unavailable', `being released by the CPI (provision state '${node.provision_state}'); a retry of the delete_vm or delete_disk finishes it`];
+  if (releaseOf(node) !== undefined)
+    return ['unavailable', `being released by the CPI (provision state '${node.provision_state}'); a retry of the delete_vm or delete_disk finishes it`];
   if (held !== null) return ['parked', parkedNote(held)];
   if (node.instance_uuid) return ['foreign', `claimed by instance ${node.instance_uuid}, not by a BOSH VM of this CPI`];
   if (node.provision_state !== 'available') return ['unavailable', `provision state '${node.provision_state}'`];
   if (node.power_state === null) return ['unavailable', 'power state unknown: Ironic has not read it from the BMC yet'];
-  const notes = [node.health === 'Warning' ? 'hardware health Warning: taken last' : undefined, failuresOf(node) === undefined ? undefined : describeFailures(failuresOf(node)!)];
+  const notes = [
+    node.health === 'Warning' ? 'hardware health Warning: taken last' : undefined,
+    failuresOf(node) === undefined ? undefined : describeFailures(failuresOf(node)!),
+  ];
   return ['free', notes.filter((n) => n !== undefined).join('; ') || null];
 }
 

@@ -30,8 +30,15 @@ export async function unquarantineNode(config: IronicConfig, id: string, logger:
     const retiredByUs = node.retired === true && (node.retired_reason ?? '').startsWith(QUARANTINE_PREFIX);
     const maintenanceByUs = node.maintenance && (node.maintenance_reason ?? '').startsWith(QUARANTINE_PREFIX);
     if (record === undefined && !retiredByUs && !maintenanceByUs) {
-      const other = node.retired ? `it is retired by someone else (${node.retired_reason ?? 'no reason given'})` : node.maintenance ? `it is in maintenance set by someone else (${node.maintenance_reason ?? 'no reason given'})` : 'it has no failed deploys on record';
-      throw new CpiError('CPX_ARGUMENTS', `${doing}: the CPI did not quarantine it: ${other}. End another tool's retirement or maintenance with Ironic's own commands`);
+      const other = node.retired
+        ? `it is retired by someone else (${node.retired_reason ?? 'no reason given'})`
+        : node.maintenance
+          ? `it is in maintenance set by someone else (${node.maintenance_reason ?? 'no reason given'})`
+          : 'it has no failed deploys on record';
+      throw new CpiError(
+        'CPX_ARGUMENTS',
+        `${doing}: the CPI did not quarantine it: ${other}. End another tool's retirement or maintenance with Ironic's own commands`,
+      );
     }
     const done: string[] = [];
     const ops: PatchOp[] = [];

@@ -33,7 +33,11 @@ export const QUARANTINE_PREFIX = 'hybrid-cpi quarantine:';
 export function failuresOf(node: { readonly extra?: Readonly<JsonObject> | undefined }): FailureRecord | undefined {
   const record = node.extra?.[FAILURES_KEY] as Partial<FailureRecord> | null | undefined;
   if (typeof record !== 'object' || record === null || typeof record.count !== 'number') return undefined;
-  return { count: record.count, recent: Array.isArray(record.recent) ? record.recent : [], ...(typeof record.quarantined_at === 'string' ? { quarantined_at: record.quarantined_at } : {}) };
+  return {
+    count: record.count,
+    recent: Array.isArray(record.recent) ? record.recent : [],
+    ...(typeof record.quarantined_at === 'string' ? { quarantined_at: record.quarantined_at } : {}),
+  };
 }
 
 /** The record with one more failure. */

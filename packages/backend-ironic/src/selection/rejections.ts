@@ -8,8 +8,18 @@ import type { Requirements } from './requirements.js';
 
 /** The node fields selection looks at on every server (a `fields=` list keeps node listings small). */
 export const SELECTION_FIELDS = [
-  'uuid', 'name', 'provision_state', 'power_state', 'maintenance', 'fault', 'instance_uuid', 'resource_class',
-  'conductor_group', 'properties', 'traits', 'extra',
+  'uuid',
+  'name',
+  'provision_state',
+  'power_state',
+  'maintenance',
+  'fault',
+  'instance_uuid',
+  'resource_class',
+  'conductor_group',
+  'properties',
+  'traits',
+  'extra',
 ] as const;
 
 /** Fields a newer server adds, with the microversion that has them (asking an older one is a 406). */
@@ -23,7 +33,11 @@ const NEWER_FIELDS: readonly (readonly [Microversion, readonly NodeField[]])[] =
  * newer fields the server has, at the microversion that has them all. The server's version is
  * learnt from earlier answers, so this costs a request only when none was made yet.
  */
-export async function selectionListing<K extends NodeField>(client: IronicClient, more: readonly K[], options: CallOptions = {}): Promise<{ fields: NodeField[]; microversion: Microversion }> {
+export async function selectionListing<K extends NodeField>(
+  client: IronicClient,
+  more: readonly K[],
+  options: CallOptions = {},
+): Promise<{ fields: NodeField[]; microversion: Microversion }> {
   const fields: NodeField[] = [...SELECTION_FIELDS];
   let microversion: Microversion = ALLOCATIONS;
   for (const [version, added] of NEWER_FIELDS) {

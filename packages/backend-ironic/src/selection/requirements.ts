@@ -41,7 +41,7 @@ export function requirementsOf(props: Readonly<Record<string, unknown>>): Requir
   };
   const minimums = minimumsOf(props['ironic_properties'], problems);
   const macs = strings('macs')?.map((m) => m.toLowerCase());
-  macs?.filter((m) => !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(m)).forEach((m) => problems.push(`macs holds '${m}', which is not a MAC address`));
+  for (const m of macs ?? []) if (!/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(m)) problems.push(`macs holds '${m}', which is not a MAC address`);
   const requirements: Requirements = {
     ...optional('nodes', strings('nodes')),
     ...optional('macs', macs),

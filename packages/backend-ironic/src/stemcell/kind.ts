@@ -13,7 +13,8 @@ const DIGEST_ALGOS = { 32: 'md5', 64: 'sha256', 128: 'sha512' } as const;
 const LIGHT_HINT =
   'Upload the heavy OpenStack stemcell (openstack-qcow2 or openstack-raw; this backend stores its root.img in its image_store), ' +
   'or give the light stemcell cloud_properties image_url (an http(s) URL of the qcow2 or raw image) and image_checksum ("sha256:<hex>"), ' +
-  `e.g. bosh repack-stemcell --empty-image --format openstack-light --cloud-properties '{"image_url": "https://…/root.img", "image_checksum": "sha256:…", "disk_format": "qcow2"}'`;
+  `e.g. bosh repack-stemcell --empty-image --format openstack-light --cloud-properties '{"image_url": "https://…/root.img", "image_checksum": ` +
+  `"sha256:…", "disk_format": "qcow2"}'`;
 
 /** Reads what kind of stemcell this is; a stemcell this backend cannot boot is a `CPX_ARGUMENTS` error. */
 export function stemcellKind(imagePath: string, props: CloudProperties): StemcellKind {
@@ -26,16 +27,24 @@ export function stemcellKind(imagePath: string, props: CloudProperties): Stemcel
     const url = props['image_url'];
     const checksum = props['image_checksum'];
     if (typeof url !== 'string' || !/^https?:\/\/\S+$/.test(url)) return bad('cloud_properties.image_url must be an http(s) URL');
-    if (typeof checksum !== 'string') return bad('cloud_properties.image_checksum is required with image_url: "sha256:<hex>", "sha512:<hex>" or an md5 hex digest');
-    if (diskFormat !== undefined && diskFormat !== 'qcow2' && diskFormat !== 'raw') return bad(`cloud_properties.disk_format '${String(diskFormat)}' is not qcow2 or raw`);
+    if (typeof checksum !== 'string')
+      return bad('cloud_properties.image_checksum is required with image_url: "sha256:<hex>", "sha512:<hex>" or an md5 hex digest');
+    if (diskFormat !== undefined && diskFormat !== 'qcow2' && diskFormat !== 'raw')
+      return bad(`cloud_properties.disk_format '${String(diskFormat)}' is not qcow2 or raw`);
     return { kind: 'url', image: { diskFormat: diskFormat === 'raw' ? 'raw' : 'qcow2', ...parseChecksum(checksum, bad), url } };
   }
   if (props['image_id'] !== undefined) {
-    return bad(`this is an OpenStack light stemcell naming Glance image '${String(props['image_id'])}', but Ironic here has no Glance: it fetches images by URL. ${LIGHT_HINT}`);
+    return bad(
+      `this is an OpenStack light stemcell naming Glance image '${String(props['image_id'])}', but Ironic here has no Glance: it fetches images by ` +
+        `URL. ${LIGHT_HINT}`,
+    );
   }
   const infrastructure = props['infrastructure'];
   if (infrastructure !== 'openstack') {
-    const what = infrastructure === undefined ? 'the stemcell names no infrastructure' : `this is a${/^[aeiou]/.test(String(infrastructure)) ? 'n' : ''} ${String(infrastructure)} stemcell`;
+    const what =
+      infrastructure === undefined
+        ? 'the stemcell names no infrastructure'
+        : `this is a${/^[aeiou]/.test(String(infrastructure)) ? 'n' : ''} ${String(infrastructure)} stemcell`;
     return bad(`${what}; Ironic boots OpenStack stemcells. ${LIGHT_HINT}`);
   }
   if (diskFormat !== 'qcow2' && diskFormat !== 'raw') return bad(`the OpenStack stemcell's disk_format '${String(diskFormat)}' is not qcow2 or raw`);

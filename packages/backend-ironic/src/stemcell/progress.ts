@@ -11,14 +11,27 @@ export interface Progress {
  * Logs `uploading stemcell` with bytes, percent and the rate over the last interval, every
  * `intervalMs` until stopped: a stalled upload shows as 0 MB/s rather than as silence.
  */
-export function startProgress(logger: Logger, fields: Record<string, unknown>, total: number, bytes: () => number, intervalMs = PROGRESS_INTERVAL_MS): Progress {
+export function startProgress(
+  logger: Logger,
+  fields: Record<string, unknown>,
+  total: number,
+  bytes: () => number,
+  intervalMs = PROGRESS_INTERVAL_MS,
+): Progress {
   const started = performance.now();
   let last = { at: started, bytes: 0 };
   const line = (): void => {
     const at = performance.now();
     const now = bytes();
     logger.info(
-      { ...fields, bytes: now, total, percent: total === 0 ? 100 : Math.floor((now / total) * 1000) / 10, mb_per_s: rate(now - last.bytes, at - last.at), elapsed_s: Math.round((at - started) / 1000) },
+      {
+        ...fields,
+        bytes: now,
+        total,
+        percent: total === 0 ? 100 : Math.floor((now / total) * 1000) / 10,
+        mb_per_s: rate(now - last.bytes, at - last.at),
+        elapsed_s: Math.round((at - started) / 1000),
+      },
       'uploading stemcell',
     );
     last = { at, bytes: now };

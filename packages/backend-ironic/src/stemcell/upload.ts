@@ -35,7 +35,6 @@ export interface UploadedImage {
   readonly url: string;
   readonly size: number;
   readonly sha256: string;
-  readonly md5: string;
   readonly seconds: number;
 }
 
@@ -83,7 +82,10 @@ export async function uploadRootImage(request: UploadRequest): Promise<UploadedI
       if (written) throw new CpiError('CPX_ARGUMENTS', `${doing}: the archive holds more than one ${ROOT_IMAGE}`);
       if (entry.header.type !== 'file' && entry.header.type !== 'contiguous-file') {
         // GNU tar's --sparse entries (type S) are not regular files either.
-        throw new CpiError('CPX_ARGUMENTS', `${doing}: ${ROOT_IMAGE} in the archive is not a regular file (tar entry type ${entry.header.type ?? 'unknown'}); repack it without --sparse`);
+        throw new CpiError(
+          'CPX_ARGUMENTS',
+          `${doing}: ${ROOT_IMAGE} in the archive is not a regular file (tar entry type ${entry.header.type ?? 'unknown'}); repack it without --sparse`,
+        );
       }
       written = true;
       uploaded = await send(entry as AsyncIterable<Buffer>, entry.header.size);
@@ -101,9 +103,9 @@ export async function uploadRootImage(request: UploadRequest): Promise<UploadedI
     if (written) await removePartial(store, name, reported, logger);
     throw reported;
   }
-  const { url, size, seconds, mbPerS, sha256, md5 } = uploaded;
-  logger.info({ stemcell: imagePath, object: url, bytes: size, seconds, mb_per_s: mbPerS, sha256, md5 }, 'uploaded stemcell');
-  return { name, url, size, seconds, sha256, md5 };
+  const { url, size, seconds, mbPerS, sha256 } = uploaded;
+  logger.info({ stemcell: imagePath, object: url, bytes: size, seconds, mb_per_s: mbPerS, sha256 }, 'uploaded stemcell');
+  return { name, url, size, seconds, sha256 };
 
   async function send(entry: AsyncIterable<Buffer>, size: number): Promise<Uploaded> {
     const digest = new ImageDigest();
@@ -141,13 +143,19 @@ async function checkImageFile(imagePath: string, doing: string): Promise<void> {
   }
   if (!stat.isFile()) throw new CpiError('CPX_ARGUMENTS', `${doing}: the image is not a regular file`);
   if (stat.size === 0) {
-    throw new CpiError('CPX_ARGUMENTS', `${doing}: the image is empty, as in a light stemcell; a light stemcell for Ironic needs cloud_properties image_url and image_checksum`);
+    throw new CpiError(
+      'CPX_ARGUMENTS',
+      `${doing}: the image is empty, as in a light stemcell; a light stemcell for Ironic needs cloud_properties image_url and image_checksum`,
+    );
   }
 }
 
 /** The error to report: an abort, else what broke on the reading side, else the store's error. */
 function explain(error: unknown, failure: { stage: Stage; error: Error } | undefined, signal: AbortSignal, doing: string): CpiError {
-  if (signal.aborted) return new CpiError('CPX_BACKEND_FAILURE', `${doing}: aborted (${String((signal.reason as Error | undefined)?.message ?? signal.reason)})`, { cause: error });
+  if (signal.aborted)
+    return new CpiError('CPX_BACKEND_FAILURE', `${doing}: aborted (${String((signal.reason as Error | undefined)?.message ?? signal.reason)})`, {
+      cause: error,
+    });
   if (failure !== undefined) {
     const { stage, error: cause } = failure;
     const what =

@@ -14,7 +14,7 @@ import { STEMCELL, call, makeBackend, sharedLab } from './helpers.js';
 const lab = sharedLab();
 let backend: Backend;
 let recorder: IronicRecorder;
-let nodes: FakeNode[] = [];
+const nodes: FakeNode[] = [];
 beforeAll(async () => {
   recorder = await startIronicRecorder(lab.url);
   backend = await makeBackend({ ...lab, url: recorder.url });
@@ -22,7 +22,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await backend.close?.();
   await recorder?.stop();
-  await removeNodes(lab, nodes.map((n) => n.uuid));
+  await removeNodes(
+    lab,
+    nodes.map((n) => n.uuid),
+  );
 });
 
 async function freshPool(size: number): Promise<string> {
@@ -31,22 +34,37 @@ async function freshPool(size: number): Promise<string> {
   return rc;
 }
 
-const NEW_STEMCELL = encodeStemcellCid({ diskFormat: 'qcow2', hashAlgo: 'sha256', hash: 'b'.repeat(64), url: 'http://127.0.0.1:9/stemcell-2.qcow2' }) as NativeCid;
+const NEW_STEMCELL = encodeStemcellCid({
+  diskFormat: 'qcow2',
+  hashAlgo: 'sha256',
+  hash: 'b'.repeat(64),
+  url: 'http://127.0.0.1:9/stemcell-2.qcow2',
+}) as NativeCid;
 const createVm = (rc: string, diskCids: NativeCid[] = [], agentId = `agent-${randomUUID()}`, stemcell = STEMCELL) =>
-  backend.createVm(call('create_vm'), { agentId, stemcellCid: stemcell, cloudProperties: { resource_class: rc }, networks: { n: { type: 'dynamic', cloud_properties: {} } }, diskCids, env: {} });
+  backend.createVm(call('create_vm'), {
+    agentId,
+    stemcellCid: stemcell,
+    cloudProperties: { resource_class: rc },
+    networks: { n: { type: 'dynamic', cloud_properties: {} } },
+    diskCids,
+    env: {},
+  });
 const node = (uuid: string) => api(lab, 'GET', `/v1/nodes/${uuid}`);
 const nodeOf = (disk: string) => disk.split('.')[0]!;
 const idOf = (disk: string) => disk.split('.')[1]!;
 const metadata = (job: string) => ({ director: 'bosh', deployment: 'cf', job, index: '0', id: 'c0ffee' });
 /** Ironic's own log line for this node's last cleaning decision. */
 const cleaningLog = (uuid: string) =>
-  fs.readFileSync(path.join(lab.dir, 'ironic.log'), 'utf8').split('\n').filter((l) => l.includes(uuid) && /Automated cleaning is disabled|Executing automated cleaning/.test(l));
+  fs
+    .readFileSync(path.join(lab.dir, 'ironic.log'), 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(uuid) && /Automated cleaning is disabled|Executing automated cleaning/.test(l));
 /** The provision verbs the CPI sent to a node. */
 const verbs = (requests: readonly RecordedRequest[], uuid: string) =>
   requests.filter((r) => r.method === 'PUT' && r.path.endsWith(`/v1/nodes/${uuid}/states/provision`)).map((r) => (r.body as { target: string }).target);
 
 describe('local persistent disks: recreate in place', () => {
-  it('delete_vm parks the node (deployed, off, claimed); create_vm with disk_cids rebuilds it, same stemcell and new; never available, cleaned or unclaimed', async () => {
+  it('delete_vm parks the node (deployed, off, claimed), create_vm with disk_cids rebuilds it (any stemcell): never available, cleaned or free', async () => {
     const rc = await freshPool(2);
     const vm = await createVm(rc);
     await backend.setVmMetadata!(call('set_vm_metadata'), vm.cid, metadata('db'));
@@ -61,8 +79,14 @@ describe('local persistent disks: recreate in place', () => {
     expect(verbs(recorder.take(), host)).toEqual([]);
     const parked = await node(host);
     expect(parked).toMatchObject({
-      provision_state: 'active', power_state: 'power off', instance_uuid: vm.cid,
-      extra: { bosh_parked: { vm: vm.cid, instance: 'cf db/0' }, bosh_reservation: { uuid: vm.cid }, bosh_disks: { [idOf(disk)]: { device: '/dev/sdd', attached_to: null } } },
+      provision_state: 'active',
+      power_state: 'power off',
+      instance_uuid: vm.cid,
+      extra: {
+        bosh_parked: { vm: vm.cid, instance: 'cf db/0' },
+        bosh_reservation: { uuid: vm.cid },
+        bosh_disks: { [idOf(disk)]: { device: '/dev/sdd', attached_to: null } },
+      },
     });
     expect(parked.extra.bosh_vm).toBeUndefined();
     expect(await backend.hasVm(call('has_vm'), vm.cid)).toBe(false);
@@ -80,7 +104,12 @@ describe('local persistent disks: recreate in place', () => {
     const again = await createVm(rc, [disk], agent);
     expect(again.cid).toBe(`${host}.${vmCidFor(agent)}`);
     expect(verbs(recorder.take(), host)).toEqual(['rebuild']);
-    expect(await node(host)).toMatchObject({ provision_state: 'active', power_state: 'power on', instance_uuid: vm.cid, extra: { bosh_vm: { cid: again.cid, agent_id: agent } } });
+    expect(await node(host)).toMatchObject({
+      provision_state: 'active',
+      power_state: 'power on',
+      instance_uuid: vm.cid,
+      extra: { bosh_vm: { cid: again.cid, agent_id: agent } },
+    });
     expect(await backend.hasVm(call('has_vm'), again.cid)).toBe(true);
     expect(await backend.attachDisk(call('attach_disk'), again.cid, disk)).toEqual({ path: '/dev/disk/by-path/pci-0000:00:1f.2-ata-4' });
     expect(await backend.getDisks!(call('get_disks'), again.cid)).toEqual([disk]);
@@ -161,7 +190,9 @@ describe('local persistent disks: recreate in place', () => {
 
   it('refuses a disk larger than any free device, leaving nothing behind', async () => {
     const rc = await freshPool(1);
-    const error = await backend.createDisk(call('create_disk'), { size: 2000 * 1024, cloudProperties: { resource_class: rc }, vmCid: undefined }).catch((e: unknown) => e);
+    const error = await backend
+      .createDisk(call('create_disk'), { size: 2000 * 1024, cloudProperties: { resource_class: rc }, vmCid: undefined })
+      .catch((e: unknown) => e);
     expect(isCpiError(error) && error.type).toBe('Bosh::Clouds::NoDiskSpace');
     expect(String(error)).toMatch(/\/dev\/sdc: 983040 MiB is less than 2048000 MiB/);
     expect(await node(nodes.at(-1)!.uuid)).toMatchObject({ instance_uuid: null, extra: {}, traits: [] });
@@ -202,20 +233,37 @@ describe('local persistent disks: recreate in place', () => {
 });
 
 describe('the devices of a node', () => {
-  it('come from Ironic\'s inspection inventory when the node was inspected', async () => {
+  it("come from Ironic's inspection inventory when the node was inspected", async () => {
     const rc = await freshPool(1);
     const host = nodes.at(-1)!;
     // Inspection stores the inventory in Ironic's database; seed it the way inspection would.
     const db = new DatabaseSync(path.join(lab.dir, 'ironic.sqlite'));
     db.exec('PRAGMA busy_timeout = 10000');
     const { id } = db.prepare('SELECT id FROM nodes WHERE uuid = ?').get(host.uuid) as { id: number };
-    const inventory = { disks: [{ name: '/dev/sda', size: 2 ** 38 }, { name: '/dev/sdb', size: 2 ** 38 }, { name: '/dev/nvme0n1', size: 2 ** 41, serial: 'NVME-INSPECTED', wwn: 'eui.0025385b71b0c4e2' }] };
+    const inventory = {
+      disks: [
+        { name: '/dev/sda', size: 2 ** 38 },
+        { name: '/dev/sdb', size: 2 ** 38 },
+        { name: '/dev/nvme0n1', size: 2 ** 41, serial: 'NVME-INSPECTED', wwn: 'eui.0025385b71b0c4e2' },
+      ],
+    };
     const now = new Date().toISOString().replace('T', ' ').slice(0, 19);
     // `version` is the object version Ironic's object layer checks when it loads the row.
-    db.prepare('INSERT INTO node_inventory (inventory_data, plugin_data, node_id, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?)').run(JSON.stringify(inventory), '{}', id, now, now, '1.0');
+    db.prepare('INSERT INTO node_inventory (inventory_data, plugin_data, node_id, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?)').run(
+      JSON.stringify(inventory),
+      '{}',
+      id,
+      now,
+      now,
+      '1.0',
+    );
     db.close();
 
-    const disk = await backend.createDisk(call('create_disk'), { size: 1024 * 1024, cloudProperties: { resource_class: rc, persistent_disk: { serial: 'NVME-INSPECTED' } }, vmCid: undefined });
+    const disk = await backend.createDisk(call('create_disk'), {
+      size: 1024 * 1024,
+      cloudProperties: { resource_class: rc, persistent_disk: { serial: 'NVME-INSPECTED' } },
+      vmCid: undefined,
+    });
     expect((await node(host.uuid)).extra.bosh_disks[idOf(disk)]).toMatchObject({ device: '/dev/nvme0n1', hint: '/dev/disk/by-id/wwn-eui.0025385b71b0c4e2' });
     await backend.deleteDisk(call('delete_disk'), disk);
     expect(await node(host.uuid)).toMatchObject({ instance_uuid: null, extra: {} });

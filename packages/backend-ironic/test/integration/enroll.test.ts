@@ -11,10 +11,22 @@ beforeAll(async () => {
 });
 afterAll(async () => backend.close?.());
 
-const params = (rc: string) => ({ driver: 'fake-hardware', driver_info: { ipmi_address: '10.9.0.5', ipmi_password: 'bmc-secret' }, properties: { memory_mb: 4096, cpus: 2, local_gb: 50, cpu_arch: 'x86_64' }, resource_class: rc });
+const params = (rc: string) => ({
+  driver: 'fake-hardware',
+  driver_info: { ipmi_address: '10.9.0.5', ipmi_password: 'bmc-secret' },
+  properties: { memory_mb: 4096, cpus: 2, local_gb: 50, cpu_arch: 'x86_64' },
+  resource_class: rc,
+});
 
 async function create(agentId: string, cloudProperties: Record<string, unknown>) {
-  return backend.createVm(call('create_vm'), { agentId, stemcellCid: STEMCELL, cloudProperties, networks: { n: { type: 'dynamic', cloud_properties: {} } }, diskCids: [], env: {} });
+  return backend.createVm(call('create_vm'), {
+    agentId,
+    stemcellCid: STEMCELL,
+    cloudProperties,
+    networks: { n: { type: 'dynamic', cloud_properties: {} } },
+    diskCids: [],
+    env: {},
+  });
 }
 
 describe('enrollment from ironic_params', () => {
@@ -46,6 +58,8 @@ describe('enrollment from ironic_params', () => {
   });
 
   it('refuses ironic_params without the MACs to enroll', async () => {
-    await expect(create('agent-x', { ironic_params: params('x') })).rejects.toThrowError(/ironic_params of create_vm: needs the server's MACs in cloud_properties.macs/);
+    await expect(create('agent-x', { ironic_params: params('x') })).rejects.toThrowError(
+      /ironic_params of create_vm: needs the server's MACs in cloud_properties.macs/,
+    );
   });
 });

@@ -16,7 +16,13 @@ import { encodeStemcellCid } from '../../src/stemcell-cid.js';
 
 /** The run's shared Ironic (test/integration/global-setup.ts). */
 export function sharedLab(): IronicLab {
-  return { url: inject('ironicUrl'), dir: inject('ironicDir'), pid: 0, headers: { 'X-OpenStack-Ironic-API-Version': MICROVERSION, 'Content-Type': 'application/json' }, stop: async () => undefined };
+  return {
+    url: inject('ironicUrl'),
+    dir: inject('ironicDir'),
+    pid: 0,
+    headers: { 'X-OpenStack-Ironic-API-Version': MICROVERSION, 'Content-Type': 'application/json' },
+    stop: async () => undefined,
+  };
 }
 
 export function makeBackend(lab: IronicLab, extra: Partial<IronicConfig> = {}): Promise<Backend> {
@@ -26,13 +32,27 @@ export function makeBackend(lab: IronicLab, extra: Partial<IronicConfig> = {}): 
 
 export function call(method: MethodName): CallContext {
   return {
-    method, apiVersion: 2, requestedApiVersion: 2, requestId: `cpi-${randomUUID().slice(0, 6)}`, directorUuid: 'd', stemcellApiVersion: 3,
-    context: {}, rawArguments: [], logger: silentLogger, responseLog: { append: () => undefined }, signal: new AbortController().signal,
+    method,
+    apiVersion: 2,
+    requestedApiVersion: 2,
+    requestId: `cpi-${randomUUID().slice(0, 6)}`,
+    directorUuid: 'd',
+    stemcellApiVersion: 3,
+    context: {},
+    rawArguments: [],
+    logger: silentLogger,
+    responseLog: { append: () => undefined },
+    signal: new AbortController().signal,
   };
 }
 
 /** A stemcell CID; the fake deploy never fetches the image. */
-export const STEMCELL = encodeStemcellCid({ diskFormat: 'qcow2', hashAlgo: 'sha256', hash: 'a'.repeat(64), url: 'http://127.0.0.1:9/stemcell.qcow2' }) as NativeCid;
+export const STEMCELL = encodeStemcellCid({
+  diskFormat: 'qcow2',
+  hashAlgo: 'sha256',
+  hash: 'a'.repeat(64),
+  url: 'http://127.0.0.1:9/stemcell.qcow2',
+}) as NativeCid;
 
 /** An HTTP server answering any image URL, for deploy interfaces that check the image first. */
 export async function imageServer(): Promise<{ url: string; close(): void }> {

@@ -12,11 +12,21 @@ let ctx: IronicContext;
 const nodes: FakeNode[] = [];
 beforeAll(async () => {
   const client = await connectIronic({ url: lab.url }, { logger: silentLogger });
-  ctx = { name: 'metal' as BackendName, config: { type: 'ironic', ironic: { url: lab.url } }, agent: undefined, client, logger: silentLogger, useAllocations: async () => false };
+  ctx = {
+    name: 'metal' as BackendName,
+    config: { type: 'ironic', ironic: { url: lab.url } },
+    agent: undefined,
+    client,
+    logger: silentLogger,
+    useAllocations: async () => false,
+  };
 });
 afterAll(async () => {
   await ctx?.client.close();
-  await removeNodes(lab, nodes.map((n) => n.uuid));
+  await removeNodes(
+    lab,
+    nodes.map((n) => n.uuid),
+  );
 });
 
 const signal = new AbortController().signal;
@@ -32,7 +42,11 @@ const trait = (host: string, pid: number) => `CUSTOM_BOSH_LOCK_${String(Date.now
 describe('the node lock', () => {
   it('Ironic itself loses concurrent changes of extra, even on different keys: the reason for the lock', async () => {
     const uuid = await fresh();
-    await Promise.all(Array.from({ length: 10 }, (_, i) => fetch(`${lab.url}/v1/nodes/${uuid}`, { method: 'PATCH', headers: lab.headers, body: JSON.stringify([{ op: 'add', path: `/extra/k${i}`, value: i }]) })));
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        fetch(`${lab.url}/v1/nodes/${uuid}`, { method: 'PATCH', headers: lab.headers, body: JSON.stringify([{ op: 'add', path: `/extra/k${i}`, value: i }]) }),
+      ),
+    );
     expect(Object.keys((await api(lab, 'GET', `/v1/nodes/${uuid}`)).extra).length).toBeLessThan(10);
   });
 
@@ -76,7 +90,16 @@ describe('the node lock', () => {
     let now = 0;
     const clock = () => (now += 5_000);
     let acquiredAt = 0;
-    await withNodeLock(ctx, uuid, 'after a stale holder', signal, async () => void (acquiredAt = now), { clock, sleep: async () => undefined });
+    await withNodeLock(
+      ctx,
+      uuid,
+      'after a stale holder',
+      signal,
+      async () => {
+        acquiredAt = now;
+      },
+      { clock, sleep: async () => undefined },
+    );
     expect(acquiredAt).toBeGreaterThanOrEqual(LEASE_MS);
     expect(await lockTraits(uuid)).toEqual([]);
   });

@@ -21,7 +21,10 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const b of backends) await b.close?.();
   await proxy.stop();
-  await removeNodes(lab, enrolled.map((n) => n.uuid));
+  await removeNodes(
+    lab,
+    enrolled.map((n) => n.uuid),
+  );
 });
 
 /** A backend whose Ironic requests pass the fault proxy. */
@@ -39,9 +42,18 @@ async function pool(size: number, spec: Parameters<typeof enrollFakeNode>[1] = {
   return { rc, nodes };
 }
 
-const createVm = (backend: Backend, cloudProperties: Record<string, unknown>, options: { diskCids?: NativeCid[]; call?: CallContext; stemcell?: NativeCid } = {}) =>
+const createVm = (
+  backend: Backend,
+  cloudProperties: Record<string, unknown>,
+  options: { diskCids?: NativeCid[]; call?: CallContext; stemcell?: NativeCid } = {},
+) =>
   backend.createVm(options.call ?? call('create_vm'), {
-    agentId: `agent-${randomUUID()}`, stemcellCid: options.stemcell ?? STEMCELL, cloudProperties, networks: { n: { type: 'dynamic', cloud_properties: {} } }, diskCids: options.diskCids ?? [], env: {},
+    agentId: `agent-${randomUUID()}`,
+    stemcellCid: options.stemcell ?? STEMCELL,
+    cloudProperties,
+    networks: { n: { type: 'dynamic', cloud_properties: {} } },
+    diskCids: options.diskCids ?? [],
+    env: {},
   });
 const node = (uuid: string) => api(lab, 'GET', `/v1/nodes/${uuid}`);
 const nodeOfVm = async (cid: string) => (await api(lab, 'GET', `/v1/nodes?instance_uuid=${cid}&fields=uuid`)).nodes[0]?.uuid as string | undefined;
@@ -50,7 +62,10 @@ const allocations = async () => (await api(lab, 'GET', '/v1/allocations')).alloc
 const changesTo = (uuid: string, from: number) => proxy.requests.slice(from).filter((r) => r.node === uuid && r.method !== 'GET');
 /** The error a call must fail with. */
 async function failure(promise: Promise<unknown>): Promise<Error> {
-  const error = await promise.then(() => undefined, (e: unknown) => e as Error);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
   if (error === undefined) throw new Error('the call succeeded, but it should have failed');
   return error;
 }
@@ -72,12 +87,17 @@ describe('a deploy that fails on the chosen node', () => {
     expect(await nodeOfVm(vm.cid)).toBe(good.uuid);
     const rolledBack = await node(bad.uuid);
     expect(rolledBack).toMatchObject({ provision_state: 'available', instance_uuid: null, instance_info: {}, maintenance: false, retired: false });
-    expect(rolledBack.extra).toEqual({ bosh_failures: { count: 1, recent: [{ at: expect.any(String), step: 'deploying', last_error: LAST_ERROR, vm: vm.cid }] } });
+    expect(rolledBack.extra).toEqual({
+      bosh_failures: { count: 1, recent: [{ at: expect.any(String), step: 'deploying', last_error: LAST_ERROR, vm: vm.cid }] },
+    });
     expect((await allocations()).filter((a) => a.uuid === vm.cid)).toEqual([expect.objectContaining({ node_uuid: good.uuid })]);
 
     // The director's request id reached Ironic as its global request id, for both nodes.
     const id = globalRequestId(director.requestId)!;
-    const logged = fs.readFileSync(path.join(lab.dir, 'ironic.log'), 'utf8').split('\n').filter((l) => l.includes(`[${id} req-`));
+    const logged = fs
+      .readFileSync(path.join(lab.dir, 'ironic.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(`[${id} req-`));
     expect(logged.some((l) => l.includes(`PATCH /v1/nodes/${bad.uuid}`))).toBe(true);
     expect(logged.some((l) => l.includes(`PUT /v1/nodes/${good.uuid}/states/provision`))).toBe(true);
 
@@ -86,7 +106,10 @@ describe('a deploy that fails on the chosen node', () => {
     const error = await failure(createVm(backend, { resource_class: rc }));
     always.stop();
     expect(isCpiError(error) && error.type).toBe('Bosh::Clouds::VMCreationFailed');
-    expect(error.message).toContain(`the deploy failed on the only node tried, and no other free node matches the vm_type's cloud_properties: ${bad.name} (${bad.uuid}): deploying: ${LAST_ERROR} (now quarantined)`);
+    expect(error.message).toContain(
+      `the deploy failed on the only node tried, and no other free node matches the vm_type's cloud_properties: ${bad.name} (${bad.uuid}): deploying: ` +
+        `${LAST_ERROR} (now quarantined)`,
+    );
     expect((error as { okToRetry?: boolean }).okToRetry).toBe(true);
     const quarantined = await node(bad.uuid);
     expect(quarantined).toMatchObject({ provision_state: 'manageable', instance_uuid: null, instance_info: {}, retired: true, maintenance: false });
@@ -101,8 +124,14 @@ describe('a deploy that fails on the chosen node', () => {
     const listed = await view.nodes();
     await view.close();
     const since = quarantined.extra.bosh_failures.quarantined_at as string;
-    expect(nodeStatus(listed.find((n) => n.uuid === bad.uuid)!)).toMatchObject({ use: 'quarantined', reason: expect.stringContaining(`retired, quarantined by the CPI since ${since} after 2 failed deploys in a row`) });
-    const fits = assessNodes(listed.filter((n) => n.resource_class === rc), requirementsOf({ resource_class: rc }));
+    expect(nodeStatus(listed.find((n) => n.uuid === bad.uuid)!)).toMatchObject({
+      use: 'quarantined',
+      reason: expect.stringContaining(`retired, quarantined by the CPI since ${since} after 2 failed deploys in a row`),
+    });
+    const fits = assessNodes(
+      listed.filter((n) => n.resource_class === rc),
+      requirementsOf({ resource_class: rc }),
+    );
     expect(fits.find((f) => f.node.uuid === bad.uuid)?.rejection).toMatch(new RegExp(`^quarantined by the CPI since ${since}`));
 
     // 4. Never taken again: with the good node free, create_vm goes there without touching the bad one.
@@ -116,7 +145,10 @@ describe('a deploy that fails on the chosen node', () => {
     await backend.deleteVm(call('delete_vm'), next.cid);
 
     // 5. An operator returns it: record gone, not retired, cleaned and available again.
-    expect(await unquarantineNode(config, bad.name)).toMatchObject({ uuid: bad.uuid, done: ['forgot 2 failed deploys', 'un-retired it', 'provided it: Ironic cleans it, then it is available'] });
+    expect(await unquarantineNode(config, bad.name)).toMatchObject({
+      uuid: bad.uuid,
+      done: ['forgot 2 failed deploys', 'un-retired it', 'provided it: Ironic cleans it, then it is available'],
+    });
     expect(await waitFor(lab, bad.uuid, 'available')).toMatchObject({ retired: false, retired_reason: null, extra: {}, instance_uuid: null });
     await expect(unquarantineNode(config, bad.uuid)).rejects.toThrowError(/the CPI did not quarantine it: it has no failed deploys on record/);
   });
@@ -139,7 +171,7 @@ describe('a deploy that fails on the chosen node', () => {
     expect((await allocations()).filter((a) => nodes.some((n) => n.uuid === a.node_uuid))).toEqual([]);
   });
 
-  it('a create_vm bound to its disk\'s node does not move: it fails with that node\'s error', async () => {
+  it("a create_vm bound to its disk's node does not move: it fails with that node's error", async () => {
     const { rc, nodes } = await pool(2);
     const backend = await viaProxy();
     const disk = await backend.createDisk(call('create_disk'), { size: 1024, cloudProperties: { resource_class: rc }, vmCid: undefined });
@@ -166,11 +198,14 @@ describe('a deploy stuck in wait call-back', () => {
     const stuck = await enrollFakeNode(lab, { resourceClass: rc });
     enrolled.push(stuck);
     // Cleaning would wait for the agent too: this node skips it.
-    await api(lab, 'PATCH', `/v1/nodes/${stuck.uuid}`, [{ op: 'replace', path: '/deploy_interface', value: 'direct' }, { op: 'replace', path: '/automated_clean', value: false }]);
+    await api(lab, 'PATCH', `/v1/nodes/${stuck.uuid}`, [
+      { op: 'replace', path: '/deploy_interface', value: 'direct' },
+      { op: 'replace', path: '/automated_clean', value: false },
+    ]);
     return stuck;
   }
 
-  it('is torn down after deploy_callback_timeout_seconds and the VM goes to another node; the good deploy clears that node\'s record', async () => {
+  it("is torn down after deploy_callback_timeout_seconds and the VM goes to another node; the good deploy clears that node's record", async () => {
     const image = await imageServer();
     try {
       const rc = `stuck-${randomUUID().slice(0, 8)}`;
@@ -186,7 +221,10 @@ describe('a deploy stuck in wait call-back', () => {
       expect((await node(spare.uuid)).extra).toEqual({ bosh_vm: expect.objectContaining({ cid: vm.cid }) });
       const after = await node(stuck.uuid);
       expect(after).toMatchObject({ provision_state: 'available', instance_uuid: null, instance_info: {} });
-      expect(after.extra.bosh_failures).toMatchObject({ count: 1, recent: [{ step: 'wait call-back', last_error: 'no call-back from the deploy agent within deploy_callback_timeout_seconds (2 s)' }] });
+      expect(after.extra.bosh_failures).toMatchObject({
+        count: 1,
+        recent: [{ step: 'wait call-back', last_error: 'no call-back from the deploy agent within deploy_callback_timeout_seconds (2 s)' }],
+      });
       await backend.deleteVm(call('delete_vm'), vm.cid);
     } finally {
       image.close();
@@ -200,9 +238,13 @@ describe('a deploy stuck in wait call-back', () => {
       const stuck = await stuckNode(rc);
       const backend = await makeBackend(lab, { deploy_callback_timeout_seconds: 1, quarantine_after: 1 });
       backends.push(backend);
-      const error = await failure(createVm(backend, { resource_class: rc }, { stemcell: STEMCELL.replace('http://127.0.0.1:9/stemcell.qcow2', image.url) as NativeCid }));
+      const error = await failure(
+        createVm(backend, { resource_class: rc }, { stemcell: STEMCELL.replace('http://127.0.0.1:9/stemcell.qcow2', image.url) as NativeCid }),
+      );
       expect(isCpiError(error) && error.type).toBe('Bosh::Clouds::VMCreationFailed');
-      expect(error.message).toContain(`${stuck.name} (${stuck.uuid}): wait call-back: no call-back from the deploy agent within deploy_callback_timeout_seconds (1 s) (now quarantined)`);
+      expect(error.message).toContain(
+        `${stuck.name} (${stuck.uuid}): wait call-back: no call-back from the deploy agent within deploy_callback_timeout_seconds (1 s) (now quarantined)`,
+      );
       // Retired without cleaning, Ironic makes it available: the CPI parks it in manageable.
       const after = await waitFor(lab, stuck.uuid, 'manageable');
       expect(after).toMatchObject({ instance_uuid: null, instance_info: {}, retired: true, extra: { bosh_failures: { count: 1 } } });

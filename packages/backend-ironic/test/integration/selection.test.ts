@@ -11,17 +11,31 @@ let backend: Backend;
 beforeAll(async () => {
   big = await enrollFakeNode(lab, { resourceClass: rc, properties: { memory_mb: 262144, cpus: 64, local_gb: 2000, cpu_arch: 'x86_64' } });
   small = await enrollFakeNode(lab, { resourceClass: rc, properties: { memory_mb: 8192, cpus: 4, local_gb: 100, cpu_arch: 'x86_64' } });
-  gpu = await enrollFakeNode(lab, { resourceClass: rc, traits: ['CUSTOM_GPU'], properties: { memory_mb: 65536, cpus: 16, local_gb: 500, cpu_arch: 'aarch64' } });
+  gpu = await enrollFakeNode(lab, {
+    resourceClass: rc,
+    traits: ['CUSTOM_GPU'],
+    properties: { memory_mb: 65536, cpus: 16, local_gb: 500, cpu_arch: 'aarch64' },
+  });
   other = await enrollFakeNode(lab, { resourceClass: `${rc}-other` });
   backend = await makeBackend(lab);
 });
 afterAll(async () => {
   await backend.close?.();
-  await removeNodes(lab, [big, small, gpu, other].map((n) => n.uuid));
+  await removeNodes(
+    lab,
+    [big, small, gpu, other].map((n) => n.uuid),
+  );
 });
 
 async function nodeChosenFor(cloudProperties: Record<string, unknown>): Promise<string> {
-  const vm = await backend.createVm(call('create_vm'), { agentId: `agent-${randomUUID()}`, stemcellCid: STEMCELL, cloudProperties, networks: { n: { type: 'dynamic', cloud_properties: {} } }, diskCids: [], env: {} });
+  const vm = await backend.createVm(call('create_vm'), {
+    agentId: `agent-${randomUUID()}`,
+    stemcellCid: STEMCELL,
+    cloudProperties,
+    networks: { n: { type: 'dynamic', cloud_properties: {} } },
+    diskCids: [],
+    env: {},
+  });
   const [node] = (await api(lab, 'GET', `/v1/nodes?instance_uuid=${vm.cid}&fields=uuid`)).nodes;
   await backend.deleteVm(call('delete_vm'), vm.cid);
   return node.uuid;

@@ -31,39 +31,79 @@ describe('assignMacs', () => {
   });
 
   it('says when the named NIC is not on the node', () => {
-    expect(() => assignMacs({ a: { type: 'dynamic', cloud_properties: { macs: ['00:00:00:00:00:09'] } } }, ports, 'n1')).toThrowError(/none of its cloud_properties.macs is a port of the node/);
+    expect(() => assignMacs({ a: { type: 'dynamic', cloud_properties: { macs: ['00:00:00:00:00:09'] } } }, ports, 'n1')).toThrowError(
+      /none of its cloud_properties.macs is a port of the node/,
+    );
   });
 });
 
 describe('agent settings and the config drive', () => {
   const networks = assignMacs({ default: { ...manual, cloud_properties: {} } }, ports, 'n1');
   const settings = agentSettings({
-    agentId: 'agent-1', vmCid: 'cid-1', agent: { mbus: 'nats://10.0.0.6:4222', ntp: ['ntp.example'], blobstore: { provider: 'dav', options: { endpoint: 'http://b' } } },
-    env: { bosh: { group: 'g' } }, networks, disks: { system: '/dev/sda', ephemeral: '/dev/sdb', persistent: {} },
+    agentId: 'agent-1',
+    vmCid: 'cid-1',
+    agent: { mbus: 'nats://10.0.0.6:4222', ntp: ['ntp.example'], blobstore: { provider: 'dav', options: { endpoint: 'http://b' } } },
+    env: { bosh: { group: 'g' } },
+    networks,
+    disks: { system: '/dev/sda', ephemeral: '/dev/sdb', persistent: {} },
   });
 
   it('holds everything the agent needs without a registry', () => {
     expect(settings).toEqual({
-      agent_id: 'agent-1', vm: { name: 'cid-1' }, mbus: 'nats://10.0.0.6:4222', ntp: ['ntp.example'], blobstore: { provider: 'dav', options: { endpoint: 'http://b' } },
-      disks: { system: '/dev/sda', ephemeral: '/dev/sdb', persistent: {} }, networks, env: { bosh: { group: 'g' } },
+      agent_id: 'agent-1',
+      vm: { name: 'cid-1' },
+      mbus: 'nats://10.0.0.6:4222',
+      ntp: ['ntp.example'],
+      blobstore: { provider: 'dav', options: { endpoint: 'http://b' } },
+      disks: { system: '/dev/sda', ephemeral: '/dev/sdb', persistent: {} },
+      networks,
+      env: { bosh: { group: 'g' } },
     });
   });
 
   it('writes the EC2 and OpenStack files, with SSH keys in the meta-data', () => {
-    const files = Object.fromEntries(configDriveFiles({ vmCid: 'cid-1', hostname: 'cid-1', settings, networks, sshPublicKeys: ['ssh-ed25519 AAA op'], nameservers: ['9.9.9.9'] }).map((f) => [f.path, JSON.parse(f.content)]));
-    expect(Object.keys(files).sort()).toEqual(['ec2/latest/meta-data.json', 'ec2/latest/user-data', 'openstack/latest/meta_data.json', 'openstack/latest/network_data.json', 'openstack/latest/user_data']);
+    const files = Object.fromEntries(
+      configDriveFiles({ vmCid: 'cid-1', hostname: 'cid-1', settings, networks, sshPublicKeys: ['ssh-ed25519 AAA op'], nameservers: ['9.9.9.9'] }).map((f) => [
+        f.path,
+        JSON.parse(f.content),
+      ]),
+    );
+    expect(Object.keys(files).sort()).toEqual([
+      'ec2/latest/meta-data.json',
+      'ec2/latest/user-data',
+      'openstack/latest/meta_data.json',
+      'openstack/latest/network_data.json',
+      'openstack/latest/user_data',
+    ]);
     expect(files['ec2/latest/user-data']).toEqual(settings);
-    expect(files['ec2/latest/meta-data.json']).toEqual({ 'instance-id': 'cid-1', hostname: 'cid-1', 'public-keys': { 0: { 'openssh-key': 'ssh-ed25519 AAA op' } } });
+    expect(files['ec2/latest/meta-data.json']).toEqual({
+      'instance-id': 'cid-1',
+      hostname: 'cid-1',
+      'public-keys': { 0: { 'openssh-key': 'ssh-ed25519 AAA op' } },
+    });
   });
 
   it('describes static and DHCP networks in network_data.json', () => {
     expect(networkData({ ...networks, dhcp: { type: 'dynamic', mac: '52:54:00:aa:00:02' } }, ['9.9.9.9'])).toEqual({
-      links: [{ id: 'nic-525400aa0001', type: 'phy', ethernet_mac_address: '52:54:00:aa:00:01' }, { id: 'nic-525400aa0002', type: 'phy', ethernet_mac_address: '52:54:00:aa:00:02' }],
+      links: [
+        { id: 'nic-525400aa0001', type: 'phy', ethernet_mac_address: '52:54:00:aa:00:01' },
+        { id: 'nic-525400aa0002', type: 'phy', ethernet_mac_address: '52:54:00:aa:00:02' },
+      ],
       networks: [
-        { id: 'default', link: 'nic-525400aa0001', type: 'ipv4', ip_address: '10.0.0.5', netmask: '255.255.255.0', routes: [{ network: '0.0.0.0', netmask: '0.0.0.0', gateway: '10.0.0.1' }] },
+        {
+          id: 'default',
+          link: 'nic-525400aa0001',
+          type: 'ipv4',
+          ip_address: '10.0.0.5',
+          netmask: '255.255.255.0',
+          routes: [{ network: '0.0.0.0', netmask: '0.0.0.0', gateway: '10.0.0.1' }],
+        },
         { id: 'dhcp', link: 'nic-525400aa0002', type: 'ipv4_dhcp' },
       ],
-      services: [{ type: 'dns', address: '9.9.9.9' }, { type: 'dns', address: '10.0.0.2' }],
+      services: [
+        { type: 'dns', address: '9.9.9.9' },
+        { type: 'dns', address: '10.0.0.2' },
+      ],
     });
   });
 });

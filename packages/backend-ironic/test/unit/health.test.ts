@@ -11,8 +11,17 @@ const make = useIronicMock();
 const BASE = 'uuid,name,provision_state,power_state,maintenance,fault,instance_uuid,resource_class,conductor_group,properties,traits,extra';
 const CID = '0b7a4c1e-1111-5111-8111-000000000002';
 
-const free: SelectableNode = { uuid: 'u-1', name: 'n1', provision_state: 'available', power_state: 'power off', maintenance: false, fault: null, instance_uuid: null, resource_class: 'bm', extra: {} };
-
+const free: SelectableNode = {
+  uuid: 'u-1',
+  name: 'n1',
+  provision_state: 'available',
+  power_state: 'power off',
+  maintenance: false,
+  fault: null,
+  instance_uuid: null,
+  resource_class: 'bm',
+  extra: {},
+};
 
 describe('rejection: a node must be healthy', () => {
   it.each([
@@ -30,8 +39,15 @@ describe('rejection: a node must be healthy', () => {
   });
 
   it('a node the CPI quarantined says since when and why, retired or (older Ironic) in maintenance', () => {
-    const extra = { bosh_failures: { count: 2, quarantined_at: '2026-12-01T10:00:00.000Z', recent: [{ at: '2026-12-01T10:00:00.000Z', step: 'deploying', last_error: 'IPMI timeout', vm: CID }] } };
-    const why = 'quarantined by the CPI since 2026-12-01T10:00:00.000Z after 2 failed deploys in a row, the last at 2026-12-01T10:00:00.000Z in deploying: IPMI timeout';
+    const extra = {
+      bosh_failures: {
+        count: 2,
+        quarantined_at: '2026-12-01T10:00:00.000Z',
+        recent: [{ at: '2026-12-01T10:00:00.000Z', step: 'deploying', last_error: 'IPMI timeout', vm: CID }],
+      },
+    };
+    const why =
+      'quarantined by the CPI since 2026-12-01T10:00:00.000Z after 2 failed deploys in a row, the last at 2026-12-01T10:00:00.000Z in deploying: IPMI timeout';
     expect(rejection({ ...free, provision_state: 'manageable', retired: true, extra }, requirementsOf({}))).toBe(why);
     expect(rejection({ ...free, maintenance: true, extra }, requirementsOf({}))).toBe(`in maintenance, ${why}`);
   });
@@ -66,10 +82,13 @@ describe('selectionListing: the newer fields where the server has them', () => {
 describe('claimNode and hardware health', () => {
   const listing = (harness: Harness, microversion: string, fields: string, nodes: unknown[]) =>
     expectCall(harness.pool, {
-      method: 'GET', path: '/v1/nodes', microversion,
+      method: 'GET',
+      path: '/v1/nodes',
+      microversion,
       query: { provision_state: 'available', associated: 'false', maintenance: 'false', resource_class: 'bm', fields, limit: '1000' },
     }).reply(200, { nodes, next: null });
-  const claim = (harness: Harness, uuid: string) => expectCall(harness.pool, { method: 'PATCH', path: `/v1/nodes/${uuid}`, body: [{ op: 'add', path: '/instance_uuid', value: CID }] });
+  const claim = (harness: Harness, uuid: string) =>
+    expectCall(harness.pool, { method: 'PATCH', path: `/v1/nodes/${uuid}`, body: [{ op: 'add', path: '/instance_uuid', value: CID }] });
   const request = { cid: CID, agentId: 'a-1', requirements: requirementsOf({ resource_class: 'bm' }), signal: new AbortController().signal };
 
   it('on API 1.109: never a Critical node; a Warning node last, and logged', async () => {
@@ -101,10 +120,17 @@ describe('claimNode and hardware health', () => {
     const harness = make();
     serverAt(harness, '1.82');
     listing(harness, '1.61', `${BASE},retired,retired_reason`, [{ ...free, uuid: 'unread', power_state: null, retired: false }]);
-    expectCall(harness.pool, { method: 'GET', path: '/v1/nodes', microversion: '1.61', query: { fields: `${BASE},retired,retired_reason`, limit: '1000' } }).reply(200, {
+    expectCall(harness.pool, {
+      method: 'GET',
+      path: '/v1/nodes',
+      microversion: '1.61',
+      query: { fields: `${BASE},retired,retired_reason`, limit: '1000' },
+    }).reply(200, {
       nodes: [{ ...free, uuid: 'unread', power_state: null, retired: false }],
       next: null,
     });
-    await expect(claimNode(backendContext(harness.client), request)).rejects.toThrowError(/no free node matches the vm_type's cloud_properties\. n1 \(unread\): power state unknown: Ironic has not read it from the BMC yet$/);
+    await expect(claimNode(backendContext(harness.client), request)).rejects.toThrowError(
+      /no free node matches the vm_type's cloud_properties\. n1 \(unread\): power state unknown: Ironic has not read it from the BMC yet$/,
+    );
   });
 });

@@ -10,8 +10,11 @@ function node(extra: Record<string, unknown>, instance_uuid: string | null = VM)
 }
 
 describe('parkOps', () => {
-  it('turns the VM record into a park mark, detaches the disks and records the claim as the disks\'', () => {
-    const ops = parkOps(node({ bosh_vm: { cid: VM, agent_id: 'a-1', enrolled: false, metadata: { deployment: 'cf', job: 'db', index: 2 } }, bosh_disks: { abcdef012345: DISK } }), VM);
+  it("turns the VM record into a park mark, detaches the disks and records the claim as the disks'", () => {
+    const ops = parkOps(
+      node({ bosh_vm: { cid: VM, agent_id: 'a-1', enrolled: false, metadata: { deployment: 'cf', job: 'db', index: 2 } }, bosh_disks: { abcdef012345: DISK } }),
+      VM,
+    );
     expect(ops).toEqual([
       { op: 'add', path: '/extra/bosh_parked', value: { vm: VM, agent_id: 'a-1', instance: 'cf db/2', since: expect.stringMatching(/^\d{4}-.*Z$/) } },
       { op: 'add', path: '/extra/bosh_disks', value: { abcdef012345: { ...DISK, attached_to: null } } },
@@ -22,7 +25,10 @@ describe('parkOps', () => {
 
   it('keeps an existing reservation, and claims again a node whose claim someone dropped', () => {
     const reservation = 'c0c0c0c0-0000-4000-8000-000000000003';
-    const ops = parkOps(node({ bosh_vm: { cid: VM, agent_id: 'a', enrolled: false }, bosh_disks: { abcdef012345: DISK }, bosh_reservation: { uuid: reservation } }, null), VM);
+    const ops = parkOps(
+      node({ bosh_vm: { cid: VM, agent_id: 'a', enrolled: false }, bosh_disks: { abcdef012345: DISK }, bosh_reservation: { uuid: reservation } }, null),
+      VM,
+    );
     expect(ops.map((o) => o.path)).toEqual(['/extra/bosh_parked', '/extra/bosh_disks', '/extra/bosh_vm', '/instance_uuid']);
     expect(ops.at(-1)).toEqual({ op: 'add', path: '/instance_uuid', value: reservation });
   });

@@ -7,13 +7,23 @@ import { keepQuarantined, recordFailure, recordReleased } from '../../src/quaran
 import { describeFailures, quarantineReason, withFailure, type FailureEntry } from '../../src/quarantine/records.js';
 import { abortDeploy, releaseNode } from '../../src/release.js';
 import type { Node } from '../../src/ironic/types.js';
-import { NODE, backendContext, captureLogger, expectCall, expectLock, ironicError, nodeFixture, serverAt, useIronicMock, type Harness } from './ironic/helpers.js';
+import {
+  NODE,
+  backendContext,
+  captureLogger,
+  expectCall,
+  expectLock,
+  ironicError,
+  nodeFixture,
+  serverAt,
+  useIronicMock,
+  type Harness,
+} from './ironic/helpers.js';
 
 const make = useIronicMock();
 const CID = '0b7a4c1e-1111-5111-8111-000000000002';
 const entry = (at: string, last_error = 'IPMI timeout'): FailureEntry => ({ at, step: 'deploying', last_error, vm: CID });
 const signal = new AbortController().signal;
-
 
 describe('the failure record', () => {
   it('counts failures in a row and keeps the last five', () => {
@@ -35,9 +45,13 @@ describe('the failure record', () => {
 describe('recordFailure', () => {
   const failed = nodeFixture({ provision_state: 'deploy failed', target_provision_state: 'active', instance_uuid: CID, last_error: 'IPMI timeout' });
 
-  it('below quarantine_after: the record alone, at the client\'s microversion', async () => {
+  it("below quarantine_after: the record alone, at the client's microversion", async () => {
     const harness = make();
-    expectCall(harness.pool, { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: [{ op: 'add', path: '/extra/bosh_failures', value: { count: 1, recent: [entry('t1')] } }] }).reply(200, failed);
+    expectCall(harness.pool, {
+      method: 'PATCH',
+      path: `/v1/nodes/${NODE}`,
+      body: [{ op: 'add', path: '/extra/bosh_failures', value: { count: 1, recent: [entry('t1')] } }],
+    }).reply(200, failed);
     const recorded = await recordFailure(backendContext(harness.client), failed, entry('t1'), signal);
     expect(recorded.quarantined).toBeUndefined();
   });
@@ -49,7 +63,9 @@ describe('recordFailure', () => {
     const before = { ...failed, extra: { bosh_failures: { count: 1, recent: [entry('t1')] } } };
     const record = { count: 2, recent: [entry('t1'), entry('t2')], quarantined_at: 't2' };
     expectCall(harness.pool, {
-      method: 'PATCH', path: `/v1/nodes/${NODE}`, microversion: '1.61',
+      method: 'PATCH',
+      path: `/v1/nodes/${NODE}`,
+      microversion: '1.61',
       body: [
         { op: 'add', path: '/extra/bosh_failures', value: record },
         { op: 'replace', path: '/retired', value: true },
@@ -57,7 +73,9 @@ describe('recordFailure', () => {
       ],
     }).reply(200, { ...before, retired: true });
     expect((await recordFailure(backendContext(harness.client, {}, logs), before, entry('t2'), signal)).quarantined).toEqual(record);
-    expect(logs.entries.map((l) => [l.level, l.msg, l.fields['how']])).toEqual([['warn', 'quarantined the node: it leaves every pool until an operator returns it', 'retired']]);
+    expect(logs.entries.map((l) => [l.level, l.msg, l.fields['how']])).toEqual([
+      ['warn', 'quarantined the node: it leaves every pool until an operator returns it', 'retired'],
+    ]);
   });
 
   it('an available node (a deploy Ironic refused) is moved to manageable first: Ironic retires no available node', async () => {
@@ -67,7 +85,9 @@ describe('recordFailure', () => {
     expectCall(harness.pool, { method: 'PUT', path: `/v1/nodes/${NODE}/states/provision`, body: { target: 'manage' } }).reply(202, '');
     expectCall(harness.pool, { method: 'GET', path: `/v1/nodes/${NODE}` }).reply(200, nodeFixture({ provision_state: 'manageable', instance_uuid: CID }));
     expectCall(harness.pool, {
-      method: 'PATCH', path: `/v1/nodes/${NODE}`, microversion: '1.61',
+      method: 'PATCH',
+      path: `/v1/nodes/${NODE}`,
+      microversion: '1.61',
       body: [
         { op: 'add', path: '/extra/bosh_failures', value: { count: 1, recent: [entry('t1')], quarantined_at: 't1' } },
         { op: 'replace', path: '/retired', value: true },
@@ -79,7 +99,11 @@ describe('recordFailure', () => {
 
   it('quarantine_after 0 never quarantines', async () => {
     const harness = make();
-    expectCall(harness.pool, { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: [{ op: 'add', path: '/extra/bosh_failures', value: { count: 1, recent: [entry('t1')] } }] }).reply(200, failed);
+    expectCall(harness.pool, {
+      method: 'PATCH',
+      path: `/v1/nodes/${NODE}`,
+      body: [{ op: 'add', path: '/extra/bosh_failures', value: { count: 1, recent: [entry('t1')] } }],
+    }).reply(200, failed);
     expect((await recordFailure(backendContext(harness.client, { quarantine_after: 0 }), failed, entry('t1'), signal)).quarantined).toBeUndefined();
   });
 });
@@ -87,8 +111,15 @@ describe('recordFailure', () => {
 describe('recordReleased: the failure of a node torn down before it could be written', () => {
   it('claims the node again together with the record, then gives it back', async () => {
     const harness = make();
-    expectCall(harness.pool, { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: [{ op: 'add', path: '/instance_uuid', value: CID }] }).reply(200, nodeFixture({ instance_uuid: CID }));
-    expectCall(harness.pool, { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: [{ op: 'add', path: '/extra/bosh_failures', value: { count: 1, recent: [entry('t1')] } }] }).reply(200, nodeFixture({ instance_uuid: CID }));
+    expectCall(harness.pool, { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: [{ op: 'add', path: '/instance_uuid', value: CID }] }).reply(
+      200,
+      nodeFixture({ instance_uuid: CID }),
+    );
+    expectCall(harness.pool, {
+      method: 'PATCH',
+      path: `/v1/nodes/${NODE}`,
+      body: [{ op: 'add', path: '/extra/bosh_failures', value: { count: 1, recent: [entry('t1')] } }],
+    }).reply(200, nodeFixture({ instance_uuid: CID }));
     expectCall(harness.pool, { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: [{ op: 'remove', path: '/instance_uuid' }] }).reply(200, nodeFixture());
     expect(await recordReleased(backendContext(harness.client), NODE, entry('t1'), signal)).toBeUndefined();
   });
@@ -96,7 +127,10 @@ describe('recordReleased: the failure of a node torn down before it could be wri
   it('a node another claimant took in between is left alone, its failure unrecorded', async () => {
     const harness = make();
     const logs = captureLogger();
-    expectCall(harness.pool, { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: [{ op: 'add', path: '/instance_uuid', value: CID }] }).reply(409, ironicError(`Node ${NODE} is associated with instance 11111111-2222-4333-8444-555555555555.`));
+    expectCall(harness.pool, { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: [{ op: 'add', path: '/instance_uuid', value: CID }] }).reply(
+      409,
+      ironicError(`Node ${NODE} is associated with instance 11111111-2222-4333-8444-555555555555.`),
+    );
     expect(await recordReleased(backendContext(harness.client, {}, logs), NODE, entry('t1'), signal)).toBeUndefined();
     expect(logs.entries.map((l) => l.msg)).toEqual(['another claimant took the node before its failed deploy was recorded']);
   });
@@ -125,13 +159,22 @@ describe('keepQuarantined', () => {
 });
 
 describe('ending a deploy that waits for its call-back', () => {
-  const waiting = nodeFixture({ provision_state: 'wait call-back', target_provision_state: 'active', instance_uuid: CID, extra: { bosh_vm: { cid: CID, agent_id: 'a', enrolled: false } } });
+  const waiting = nodeFixture({
+    provision_state: 'wait call-back',
+    target_provision_state: 'active',
+    instance_uuid: CID,
+    extra: { bosh_vm: { cid: CID, agent_id: 'a', enrolled: false } },
+  });
 
   it('on API 1.110: abort, to deploy failed', async () => {
     const harness = make();
     serverAt(harness, '1.110');
     expectCall(harness.pool, { method: 'PUT', path: `/v1/nodes/${NODE}/states/provision`, microversion: '1.110', body: { target: 'abort' } }).reply(202, '');
-    expectCall(harness.pool, { method: 'GET', path: `/v1/nodes/${NODE}` }).reply(200, { ...waiting, provision_state: 'deploy failed', last_error: 'Deployment aborted' });
+    expectCall(harness.pool, { method: 'GET', path: `/v1/nodes/${NODE}` }).reply(200, {
+      ...waiting,
+      provision_state: 'deploy failed',
+      last_error: 'Deployment aborted',
+    });
     expect((await abortDeploy(backendContext(harness.client), waiting, 'Ending it', signal)).provision_state).toBe('deploy failed');
   });
 
@@ -163,7 +206,11 @@ describe('a deploy waiting for its call-back on a node that holds persistent dis
     const lock = expectLock(harness, at('deploy failed', 'active'));
     const parks = (body: string) => {
       const ops = JSON.parse(body) as { op: string; path: string; value?: { vm?: string } }[];
-      return ops.some((o) => o.path === '/extra/bosh_parked' && o.value?.vm === VM) && ops.some((o) => o.op === 'remove' && o.path === '/extra/bosh_vm') && !ops.some((o) => o.path === '/instance_uuid');
+      return (
+        ops.some((o) => o.path === '/extra/bosh_parked' && o.value?.vm === VM) &&
+        ops.some((o) => o.op === 'remove' && o.path === '/extra/bosh_vm') &&
+        !ops.some((o) => o.path === '/instance_uuid')
+      );
     };
     harness.pool.intercept({ method: 'PATCH', path: `/v1/nodes/${NODE}`, body: parks }).reply(200, at('deploy failed', 'active'));
     lock.unlock();
@@ -195,13 +242,38 @@ describe('a deploy waiting for its call-back on a node that holds persistent dis
 
 describe('nodeStatus of quarantined and unhealthy nodes', () => {
   const node = (overrides: Partial<PoolNode> = {}): PoolNode =>
-    ({ uuid: NODE, name: 'n1', provision_state: 'available', power_state: 'power off', maintenance: false, maintenance_reason: null, fault: null, instance_uuid: null, resource_class: 'general', conductor_group: '', properties: {}, traits: [], extra: {}, last_error: null, target_provision_state: null, ...overrides }) as PoolNode;
+    ({
+      uuid: NODE,
+      name: 'n1',
+      provision_state: 'available',
+      power_state: 'power off',
+      maintenance: false,
+      maintenance_reason: null,
+      fault: null,
+      instance_uuid: null,
+      resource_class: 'general',
+      conductor_group: '',
+      properties: {},
+      traits: [],
+      extra: {},
+      last_error: null,
+      target_provision_state: null,
+      ...overrides,
+    }) as PoolNode;
   const record = { bosh_failures: { count: 2, quarantined_at: 't2', recent: [entry('t2')] } };
 
   it.each([
-    [{ provision_state: 'manageable', retired: true, retired_reason: 'x', extra: record }, 'quarantined', 'retired, quarantined by the CPI since t2 after 2 failed deploys in a row, the last at t2 in deploying: IPMI timeout'],
+    [
+      { provision_state: 'manageable', retired: true, retired_reason: 'x', extra: record },
+      'quarantined',
+      'retired, quarantined by the CPI since t2 after 2 failed deploys in a row, the last at t2 in deploying: IPMI timeout',
+    ],
     [{ provision_state: 'manageable', retired: true, retired_reason: 'end of warranty' }, 'quarantined', 'retired: end of warranty'],
-    [{ maintenance: true, maintenance_reason: 'hybrid-cpi quarantine: …', extra: record }, 'quarantined', 'maintenance, quarantined by the CPI since t2 after 2 failed deploys in a row, the last at t2 in deploying: IPMI timeout'],
+    [
+      { maintenance: true, maintenance_reason: 'hybrid-cpi quarantine: …', extra: record },
+      'quarantined',
+      'maintenance, quarantined by the CPI since t2 after 2 failed deploys in a row, the last at t2 in deploying: IPMI timeout',
+    ],
     [{ power_state: 'error' }, 'quarantined', "power state 'error'"],
     [{ health: 'Critical' }, 'quarantined', 'hardware health Critical'],
     [{ power_state: null }, 'unavailable', 'power state unknown: Ironic has not read it from the BMC yet'],

@@ -8,15 +8,27 @@ import { NODE, backendContext, expectCall, expectLock, nodeFixture, serverAt, us
 
 const make = useIronicMock();
 const CID = '0b7a4c1e-1111-5111-8111-000000000002';
-const failedWait = new IronicWaitError('failed', `Deploying VM ${CID} on node ${NODE}: node ${NODE} is "deploy failed": boom`, { state: 'deploy failed', lastError: 'boom', observed: ['deploying', 'deploy failed'] });
+const failedWait = new IronicWaitError('failed', `Deploying VM ${CID} on node ${NODE}: node ${NODE} is "deploy failed": boom`, {
+  state: 'deploy failed',
+  lastError: 'boom',
+  observed: ['deploying', 'deploy failed'],
+});
 const httpError = (method: string, path: string, status: number, faultstring: string) =>
   new IronicHttpError({ service: 'Ironic', doing: 'Deploying', status, method, path, faultstring, requestId: undefined });
 
-describe('failedDeploy: which errors are the node\'s own', () => {
+describe("failedDeploy: which errors are the node's own", () => {
   it.each([
     ['a deploy Ironic ended in a failure state', failedWait, { step: 'deploying', last_error: 'boom' }],
-    ['a deploy stuck in wait call-back', new IronicWaitError('stuck', 'x', { state: 'wait call-back', lastError: null, observed: ['deploying', 'wait call-back'] }), { step: 'wait call-back', last_error: 'no call-back from the deploy agent within deploy_callback_timeout_seconds (1800 s)' }],
-    ['a deploy Ironic refused with a server error (power or BMC validation)', httpError('PUT', `/v1/nodes/${NODE}/states/provision`, 500, 'Failed to validate deploy or power info for node x. Error: IPMI timeout'), { step: 'deploy request', last_error: 'Failed to validate deploy or power info for node x. Error: IPMI timeout' }],
+    [
+      'a deploy stuck in wait call-back',
+      new IronicWaitError('stuck', 'x', { state: 'wait call-back', lastError: null, observed: ['deploying', 'wait call-back'] }),
+      { step: 'wait call-back', last_error: 'no call-back from the deploy agent within deploy_callback_timeout_seconds (1800 s)' },
+    ],
+    [
+      'a deploy Ironic refused with a server error (power or BMC validation)',
+      httpError('PUT', `/v1/nodes/${NODE}/states/provision`, 500, 'Failed to validate deploy or power info for node x. Error: IPMI timeout'),
+      { step: 'deploy request', last_error: 'Failed to validate deploy or power info for node x. Error: IPMI timeout' },
+    ],
   ])('%s', (_name, error, expected) => {
     expect(failedDeploy(error, 1800)).toEqual(expected);
   });
@@ -38,9 +50,24 @@ describe('deployRescheduled stops', () => {
   /** The first attempt: one candidate, claimed by instance_uuid; its deploy fails. */
   function firstAttempt(harness: Harness): void {
     serverAt(harness, '1.82');
-    expectCall(harness.pool, { method: 'GET', path: '/v1/nodes', microversion: '1.61', query: { provision_state: 'available', associated: 'false', maintenance: 'false', resource_class: 'bm.small', fields: 'uuid,name,provision_state,power_state,maintenance,fault,instance_uuid,resource_class,conductor_group,properties,traits,extra,retired,retired_reason', limit: '1000' } })
-      .reply(200, { nodes: [{ ...nodeFixture(), retired: false, retired_reason: null }], next: null });
-    expectCall(harness.pool, { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: [{ op: 'add', path: '/instance_uuid', value: CID }] }).reply(200, nodeFixture({ instance_uuid: CID }));
+    expectCall(harness.pool, {
+      method: 'GET',
+      path: '/v1/nodes',
+      microversion: '1.61',
+      query: {
+        provision_state: 'available',
+        associated: 'false',
+        maintenance: 'false',
+        resource_class: 'bm.small',
+        fields:
+          'uuid,name,provision_state,power_state,maintenance,fault,instance_uuid,resource_class,conductor_group,properties,traits,extra,retired,retired_reason',
+        limit: '1000',
+      },
+    }).reply(200, { nodes: [{ ...nodeFixture(), retired: false, retired_reason: null }], next: null });
+    expectCall(harness.pool, { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: [{ op: 'add', path: '/instance_uuid', value: CID }] }).reply(
+      200,
+      nodeFixture({ instance_uuid: CID }),
+    );
   }
   const failing = async (): Promise<{ vm: CreatedVm; node: never }> => {
     throw failedWait;
@@ -50,9 +77,13 @@ describe('deployRescheduled stops', () => {
     const harness = make({ retry: { attempts: 1 } });
     firstAttempt(harness);
     expectCall(harness.pool, { method: 'GET', path: `/v1/nodes/${NODE}` }).reply(500, { error_message: '{"faultstring": "database is locked"}' });
-    const error = await deployRescheduled(backendContext(harness.client), request, failing, creationFailed).then(() => new Error('it succeeded'), (e: unknown) => e as Error);
+    const error = await deployRescheduled(backendContext(harness.client), request, failing, creationFailed).then(
+      () => new Error('it succeeded'),
+      (e: unknown) => e as Error,
+    );
     expect(error.message).toBe(
-      `Creating VM ${CID} for agent a-1: the deploy failed on the only node tried, and rolling back node ${NODE} failed (Getting node ${NODE}: Ironic answered 500: database is locked.; a retry of this create_vm releases it): ${NODE}: deploying: boom`,
+      `Creating VM ${CID} for agent a-1: the deploy failed on the only node tried, and rolling back node ${NODE} failed (Getting node ${NODE}: Ironic ` +
+        `answered 500: database is locked.; a retry of this create_vm releases it): ${NODE}: deploying: boom`,
     );
   });
 
@@ -71,7 +102,12 @@ describe('deployRescheduled stops', () => {
     expectLock(harness, failed).unlock();
     expectCall(harness.pool, { method: 'PUT', path: `/v1/nodes/${NODE}/states/provision`, body: { target: 'deleted' } }).reply(202, '');
     expectCall(harness.pool, { method: 'GET', path: `/v1/nodes/${NODE}` }).reply(200, nodeFixture({ extra: { bosh_failures: { count: 1, recent: [] } } }));
-    const error = await deployRescheduled(backendContext(harness.client, { deploy_timeout_seconds: 0.001 }), request, failing, creationFailed).then(() => new Error('it succeeded'), (e: unknown) => e as Error);
-    expect(error.message).toMatch(/the deploy failed on the only node tried, and deploy_timeout_seconds \(0\.001 s\) is spent: node-1 \(.*\): deploying: boom$/);
+    const error = await deployRescheduled(backendContext(harness.client, { deploy_timeout_seconds: 0.001 }), request, failing, creationFailed).then(
+      () => new Error('it succeeded'),
+      (e: unknown) => e as Error,
+    );
+    expect(error.message).toMatch(
+      /the deploy failed on the only node tried, and deploy_timeout_seconds \(0\.001 s\) is spent: node-1 \(.*\): deploying: boom$/,
+    );
   });
 });

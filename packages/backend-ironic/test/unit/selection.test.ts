@@ -3,20 +3,47 @@ import { requirementsOf } from '../../src/selection/requirements.js';
 import { explainRejections, rejection, type SelectableNode } from '../../src/selection/rejections.js';
 
 const free: SelectableNode = {
-  uuid: 'u-1', name: 'n1', provision_state: 'available', power_state: 'power off', maintenance: false, fault: null, instance_uuid: null,
-  resource_class: 'bm.large', conductor_group: 'rack1', properties: { memory_mb: '65536', cpus: 32, local_gb: 900, cpu_arch: 'x86_64' }, traits: ['CUSTOM_GPU'], extra: {},
+  uuid: 'u-1',
+  name: 'n1',
+  provision_state: 'available',
+  power_state: 'power off',
+  maintenance: false,
+  fault: null,
+  instance_uuid: null,
+  resource_class: 'bm.large',
+  conductor_group: 'rack1',
+  properties: { memory_mb: '65536', cpus: 32, local_gb: 900, cpu_arch: 'x86_64' },
+  traits: ['CUSTOM_GPU'],
+  extra: {},
 };
 
 describe('requirementsOf', () => {
   it('reads every selector, with MACs in lower case', () => {
-    expect(requirementsOf({
-      nodes: ['n1'], macs: ['52:54:00:AA:BB:01'], ironic_properties: { memory_mb: 4096, cpu_arch: 'x86_64' }, resource_class: 'bm.large', traits: ['CUSTOM_GPU'], conductor_group: 'rack1', backend: 'metal',
-    })).toEqual({ nodes: ['n1'], macs: ['52:54:00:aa:bb:01'], minimums: { memory_mb: 4096, cpu_arch: 'x86_64' }, resourceClass: 'bm.large', traits: ['CUSTOM_GPU'], conductorGroup: 'rack1' });
+    expect(
+      requirementsOf({
+        nodes: ['n1'],
+        macs: ['52:54:00:AA:BB:01'],
+        ironic_properties: { memory_mb: 4096, cpu_arch: 'x86_64' },
+        resource_class: 'bm.large',
+        traits: ['CUSTOM_GPU'],
+        conductor_group: 'rack1',
+        backend: 'metal',
+      }),
+    ).toEqual({
+      nodes: ['n1'],
+      macs: ['52:54:00:aa:bb:01'],
+      minimums: { memory_mb: 4096, cpu_arch: 'x86_64' },
+      resourceClass: 'bm.large',
+      traits: ['CUSTOM_GPU'],
+      conductorGroup: 'rack1',
+    });
   });
 
   it('names every bad selector at once', () => {
     expect(() => requirementsOf({ nodes: 'n1', macs: ['zz'], ironic_properties: { memory_mb: -1, disks: 2 }, resource_class: 3 })).toThrowError(
-      "Reading the Ironic cloud_properties of create_vm: ironic_properties.memory_mb must be a non-negative number; ironic_properties.disks is not one of memory_mb, cpus, local_gb, cpu_arch; macs holds 'zz', which is not a MAC address; nodes must be a non-empty list of strings; resource_class must be a string",
+      'Reading the Ironic cloud_properties of create_vm: ironic_properties.memory_mb must be a non-negative number; ironic_properties.disks is not ' +
+        "one of memory_mb, cpus, local_gb, cpu_arch; macs holds 'zz', which is not a MAC address; nodes must be a non-empty list of strings; " +
+        'resource_class must be a string',
     );
   });
 });

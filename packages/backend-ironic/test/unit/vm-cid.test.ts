@@ -5,7 +5,7 @@ import { parseVmCid, vmCidFor, vmCidOnNode } from '../../src/vm-cid.js';
 const NODE = '6f1e2d3c-0000-4000-8000-00000000000a';
 
 describe('vmCidFor', () => {
-  it('is a stable version-5 UUID of the agent id, the node\'s instance_uuid', () => {
+  it("is a stable version-5 UUID of the agent id, the node's instance_uuid", () => {
     const cid = vmCidFor('agent-1');
     expect(cid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(vmCidFor('agent-1')).toBe(cid);

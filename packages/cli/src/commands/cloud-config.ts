@@ -46,13 +46,17 @@ export async function readCloudConfig(file: string): Promise<CloudConfig> {
   const YAML = await import('yaml');
   const doc = YAML.parseDocument(text, { prettyErrors: false });
   if (doc.errors.length > 0) {
-    throw new CloudConfigError(file, doc.errors.map((e) => `not valid YAML: ${e.message.split('\n')[0]} at line ${text.slice(0, e.pos[0]).split('\n').length}`));
+    throw new CloudConfigError(
+      file,
+      doc.errors.map((e) => `not valid YAML: ${e.message.split('\n')[0]} at line ${text.slice(0, e.pos[0]).split('\n').length}`),
+    );
   }
   return checkShape(file, doc.toJS());
 }
 
 function checkShape(file: string, raw: unknown): CloudConfig {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CloudConfigError(file, ['(top level): must be a mapping with azs, vm_types, disk_types, ...']);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new CloudConfigError(file, ['(top level): must be a mapping with azs, vm_types, disk_types, ...']);
   const problems: string[] = [];
   const sections: Record<string, Named[]> = {};
   for (const section of SECTIONS) {
@@ -64,17 +68,26 @@ function checkShape(file: string, raw: unknown): CloudConfig {
       continue;
     }
     const seen = new Set<string>();
-    list.forEach((item: unknown, i) => {
+    for (const [i, item] of (list as unknown[]).entries()) {
       const at = `${section}[${i}]`;
-      if (typeof item !== 'object' || item === null || Array.isArray(item)) return void problems.push(`${at}: must be a mapping`);
+      if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+        problems.push(`${at}: must be a mapping`);
+        continue;
+      }
       const entry = item as Record<string, unknown>;
-      if (typeof entry['name'] !== 'string' || entry['name'] === '') return void problems.push(`${at}.name: is required (a string)`);
+      if (typeof entry['name'] !== 'string' || entry['name'] === '') {
+        problems.push(`${at}.name: is required (a string)`);
+        continue;
+      }
       if (seen.has(entry['name'])) problems.push(`${at}.name: '${entry['name']}' is used twice in ${section}`);
       seen.add(entry['name']);
       const props = entry['cloud_properties'] ?? {};
-      if (typeof props !== 'object' || props === null || Array.isArray(props)) return void problems.push(`${at}.cloud_properties: must be a mapping`);
+      if (typeof props !== 'object' || props === null || Array.isArray(props)) {
+        problems.push(`${at}.cloud_properties: must be a mapping`);
+        continue;
+      }
       sections[section]!.push({ ...entry, name: entry['name'], cloud_properties: props as Properties });
-    });
+    }
   }
   if (problems.length > 0) throw new CloudConfigError(file, problems);
   return sections as unknown as CloudConfig;

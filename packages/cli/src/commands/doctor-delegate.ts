@@ -14,13 +14,27 @@ export async function checkDelegate(name: string, config: DelegateConfig, report
   const key = `backends.${name}`;
   const file = config.command[0]!;
   const found = findExecutable(file, config.env?.['PATH'] ?? process.env['PATH'] ?? '');
-  if (!found.ok) return report(problem(name, found.problem, `install that CPI on this machine, or correct ${key}.command[0] (an absolute path: the director passes only PATH, TMPDIR and HOME)`));
+  if (!found.ok)
+    return report(
+      problem(
+        name,
+        found.problem,
+        `install that CPI on this machine, or correct ${key}.command[0] (an absolute path: the director passes only PATH, TMPDIR and HOME)`,
+      ),
+    );
   if (!found.executable) return report(problem(name, `command ${found.path} is not executable`, `chmod +x ${found.path}, or correct ${key}.command[0]`));
   report(ok(name, `command ${found.path} is executable`));
 
   const answer = await probeInfo(config, { timeoutMs: INFO_TIMEOUT_MS, signal });
   const shown = `printf '{"method":"info","arguments":[],"context":{}}' | ${config.command.join(' ')}`;
-  if (!answer.ok) return report(problem(name, `its info call failed: ${answer.problem}`, `run \`${shown}\` to see what it does: stdout must hold only the JSON response, logs go to stderr`));
+  if (!answer.ok)
+    return report(
+      problem(
+        name,
+        `its info call failed: ${answer.problem}`,
+        `run \`${shown}\` to see what it does: stdout must hold only the JSON response, logs go to stderr`,
+      ),
+    );
   const formats = answer.stemcellFormats;
   report(ok(name, `info answers api_version ${answer.apiVersion ?? '(none)'}, stemcell_formats ${formats === undefined ? '(none)' : formats.join(', ')}`));
 
@@ -28,12 +42,24 @@ export async function checkDelegate(name: string, config: DelegateConfig, report
   const reported = answer.apiVersion ?? 1;
   const configured = configuredApiVersion(config);
   if (configured > reported) {
-    report(problem(name, `${key}.api_version is ${configured}${config.api_version === undefined ? ' (the default)' : ''}, but the CPI speaks ${reported}`, `set ${key}.api_version: ${reported}`));
+    report(
+      problem(
+        name,
+        `${key}.api_version is ${configured}${config.api_version === undefined ? ' (the default)' : ''}, but the CPI speaks ${reported}`,
+        `set ${key}.api_version: ${reported}`,
+      ),
+    );
   }
   if (formats !== undefined) {
     const unknown = config.stemcell_formats.filter((f) => !formats.includes(f));
     if (unknown.length > 0) {
-      report(problem(name, `${key}.stemcell_formats lists ${unknown.join(', ')}, which the CPI does not report`, `list only formats the CPI reports (${formats.join(', ')})`));
+      report(
+        problem(
+          name,
+          `${key}.stemcell_formats lists ${unknown.join(', ')}, which the CPI does not report`,
+          `list only formats the CPI reports (${formats.join(', ')})`,
+        ),
+      );
     }
   }
 }
@@ -42,9 +68,14 @@ type Found = { ok: true; path: string; executable: boolean } | { ok: false; prob
 
 /** The command as spawn would find it: a path as given, a bare name on PATH. */
 function findExecutable(command: string, searchPath: string): Found {
-  const candidates = command.includes('/') ? [command] : searchPath.split(':').filter((d) => d !== '').map((d) => path.join(d, command));
+  const candidates = command.includes('/')
+    ? [command]
+    : searchPath
+        .split(':')
+        .filter((d) => d !== '')
+        .map((d) => path.join(d, command));
   for (const candidate of candidates) {
-    let stat;
+    let stat: fs.Stats;
     try {
       stat = fs.statSync(candidate);
     } catch {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { compareVersions, isNothingWritten, makeImageStore, type IronicConfig, type VersionRange } from '@hybrid-cpi/backend-ironic/operator';
+import { compareVersions, isNothingWritten, makeImageStore, type ImageStore, type IronicConfig, type VersionRange } from '@hybrid-cpi/backend-ironic/operator';
 import { ok, problem, warning, type Check, type Report } from './checks.js';
 import { messageOf } from './report.js';
 
@@ -25,7 +25,7 @@ export async function checkImageStore(name: string, config: IronicConfig, report
     return report(ok(name, 'no image_store: only light stemcells (cloud_properties image_url) can be used'));
   }
   const key = `backends.${name}.image_store`;
-  let store;
+  let store: ImageStore;
   try {
     store = makeImageStore(storeConfig, name);
   } catch (error) {
@@ -36,7 +36,12 @@ export async function checkImageStore(name: string, config: IronicConfig, report
   const url = store.urlOf(object);
   const where = `image store ${store.location}`;
   const user = storeConfig['username'];
-  const ours = storeConfig.type === 'file' ? 'in the directory' : user === undefined ? 'without credentials (none are configured)' : `with the configured credentials (user '${String(user)}')`;
+  const ours =
+    storeConfig.type === 'file'
+      ? 'in the directory'
+      : user === undefined
+        ? 'without credentials (none are configured)'
+        : `with the configured credentials (user '${String(user)}')`;
   let written = false;
   try {
     try {
@@ -48,7 +53,14 @@ export async function checkImageStore(name: string, config: IronicConfig, report
       return report(problem(name, `${where}: writing a probe object ${ours} failed: ${messageOf(error)}`, writeFix(key, storeConfig, messageOf(error))));
     }
     const read = await store.read(object, signal).then(
-      (bytes) => (bytes.equals(body) ? ok(name, `${where}: the probe object reads back ${ours}`) : problem(name, `${where}: the probe object read back ${ours} holds other bytes than were written`, `check ${key}.url: it must name the collection the store writes to`)),
+      (bytes) =>
+        bytes.equals(body)
+          ? ok(name, `${where}: the probe object reads back ${ours}`)
+          : problem(
+              name,
+              `${where}: the probe object read back ${ours} holds other bytes than were written`,
+              `check ${key}.url: it must name the collection the store writes to`,
+            ),
       (error: unknown) => problem(name, `${where}: reading the probe object back ${ours} failed: ${messageOf(error)}`, readFix(key, storeConfig)),
     );
     report(read);
@@ -56,11 +68,16 @@ export async function checkImageStore(name: string, config: IronicConfig, report
     try {
       await store.delete(object, signal);
       written = false;
-      const after = await fetch(url, { method: 'GET', signal }).then((r) => (r.body?.cancel(), r.status)).catch(() => undefined);
+      const after = await fetch(url, { method: 'GET', signal })
+        .then(async (r) => {
+          await r.body?.cancel();
+          return r.status;
+        })
+        .catch(() => undefined);
       if (after === 200) report(problem(name, `${where}: the probe object is still served after it was deleted`, 'check for a cache in front of the store'));
       else report(ok(name, `${where}: the probe object was deleted`));
     } catch (error) {
-      report(problem(name, `${where}: deleting the probe object failed: ${messageOf(error)}`, deleteFix(key, storeConfig, url)));
+      report(problem(name, `${where}: deleting the probe object failed: ${messageOf(error)}`, deleteFix(storeConfig, url)));
     }
   } finally {
     // A probe left by a failed check: removed quietly (a failed delete was reported above).
@@ -76,31 +93,50 @@ export async function checkImageStore(name: string, config: IronicConfig, report
  * newer one.
  */
 async function ironicRead(
-  name: string, where: string, url: string, body: Buffer, key: string, config: StoreConfig, oursWorks: string | undefined, ironic: VersionRange | undefined, signal: AbortSignal,
+  name: string,
+  where: string,
+  url: string,
+  body: Buffer,
+  key: string,
+  config: StoreConfig,
+  oursWorks: string | undefined,
+  ironic: VersionRange | undefined,
+  signal: AbortSignal,
 ): Promise<Check> {
   const servedBy = config.type === 'file' ? `serve ${String(config['path'])} at ${key}.url` : 'serve the collection over GET';
-  let response;
+  let response: Response;
   try {
     response = await fetch(url, { signal });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    return problem(name, `${where}: Ironic's GET of the probe object (without credentials) failed: ${cause?.code ?? cause?.message ?? messageOf(error)}`, `check ${key}.url: Ironic fetches images from it`);
+    return problem(
+      name,
+      `${where}: Ironic's GET of the probe object (without credentials) failed: ${cause?.code ?? cause?.message ?? messageOf(error)}`,
+      `check ${key}.url: Ironic fetches images from it`,
+    );
   }
   const text = Buffer.from(await response.arrayBuffer());
   if (response.status === 401 || response.status === 403) {
     const split = oursWorks === undefined ? '' : `the CPI writes and reads it ${oursWorks}, but `;
     const said = `${where}: ${split}a GET without credentials, as Ironic fetches images, answers ${response.status}`;
-    const anonymous = 'let the web server answer GET (and HEAD) there without authentication, keeping it on PUT and DELETE (nginx: auth_basic inside limit_except GET)';
+    const anonymous =
+      'let the web server answer GET (and HEAD) there without authentication, keeping it on PUT and DELETE (nginx: auth_basic inside limit_except GET)';
     if (ironic !== undefined && compareVersions(ironic.max, IMAGE_SERVER_AUTH) < 0) {
       return problem(name, `${said}; this Ironic (API ${ironic.max}, older than Ironic 24.0) always fetches images without credentials`, anonymous);
     }
     return warning(
       name,
-      `${said}; Ironic fetches images without credentials unless its ironic.conf sets [deploy] image_server_auth_strategy = http_basic (Ironic 24.0 or later), which cannot be seen from here`,
+      `${said}; Ironic fetches images without credentials unless its ironic.conf sets [deploy] image_server_auth_strategy = http_basic (Ironic 24.0 ` +
+        `or later), which cannot be seen from here`,
       `${anonymous}, or set image_server_auth_strategy, image_server_user and image_server_password in [deploy] of ironic.conf to an account of the store`,
     );
   }
-  if (response.status !== 200) return problem(name, `${where}: Ironic's GET of the probe object (without credentials) answered ${response.status}`, `${servedBy} (Ironic fetches images from ${key}.url)`);
+  if (response.status !== 200)
+    return problem(
+      name,
+      `${where}: Ironic's GET of the probe object (without credentials) answered ${response.status}`,
+      `${servedBy} (Ironic fetches images from ${key}.url)`,
+    );
   if (!text.equals(body)) return problem(name, `${where}: Ironic's GET of the probe object returned other bytes than were written`, servedBy);
   return ok(name, `${where}: the probe object reads back without credentials, as Ironic fetches it`);
 }
@@ -131,7 +167,7 @@ function readFix(key: string, config: StoreConfig): string {
   return `let that account read (GET) what it writes in ${key}.url on the WebDAV server`;
 }
 
-function deleteFix(key: string, config: StoreConfig, url: string): string {
+function deleteFix(config: StoreConfig, url: string): string {
   const leftover = `remove ${url} by hand`;
   if (config.type === 'file') return `let the user the CPI runs as (vcap) delete files in ${String(config['path'])}; ${leftover}`;
   return `allow DELETE for that account on the WebDAV server (nginx: dav_methods PUT DELETE MKCOL); ${leftover}`;

@@ -1,6 +1,17 @@
 import { isCpiError, silentLogger } from '@hybrid-cpi/core';
 import {
-  MINIMUM_MICROVERSION, compareVersions, connectIronic, discoverVersions, isIronicHttpError, nodeStatus, openPool, safeUrl, type IronicClient, type IronicConfig, type IronicHttpError, type VersionRange,
+  MINIMUM_MICROVERSION,
+  compareVersions,
+  connectIronic,
+  discoverVersions,
+  isIronicHttpError,
+  nodeStatus,
+  openPool,
+  safeUrl,
+  type IronicClient,
+  type IronicConfig,
+  type IronicHttpError,
+  type VersionRange,
 } from '@hybrid-cpi/backend-ironic/operator';
 import { ok, problem, type Report } from './checks.js';
 import { count, messageOf } from './report.js';
@@ -13,7 +24,7 @@ import { count, messageOf } from './report.js';
  */
 export async function checkIronic(name: string, config: IronicConfig, report: Report, signal: AbortSignal): Promise<VersionRange | undefined> {
   const key = `backends.${name}.ironic`;
-  let client;
+  let client: IronicClient;
   try {
     // One attempt: a doctor says at once what is wrong rather than retrying for 15 s.
     client = await connectIronic(config.ironic, { logger: silentLogger, retry: { attempts: 1 } });
@@ -24,7 +35,7 @@ export async function checkIronic(name: string, config: IronicConfig, report: Re
   try {
     if (!(await checkKeystone(name, client, key, report, signal))) return undefined;
     const url = safeUrl(await client.endpoint(signal));
-    let range;
+    let range: VersionRange;
     try {
       range = await discoverVersions(client, { signal });
     } catch (error) {
@@ -38,7 +49,13 @@ export async function checkIronic(name: string, config: IronicConfig, report: Re
       return range;
     }
     if (compareVersions(range.min, MINIMUM_MICROVERSION) > 0) {
-      report(problem(name, `Ironic offers API versions ${range.min} to ${range.max} and no longer accepts ${MINIMUM_MICROVERSION}, which the CPI sends`, 'use a newer hybrid-cpi release'));
+      report(
+        problem(
+          name,
+          `Ironic offers API versions ${range.min} to ${range.max} and no longer accepts ${MINIMUM_MICROVERSION}, which the CPI sends`,
+          'use a newer hybrid-cpi release',
+        ),
+      );
       return range;
     }
     report(ok(name, `API versions ${range.min} to ${range.max}: ${needs}`));
@@ -62,16 +79,38 @@ async function checkKeystone(name: string, client: IronicClient, key: string, re
   if (who === undefined) return true;
   try {
     const session = (await client.keystone(signal))!;
-    report(ok(name, `Keystone at ${who.tokensUrl} issued a token for ${who.identity}${session.expiresAt === undefined ? '' : ` (valid until ${session.expiresAt})`}`));
+    report(
+      ok(
+        name,
+        `Keystone at ${who.tokensUrl} issued a token for ${who.identity}${session.expiresAt === undefined ? '' : ` (valid until ${session.expiresAt})`}`,
+      ),
+    );
     if (session.endpoint !== undefined) {
-      report(ok(name, `the catalog's ${session.interface} baremetal endpoint${session.region === undefined ? '' : ` in ${session.region}`} is ${safeUrl(session.endpoint)}`));
+      report(
+        ok(
+          name,
+          `the catalog's ${session.interface} baremetal endpoint${session.region === undefined ? '' : ` in ${session.region}`} is ${safeUrl(session.endpoint)}`,
+        ),
+      );
     }
     return true;
   } catch (error) {
     if (isIronicHttpError(error) && error.service === 'Keystone') {
-      report(problem(name, `Keystone at ${who.tokensUrl} refused ${who.identity} (${error.status}${error.faultstring ? `: ${error.faultstring.replace(/\.$/, '')}` : ''})`, `correct ${key}.auth (username and password or application credential, domains, project) or its clouds.yaml cloud`));
+      report(
+        problem(
+          name,
+          `Keystone at ${who.tokensUrl} refused ${who.identity} (${error.status}${error.faultstring ? `: ${error.faultstring.replace(/\.$/, '')}` : ''})`,
+          `correct ${key}.auth (username and password or application credential, domains, project) or its clouds.yaml cloud`,
+        ),
+      );
     } else {
-      report(problem(name, `Keystone at ${who.tokensUrl}, for ${who.identity}: ${messageOf(error)}`, `check ${key}.auth.auth_url (or the clouds.yaml cloud's) and that Keystone answers there`));
+      report(
+        problem(
+          name,
+          `Keystone at ${who.tokensUrl}, for ${who.identity}: ${messageOf(error)}`,
+          `check ${key}.auth.auth_url (or the clouds.yaml cloud's) and that Keystone answers there`,
+        ),
+      );
     }
     return false;
   }
@@ -85,6 +124,24 @@ function describeAuth(config: IronicConfig): string {
 }
 
 /** GET / failed: nothing listens, a name that does not resolve, TLS, or not an Ironic at all. */
+/** The error codes of a connection that failed, as Node and undici name them. */
+const CONNECTION_CODE = new RegExp(
+  `\\b(${[
+    'ECONNREFUSED',
+    'ENOTFOUND',
+    'EAI_AGAIN',
+    'EHOSTUNREACH',
+    'ENETUNREACH',
+    'ETIMEDOUT',
+    'UND_ERR_CONNECT_TIMEOUT',
+    'ECONNRESET',
+    'CERT_\\w+',
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'UNABLE_TO_\\w+',
+  ].join('|')})\\b`,
+);
+
 function unreachable(name: string, url: string, key: string, error: unknown) {
   if (isIronicHttpError(error)) {
     const endpoint = `set ${key}.url to Ironic's endpoint (port 6385 by default, without /v1)`;
@@ -95,9 +152,13 @@ function unreachable(name: string, url: string, key: string, error: unknown) {
   }
   const message = messageOf(error);
   if (/default_version/.test(message)) {
-    return problem(name, `${url} answers, but not as Ironic (GET / has no API versions)`, `set ${key}.url to Ironic's endpoint (port 6385 by default, without /v1)`);
+    return problem(
+      name,
+      `${url} answers, but not as Ironic (GET / has no API versions)`,
+      `set ${key}.url to Ironic's endpoint (port 6385 by default, without /v1)`,
+    );
   }
-  const code = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|ECONNRESET|CERT_\w+|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_\w+)\b/.exec(message)?.[1];
+  const code = CONNECTION_CODE.exec(message)?.[1];
   const fixes: Record<string, string> = {
     ECONNREFUSED: `start Ironic's API there, or correct ${key}.url (nothing listens on that port)`,
     ENOTFOUND: `correct the host name in ${key}.url, or make it resolve on this machine`,
@@ -108,31 +169,50 @@ function unreachable(name: string, url: string, key: string, error: unknown) {
     UND_ERR_CONNECT_TIMEOUT: `check firewalls between this machine and ${url}`,
   };
   const tls = code !== undefined && /CERT|UNABLE_TO/.test(code);
-  const fix = tls ? `set ${key}.ca_file to the CA bundle that signed Ironic's certificate` : (fixes[code ?? ''] ?? `check ${key}.url and that Ironic runs there`);
+  const fix = tls
+    ? `set ${key}.ca_file to the CA bundle that signed Ironic's certificate`
+    : (fixes[code ?? ''] ?? `check ${key}.url and that Ironic runs there`);
   return problem(name, `cannot reach Ironic at ${url}${code === undefined ? `: ${message}` : ` (${code})`}`, fix);
 }
 
 /** The authenticated request failed. */
 function refused(name: string, config: IronicConfig, key: string, error: unknown) {
   if (isIronicHttpError(error) && (error.status === 401 || error.status === 403)) return authProblem(name, key, error, config);
-  if (isCpiError(error) || error instanceof Error) return problem(name, `listing nodes failed: ${messageOf(error)}`, 'see the message; Ironic\'s own log says more');
+  if (isCpiError(error) || error instanceof Error)
+    return problem(name, `listing nodes failed: ${messageOf(error)}`, "see the message; Ironic's own log says more");
   return problem(name, `listing nodes failed: ${String(error)}`, 'see the message');
 }
 
 function authProblem(name: string, key: string, error: IronicHttpError, config?: IronicConfig) {
   const said = `${error.status}${error.faultstring ? `: ${error.faultstring.replace(/\.$/, '')}` : ''}`;
   if (error.service === 'Keystone') {
-    return problem(name, `Keystone refused the credentials (${said})`, `correct ${key}.auth (username and password or application credential, domains, project) or its clouds.yaml cloud`);
+    return problem(
+      name,
+      `Keystone refused the credentials (${said})`,
+      `correct ${key}.auth (username and password or application credential, domains, project) or its clouds.yaml cloud`,
+    );
   }
   if (error.status === 403) {
-    return problem(name, `Ironic accepted the credentials but refuses to list nodes (${said})`, 'give the user a role Ironic\'s policy lets manage nodes (baremetal admin)');
+    return problem(
+      name,
+      `Ironic accepted the credentials but refuses to list nodes (${said})`,
+      "give the user a role Ironic's policy lets manage nodes (baremetal admin)",
+    );
   }
   const auth = config?.ironic.auth ?? { type: 'noauth' };
   if (auth.type === 'noauth') {
-    return problem(name, `Ironic requires credentials, but ${key}.auth is noauth (${said})`, `set ${key}.auth to {type: http_basic, username, password} or {type: keystone, ...}`);
+    return problem(
+      name,
+      `Ironic requires credentials, but ${key}.auth is noauth (${said})`,
+      `set ${key}.auth to {type: http_basic, username, password} or {type: keystone, ...}`,
+    );
   }
   if (auth.type === 'http_basic') {
-    return problem(name, `Ironic refused user '${auth.username}' with the configured password (${said})`, `correct ${key}.auth.username or .password to an entry of Ironic's http_basic_auth_user_file`);
+    return problem(
+      name,
+      `Ironic refused user '${auth.username}' with the configured password (${said})`,
+      `correct ${key}.auth.username or .password to an entry of Ironic's http_basic_auth_user_file`,
+    );
   }
   return problem(name, `Ironic refused the credentials (${said})`, `correct ${key}.auth`);
 }
@@ -143,9 +223,16 @@ async function reportParked(name: string, config: IronicConfig, report: Report, 
   try {
     const parked = (await pool.nodes(signal)).map(nodeStatus).filter((s) => s.use === 'parked');
     const list = parked.map((s) => `${s.name ?? s.uuid} ${s.reason}`).join('; ');
-    report(ok(name, parked.length === 0 ? 'no node is parked for persistent disks' : `${count(parked.length, 'node')} parked for persistent disks (see hybrid-cpi nodes): ${list}`));
+    report(
+      ok(
+        name,
+        parked.length === 0
+          ? 'no node is parked for persistent disks'
+          : `${count(parked.length, 'node')} parked for persistent disks (see hybrid-cpi nodes): ${list}`,
+      ),
+    );
   } catch (error) {
-    report(problem(name, `listing the nodes failed: ${messageOf(error)}`, 'see the message; Ironic\'s own log says more'));
+    report(problem(name, `listing the nodes failed: ${messageOf(error)}`, "see the message; Ironic's own log says more"));
   } finally {
     await pool.close();
   }

@@ -84,7 +84,13 @@ async function run(argv: readonly string[], io: CommandIo, secrets: Secrets): Pr
         const load = BY_TYPE[backend.config.type];
         if (load === undefined) {
           // A plugin: loading it (done with the config) is what can be checked without its help.
-          report(ok(backend.name, `backend package '${backend.config.type}' loads (contract ${backend.module.contract}), stemcell formats ${backend.module.stemcellFormats(backend.config).join(', ')}`));
+          report(
+            ok(
+              backend.name,
+              `backend package '${backend.config.type}' loads (contract ${backend.module.contract}), stemcell formats ` +
+                `${backend.module.stemcellFormats(backend.config).join(', ')}`,
+            ),
+          );
           continue;
         }
         for (const check of await load()) await check(backend.name, backend.config, report, signal);

@@ -58,7 +58,13 @@ export const explain: OperatorCommand = {
     runReport('explain', io, async (io, secrets) => {
       const options = parseOptions(
         argv,
-        { config: { type: 'string', short: 'c' }, 'cloud-config': { type: 'string' }, 'vm-type': { type: 'string' }, az: { type: 'string' }, json: { type: 'boolean' } },
+        {
+          config: { type: 'string', short: 'c' },
+          'cloud-config': { type: 'string' },
+          'vm-type': { type: 'string' },
+          az: { type: 'string' },
+          json: { type: 'boolean' },
+        },
         ['config', 'cloud-config', 'vm-type'],
       );
       const report = await explainVmType(options.config!, options['cloud-config']!, options['vm-type']!, options.az, secrets);
@@ -69,7 +75,19 @@ export const explain: OperatorCommand = {
 
 async function explainVmType(configFile: string, cloudFile: string, vmTypeName: string, azName: string | undefined, secrets: Secrets): Promise<ExplainReport> {
   const loaded = await readConfig(configFile, secrets);
-  const none = { vm_type: vmTypeName, az: azName ?? null, backend: null, type: null, problem: null, requires: null, enrolls: false, would_take: null, also_fit: [], not_taken: [], fits: false };
+  const none = {
+    vm_type: vmTypeName,
+    az: azName ?? null,
+    backend: null,
+    type: null,
+    problem: null,
+    requires: null,
+    enrolls: false,
+    would_take: null,
+    also_fit: [],
+    not_taken: [],
+    fits: false,
+  };
   const config = { file: configFile, valid: loaded.config !== undefined, problems: loaded.problems ?? [] };
   if (loaded.config === undefined) return { config, cloud_config: null, ...none };
   const read = await loadCloudConfig(cloudFile, secrets);
@@ -77,7 +95,8 @@ async function explainVmType(configFile: string, cloudFile: string, vmTypeName: 
   const { cloud } = read;
   const vmType = cloud.vm_types.find((t) => t.name === vmTypeName);
   const names = cloud.vm_types.map((t) => t.name);
-  if (vmType === undefined) throw new UsageError(`the cloud-config has no vm_type '${vmTypeName}' (it has ${names.join(', ') || 'none'})${didYouMean(vmTypeName, names)}`);
+  if (vmType === undefined)
+    throw new UsageError(`the cloud-config has no vm_type '${vmTypeName}' (it has ${names.join(', ') || 'none'})${didYouMean(vmTypeName, names)}`);
   const chosen = chooseAz(cloud, azName);
   if ('error' in chosen) throw new UsageError(chosen.error);
 
@@ -112,7 +131,8 @@ async function explainVmType(configFile: string, cloudFile: string, vmTypeName: 
 /** The report as text: the same data as --json, for a person. */
 export function renderExplain(r: ExplainReport): string {
   if (!r.config.valid) return `config ${r.config.file}: invalid\n${r.config.problems.map((p) => `  ${p}\n`).join('')}`;
-  if (r.cloud_config !== null && !r.cloud_config.valid) return `cloud-config ${r.cloud_config.file}: invalid\n${r.cloud_config.problems.map((p) => `  ${p}\n`).join('')}`;
+  if (r.cloud_config !== null && !r.cloud_config.valid)
+    return `cloud-config ${r.cloud_config.file}: invalid\n${r.cloud_config.problems.map((p) => `  ${p}\n`).join('')}`;
   const where = `vm_type ${r.vm_type}${r.az === null ? '' : ` in AZ ${r.az}`}`;
   if (r.backend === null) return `${where}: routes nowhere: ${r.problem}\n`;
   const lines = [`${where} -> backend ${r.backend} (${r.type})`];
@@ -122,8 +142,16 @@ export function renderExplain(r: ExplainReport): string {
     lines.push(`requires: ${r.requires}`);
     if (r.enrolls) lines.push('would take: a new node, enrolled from ironic_params (Ironic knows none of its MACs)');
     else {
-      lines.push(r.would_take === null ? 'would take: nothing, no free node fits (create_vm would fail with VMCreationFailed)' : `would take: ${nodeLabel(r.would_take)}`);
-      if (r.also_fit.length > 0) lines.push(`also fit (create_vm picks one of the ${count(r.also_fit.length + 1, 'fitting node')} at random):`, ...r.also_fit.map((n) => `  ${nodeLabel(n)}`));
+      lines.push(
+        r.would_take === null
+          ? 'would take: nothing, no free node fits (create_vm would fail with VMCreationFailed)'
+          : `would take: ${nodeLabel(r.would_take)}`,
+      );
+      if (r.also_fit.length > 0)
+        lines.push(
+          `also fit (create_vm picks one of the ${count(r.also_fit.length + 1, 'fitting node')} at random):`,
+          ...r.also_fit.map((n) => `  ${nodeLabel(n)}`),
+        );
       if (r.not_taken.length > 0) lines.push('not taken:', ...r.not_taken.map((n) => `  ${nodeLabel(n)}: ${n.reason}`));
       if (r.would_take === null && r.also_fit.length === 0 && r.not_taken.length === 0) lines.push('Ironic has no nodes at all');
     }

@@ -1,7 +1,17 @@
 import type { BackendName, HybridConfig } from '@hybrid-cpi/core';
 import {
-  agentDiskMisfit, assessNodes, diskMisfit, enrollParamsOf, openPool, requirementsOf,
-  type Device, type IronicConfig, type NodeFit, type NodePool, type PoolNode, type Requirements,
+  agentDiskMisfit,
+  assessNodes,
+  diskMisfit,
+  enrollParamsOf,
+  openPool,
+  requirementsOf,
+  type Device,
+  type IronicConfig,
+  type NodeFit,
+  type NodePool,
+  type PoolNode,
+  type Requirements,
 } from '@hybrid-cpi/backend-ironic/operator';
 import type { Properties } from './cloud-config.js';
 

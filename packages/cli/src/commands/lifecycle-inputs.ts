@@ -31,7 +31,8 @@ export async function readInputs(file: string | undefined, formats: readonly str
   const raw = file === undefined ? {} : await parseFile(file);
   const at = (key: string) => `${file}: ${key}`;
   if (!isObject(raw)) throw new UsageError(`${file}: must be a mapping of ${KEYS.join(', ')}`);
-  for (const key of Object.keys(raw)) if (!(KEYS as readonly string[]).includes(key)) throw new UsageError(`${at(key)}: is not a known key (${KEYS.join(', ')})`);
+  for (const key of Object.keys(raw))
+    if (!(KEYS as readonly string[]).includes(key)) throw new UsageError(`${at(key)}: is not a known key (${KEYS.join(', ')})`);
 
   const existing = optionalString(raw['existing_stemcell'], at('existing_stemcell'));
   const vm = optionalObject(raw['vm'], at('vm'));
@@ -44,13 +45,15 @@ export async function readInputs(file: string | undefined, formats: readonly str
   let parts: { stemcells: boolean; vms: boolean; disks: boolean } = { stemcells: existing === undefined, vms: true, disks: true };
   if (raw['parts'] !== undefined) {
     const listed = raw['parts'];
-    if (!Array.isArray(listed) || !listed.every((p) => (PARTS as readonly unknown[]).includes(p))) throw new UsageError(`${at('parts')}: must be a list of ${PARTS.join(', ')}`);
+    if (!Array.isArray(listed) || !listed.every((p) => (PARTS as readonly unknown[]).includes(p)))
+      throw new UsageError(`${at('parts')}: must be a list of ${PARTS.join(', ')}`);
     parts = { stemcells: listed.includes('stemcells'), vms: listed.includes('vms'), disks: listed.includes('disks') };
   }
   if (!parts.stemcells && existing === undefined) throw new UsageError(`${at('existing_stemcell')}: is required when parts leaves out stemcells`);
 
   const stemcell = optionalObject(raw['stemcell'], at('stemcell'));
-  for (const key of Object.keys(stemcell)) if (!['image', 'cloud_properties'].includes(key)) throw new UsageError(`${at(`stemcell.${key}`)}: is not a known key (image, cloud_properties)`);
+  for (const key of Object.keys(stemcell))
+    if (!['image', 'cloud_properties'].includes(key)) throw new UsageError(`${at(`stemcell.${key}`)}: is not a known key (image, cloud_properties)`);
   let imagePath = optionalString(stemcell['image'], at('stemcell.image'));
   const format = imagePath === undefined && formats.includes('openstack-raw') ? 'openstack-raw' : (formats[0] ?? 'openstack-qcow2');
   let image: ImageSource = parts.stemcells ? 'given' : 'existing';

@@ -23,9 +23,9 @@ export function trackBackend(backend: Backend): { backend: Backend; leftovers: L
     hasVm: backend.hasVm.bind(backend),
     rebootVm: backend.rebootVm.bind(backend),
     hasDisk: backend.hasDisk.bind(backend),
-    setVmMetadata: backend.setVmMetadata?.bind(backend),
-    getDisks: backend.getDisks?.bind(backend),
-    setDiskMetadata: backend.setDiskMetadata?.bind(backend),
+    ...(backend.setVmMetadata === undefined ? {} : { setVmMetadata: backend.setVmMetadata.bind(backend) }),
+    ...(backend.getDisks === undefined ? {} : { getDisks: backend.getDisks.bind(backend) }),
+    ...(backend.setDiskMetadata === undefined ? {} : { setDiskMetadata: backend.setDiskMetadata.bind(backend) }),
     createStemcell: async (ctx: CallContext, request: Parameters<Backend['createStemcell']>[1]) => {
       const cid = await backend.createStemcell(ctx, request);
       stemcells.add(cid);

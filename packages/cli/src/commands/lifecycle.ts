@@ -48,7 +48,14 @@ Exit status: 0 every step passed, 1 a step failed (or the clean-up did), 2 usage
 export type LifecycleEvent =
   | { readonly event: 'start'; readonly backend: string; readonly type: string; readonly config: string; readonly stemcell_image: ImageSource }
   /** The backend's own progress (or, after 5 s without any, that the step still runs). */
-  | { readonly event: 'progress'; readonly step: string; readonly elapsed_s: number; readonly level: BackendLine['level']; readonly message: string; readonly fields: Readonly<Record<string, unknown>> }
+  | {
+      readonly event: 'progress';
+      readonly step: string;
+      readonly elapsed_s: number;
+      readonly level: BackendLine['level'];
+      readonly message: string;
+      readonly fields: Readonly<Record<string, unknown>>;
+    }
   | {
       readonly event: 'step';
       readonly name: string;
@@ -61,7 +68,14 @@ export type LifecycleEvent =
       readonly error_type: string | null;
     }
   | { readonly event: 'cleanup'; readonly ok: boolean; readonly text: string }
-  | { readonly event: 'summary'; readonly steps: number; readonly ok: number; readonly failed: number; readonly skipped: number; readonly cleanup_failed: boolean };
+  | {
+      readonly event: 'summary';
+      readonly steps: number;
+      readonly ok: number;
+      readonly failed: number;
+      readonly skipped: number;
+      readonly cleanup_failed: boolean;
+    };
 
 /** A step that waits this long without a line from the backend gets one saying it still runs. */
 const QUIET_MS = 5_000;
@@ -91,7 +105,10 @@ async function run(argv: readonly string[], io: CommandIo, secrets: Secrets): Pr
   const options = parseOptions(argv, OPTIONS, ['config', 'backend']);
   const loaded = await loadOperatorConfig(options.config!, secrets);
   if (!loaded.ok) {
-    io.err(`hybrid-cpi lifecycle: the config ${options.config} is not usable (hybrid-cpi doctor says more):\n${loaded.problems.map((p) => `- ${p.text}\n`).join('')}`);
+    io.err(
+      `hybrid-cpi lifecycle: the config ${options.config} is not usable (hybrid-cpi doctor says ` +
+        `more):\n${loaded.problems.map((p) => `- ${p.text}\n`).join('')}`,
+    );
     return EXIT.findings;
   }
   const { config } = loaded;
@@ -207,5 +224,9 @@ function renderEvent(e: LifecycleEvent, terminal: boolean): string {
 
 /** A failure's message under its step, indented, one or more lines. */
 function indent(message: string): string {
-  return message.replace(/\n+$/, '').split('\n').map((line) => `        ${line}`.trimEnd() + '\n').join('');
+  return message
+    .replace(/\n+$/, '')
+    .split('\n')
+    .map((line) => `${`        ${line}`.trimEnd()}\n`)
+    .join('');
 }

@@ -47,7 +47,15 @@ export async function loadOperatorConfig(file: string, secrets: Secrets): Promis
     const message = messageOf(error);
     if (!isCpiError(error)) return { ok: false, problems: [{ text: `loading ${file}: ${message}`, fix: 'see the message' }] };
     if (error.code === 'CPX_BACKEND_LOAD') {
-      return { ok: false, problems: [{ text: message, fix: 'install the backend package (npm install) in the config file\'s directory or a plugin_paths directory, or correct the backend\'s type' }] };
+      return {
+        ok: false,
+        problems: [
+          {
+            text: message,
+            fix: "install the backend package (npm install) in the config file's directory or a plugin_paths directory, or correct the backend's type",
+          },
+        ],
+      };
     }
     // "Invalid config file F:\n- a\n- b": one problem per key path.
     const [first, ...rest] = message.split('\n');
@@ -58,7 +66,9 @@ export async function loadOperatorConfig(file: string, secrets: Secrets): Promis
   }
 }
 
-export type ConfigResult = { readonly config: HybridConfig; readonly problems?: undefined } | { readonly config?: undefined; readonly problems: readonly string[] };
+export type ConfigResult =
+  | { readonly config: HybridConfig; readonly problems?: undefined }
+  | { readonly config?: undefined; readonly problems: readonly string[] };
 
 /**
  * The config, or its problems one per line, for the commands that only list them (validate,

@@ -53,18 +53,26 @@ export const nodes: OperatorCommand = {
   usage: USAGE,
   run: (argv, io) =>
     runReport('nodes', io, async (io, secrets) => {
-      const options = parseOptions(argv, { config: { type: 'string', short: 'c' }, backend: { type: 'string' }, json: { type: 'boolean' }, unquarantine: { type: 'string' } }, ['config']);
+      const options = parseOptions(
+        argv,
+        { config: { type: 'string', short: 'c' }, backend: { type: 'string' }, json: { type: 'boolean' }, unquarantine: { type: 'string' } },
+        ['config'],
+      );
       const loaded = await readConfig(options.config!, secrets);
       // A config that gives no nodes to list: its problems, as text or as errors of no backend.
       const unusable = (text: string, problems: readonly string[]) => {
         io.out(options.json ? `${JSON.stringify({ nodes: [], errors: problems.map((message) => ({ backend: null, message })) }, null, 2)}\n` : text);
         return EXIT.findings;
       };
-      if (loaded.config === undefined) return unusable(`config ${options.config}: invalid\n${loaded.problems.map((p) => `  ${p}\n`).join('')}`, loaded.problems);
+      if (loaded.config === undefined)
+        return unusable(`config ${options.config}: invalid\n${loaded.problems.map((p) => `  ${p}\n`).join('')}`, loaded.problems);
       const view = new IronicView(loaded.config);
       const all = view.backends();
       if (options.backend !== undefined && !all.includes(options.backend as BackendName)) {
-        throw new UsageError(`--backend ${options.backend} is not an Ironic backend of the config (backends: ${describeBackends(loaded.config)})${didYouMean(options.backend, all)}`);
+        throw new UsageError(
+          `--backend ${options.backend} is not an Ironic backend of the config (backends: ` +
+            `${describeBackends(loaded.config)})${didYouMean(options.backend, all)}`,
+        );
       }
       if (all.length === 0) {
         const none = `config ${options.config}: no Ironic backend (backends: ${describeBackends(loaded.config)}), so no nodes`;
@@ -73,7 +81,9 @@ export const nodes: OperatorCommand = {
       const names = options.backend === undefined ? all : [options.backend as BackendName];
       if (options.unquarantine !== undefined) {
         if (names.length > 1) throw new UsageError(`--unquarantine needs --backend: the config has several Ironic backends (${names.join(', ')})`);
-        const done = await unquarantineNode(loaded.config.backends.get(names[0]!)!.config as IronicConfig, options.unquarantine).catch((error: unknown) => error as Error);
+        const done = await unquarantineNode(loaded.config.backends.get(names[0]!)!.config as IronicConfig, options.unquarantine).catch(
+          (error: unknown) => error as Error,
+        );
         if (done instanceof Error) {
           io.out(`backend ${names[0]}: ${done.message}\n`);
           return EXIT.findings;
@@ -92,7 +102,13 @@ export const nodes: OperatorCommand = {
         }
         if (options.json) io.out(`${JSON.stringify({ nodes: listed.map((n) => asJson(n.backend, n.status)), errors }, null, 2)}\n`);
         else {
-          if (listed.length > 0 || errors.length === 0) io.out(formatTable(['BACKEND', 'NAME', 'UUID', 'PROVISION', 'POWER', 'STATUS', 'AGENT', 'DEPLOYMENT', 'INSTANCE', 'DISKS', 'NOTE'], listed.map((n) => row(n.backend, n.status))));
+          if (listed.length > 0 || errors.length === 0)
+            io.out(
+              formatTable(
+                ['BACKEND', 'NAME', 'UUID', 'PROVISION', 'POWER', 'STATUS', 'AGENT', 'DEPLOYMENT', 'INSTANCE', 'DISKS', 'NOTE'],
+                listed.map((n) => row(n.backend, n.status)),
+              ),
+            );
           for (const e of errors) io.out(`backend ${e.backend}: ${e.message}\n`);
         }
         return errors.length === 0 ? EXIT.ok : EXIT.findings;

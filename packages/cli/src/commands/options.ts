@@ -21,7 +21,14 @@ export function parseOptions<S extends OptionSpec>(argv: readonly string[], spec
     // node's messages are clear ("Unknown option '--x'"), but end with hints about '--' we do not take.
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     const unknown = /^Unknown option '--([^']+)'/.exec(message)?.[1];
-    throw new UsageError(unknown === undefined ? message : `${message}${didYouMean(`--${unknown}`, Object.keys(spec).map((o) => `--${o}`))}`);
+    throw new UsageError(
+      unknown === undefined
+        ? message
+        : `${message}${didYouMean(
+            `--${unknown}`,
+            Object.keys(spec).map((o) => `--${o}`),
+          )}`,
+    );
   }
   for (const name of required) {
     if (values[name] === undefined) throw new UsageError(`--${name} is required`);

@@ -109,7 +109,13 @@ async function check(configFile: string, cloudFile: string | undefined, secrets:
     return { config: configPart, cloud_config: cloud, ...empty, findings: configPart.problems.length };
   }
   const read = await loadCloudConfig(cloudFile, secrets);
-  if ('problems' in read) return { config: configPart, cloud_config: { file: cloudFile, checked: true, valid: false, problems: read.problems }, ...empty, findings: read.problems.length };
+  if ('problems' in read)
+    return {
+      config: configPart,
+      cloud_config: { file: cloudFile, checked: true, valid: false, problems: read.problems },
+      ...empty,
+      findings: read.problems.length,
+    };
   const view = new IronicView(config);
   try {
     const types = await checkTypes(config, read.cloud, view);
@@ -125,7 +131,9 @@ async function checkTypes(config: HybridConfig, cloud: CloudConfig, view: Ironic
   const ironic: { backend: string; nodes: number | null; error: string | null }[] = [];
   for (const name of view.backends()) {
     const listing = await view.nodes(name);
-    ironic.push(listing.error !== undefined ? { backend: name, nodes: null, error: listing.error } : { backend: name, nodes: listing.nodes.length, error: null });
+    ironic.push(
+      listing.error !== undefined ? { backend: name, nodes: null, error: listing.error } : { backend: name, nodes: listing.nodes.length, error: null },
+    );
   }
   const reachable = new Set(ironic.filter((i) => i.error === null).map((i) => i.backend));
 
@@ -158,7 +166,9 @@ async function checkTypes(config: HybridConfig, cloud: CloudConfig, view: Ironic
   // usual case) the disk goes to the VM's backend, and on Ironic it is a local disk of its node.
   const diskTypes: TypeCheck[] = [];
   for (const diskType of cloud.disk_types) {
-    diskTypes.push(await judge(diskType.name, null, diskType.cloud_properties, `disk_type '${diskType.name}'`, { disk: true, sizeMb: diskType.disk_size ?? 0 }));
+    diskTypes.push(
+      await judge(diskType.name, null, diskType.cloud_properties, `disk_type '${diskType.name}'`, { disk: true, sizeMb: diskType.disk_size ?? 0 }),
+    );
   }
   return { ironic, vm_types: vmTypes, disk_types: diskTypes };
 }
@@ -171,13 +181,20 @@ export function renderValidate(report: ValidateReport): string {
     lines.push(`config ${config.file}: invalid`, ...config.problems.map((p) => `  ${p}`));
     if (cloud !== null) lines.push(`cloud-config ${cloud.file}: not checked (the config must be valid first)`);
   } else {
-    lines.push(`config ${config.file}: valid`, `  backends: ${config.backends.map((b) => `${b.name} (${b.type})`).join(', ')}; default_backend ${config.default_backend}`);
+    lines.push(
+      `config ${config.file}: valid`,
+      `  backends: ${config.backends.map((b) => `${b.name} (${b.type})`).join(', ')}; default_backend ${config.default_backend}`,
+    );
     if (cloud !== null && !cloud.valid) lines.push('', `cloud-config ${cloud.file}: invalid`, ...cloud.problems.map((p) => `  ${p}`));
-    if (cloud !== null && cloud.valid) {
+    if (cloud?.valid) {
       lines.push('', `cloud-config ${cloud.file}`);
       if (report.ironic.length > 0) lines.push('ironic backends:');
-      for (const i of report.ironic) lines.push(i.error === null ? `  ${i.backend}: ${count(i.nodes!, 'node')}` : `  ${i.backend}: cannot list the nodes: ${i.error}`);
-      for (const [title, types, isDisk] of [['vm_types', report.vm_types, false], ['disk_types', report.disk_types, true]] as const) {
+      for (const i of report.ironic)
+        lines.push(i.error === null ? `  ${i.backend}: ${count(i.nodes!, 'node')}` : `  ${i.backend}: cannot list the nodes: ${i.error}`);
+      for (const [title, types, isDisk] of [
+        ['vm_types', report.vm_types, false],
+        ['disk_types', report.disk_types, true],
+      ] as const) {
         lines.push(`${title}:`);
         if (types.length === 0) lines.push('  (none)');
         for (const t of types) lines.push(...typeLines(t, isDisk));

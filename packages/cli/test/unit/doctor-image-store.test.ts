@@ -34,7 +34,10 @@ describe('doctor: an image store that wants credentials for reads', () => {
   it('is a problem with an Ironic older than 24.0 (API below 1.89), which always fetches without credentials', async () => {
     const found = await checks({ min: '1.1', max: '1.82' });
     expect(found.map((c) => c.status)).toEqual(['ok', 'ok', 'problem', 'ok']);
-    expect(found[2]!.text).toContain('the CPI writes and reads it in the directory, but a GET without credentials, as Ironic fetches images, answers 401; this Ironic (API 1.82, older than Ironic 24.0) always fetches images without credentials');
+    expect(found[2]!.text).toContain(
+      'the CPI writes and reads it in the directory, but a GET without credentials, as Ironic fetches images, answers 401; this Ironic (API 1.82, ' +
+        'older than Ironic 24.0) always fetches images without credentials',
+    );
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 

@@ -35,7 +35,8 @@ export async function loadBackendModule(type: string, builtins: BuiltinModules, 
   const known = Object.keys(builtins).join(', ');
   throw new CpiError(
     'CPX_BACKEND_LOAD',
-    `Loading backend type '${type}': it is not a built-in type (${known}) and no npm package of that name is installed in ${failures.join(', ') || 'any plugin path'}; install it there or list its directory in plugin_paths`,
+    `Loading backend type '${type}': it is not a built-in type (${known}) and no npm package of that name is installed in ` +
+      `${failures.join(', ') || 'any plugin path'}; install it there or list its directory in plugin_paths`,
   );
 }
 

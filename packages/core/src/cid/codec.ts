@@ -73,7 +73,10 @@ function parseComposite(cid: string, scope: CidScope): Map<BackendName, NativeCi
       throw new CpiError('CPX_CID_MALFORMED', `Decoding composite stemcell CID '${cid}': the part for '${backend}' is not a non-empty string`);
     }
     if (!scope.backends.has(backend)) {
-      throw new CpiError('CPX_CID_UNKNOWN_BACKEND', `Decoding composite stemcell CID '${cid}': it holds a part for backend '${backend}', which is not configured`);
+      throw new CpiError(
+        'CPX_CID_UNKNOWN_BACKEND',
+        `Decoding composite stemcell CID '${cid}': it holds a part for backend '${backend}', which is not configured`,
+      );
     }
     parts.set(backend as BackendName, native as NativeCid);
   }
@@ -84,7 +87,8 @@ function checkLength(cid: string, backend: string): ProxyCid {
   if (cid.length > MAX_CID_LENGTH) {
     throw new CpiError(
       'CPX_CID_TOO_LONG',
-      `Wrapping a CID of backend ${backend}: the result has ${cid.length} characters, more than the director's limit of ${MAX_CID_LENGTH} ('${cid.slice(0, 60)}…')`,
+      `Wrapping a CID of backend ${backend}: the result has ${cid.length} characters, more than the director's limit of ${MAX_CID_LENGTH} ` +
+        `('${cid.slice(0, 60)}…')`,
     );
   }
   return cid as ProxyCid;

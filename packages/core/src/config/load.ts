@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { BackendName } from '../cid/index.js';
 import { CpiError, didYouMean, isCpiError } from '../errors/index.js';
 import { loadBackendModule, type BuiltinModules } from '../backend/loader.js';
-import type { ConfigValidator } from '../backend/module.js';
+import type { BackendModule, ConfigValidator } from '../backend/module.js';
 import { describeConfigErrors } from './error-paths.js';
 import type { ConfigFile, HybridConfig, ResolvedBackend } from './types.js';
 
@@ -35,7 +35,10 @@ export async function loadConfig(file: string, builtins: BuiltinModules): Promis
 
   const dir = path.dirname(path.resolve(file));
   // Relative plugin paths, like every path in the config, are the config file's directory's.
-  const pluginPaths = isObject(raw) && Array.isArray(raw['plugin_paths']) ? raw['plugin_paths'].filter((p): p is string => typeof p === 'string').map((p) => path.resolve(dir, p)) : [];
+  const pluginPaths =
+    isObject(raw) && Array.isArray(raw['plugin_paths'])
+      ? raw['plugin_paths'].filter((p): p is string => typeof p === 'string').map((p) => path.resolve(dir, p))
+      : [];
   if (pluginPaths.length > 0) (raw as { plugin_paths?: readonly string[] }).plugin_paths = pluginPaths;
   const searchPaths = [...pluginPaths, dir];
   const backends = new Map<BackendName, ResolvedBackend>();
@@ -43,7 +46,7 @@ export async function loadConfig(file: string, builtins: BuiltinModules): Promis
   for (const name of names) {
     const section = sections[name];
     if (!isObject(section) || typeof section['type'] !== 'string' || section['type'] === '') continue; // the core schema said so
-    let module;
+    let module: BackendModule;
     try {
       module = await loadBackendModule(section['type'], builtins, searchPaths);
     } catch (error) {
@@ -81,7 +84,10 @@ function resolvePaths(section: Record<string, unknown>, keys: readonly string[],
   for (const key of keys) {
     const parts = key.split('.');
     const last = parts.pop()!;
-    const parent = parts.reduce<unknown>((node, part) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[part] : undefined), section);
+    const parent = parts.reduce<unknown>(
+      (node, part) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[part] : undefined),
+      section,
+    );
     if (typeof parent !== 'object' || parent === null) continue;
     const value = (parent as Record<string, unknown>)[last];
     if (typeof value === 'string' && !path.isAbsolute(value)) (parent as Record<string, unknown>)[last] = path.resolve(dir, value);
@@ -92,7 +98,11 @@ function read(file: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (error) {
-    const why: Record<string, string> = { ENOENT: 'does not exist', EACCES: 'cannot be read by this user (permission denied)', EISDIR: 'is a directory, not a file' };
+    const why: Record<string, string> = {
+      ENOENT: 'does not exist',
+      EACCES: 'cannot be read by this user (permission denied)',
+      EISDIR: 'is a directory, not a file',
+    };
     const reason = why[(error as NodeJS.ErrnoException).code ?? ''] ?? `cannot be read: ${(error as Error).message}`;
     throw new CpiError('CPX_CONFIG', `config file ${file} ${reason}`, { cause: error });
   }

@@ -24,7 +24,8 @@ function vmAndDisk(fn: (b: Backend, ctx: CallContext, vm: NativeCid, disk: Nativ
     if (vm.backend !== disk.backend) {
       throw new CpiError(
         'CPX_ROUTE_MISMATCH',
-        `${call.request.method}: VM '${call.arg(0)}' lives in backend '${vm.backend}' but disk '${call.arg(1)}' lives in backend '${disk.backend}'; a disk can only be used by VMs of its own backend`,
+        `${call.request.method}: VM '${call.arg(0)}' lives in backend '${vm.backend}' but disk '${call.arg(1)}' lives in backend '${disk.backend}'; a ` +
+          `disk can only be used by VMs of its own backend`,
       );
     }
     return call.on(vm.backend, (b, ctx) => fn(b, ctx, vm.native, disk.native, call));
@@ -44,13 +45,16 @@ const createStemcell: Route = async (call) => {
   const targets = registry.names().filter((n) => acceptsStemcell(registry.stemcellFormats(n), props));
   if (targets.length === 0) {
     const accepted = registry.names().map((n) => `'${n}' accepts ${registry.stemcellFormats(n).join(', ')}`);
-    throw new CpiError('CPX_STEMCELL_NO_BACKEND', `Creating stemcell from ${imagePath}: no backend accepts a stemcell with ${describeStemcell(props)}; ${accepted.join('; ')}`);
+    throw new CpiError(
+      'CPX_STEMCELL_NO_BACKEND',
+      `Creating stemcell from ${imagePath}: no backend accepts a stemcell with ${describeStemcell(props)}; ${accepted.join('; ')}`,
+    );
   }
-  const settled = await Promise.allSettled(
-    targets.map((name) => call.on(name, (b, ctx) => b.createStemcell(ctx, { imagePath, cloudProperties: props, env }))),
-  );
+  const settled = await Promise.allSettled(targets.map((name) => call.on(name, (b, ctx) => b.createStemcell(ctx, { imagePath, cloudProperties: props, env }))));
   const parts = new Map<BackendName, NativeCid>();
-  settled.forEach((s, i) => s.status === 'fulfilled' && parts.set(targets[i]!, s.value));
+  settled.forEach((s, i) => {
+    if (s.status === 'fulfilled') parts.set(targets[i]!, s.value);
+  });
   const failed = settled.find((s) => s.status === 'rejected');
   try {
     if (failed !== undefined) throw failed.reason;
@@ -82,7 +86,8 @@ const createVm: Route = async (call) => {
   if (stemcellCid === undefined) {
     throw new CpiError(
       'CPX_ROUTE_MISMATCH',
-      `${doing} in backend '${name}': stemcell '${stemcell}' has no image in '${name}' (only in ${[...parts.keys()].join(', ')}); upload a stemcell of a format '${name}' accepts (${registry.stemcellFormats(name).join(', ')}) or use a vm_type of another backend`,
+      `${doing} in backend '${name}': stemcell '${stemcell}' has no image in '${name}' (only in ${[...parts.keys()].join(', ')}); upload a stemcell ` +
+        `of a format '${name}' accepts (${registry.stemcellFormats(name).join(', ')}) or use a vm_type of another backend`,
     );
   }
   const diskCids = (call.arg<string[] | null>(4) ?? []).map((cid) => {
@@ -132,9 +137,7 @@ export const ROUTES: Record<MethodName, Route> = {
   has_vm: byCid('VM CID', (b, ctx, vm) => b.hasVm(ctx, vm)),
   reboot_vm: byCid('VM CID', (b, ctx, vm) => b.rebootVm(ctx, vm)),
   set_vm_metadata: byCid('VM CID', (b, ctx, vm, call, name) => call.optional(b, name, 'setVmMetadata')(ctx, vm, call.arg<Metadata>(1))),
-  get_disks: byCid('VM CID', async (b, ctx, vm, call, name) =>
-    (await call.optional(b, name, 'getDisks')(ctx, vm)).map((disk) => encodeCid(name, disk)),
-  ),
+  get_disks: byCid('VM CID', async (b, ctx, vm, call, name) => (await call.optional(b, name, 'getDisks')(ctx, vm)).map((disk) => encodeCid(name, disk))),
   calculate_vm_cloud_properties: async (call) => {
     const name = call.registry.defaultBackend;
     return call.on(name, (b, ctx) => call.optional(b, name, 'calculateVmCloudProperties')(ctx, call.arg<VmResources>(0)));

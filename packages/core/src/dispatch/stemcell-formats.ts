@@ -26,8 +26,6 @@ function wantedFormats(infrastructure: string, props: Readonly<Record<string, un
 
 /** "infrastructure 'openstack', disk_format 'qcow2'" for error messages. */
 export function describeStemcell(props: Readonly<Record<string, unknown>>): string {
-  const parts = ['infrastructure', 'disk_format', ...LIGHT_KEYS]
-    .filter((k) => props[k] !== undefined)
-    .map((k) => `${k} ${JSON.stringify(props[k])}`);
+  const parts = ['infrastructure', 'disk_format', ...LIGHT_KEYS].filter((k) => props[k] !== undefined).map((k) => `${k} ${JSON.stringify(props[k])}`);
   return parts.length > 0 ? parts.join(', ') : 'no infrastructure or disk_format in its cloud_properties';
 }

@@ -65,8 +65,11 @@ export class PatternMatcher {
         let fail = 0;
         if (depth > 1) {
           let f = this.#fail[parent]!;
-          let next;
-          while ((next = this.#next(f, unit)) === NONE && f !== 0) f = this.#fail[f]!;
+          let next = this.#next(f, unit);
+          while (next === NONE && f !== 0) {
+            f = this.#fail[f]!;
+            next = this.#next(f, unit);
+          }
           fail = next === NONE ? 0 : next;
         }
         this.#fail[state] = fail;
@@ -95,8 +98,11 @@ export class PatternMatcher {
           continue;
         }
       } else {
-        let next;
-        while ((next = this.#next(state, unit)) === NONE && state !== 0) state = this.#fail[state]!;
+        let next = this.#next(state, unit);
+        while (next === NONE && state !== 0) {
+          state = this.#fail[state]!;
+          next = this.#next(state, unit);
+        }
         state = next === NONE ? 0 : next;
       }
       const length = longest[state]!;

@@ -76,14 +76,18 @@ export class Secrets {
   }
 
   #matcherFor(length: number): PatternMatcher {
-    if (length < this.#shortestLong) return (this.#short ??= new PatternMatcher([...this.#values].filter((v) => v.length <= SHORT)));
-    return (this.#all ??= new PatternMatcher(this.#values));
+    if (length < this.#shortestLong) {
+      this.#short ??= new PatternMatcher([...this.#values].filter((v) => v.length <= SHORT));
+      return this.#short;
+    }
+    this.#all ??= new PatternMatcher(this.#values);
+    return this.#all;
   }
 }
 
 function walk(value: unknown, path: string, keyed: boolean, visit: (leaf: string, path: string, keyed: boolean) => void): void {
   if (typeof value === 'string') visit(value, path, keyed);
-  else if (Array.isArray(value)) value.forEach((v) => walk(v, path, keyed, visit));
+  else if (Array.isArray(value)) for (const v of value) walk(v, path, keyed, visit);
   else if (typeof value === 'object' && value !== null) {
     for (const [k, v] of Object.entries(value)) {
       // `type` names a kind (`auth: {type: noauth}`), never a credential.

@@ -26,7 +26,12 @@ export async function parseRequest(text: string): Promise<CpiRequest> {
   const envelope = await envelopeValidator();
   if (!envelope(body)) throw new CpiError('CPX_REQUEST_SHAPE', `Reading the request: ${describeEnvelope(envelope.errors ?? [], body)}`);
 
-  const { method, arguments: args = [], context = {}, api_version: requested } = body as {
+  const {
+    method,
+    arguments: args = [],
+    context = {},
+    api_version: requested,
+  } = body as {
     method: string;
     arguments?: unknown[];
     context?: Record<string, unknown>;
@@ -38,7 +43,10 @@ export async function parseRequest(text: string): Promise<CpiRequest> {
   const apiVersion = requested ?? 1;
   const versions = SIGNATURES[method].versions as readonly number[];
   if (apiVersion < 1 || apiVersion > MAX_API_VERSION || !versions.includes(apiVersion)) {
-    throw new CpiError('CPX_API_VERSION', `Calling ${method} with api_version ${apiVersion}: this CPI supports ${method} in api_version ${versions.join(', ')}`);
+    throw new CpiError(
+      'CPX_API_VERSION',
+      `Calling ${method} with api_version ${apiVersion}: this CPI supports ${method} in api_version ${versions.join(', ')}`,
+    );
   }
   const validate = await argumentsValidator(method, apiVersion as ApiVersion);
   if (validate === undefined || !validate(args)) {
@@ -73,7 +81,8 @@ function describeArguments(method: MethodName, errors: readonly ConfigValidation
     const [index, ...rest] = e.instancePath.split('/').slice(1);
     const i = Number(index);
     const name = Number.isInteger(i) ? `argument ${i + 1} (${names[i] ?? '?'}${rest.length > 0 ? `.${rest.join('.')}` : ''})` : 'arguments';
-    const what = e.keyword === 'required' ? `needs '${String(e.params['missingProperty'])}'` : e.keyword === 'anyOf' ? 'has the wrong type' : (e.message ?? 'is invalid');
+    const what =
+      e.keyword === 'required' ? `needs '${String(e.params['missingProperty'])}'` : e.keyword === 'anyOf' ? 'has the wrong type' : (e.message ?? 'is invalid');
     seen.add(`${name} ${what}`);
   }
   return [...seen].join('; ');

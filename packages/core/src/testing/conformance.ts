@@ -95,9 +95,15 @@ export function conformanceSteps(options: ConformanceOptions): ConformanceStep[]
       state.vm = created.cid;
     });
     step('has_vm is true for the new VM', async () => assert.equal(await backend().hasVm(ctx('has_vm'), need('vm')), true));
-    step('set_vm_metadata accepts the director\'s tags (or is absent)', async () => {
+    step("set_vm_metadata accepts the director's tags (or is absent)", async () => {
       await backend().setVmMetadata?.(ctx('set_vm_metadata'), need('vm'), {
-        director: 'conformance', deployment: 'conformance', job: 'worker', index: '0', id: randomUUID(), name: 'worker/0', created_at: new Date().toISOString(),
+        director: 'conformance',
+        deployment: 'conformance',
+        job: 'worker',
+        index: '0',
+        id: randomUUID(),
+        name: 'worker/0',
+        created_at: new Date().toISOString(),
       });
     });
     step('reboot_vm reboots it', async () => backend().rebootVm(ctx('reboot_vm'), need('vm')));
@@ -117,8 +123,13 @@ export function conformanceSteps(options: ConformanceOptions): ConformanceStep[]
       const disks = await backend().getDisks?.(ctx('get_disks'), need('vm'));
       if (disks !== undefined) assert.deepEqual([...disks], [state.disk]);
     });
-    step('set_disk_metadata accepts the director\'s tags (or is absent)', async () => {
-      await backend().setDiskMetadata?.(ctx('set_disk_metadata'), need('disk'), { director: 'conformance', deployment: 'conformance', instance_id: randomUUID(), attached_at: new Date().toISOString() });
+    step("set_disk_metadata accepts the director's tags (or is absent)", async () => {
+      await backend().setDiskMetadata?.(ctx('set_disk_metadata'), need('disk'), {
+        director: 'conformance',
+        deployment: 'conformance',
+        instance_id: randomUUID(),
+        attached_at: new Date().toISOString(),
+      });
     });
     step('detach_disk detaches it, and a second detach says DiskNotAttached or succeeds', async () => {
       await backend().detachDisk(ctx('detach_disk'), need('vm'), need('disk'));

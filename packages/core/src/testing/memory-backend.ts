@@ -1,6 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import type { Backend, CallContext, CreateDiskRequest, CreateStemcellRequest, CreateVmRequest, CreatedVm, DiskHint, Metadata, VmResources } from '../backend/backend.js';
+import type {
+  Backend,
+  CallContext,
+  CreateDiskRequest,
+  CreateStemcellRequest,
+  CreateVmRequest,
+  CreatedVm,
+  DiskHint,
+  Metadata,
+  VmResources,
+} from '../backend/backend.js';
 import { nativeCid, type NativeCid } from '../cid/index.js';
 import { CpiError } from '../errors/index.js';
 import type { MemoryState, MemoryStore } from './memory-store.js';
@@ -62,7 +72,8 @@ export class MemoryBackend implements Backend {
   async createDisk(_ctx: CallContext, { size, vmCid }: CreateDiskRequest): Promise<NativeCid> {
     const cid = `disk-${randomUUID()}`;
     this.store.update((s) => {
-      if (vmCid !== undefined && s.vms[vmCid] === undefined) throw new CpiError('CPX_VM_NOT_FOUND', `Creating a disk next to VM '${vmCid}': the VM does not exist`);
+      if (vmCid !== undefined && s.vms[vmCid] === undefined)
+        throw new CpiError('CPX_VM_NOT_FOUND', `Creating a disk next to VM '${vmCid}': the VM does not exist`);
       s.disks[cid] = { size, vm: null, metadata: {} };
     });
     return nativeCid(cid);
@@ -144,4 +155,6 @@ function diskOf(s: MemoryState, cid: string, doing: string) {
   return disk;
 }
 
-MemoryBackend satisfies new (store: MemoryStore) => Backend;
+MemoryBackend satisfies new (
+  store: MemoryStore,
+) => Backend;

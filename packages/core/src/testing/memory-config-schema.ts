@@ -15,7 +15,9 @@ export const memoryConfigSchema = {
     state_file: {
       type: 'string',
       minLength: 1,
-      description: 'Keeps the records in this JSON file so that they outlive one CPI process (demos, e2e tests). Without it they live in the process only. A relative path is relative to the config file\'s directory.',
+      description:
+        'Keeps the records in this JSON file so that they outlive one CPI process (demos, e2e tests). Without it they live in the process only. A ' +
+        "relative path is relative to the config file's directory.",
     },
   },
 } as const;

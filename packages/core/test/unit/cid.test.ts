@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CpiError, decodeCid, decodeStemcellCid, encodeCid, encodeStemcellCid, type BackendName, type NativeCid } from '@hybrid-cpi/core';
+import { type CpiError, decodeCid, decodeStemcellCid, encodeCid, encodeStemcellCid, type BackendName, type NativeCid } from '@hybrid-cpi/core';
 
 const b = (s: string) => s as BackendName;
 const n = (s: string) => s as NativeCid;
@@ -41,9 +41,19 @@ describe('stemcell CIDs', () => {
   });
 
   it('hold every part for several backends, and read back', () => {
-    const cid = encodeStemcellCid(new Map([[b('metal'), n('sc-1')], [b('vms'), n('sc-"2"')]]));
+    const cid = encodeStemcellCid(
+      new Map([
+        [b('metal'), n('sc-1')],
+        [b('vms'), n('sc-"2"')],
+      ]),
+    );
     expect(cid).toBe('{"metal":"sc-1","vms":"sc-\\"2\\""}');
-    expect(decodeStemcellCid(cid, scope)).toEqual(new Map([['metal', 'sc-1'], ['vms', 'sc-"2"']]));
+    expect(decodeStemcellCid(cid, scope)).toEqual(
+      new Map([
+        ['metal', 'sc-1'],
+        ['vms', 'sc-"2"'],
+      ]),
+    );
   });
 
   it('refuse a composite part of an unconfigured backend or an empty part', () => {

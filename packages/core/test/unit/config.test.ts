@@ -25,8 +25,12 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config.raw.backends['metal'])).toBe(true);
   });
 
-  it('takes relative paths of the keys a module names (and plugin_paths) relative to the config file\'s directory', async () => {
-    const file = writeConfig({ plugin_paths: ['plugins', '/opt/plugins'], backends: { metal: { ...memory(), state_file: 'state/metal.json' }, vms: { ...memory(), state_file: '/var/state.json' } }, default_backend: 'metal' });
+  it("takes relative paths of the keys a module names (and plugin_paths) relative to the config file's directory", async () => {
+    const file = writeConfig({
+      plugin_paths: ['plugins', '/opt/plugins'],
+      backends: { metal: { ...memory(), state_file: 'state/metal.json' }, vms: { ...memory(), state_file: '/var/state.json' } },
+      default_backend: 'metal',
+    });
     const dir = path.dirname(file);
     const config = await loadConfig(file, builtins);
     expect(config.raw.plugin_paths).toEqual([path.join(dir, 'plugins'), '/opt/plugins']);
@@ -35,7 +39,9 @@ describe('loadConfig', () => {
   });
 
   it('reads YAML', async () => {
-    const yaml = 'default_backend: vms\nlegacy_backend: vms\nlog_level: debug\nbackends:\n  metal: {type: memory, stemcell_formats: [openstack-raw]}\n  vms:\n    type: memory\n    stemcell_formats: [vsphere-ova]\n';
+    const yaml =
+      'default_backend: vms\nlegacy_backend: vms\nlog_level: debug\nbackends:\n  metal: {type: memory, stemcell_formats: [openstack-raw]}\n  vms:\n   ' +
+      ' type: memory\n    stemcell_formats: [vsphere-ova]\n';
     const config = await loadConfig(writeConfig(yaml, 'cpi.yml'), builtins);
     expect([config.defaultBackend, config.legacyBackend, config.logLevel]).toEqual(['vms', 'vms', 'debug']);
   });
@@ -82,8 +88,11 @@ describe('loadConfig', () => {
   });
 
   it('checks each backend section with its module schema', async () => {
-    const message = await problems({ default_backend: 'gone', backends: { metal: { ...memory(), colour: 'red' }, vms: { type: 'memory', stemcell_formats: 'x' } } });
-    expect(message).toContain('default_backend: names \'gone\', which is not one of the backends (metal, vms)');
+    const message = await problems({
+      default_backend: 'gone',
+      backends: { metal: { ...memory(), colour: 'red' }, vms: { type: 'memory', stemcell_formats: 'x' } },
+    });
+    expect(message).toContain("default_backend: names 'gone', which is not one of the backends (metal, vms)");
     expect(message).toContain('backends.metal.colour: is not a known key');
     expect(message).toContain('backends.vms.stemcell_formats: must be array');
   });
@@ -112,9 +121,14 @@ describe('loadConfig', () => {
   });
 
   it('loads a backend type from an npm package in plugin_paths and validates its section', async () => {
-    const config = await loadConfig(writeConfig({ plugin_paths: [plugins], backends: { echo: { type: 'hybrid-cpi-backend-echo', greeting: 'hi' } } }), builtins);
+    const config = await loadConfig(
+      writeConfig({ plugin_paths: [plugins], backends: { echo: { type: 'hybrid-cpi-backend-echo', greeting: 'hi' } } }),
+      builtins,
+    );
     expect(config.backends.get(config.defaultBackend)?.module.stemcellFormats({ type: 'x' })).toEqual(['echo-raw']);
-    expect(await problems({ plugin_paths: [plugins], backends: { echo: { type: 'hybrid-cpi-backend-echo' } } })).toContain('backends.echo.greeting: is required');
+    expect(await problems({ plugin_paths: [plugins], backends: { echo: { type: 'hybrid-cpi-backend-echo' } } })).toContain(
+      'backends.echo.greeting: is required',
+    );
   });
 
   it('refuses a package that breaks the contract, and a type nobody provides', async () => {

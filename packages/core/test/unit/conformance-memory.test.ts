@@ -16,4 +16,7 @@ const fixture: Omit<ConformanceOptions, 'makeBackend'> = {
 };
 
 describeConformance({ describe, it }, 'memory backend, in-process state', { ...fixture, makeBackend: () => new MemoryBackend(inProcessStore()) });
-describeConformance({ describe, it }, 'memory backend, state in a file', { ...fixture, makeBackend: () => new MemoryBackend(fileStore(path.join(dir, 'state.json'))) });
+describeConformance({ describe, it }, 'memory backend, state in a file', {
+  ...fixture,
+  makeBackend: () => new MemoryBackend(fileStore(path.join(dir, 'state.json'))),
+});

@@ -3,8 +3,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  BACKEND_CONTRACT, BackendRegistry, CpiError, dispatch, loadConfig, nativeCid, parseRequest, serializeResponse, silentLogger,
-  type Backend, type BackendModule, type NativeCid,
+  BACKEND_CONTRACT,
+  BackendRegistry,
+  CpiError,
+  dispatch,
+  loadConfig,
+  nativeCid,
+  parseRequest,
+  serializeResponse,
+  silentLogger,
+  type Backend,
+  type BackendModule,
+  type NativeCid,
 } from '@hybrid-cpi/core';
 import { memoryModule } from '@hybrid-cpi/core/testing';
 import { writeConfig } from './helpers.js';
@@ -16,9 +26,15 @@ class FakeBackend implements Backend {
   private record(what: string) {
     this.calls.push(what);
   }
-  createStemcell = async () => (this.record('createStemcell'), this.behaviour.createStemcell ? this.behaviour.createStemcell({} as never, {} as never) : nativeCid('sc-fake'));
+  createStemcell = async () => {
+    this.record('createStemcell');
+    return this.behaviour.createStemcell ? this.behaviour.createStemcell({} as never, {} as never) : nativeCid('sc-fake');
+  };
   deleteStemcell = async (_: unknown, cid: NativeCid) => this.record(`deleteStemcell ${cid}`);
-  createVm = async (ctx: never, req: never) => (this.record('createVm'), this.behaviour.createVm!(ctx, req));
+  createVm = async (ctx: never, req: never) => {
+    this.record('createVm');
+    return this.behaviour.createVm!(ctx, req);
+  };
   deleteVm = async (_: unknown, cid: NativeCid) => this.record(`deleteVm ${cid}`);
   hasVm = async () => true;
   rebootVm = async () => undefined;
@@ -41,7 +57,12 @@ fs.writeFileSync(image, 'image');
 async function run(backends: Record<string, unknown>, request: Record<string, unknown>, extra: Record<string, unknown> = {}, fake?: FakeBackend) {
   const builtins = { memory: async () => memoryModule, ...(fake ? { fake: async () => fakeModule(fake) } : {}) };
   const config = await loadConfig(writeConfig({ default_backend: Object.keys(backends)[0], ...extra, backends }), builtins);
-  const response = await dispatch(await parseRequest(JSON.stringify(request)), new BackendRegistry(config, silentLogger), silentLogger, new AbortController().signal);
+  const response = await dispatch(
+    await parseRequest(JSON.stringify(request)),
+    new BackendRegistry(config, silentLogger),
+    silentLogger,
+    new AbortController().signal,
+  );
   return JSON.parse(serializeResponse(response)) as { result: any; error: { type: string; message: string; ok_to_retry: boolean } | null; log: string };
 }
 
@@ -89,7 +110,9 @@ describe('dispatch', () => {
     const response = await run(backends, { method: 'create_vm', arguments: ['agent-7', 'metal:sc-1', { backend: 'vms' }, {}, [], {}], api_version: 2 });
     expect(response.error).toEqual({
       type: 'Bosh::Clouds::CloudError',
-      message: "Creating VM for agent 'agent-7' in backend 'vms': stemcell 'metal:sc-1' has no image in 'vms' (only in metal); upload a stemcell of a format 'vms' accepts (vsphere-ova, openstack-qcow2) or use a vm_type of another backend",
+      message:
+        "Creating VM for agent 'agent-7' in backend 'vms': stemcell 'metal:sc-1' has no image in 'vms' (only in metal); upload a stemcell of a format " +
+        "'vms' accepts (vsphere-ova, openstack-qcow2) or use a vm_type of another backend",
       ok_to_retry: false,
     });
   });
@@ -124,7 +147,10 @@ describe('dispatch', () => {
 
   it('routes unprefixed CIDs to the legacy backend', async () => {
     const legacy = mem('legacy', ['vsphere-ova']);
-    fs.writeFileSync(legacy.state_file, JSON.stringify({ stemcells: {}, vms: { 'vm-old': { agentId: 'a', stemcell: 's', disks: [], metadata: {}, reboots: 0 } }, disks: {}, snapshots: {} }));
+    fs.writeFileSync(
+      legacy.state_file,
+      JSON.stringify({ stemcells: {}, vms: { 'vm-old': { agentId: 'a', stemcell: 's', disks: [], metadata: {}, reboots: 0 } }, disks: {}, snapshots: {} }),
+    );
     const config = { metal, legacy };
     expect((await run(config, { method: 'has_vm', arguments: ['vm-old'] }, { legacy_backend: 'legacy' })).result).toBe(true);
     expect((await run(config, { method: 'has_vm', arguments: ['vm-old'] })).error?.type).toBe('Bosh::Clouds::CpiError');
@@ -133,7 +159,12 @@ describe('dispatch', () => {
   it('rolls back a stemcell part when another backend fails the upload', async () => {
     const fake = new FakeBackend({ createStemcell: async () => Promise.reject(new Error('disk full')) });
     const fresh = mem('fresh', ['openstack-qcow2']);
-    const response = await run({ metal: fresh, broken: { type: 'fake' } }, { method: 'create_stemcell', arguments: [image, { infrastructure: 'openstack' }] }, {}, fake);
+    const response = await run(
+      { metal: fresh, broken: { type: 'fake' } },
+      { method: 'create_stemcell', arguments: [image, { infrastructure: 'openstack' }] },
+      {},
+      fake,
+    );
     expect(response.error).toEqual({ type: 'Bosh::Clouds::CloudError', message: "create_stemcell in backend 'broken' failed: disk full", ok_to_retry: false });
     expect(JSON.parse(fs.readFileSync(fresh.state_file, 'utf8')).stemcells).toEqual({});
   });
@@ -156,9 +187,16 @@ describe('dispatch', () => {
         throw new CpiError('CPX_DISK_NOT_FOUND', 'no such disk');
       },
     });
-    const response = await run({ fake: { type: 'fake' } }, { method: 'attach_disk', arguments: ['fake:vm', 'fake:disk'], api_version: 2 }, { log_level: 'silent' }, fake);
+    const response = await run(
+      { fake: { type: 'fake' } },
+      { method: 'attach_disk', arguments: ['fake:vm', 'fake:disk'], api_version: 2 },
+      { log_level: 'silent' },
+      fake,
+    );
     expect(response.error?.type).toBe('Bosh::Clouds::DiskNotFound');
-    expect(response.log).toMatch(/^I, \[2026-12-01\] INFO -- : attaching\nno newline at the end\nattach_disk → fake: failed with Bosh::Clouds::DiskNotFound \(\d+ ms\)\n$/);
+    expect(response.log).toMatch(
+      /^I, \[2026-12-01\] INFO -- : attaching\nno newline at the end\nattach_disk → fake: failed with Bosh::Clouds::DiskNotFound \(\d+ ms\)\n$/,
+    );
   });
 
   it('ends every non-empty log it serialises with a newline, and leaves an empty one empty', () => {
@@ -176,9 +214,22 @@ describe('dispatch', () => {
 
 describe('dispatch with a backend whose create() throws', () => {
   it('reports the backend and method instead of an unexpected error', async () => {
-    const module: BackendModule = { type: 'fake', contract: BACKEND_CONTRACT, configSchema: {}, stemcellFormats: () => [], create: () => { throw new Error('no credentials'); } };
+    const module: BackendModule = {
+      type: 'fake',
+      contract: BACKEND_CONTRACT,
+      configSchema: {},
+      stemcellFormats: () => [],
+      create: () => {
+        throw new Error('no credentials');
+      },
+    };
     const config = await loadConfig(writeConfig({ backends: { bad: { type: 'fake' } } }), { fake: async () => module });
-    const response = await dispatch(await parseRequest('{"method":"has_vm","arguments":["bad:vm-1"]}'), new BackendRegistry(config, silentLogger), silentLogger, new AbortController().signal);
+    const response = await dispatch(
+      await parseRequest('{"method":"has_vm","arguments":["bad:vm-1"]}'),
+      new BackendRegistry(config, silentLogger),
+      silentLogger,
+      new AbortController().signal,
+    );
     expect(response.error).toEqual({ type: 'Bosh::Clouds::CloudError', message: "has_vm in backend 'bad' failed: no credentials", ok_to_retry: false });
   });
 });

@@ -23,7 +23,9 @@ describe('parseRequest', () => {
   });
 
   it('accepts a v3 create_stemcell with its tags argument, and the v2 form', async () => {
-    await expect(parseRequest('{"method":"create_stemcell","arguments":["/i",{},{"tags":{"a":"b"}}],"api_version":3}')).resolves.toMatchObject({ apiVersion: 3 });
+    await expect(parseRequest('{"method":"create_stemcell","arguments":["/i",{},{"tags":{"a":"b"}}],"api_version":3}')).resolves.toMatchObject({
+      apiVersion: 3,
+    });
     await expect(parseRequest('{"method":"create_stemcell","arguments":["/i",{}],"api_version":3}')).resolves.toMatchObject({ apiVersion: 3 });
     expect((await rejection('{"method":"create_stemcell","arguments":["/i",{},{}],"api_version":2}')).message).toBe(
       'Calling create_stemcell: expected image_path, cloud_properties, env, got 3 arguments',

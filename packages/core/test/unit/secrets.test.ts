@@ -16,7 +16,9 @@ describe('Secrets', () => {
 
   it('scrubs every long value of env except the director-public group and tags', () => {
     const secrets = new Secrets();
-    secrets.addEnv({ bosh: { group: 'director-dep-group', tags: { team: 'team-name-here' }, blobstores: [{ options: { endpoint: 'https://blob.example:25250' } }] } });
+    secrets.addEnv({
+      bosh: { group: 'director-dep-group', tags: { team: 'team-name-here' }, blobstores: [{ options: { endpoint: 'https://blob.example:25250' } }] },
+    });
     expect(secrets.scrub('group director-dep-group team team-name-here at https://blob.example:25250')).toBe(
       `group director-dep-group team team-name-here at ${REDACTED}`,
     );
@@ -61,13 +63,16 @@ describe('Secrets with many and large values', () => {
 
   it('agrees with a brute-force scrubber on random secrets and texts', () => {
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     const word = (n: number) => Array.from({ length: n }, () => 'ab\u00e9c'[Math.floor(random() * 4)]).join('');
     for (let round = 0; round < 2000; round++) {
       const values = Array.from({ length: 1 + Math.floor(random() * 6) }, () => word(3 + Math.floor(random() * 5)));
       const text = word(Math.floor(random() * 60));
       const secrets = new Secrets();
-      values.forEach((v) => secrets.add(v));
+      for (const v of values) secrets.add(v);
       expect(secrets.scrub(text), `${JSON.stringify(values)} in ${JSON.stringify(text)}`).toBe(bruteForce(text, values));
     }
   });
@@ -110,7 +115,11 @@ describe('BufferedLogger', () => {
     const target = { ...buffered, info: (...a: unknown[]) => seen.push(['info', ...a]), error: (...a: unknown[]) => seen.push(['error', ...a]) };
     buffered.attach(target as never);
     child.info('third');
-    expect(seen).toEqual([['info', { request_id: 'cpi-2', backend: 'metal' }, 'first'], ['error', {}, 'second'], ['info', { request_id: 'cpi-2' }, 'third']]);
+    expect(seen).toEqual([
+      ['info', { request_id: 'cpi-2', backend: 'metal' }, 'first'],
+      ['error', {}, 'second'],
+      ['info', { request_id: 'cpi-2' }, 'third'],
+    ]);
     expect([buffered.size, buffered.attached]).toEqual([0, true]);
   });
 });

@@ -206,14 +206,28 @@ const configDrive: IsoFile[] = [
   },
   {
     path: 'openstack/latest/meta_data.json',
-    content: JSON.stringify({ uuid: '0b7e0f4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b', name: settings.vm.name, hostname: settings.vm.name, public_keys: { bosh: 'ssh-ed25519 AAAA bosh' } }),
+    content: JSON.stringify({
+      uuid: '0b7e0f4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b',
+      name: settings.vm.name,
+      hostname: settings.vm.name,
+      public_keys: { bosh: 'ssh-ed25519 AAAA bosh' },
+    }),
   },
   { path: 'openstack/latest/user_data', content: JSON.stringify(settings) },
   {
     path: 'openstack/latest/network_data.json',
     content: JSON.stringify({
       links: [{ id: 'eth0', type: 'phy', ethernet_mac_address: MAC, mtu: 1500 }],
-      networks: [{ id: 'network0', type: 'ipv4', link: 'eth0', ip_address: '10.0.0.10', netmask: '255.255.255.0', routes: [{ network: '0.0.0.0', netmask: '0.0.0.0', gateway: '10.0.0.1' }] }],
+      networks: [
+        {
+          id: 'network0',
+          type: 'ipv4',
+          link: 'eth0',
+          ip_address: '10.0.0.10',
+          netmask: '255.255.255.0',
+          routes: [{ network: '0.0.0.0', netmask: '0.0.0.0', gateway: '10.0.0.1' }],
+        },
+      ],
       services: [{ type: 'dns', address: '10.0.0.2' }],
     }),
   },
@@ -370,7 +384,11 @@ describe('buildIso', () => {
   });
 
   it('rejects invalid input with clear errors', () => {
-    const build = (paths: string[]) => () => buildIso(paths.map((p) => ({ path: p, content: 'x' })), { volumeId: 'config-2' });
+    const build = (paths: string[]) => () =>
+      buildIso(
+        paths.map((p) => ({ path: p, content: 'x' })),
+        { volumeId: 'config-2' },
+      );
     expect(build(['a/b', 'a/b'])).toThrow("duplicate ISO file path 'a/b'");
     expect(build(['/a'])).toThrow("ISO file path '/a' has an empty component");
     expect(build(['a/'])).toThrow("ISO file path 'a/' has an empty component");

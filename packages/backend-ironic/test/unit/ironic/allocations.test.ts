@@ -16,21 +16,31 @@ describe('createAllocation', () => {
   it('raises the microversion for backfill (1.58) and owner (1.60)', async () => {
     const { pool, client } = make();
     expectCall(pool, { method: 'POST', path: '/v1/allocations', body: { node: NODE }, microversion: '1.58' }).reply(201, allocationFixture());
-    expectCall(pool, { method: 'POST', path: '/v1/allocations', body: { resource_class: 'x', owner: 'p1' }, microversion: '1.60' }).reply(201, allocationFixture());
+    expectCall(pool, { method: 'POST', path: '/v1/allocations', body: { resource_class: 'x', owner: 'p1' }, microversion: '1.60' }).reply(
+      201,
+      allocationFixture(),
+    );
     await createAllocation(client, { node: NODE });
     await createAllocation(client, { resource_class: 'x', owner: 'p1' });
   });
 
   it('is never repeated when the connection broke after sending', async () => {
     const { pool, client, sleeps } = make();
-    expectCall(pool, { method: 'POST', path: '/v1/allocations', body: { resource_class: 'bm.small' } }).replyWithError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
-    await expect(createAllocation(client, { resource_class: 'bm.small' })).rejects.toThrowError(/^Creating an allocation of resource class bm.small: cannot reach Ironic/);
+    expectCall(pool, { method: 'POST', path: '/v1/allocations', body: { resource_class: 'bm.small' } }).replyWithError(
+      Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+    );
+    await expect(createAllocation(client, { resource_class: 'bm.small' })).rejects.toThrowError(
+      /^Creating an allocation of resource class bm.small: cannot reach Ironic/,
+    );
     expect(sleeps).toEqual([]);
   });
 
   it('reports a duplicate name as a conflict', async () => {
     const { pool, client } = make();
-    expectCall(pool, { method: 'POST', path: '/v1/allocations', body: { name: 'x', resource_class: 'c' } }).reply(409, ironicError('An allocation with name x already exists.'));
+    expectCall(pool, { method: 'POST', path: '/v1/allocations', body: { name: 'x', resource_class: 'c' } }).reply(
+      409,
+      ironicError('An allocation with name x already exists.'),
+    );
     expect(isConflict(await createAllocation(client, { name: 'x', resource_class: 'c' }).catch((e: unknown) => e))).toBe(true);
   });
 });
@@ -57,7 +67,10 @@ describe('getAllocation, deleteAllocation, listAllocations', () => {
       allocations: [allocationFixture({ state: 'active' })],
       next: `${ORIGIN}/v1/allocations?node=node-1&marker=${ALLOC}`,
     });
-    expectCall(pool, { method: 'GET', path: '/v1/allocations', query: { node: 'node-1', state: 'active', resource_class: 'bm.small', marker: ALLOC } }).reply(200, { allocations: [] });
+    expectCall(pool, { method: 'GET', path: '/v1/allocations', query: { node: 'node-1', state: 'active', resource_class: 'bm.small', marker: ALLOC } }).reply(
+      200,
+      { allocations: [] },
+    );
     const pages = [];
     for await (const page of listAllocations(client, { node: 'node-1', state: 'active', resource_class: 'bm.small' })) pages.push(page);
     expect(pages).toEqual([[allocationFixture({ state: 'active' })], []]);
@@ -65,7 +78,9 @@ describe('getAllocation, deleteAllocation, listAllocations', () => {
 
   it('lists by owner at 1.60', async () => {
     const { pool, client } = make();
-    expectCall(pool, { method: 'GET', path: '/v1/allocations', query: { owner: 'p1', fields: 'uuid,state' }, microversion: '1.60' }).reply(200, { allocations: [] });
+    expectCall(pool, { method: 'GET', path: '/v1/allocations', query: { owner: 'p1', fields: 'uuid,state' }, microversion: '1.60' }).reply(200, {
+      allocations: [],
+    });
     for await (const page of listAllocations(client, { owner: 'p1', fields: ['uuid', 'state'] })) expect(page).toEqual([]);
   });
 });

@@ -37,7 +37,12 @@ const CATALOG = catalog([
 function expectToken(agent: ReturnType<typeof make>['agent'], body: unknown, token = 'tok-1') {
   agent
     .get(KEYSTONE)
-    .intercept({ method: 'POST', path: '/v3/auth/tokens', headers: { 'content-type': 'application/json' }, body: (b: string) => JSON.stringify(JSON.parse(b)) === JSON.stringify(body) })
+    .intercept({
+      method: 'POST',
+      path: '/v3/auth/tokens',
+      headers: { 'content-type': 'application/json' },
+      body: (b: string) => JSON.stringify(JSON.parse(b)) === JSON.stringify(body),
+    })
     .reply(201, CATALOG, { headers: { 'x-subject-token': token, 'x-openstack-request-id': 'req-ks' } });
 }
 
@@ -45,7 +50,9 @@ describe('http_basic', () => {
   it('sends the Authorization header on every call', async () => {
     const { pool, client } = make({ auth: { type: 'http_basic', username: 'admin', password: 'pässword' } });
     const header = `Basic ${Buffer.from('admin:pässword').toString('base64')}`;
-    expectCall(pool, { method: 'GET', path: '/v1/nodes/n', headers: { authorization: header } }).reply(200, {}).times(2);
+    expectCall(pool, { method: 'GET', path: '/v1/nodes/n', headers: { authorization: header } })
+      .reply(200, {})
+      .times(2);
     await client.request('GET', '/v1/nodes/n');
     await client.request('GET', '/v1/nodes/n');
     expect(basicAuthorization({ type: 'http_basic', username: 'a', password: 'b' })).toBe('Basic YTpi');
@@ -53,9 +60,15 @@ describe('http_basic', () => {
 
   it('turns a 401 into a hint to check the credentials', async () => {
     const { pool, client } = make({ auth: { type: 'http_basic', username: 'admin', password: 'wrong-pw' } });
-    expectCall(pool, { method: 'GET', path: '/v1/nodes' }).reply(401, { error: { message: 'Incorrect username or password', code: 401 } }, { headers: { 'www-authenticate': 'Basic realm="Baremetal API"' } });
+    expectCall(pool, { method: 'GET', path: '/v1/nodes' }).reply(
+      401,
+      { error: { message: 'Incorrect username or password', code: 401 } },
+      { headers: { 'www-authenticate': 'Basic realm="Baremetal API"' } },
+    );
     const error = await client.request('GET', '/v1/nodes', { doing: 'Listing nodes' }).catch((e: unknown) => e);
-    expect((error as Error).message).toBe('Listing nodes: Ironic answered 401: Incorrect username or password. Check the credentials configured for this backend (ironic.auth).');
+    expect((error as Error).message).toBe(
+      'Listing nodes: Ironic answered 401: Incorrect username or password. Check the credentials configured for this backend (ironic.auth).',
+    );
     expect((error as Error).message).not.toContain('wrong-pw');
   });
 });
@@ -63,7 +76,10 @@ describe('http_basic', () => {
 describe('noauth', () => {
   it('sends no credentials', async () => {
     const { pool, client } = make();
-    expectCall(pool, { method: 'GET', path: '/v1/x', headers: { authorization: (v) => v === undefined, 'x-auth-token': (v) => v === undefined } }).reply(200, {});
+    expectCall(pool, { method: 'GET', path: '/v1/x', headers: { authorization: (v) => v === undefined, 'x-auth-token': (v) => v === undefined } }).reply(
+      200,
+      {},
+    );
     await client.request('GET', '/v1/x');
   });
 });
@@ -87,7 +103,10 @@ describe('keystone', () => {
   it('uses the configured URL over the catalog', async () => {
     const { agent, client } = make({ url: 'http://override.test:6385', auth: PASSWORD });
     expectToken(agent, PASSWORD_BODY);
-    agent.get('http://override.test:6385').intercept({ method: 'GET', path: '/v1/x', headers: { 'x-auth-token': 'tok-1' } }).reply(200, {});
+    agent
+      .get('http://override.test:6385')
+      .intercept({ method: 'GET', path: '/v1/x', headers: { 'x-auth-token': 'tok-1' } })
+      .reply(200, {});
     await client.request('GET', '/v1/x');
   });
 
@@ -104,12 +123,20 @@ describe('keystone', () => {
     const { agent, pool, client } = make({ auth: PASSWORD });
     expectToken(agent, PASSWORD_BODY, 'a');
     expectToken(agent, PASSWORD_BODY, 'b');
-    expectCall(pool, { method: 'GET', path: '/v1/x' }).reply(401, { error: { message: 'no' } }).times(2);
+    expectCall(pool, { method: 'GET', path: '/v1/x' })
+      .reply(401, { error: { message: 'no' } })
+      .times(2);
     await expect(client.request('GET', '/v1/x')).rejects.toThrowError(/Ironic answered 401: no\. Check the credentials/);
   });
 
   it('sends an application credential without scope', async () => {
-    const auth: KeystoneAuth = { type: 'keystone', auth_url: KEYSTONE, application_credential_id: 'ac-id', application_credential_secret: 'ac-secret', region_name: 'RegionOne' };
+    const auth: KeystoneAuth = {
+      type: 'keystone',
+      auth_url: KEYSTONE,
+      application_credential_id: 'ac-id',
+      application_credential_secret: 'ac-secret',
+      region_name: 'RegionOne',
+    };
     const { agent, pool, client } = make({ url: undefined, auth });
     expectToken(agent, { auth: { identity: { methods: ['application_credential'], application_credential: { id: 'ac-id', secret: 'ac-secret' } } } });
     expectCall(pool, { method: 'GET', path: '/v1/x', headers: { 'x-auth-token': 'tok-1' } }).reply(200, {});
@@ -118,11 +145,16 @@ describe('keystone', () => {
 
   it('reports a refused token with the hint, without the password, and tries again next time', async () => {
     const { agent, pool, client } = make({ auth: PASSWORD });
-    agent.get(KEYSTONE).intercept({ method: 'POST', path: '/v3/auth/tokens' }).reply(401, { error: { code: 401, message: 'The request you have made requires authentication.', title: 'Unauthorized' } });
+    agent
+      .get(KEYSTONE)
+      .intercept({ method: 'POST', path: '/v3/auth/tokens' })
+      .reply(401, { error: { code: 401, message: 'The request you have made requires authentication.', title: 'Unauthorized' } });
     const error = await client.request('GET', '/v1/x', { doing: 'Getting node x' }).catch((e: unknown) => e);
     expect(isIronicHttpError(error)).toBe(true);
     expect((error as Error).message).toBe(
-      `Getting a Keystone token from ${KEYSTONE}/v3/auth/tokens for user 'bosh' of domain 'Default' in project 'metal' of domain 'Default': Keystone answered 401: The request you have made requires authentication. Check the credentials configured for this backend (ironic.auth, or the cloud in clouds.yaml).`,
+      `Getting a Keystone token from ${KEYSTONE}/v3/auth/tokens for user 'bosh' of domain 'Default' in project 'metal' of domain 'Default': Keystone ` +
+        `answered 401: The request you have made requires authentication. Check the credentials configured for this backend (ironic.auth, or the ` +
+        `cloud in clouds.yaml).`,
     );
     expect((error as Error).message).not.toContain('pw-xyz-123');
     expectToken(agent, PASSWORD_BODY);
@@ -138,7 +170,10 @@ describe('keystone', () => {
 
   it('retries a token request whose connection broke', async () => {
     const { agent, pool, client, sleeps } = make({ auth: PASSWORD });
-    agent.get(KEYSTONE).intercept({ method: 'POST', path: '/v3/auth/tokens' }).replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    agent
+      .get(KEYSTONE)
+      .intercept({ method: 'POST', path: '/v3/auth/tokens' })
+      .replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
     expectToken(agent, PASSWORD_BODY);
     expectCall(pool, { method: 'GET', path: '/v1/x' }).reply(200, {});
     await client.request('GET', '/v1/x');
@@ -160,7 +195,17 @@ describe('keystone helpers', () => {
         scope: { project: { name: 'p1', domain: { id: 'default' } } },
       },
     });
-    expect(keystoneTokenBody({ type: 'keystone', auth_url: 'x', username: 'u', password: 'p', user_domain_id: 'd1', user_domain_name: 'ignored', project_id: 'pid' })).toEqual({
+    expect(
+      keystoneTokenBody({
+        type: 'keystone',
+        auth_url: 'x',
+        username: 'u',
+        password: 'p',
+        user_domain_id: 'd1',
+        user_domain_name: 'ignored',
+        project_id: 'pid',
+      }),
+    ).toEqual({
       auth: { identity: { methods: ['password'], password: { user: { name: 'u', domain: { id: 'd1' }, password: 'p' } } }, scope: { project: { id: 'pid' } } },
     });
     expect(keystoneTokenBody({ type: 'keystone', auth_url: 'x', username: 'u', password: 'p' })).toEqual({
@@ -184,7 +229,9 @@ describe('keystone helpers', () => {
       'Finding Ironic in the Keystone catalog: no admin baremetal endpoint (offered: internal@RegionOne, public@RegionTwo, public@RegionOne)',
     );
     expect(() => baremetalEndpoint(services, { region_name: 'RegionX' })).toThrowError(/no public baremetal endpoint in region RegionX/);
-    expect(() => baremetalEndpoint([services[0]], {})).toThrowError('Finding Ironic in the Keystone catalog: there is no service of type baremetal (the catalog has identity); set ironic.url');
+    expect(() => baremetalEndpoint([services[0]], {})).toThrowError(
+      'Finding Ironic in the Keystone catalog: there is no service of type baremetal (the catalog has identity); set ironic.url',
+    );
     expect(() => baremetalEndpoint(undefined, {})).toThrowError(/the catalog has nothing/);
   });
 });

@@ -54,7 +54,9 @@ describe('IronicClient requests', () => {
     const html = await client.request('GET', '/v1/x', { doing: 'Getting x' }).catch((e: unknown) => e);
     expect((html as Error).message).toBe(`Getting x: ${ORIGIN} answered 200 with an HTML page; is this the Ironic API endpoint?`);
     expect(html).toMatchObject({ status: 200, foreign: 'an HTML page', faultstring: undefined });
-    await expect(client.request('GET', '/v1/y', { doing: 'Getting y' })).rejects.toThrowError(`Getting y: ${ORIGIN} answered 200 with a body that is not JSON; is this the Ironic API endpoint?`);
+    await expect(client.request('GET', '/v1/y', { doing: 'Getting y' })).rejects.toThrowError(
+      `Getting y: ${ORIGIN} answered 200 with a body that is not JSON; is this the Ironic API endpoint?`,
+    );
   });
 
   it('name a server that answers an error with an HTML page or a JSON of its own, never pasting it', async () => {
@@ -71,11 +73,20 @@ describe('IronicClient requests', () => {
 
   it('throw IronicHttpError for a non-2xx answer, naming what was being done', async () => {
     const { pool, client } = make();
-    expectCall(pool, { method: 'GET', path: '/v1/nodes/n' }).reply(404, ironicError('Node n could not be found.'), { headers: { 'openstack-request-id': 'req-404' } });
+    expectCall(pool, { method: 'GET', path: '/v1/nodes/n' }).reply(404, ironicError('Node n could not be found.'), {
+      headers: { 'openstack-request-id': 'req-404' },
+    });
     const error = await client.request('GET', '/v1/nodes/n', { doing: 'Getting node n' }).catch((e: unknown) => e);
     expect(isIronicHttpError(error)).toBe(true);
     expect(isCpiError(error)).toBe(true);
-    expect(error).toMatchObject({ status: 404, method: 'GET', path: '/v1/nodes/n', faultstring: 'Node n could not be found.', requestId: 'req-404', code: 'CPX_BACKEND_FAILURE' });
+    expect(error).toMatchObject({
+      status: 404,
+      method: 'GET',
+      path: '/v1/nodes/n',
+      faultstring: 'Node n could not be found.',
+      requestId: 'req-404',
+      code: 'CPX_BACKEND_FAILURE',
+    });
     expect((error as Error).message).toBe('Getting node n: Ironic answered 404: Node n could not be found. (request req-404)');
   });
 
@@ -86,7 +97,9 @@ describe('IronicClient requests', () => {
   });
 
   it('need a URL unless Keystone can name one', () => {
-    expect(() => new IronicClient({ auth: { type: 'noauth' }, logger: undefined as never, dispatcher: undefined as never })).toThrowError(/ironic.url is required with auth type noauth/);
+    expect(() => new IronicClient({ auth: { type: 'noauth' }, logger: undefined as never, dispatcher: undefined as never })).toThrowError(
+      /ironic.url is required with auth type noauth/,
+    );
   });
 });
 
@@ -128,14 +141,18 @@ describe('IronicClient retries', () => {
   it('give up after the last attempt with the last answer', async () => {
     const { pool, client, sleeps } = make({ retry: { attempts: 3, baseMs: 10, maxMs: 100 } });
     expectCall(pool, { method: 'GET', path: '/v1/x' }).reply(503, ironicError('No free conductor workers available', 'Server')).times(3);
-    await expect(client.request('GET', '/v1/x', { doing: 'Getting x' })).rejects.toThrowError('Getting x: Ironic answered 503: No free conductor workers available.');
+    await expect(client.request('GET', '/v1/x', { doing: 'Getting x' })).rejects.toThrowError(
+      'Getting x: Ironic answered 503: No free conductor workers available.',
+    );
     expect(sleeps).toHaveLength(2);
   });
 
   it('repeat a 409 "is locked" of any method, the same body each time', async () => {
     const { pool, client, sleeps } = make({ retry: { attempts: 5, baseMs: 100, maxMs: 1000 } });
     const ops = [{ op: 'add', path: '/extra/a', value: 1 }];
-    expectCall(pool, { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: ops }).reply(409, LOCKED).times(2);
+    expectCall(pool, { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: ops })
+      .reply(409, LOCKED)
+      .times(2);
     expectCall(pool, { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: ops }).reply(200, { uuid: NODE });
     await client.request('PATCH', `/v1/nodes/${NODE}`, { body: ops });
     expect(sleeps).toEqual([75, 150]);
@@ -143,7 +160,9 @@ describe('IronicClient retries', () => {
 
   it('report a node that stays locked after the last attempt', async () => {
     const { pool, client } = make({ retry: { attempts: 2, baseMs: 10, maxMs: 10 } });
-    expectCall(pool, { method: 'PUT', path: `/v1/nodes/${NODE}/states/power`, body: { target: 'power off' } }).reply(409, LOCKED).times(2);
+    expectCall(pool, { method: 'PUT', path: `/v1/nodes/${NODE}/states/power`, body: { target: 'power off' } })
+      .reply(409, LOCKED)
+      .times(2);
     const error = await client.request('PUT', `/v1/nodes/${NODE}/states/power`, { body: { target: 'power off' } }).catch((e: unknown) => e);
     expect(isLocked(error)).toBe(true);
   });
@@ -165,7 +184,9 @@ describe('IronicClient retries', () => {
 
   it('repeat any method when the connection was refused (nothing was sent)', async () => {
     const { pool, client, sleeps } = make();
-    expectCall(pool, { method: 'POST', path: '/v1/nodes', body: { driver: 'fake-hardware' } }).replyWithError(Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:6385'), { code: 'ECONNREFUSED' }));
+    expectCall(pool, { method: 'POST', path: '/v1/nodes', body: { driver: 'fake-hardware' } }).replyWithError(
+      Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:6385'), { code: 'ECONNREFUSED' }),
+    );
     expectCall(pool, { method: 'POST', path: '/v1/nodes', body: { driver: 'fake-hardware' } }).reply(201, { uuid: NODE });
     expect((await client.request('POST', '/v1/nodes', { body: { driver: 'fake-hardware' } })).status).toBe(201);
     expect(sleeps).toHaveLength(1);
@@ -195,8 +216,12 @@ describe('IronicClient retries', () => {
 
   it('give up on a refused connection after the last attempt', async () => {
     const { pool, client, sleeps } = make({ retry: { attempts: 3, baseMs: 1, maxMs: 1 } });
-    expectCall(pool, { method: 'GET', path: '/v1/x' }).replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })).times(3);
-    await expect(client.request('GET', '/v1/x', { doing: 'Getting x' })).rejects.toThrowError(`Getting x: cannot reach Ironic at ${ORIGIN} after 3 attempts: connect ECONNREFUSED`);
+    expectCall(pool, { method: 'GET', path: '/v1/x' })
+      .replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))
+      .times(3);
+    await expect(client.request('GET', '/v1/x', { doing: 'Getting x' })).rejects.toThrowError(
+      `Getting x: cannot reach Ironic at ${ORIGIN} after 3 attempts: connect ECONNREFUSED`,
+    );
     expect(sleeps).toHaveLength(2);
   });
 
@@ -249,7 +274,9 @@ describe('IronicClient logging', () => {
     const { pool, client, logs } = make({ auth: { type: 'http_basic', username: 'admin', password: 's3cr3t-pw' } });
     const secretBody = { target: 'active', configdrive: 'H4sIAAAAsecret-config-drive' };
     expectCall(pool, { method: 'PUT', path: `/v1/nodes/${NODE}/states/provision`, body: secretBody }).reply(202, '');
-    expectCall(pool, { method: 'POST', path: '/v1/nodes', body: { driver_info: { ipmi_password: 'bmc-secret' } } }).reply(201, { driver_info: { ipmi_password: 'bmc-secret' } });
+    expectCall(pool, { method: 'POST', path: '/v1/nodes', body: { driver_info: { ipmi_password: 'bmc-secret' } } }).reply(201, {
+      driver_info: { ipmi_password: 'bmc-secret' },
+    });
     await client.request('PUT', `/v1/nodes/${NODE}/states/provision`, { body: secretBody });
     await client.request('POST', '/v1/nodes', { body: { driver_info: { ipmi_password: 'bmc-secret' } } });
     const text = JSON.stringify(logs);
@@ -272,7 +299,10 @@ describe('IronicClient pagination', () => {
       nodes: [{ uuid: 'c' }, { uuid: 'd' }],
       next: 'https://elsewhere.example/v1/nodes?limit=2&fields=uuid&marker=d',
     });
-    expectCall(pool, { method: 'GET', path: '/baremetal/v1/nodes', query: { limit: '2', fields: 'uuid', marker: 'd' } }).reply(200, { nodes: [{ uuid: 'e' }], next: null });
+    expectCall(pool, { method: 'GET', path: '/baremetal/v1/nodes', query: { limit: '2', fields: 'uuid', marker: 'd' } }).reply(200, {
+      nodes: [{ uuid: 'e' }],
+      next: null,
+    });
     const pages: unknown[][] = [];
     for await (const page of client.pages('/v1/nodes', 'nodes', { query: { limit: 2, fields: ['uuid'] } })) pages.push(page);
     expect(pages).toEqual([[{ uuid: 'a' }, { uuid: 'b' }], [{ uuid: 'c' }, { uuid: 'd' }], [{ uuid: 'e' }]]);
@@ -304,13 +334,16 @@ describe('IronicClient pagination', () => {
 describe('IronicClient per call, and the server version', () => {
   const requestIdOf = (headers: unknown) => new Headers(headers as Record<string, string>).get('x-openstack-request-id');
 
-  it('a call\'s view sends its global request id and logs to its logger; the client itself sends none', async () => {
+  it("a call's view sends its global request id and logs to its logger; the client itself sends none", async () => {
     const { pool, client, logs } = make();
     const seen: (string | null)[] = [];
-    pool.intercept({ method: 'GET', path: '/v1/x' }).reply((request) => {
-      seen.push(requestIdOf(request.headers));
-      return { statusCode: 200, data: {} };
-    }).times(2);
+    pool
+      .intercept({ method: 'GET', path: '/v1/x' })
+      .reply((request) => {
+        seen.push(requestIdOf(request.headers));
+        return { statusCode: 200, data: {} };
+      })
+      .times(2);
     const callLogs: { msg: string | undefined; fields: Record<string, unknown> }[] = [];
     const callLogger = { ...captureLoggerLike(callLogs), child: () => captureLoggerLike(callLogs) };
     await client.forCall({ globalRequestId: 'req-6b8f2a3e-1d4c-4e1b-9c9f-0d5b8a7e6f10', logger: callLogger }).request('GET', '/v1/x');
@@ -341,7 +374,8 @@ describe('IronicClient per call, and the server version', () => {
 });
 
 function captureLoggerLike(entries: { msg: string | undefined; fields: Record<string, unknown> }[]) {
-  const at = (first: Record<string, unknown> | string, msg?: string) => entries.push(typeof first === 'string' ? { msg: first, fields: {} } : { msg, fields: first });
+  const at = (first: Record<string, unknown> | string, msg?: string) =>
+    entries.push(typeof first === 'string' ? { msg: first, fields: {} } : { msg, fields: first });
   const logger = { trace: at, debug: at, info: at, warn: at, error: at, isLevelEnabled: () => true, child: () => logger };
   return logger;
 }

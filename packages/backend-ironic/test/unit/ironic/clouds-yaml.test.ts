@@ -102,12 +102,20 @@ describe('readCloud', () => {
       tls: { cert_file: '/etc/ssl/client.pem', key_file: '/etc/ssl/client.key' },
       auth: { type: 'http_basic', username: 'bifrost_user', password: 'bifrost-pw' },
     });
-    expect(await readCloud({ type: 'clouds_yaml', cloud: 'standalone', file: FILE })).toEqual({ url: 'http://ironic.test:6385', file: FILE, tls: {}, auth: { type: 'noauth' } });
+    expect(await readCloud({ type: 'clouds_yaml', cloud: 'standalone', file: FILE })).toEqual({
+      url: 'http://ironic.test:6385',
+      file: FILE,
+      tls: {},
+      auth: { type: 'noauth' },
+    });
   });
 
   it('names what is wrong, with the file', async () => {
     const read = (cloud: string, file = FILE) => readCloud({ type: 'clouds_yaml', cloud, file });
-    await expect(read('nope')).rejects.toThrowError(`Reading clouds.yaml (${FILE}): there is no cloud 'nope' under clouds (it has devstack, appcred, bifrost, standalone, noendpoint, token, badiface, nouser)`);
+    await expect(read('nope')).rejects.toThrowError(
+      `Reading clouds.yaml (${FILE}): there is no cloud 'nope' under clouds (it has devstack, appcred, bifrost, standalone, noendpoint, token, ` +
+        `badiface, nouser)`,
+    );
     await expect(read('noendpoint')).rejects.toThrowError(/clouds.noendpoint needs baremetal_endpoint_override or auth.endpoint with auth_type none/);
     await expect(read('token')).rejects.toThrowError(/clouds.token.auth_type v3token is not supported/);
     await expect(read('badiface')).rejects.toThrowError(/clouds.badiface.interface must be public, internal or admin/);
@@ -130,7 +138,9 @@ describe('readCloud', () => {
     ]);
     const cloud = await readCloud({ type: 'clouds_yaml', cloud: 'standalone' }, { HOME: home });
     expect(cloud.file).toBe(path.join(home, '.config', 'openstack', 'clouds.yaml'));
-    await expect(readCloud({ type: 'clouds_yaml', cloud: 'standalone' }, { HOME: path.join(dir, 'nohome'), OS_CLIENT_CONFIG_FILE: path.join(dir, 'none.yaml') })).rejects.toThrowError(/no such file/);
+    await expect(
+      readCloud({ type: 'clouds_yaml', cloud: 'standalone' }, { HOME: path.join(dir, 'nohome'), OS_CLIENT_CONFIG_FILE: path.join(dir, 'none.yaml') }),
+    ).rejects.toThrowError(/no such file/);
   });
 });
 
@@ -166,7 +176,10 @@ describe('connectIronic', () => {
   });
 
   it('passes microversion and retry through', async () => {
-    const client = await connectIronic({ url: 'http://127.0.0.1:9', insecure: true }, { logger: captureLogger(), microversion: '1.60', retry: { attempts: 1 } });
+    const client = await connectIronic(
+      { url: 'http://127.0.0.1:9', insecure: true },
+      { logger: captureLogger(), microversion: '1.60', retry: { attempts: 1 } },
+    );
     expect(client.microversion).toBe('1.60');
     await client.close();
   });

@@ -1,9 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { CpiError, isCpiError } from '@hybrid-cpi/core';
-import { IronicHttpError, isAssociated, isConflict, isIronicHttpError, isLocked, isNotFound, parseFaultstring, readErrorBody, type HttpErrorDetails } from '../../../src/ironic/errors.js';
+import {
+  IronicHttpError,
+  isAssociated,
+  isConflict,
+  isIronicHttpError,
+  isLocked,
+  isNotFound,
+  parseFaultstring,
+  readErrorBody,
+  type HttpErrorDetails,
+} from '../../../src/ironic/errors.js';
 import { INSTANCE, NODE, ironicError } from './helpers.js';
 
-const base: HttpErrorDetails = { service: 'Ironic', doing: 'Doing it', status: 409, method: 'PATCH', path: '/v1/nodes/x', faultstring: 'x', requestId: undefined };
+const base: HttpErrorDetails = {
+  service: 'Ironic',
+  doing: 'Doing it',
+  status: 409,
+  method: 'PATCH',
+  path: '/v1/nodes/x',
+  faultstring: 'x',
+  requestId: undefined,
+};
 const error = (details: Partial<HttpErrorDetails>) => new IronicHttpError({ ...base, ...details });
 
 describe('parseFaultstring', () => {
@@ -21,7 +39,9 @@ describe('parseFaultstring', () => {
         description: 'Version 1.99 was requested but the minor version is not supported by this service. The supported version range is: [1.1, 1.82].',
       }),
     });
-    expect(parseFaultstring(text)).toBe('Version 1.99 was requested but the minor version is not supported by this service. The supported version range is: [1.1, 1.82].');
+    expect(parseFaultstring(text)).toBe(
+      'Version 1.99 was requested but the minor version is not supported by this service. The supported version range is: [1.1, 1.82].',
+    );
   });
 
   it("reads http_basic's and Keystone's {error: {message}}", () => {
@@ -74,7 +94,9 @@ describe('IronicHttpError', () => {
   });
 
   it('ends the message with a full stop, an empty message included, and adds the request id', () => {
-    expect(error({ faultstring: 'No conductor', status: 503, requestId: 'req-9' }).message).toBe('Doing it: Ironic answered 503: No conductor. (request req-9)');
+    expect(error({ faultstring: 'No conductor', status: 503, requestId: 'req-9' }).message).toBe(
+      'Doing it: Ironic answered 503: No conductor. (request req-9)',
+    );
     expect(error({ faultstring: undefined, status: 502 }).message).toBe('Doing it: Ironic answered 502: (no error message).');
   });
 
@@ -84,7 +106,8 @@ describe('IronicHttpError', () => {
     );
     expect(error({ status: 403, faultstring: 'Forbidden' }).message).toMatch(/403: Forbidden\. Check the credentials configured/);
     expect(error({ service: 'Keystone', status: 401, faultstring: 'The request you have made requires authentication.' }).message).toBe(
-      'Doing it: Keystone answered 401: The request you have made requires authentication. Check the credentials configured for this backend (ironic.auth, or the cloud in clouds.yaml).',
+      'Doing it: Keystone answered 401: The request you have made requires authentication. Check the credentials configured for this backend ' +
+        '(ironic.auth, or the cloud in clouds.yaml).',
     );
   });
 

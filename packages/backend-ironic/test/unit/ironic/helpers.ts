@@ -50,7 +50,10 @@ export interface Harness {
  * Installs an afterEach that checks every MockAgent made in the test was used up, then returns a
  * factory for client + MockAgent pairs (net connect disabled, sleeps recorded, jitter 0.5).
  */
-export function useIronicMock(): (options?: Partial<IronicClientOptions>) => Harness {
+/** Options to change, or to drop with `undefined` (`{ url: undefined }`: Keystone's catalog gives it). */
+export type ClientOverrides = { readonly [K in keyof IronicClientOptions]?: IronicClientOptions[K] | undefined };
+
+export function useIronicMock(): (options?: ClientOverrides) => Harness {
   let agents: MockAgent[] = [];
   afterEach(async () => {
     const current = agents;
@@ -67,17 +70,19 @@ export function useIronicMock(): (options?: Partial<IronicClientOptions>) => Har
     agents.push(agent);
     const logger = captureLogger();
     const sleeps: number[] = [];
-    const client = new IronicClient({
-      url: ORIGIN,
-      auth: { type: 'noauth' },
-      dispatcher: agent,
-      logger,
-      sleep: async (ms) => {
-        sleeps.push(ms);
-      },
-      random: () => 0.5,
-      ...options,
-    });
+    const client = new IronicClient(
+      dropUndefined<ClientOverrides>({
+        url: ORIGIN,
+        auth: { type: 'noauth' },
+        dispatcher: agent,
+        logger,
+        sleep: async (ms) => {
+          sleeps.push(ms);
+        },
+        random: () => 0.5,
+        ...options,
+      }) as IronicClientOptions,
+    );
     return { agent, pool: agent.get(ORIGIN), client, logs: logger.entries, sleeps };
   };
 }
@@ -107,7 +112,8 @@ export function expectCall(pool: MockPool, expected: Expected) {
       ...(expected.body === undefined ? {} : { 'content-type': 'application/json' }),
       ...expected.headers,
     },
-    body: (body: string) => (expected.body === undefined ? body === undefined || body === '' || body === null : isDeepStrictEqual(safeParse(body), expected.body)),
+    body: (body: string) =>
+      expected.body === undefined ? body === undefined || body === '' || body === null : isDeepStrictEqual(safeParse(body), expected.body),
   });
 }
 
@@ -178,7 +184,14 @@ export function allocationFixture(overrides: Partial<Allocation> = {}): Allocati
 
 /** A backend context around a mocked client (claims by instance_uuid unless told). */
 export function backendContext(client: IronicClient, config: Partial<IronicConfig> = {}, logger: Logger = silentLogger): IronicContext {
-  return { name: 'metal' as BackendName, config: { type: 'ironic', ironic: { url: ORIGIN }, ...config }, agent: undefined, client, logger, useAllocations: async () => false };
+  return {
+    name: 'metal' as BackendName,
+    config: { type: 'ironic', ironic: { url: ORIGIN }, ...config },
+    agent: undefined,
+    client,
+    logger,
+    useAllocations: async () => false,
+  };
 }
 
 /** The server's answer to `GET /`: the newest microversion it offers. */
@@ -203,5 +216,15 @@ export function expectLock({ pool }: Harness, node: Node): { unlock: () => void 
     })
     .reply(204, '');
   pool.intercept({ method: 'GET', path: `/v1/nodes/${node.uuid}` }).reply(200, () => ({ ...node, traits: [...(node.traits ?? []), trait] }));
-  return { unlock: () => void pool.intercept({ method: 'DELETE', path: (path: string) => trait !== undefined && path === `/v1/nodes/${node.uuid}/traits/${trait}` }).reply(204, '') };
+  return {
+    unlock: () =>
+      void pool
+        .intercept({ method: 'DELETE', path: (path: string) => trait !== undefined && path === `/v1/nodes/${node.uuid}/traits/${trait}` })
+        .reply(204, ''),
+  };
+}
+
+/** The object without its keys whose value is `undefined`. */
+export function dropUndefined<T extends object>(object: T): Partial<T> {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

@@ -7,7 +7,14 @@ const make = useIronicMock();
 
 describe('microversion table', () => {
   it('holds the gates of reference/ironic.md', () => {
-    expect([mv.CONDUCTOR_GROUP, mv.AUTOMATED_CLEAN, mv.ALLOCATIONS, mv.CONFIGDRIVE_DICT, mv.DEPLOY_VERB, mv.MINIMUM]).toEqual(['1.46', '1.47', '1.52', '1.56', '1.73', '1.52']);
+    expect([mv.CONDUCTOR_GROUP, mv.AUTOMATED_CLEAN, mv.ALLOCATIONS, mv.CONFIGDRIVE_DICT, mv.DEPLOY_VERB, mv.MINIMUM]).toEqual([
+      '1.46',
+      '1.47',
+      '1.52',
+      '1.56',
+      '1.73',
+      '1.52',
+    ]);
     expect(mv.compareVersions(mv.DEFAULT, mv.MINIMUM)).toBeGreaterThanOrEqual(0);
   });
 
@@ -35,7 +42,9 @@ describe('discoverVersions', () => {
   it('refuses a root document without versions', async () => {
     const { pool, client } = make();
     expectCall(pool, { method: 'GET', path: '/' }).reply(200, { name: 'something else' });
-    await expect(mv.discoverVersions(client)).rejects.toThrowError(`Reading the API versions of Ironic at ${ORIGIN}: GET / has no default_version.{min_version,version}`);
+    await expect(mv.discoverVersions(client)).rejects.toThrowError(
+      `Reading the API versions of Ironic at ${ORIGIN}: GET / has no default_version.{min_version,version}`,
+    );
   });
 });
 
@@ -53,7 +62,11 @@ describe('requireVersion', () => {
       error = e;
     }
     expect(isCpiError(error)).toBe(true);
-    expect((error as Error).message).toBe(`Checking the API version of Ironic at ${ORIGIN}: it offers 1.1 to 1.46, but the CPI needs at least 1.52 (the allocation API)`);
-    expect(() => mv.requireVersion({ min: '1.1', max: '1.72' }, ORIGIN, { version: '1.73', feature: 'the deploy verb' })).toThrowError(/at least 1.73 \(the deploy verb\)/);
+    expect((error as Error).message).toBe(
+      `Checking the API version of Ironic at ${ORIGIN}: it offers 1.1 to 1.46, but the CPI needs at least 1.52 (the allocation API)`,
+    );
+    expect(() => mv.requireVersion({ min: '1.1', max: '1.72' }, ORIGIN, { version: '1.73', feature: 'the deploy verb' })).toThrowError(
+      /at least 1.73 \(the deploy verb\)/,
+    );
   });
 });

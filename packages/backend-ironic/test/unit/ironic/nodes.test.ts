@@ -50,10 +50,20 @@ describe('listNodes', () => {
   it('lists full nodes from /detail with the filters, keeping them on the next page (Ironic drops them from next)', async () => {
     const { pool, client } = make();
     const query = { provision_state: 'available', associated: 'false', maintenance: 'false', resource_class: 'bm.small', conductor_group: 'rack1', limit: '1' };
-    expectCall(pool, { method: 'GET', path: '/v1/nodes/detail', query }).reply(200, { nodes: [nodeFixture()], next: `${ORIGIN}/v1/nodes/detail?limit=1&marker=${NODE}` });
+    expectCall(pool, { method: 'GET', path: '/v1/nodes/detail', query }).reply(200, {
+      nodes: [nodeFixture()],
+      next: `${ORIGIN}/v1/nodes/detail?limit=1&marker=${NODE}`,
+    });
     expectCall(pool, { method: 'GET', path: '/v1/nodes/detail', query: { ...query, marker: NODE } }).reply(200, { nodes: [] });
     const pages = [];
-    for await (const page of listNodes(client, { provision_state: 'available', associated: false, maintenance: false, resource_class: 'bm.small', conductor_group: 'rack1', limit: 1 })) {
+    for await (const page of listNodes(client, {
+      provision_state: 'available',
+      associated: false,
+      maintenance: false,
+      resource_class: 'bm.small',
+      conductor_group: 'rack1',
+      limit: 1,
+    })) {
       pages.push(page);
     }
     expect(pages).toEqual([[nodeFixture()], []]);
@@ -79,7 +89,13 @@ describe('listNodes', () => {
 describe('createNode and deleteNode', () => {
   it('posts the exact body and returns the node', async () => {
     const { pool, client } = make();
-    const body = { name: 'node-1', driver: 'ipmi', driver_info: { ipmi_address: '10.0.0.9', ipmi_password: 'bmc-pw' }, resource_class: 'bm.small', properties: { cpus: 2 } };
+    const body = {
+      name: 'node-1',
+      driver: 'ipmi',
+      driver_info: { ipmi_address: '10.0.0.9', ipmi_password: 'bmc-pw' },
+      resource_class: 'bm.small',
+      properties: { cpus: 2 },
+    };
     expectCall(pool, { method: 'POST', path: '/v1/nodes', body }).reply(201, nodeFixture({ provision_state: 'enroll' }));
     expect((await createNode(client, body)).provision_state).toBe('enroll');
   });
@@ -118,13 +134,15 @@ describe('patchNode', () => {
   it('makes a lost claim a final, associated 409 with the caller description', async () => {
     const { pool, client, sleeps } = make();
     const fault = `Node ${NODE} is associated with instance ${INSTANCE}.`;
-    expectCall(pool, { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: [{ op: 'add', path: '/instance_uuid', value: 'aaaaaaaa-0000-4000-8000-000000000000' }] }).reply(
-      409,
-      ironicError(fault),
-    );
-    const error = await patchNode(client, NODE, [add('/instance_uuid', 'aaaaaaaa-0000-4000-8000-000000000000')], { claim: true, doing: `Claiming node ${NODE} for agent a-1` }).catch(
-      (e: unknown) => e,
-    );
+    expectCall(pool, {
+      method: 'PATCH',
+      path: `/v1/nodes/${NODE}`,
+      body: [{ op: 'add', path: '/instance_uuid', value: 'aaaaaaaa-0000-4000-8000-000000000000' }],
+    }).reply(409, ironicError(fault));
+    const error = await patchNode(client, NODE, [add('/instance_uuid', 'aaaaaaaa-0000-4000-8000-000000000000')], {
+      claim: true,
+      doing: `Claiming node ${NODE} for agent a-1`,
+    }).catch((e: unknown) => e);
     expect(isAssociated(error)).toBe(true);
     expect((error as Error).message).toBe(`Claiming node ${NODE} for agent a-1: Ironic answered 409: ${fault}`);
     expect(sleeps).toEqual([]);
@@ -161,7 +179,17 @@ describe('setProvisionState', () => {
     ['undeploy at 1.73', { target: 'undeploy' }, '1.73'],
     ['manage', { target: 'manage' }, '1.52'],
     ['provide', { target: 'provide' }, '1.52'],
-    ['clean with steps', { target: 'clean', clean_steps: [{ interface: 'deploy', step: 'erase_devices_metadata' }, { interface: 'raid', step: 'delete_configuration', args: { x: 1 } }] }, '1.52'],
+    [
+      'clean with steps',
+      {
+        target: 'clean',
+        clean_steps: [
+          { interface: 'deploy', step: 'erase_devices_metadata' },
+          { interface: 'raid', step: 'delete_configuration', args: { x: 1 } },
+        ],
+      },
+      '1.52',
+    ],
     ['abort', { target: 'abort' }, '1.52'],
   ];
   for (const [name, target, microversion] of cases) {
@@ -180,9 +208,12 @@ describe('setProvisionState', () => {
 
   it('is not repeated when the connection broke after sending', async () => {
     const { pool, client } = make();
-    expectCall(pool, { method: 'PUT', path, body: { target: 'active' } }).replyWithError(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }));
+    expectCall(pool, { method: 'PUT', path, body: { target: 'active' } }).replyWithError(
+      Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }),
+    );
     await expect(setProvisionState(client, NODE, { target: 'active' })).rejects.toThrowError(
-      `Moving node ${NODE} to provision target active: cannot reach Ironic at ${ORIGIN} after 1 attempt: other side closed (UND_ERR_SOCKET); not repeated, as the server may have acted on it`,
+      `Moving node ${NODE} to provision target active: cannot reach Ironic at ${ORIGIN} after 1 attempt: other side closed (UND_ERR_SOCKET); not ` +
+        `repeated, as the server may have acted on it`,
     );
   });
 
@@ -233,7 +264,11 @@ describe('power, maintenance, traits, validate', () => {
 
   it('validates', async () => {
     const { pool, client } = make();
-    const answer = { boot: { result: true, reason: null }, deploy: { result: false, reason: 'Missing image_source' }, rescue: { result: null, reason: 'not supported' } };
+    const answer = {
+      boot: { result: true, reason: null },
+      deploy: { result: false, reason: 'Missing image_source' },
+      rescue: { result: null, reason: 'not supported' },
+    };
     expectCall(pool, { method: 'GET', path: `/v1/nodes/${NODE}/validate` }).reply(200, answer);
     expect(await validateNode(client, NODE)).toEqual(answer);
   });

@@ -11,7 +11,9 @@ describe('JSON-patch builders', () => {
 
   it("refuse keys Ironic's patch schema rejects (a 400 otherwise), naming the path", () => {
     for (const key of ['a/b', 'a~b', 'a.b', 'with space', '']) {
-      expect(() => add(['extra', key], 1)).toThrowError(/Ironic accepts only letters, digits, '_' and '-' in patch path keys.*patch the parent object as a whole/);
+      expect(() => add(['extra', key], 1)).toThrowError(
+        /Ironic accepts only letters, digits, '_' and '-' in patch path keys.*patch the parent object as a whole/,
+      );
     }
     expect(() => remove('/extra/a.b')).toThrowError(/not "\/extra\/a.b"/);
     expect(isIronicPatchPath('/instance_info/image_source')).toBe(true);

@@ -4,7 +4,18 @@ import { createPort, deletePort, listPorts } from '../../../src/ironic/ports.js'
 import { NODE, ORIGIN, expectCall, ironicError, useIronicMock } from './helpers.js';
 
 const make = useIronicMock();
-const PORT = { uuid: 'p-1', address: '52:54:00:aa:bb:01', node_uuid: NODE, pxe_enabled: true, local_link_connection: {}, physical_network: null, portgroup_uuid: null, extra: {}, created_at: 't', updated_at: null };
+const PORT = {
+  uuid: 'p-1',
+  address: '52:54:00:aa:bb:01',
+  node_uuid: NODE,
+  pxe_enabled: true,
+  local_link_connection: {},
+  physical_network: null,
+  portgroup_uuid: null,
+  extra: {},
+  created_at: 't',
+  updated_at: null,
+};
 
 async function all<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
   const items: T[] = [];
@@ -25,7 +36,10 @@ describe('listPorts', () => {
       ports: [{ uuid: 'p-1', address: PORT.address }],
       next: `${ORIGIN}/v1/ports?node=node-1&fields=uuid,address&marker=p-1`,
     });
-    expectCall(pool, { method: 'GET', path: '/v1/ports', query: { node: 'node-1', fields: 'uuid,address', marker: 'p-1' } }).reply(200, { ports: [], next: null });
+    expectCall(pool, { method: 'GET', path: '/v1/ports', query: { node: 'node-1', fields: 'uuid,address', marker: 'p-1' } }).reply(200, {
+      ports: [],
+      next: null,
+    });
     expect(await all(listPorts(client, { node: 'node-1', fields: ['uuid', 'address'] }))).toEqual([{ uuid: 'p-1', address: PORT.address }]);
   });
 
@@ -52,7 +66,9 @@ describe('createPort and deletePort', () => {
     );
     const error = await createPort(client, { node_uuid: NODE, address: '52:54:00:aa:bb:02' }).catch((e: unknown) => e);
     expect(isConflict(error)).toBe(true);
-    expect((error as Error).message).toBe(`Creating port 52:54:00:aa:bb:02 of node ${NODE}: Ironic answered 409: A port with MAC address 52:54:00:aa:bb:02 already exists.`);
+    expect((error as Error).message).toBe(
+      `Creating port 52:54:00:aa:bb:02 of node ${NODE}: Ironic answered 409: A port with MAC address 52:54:00:aa:bb:02 already exists.`,
+    );
   });
 
   it('deletes', async () => {

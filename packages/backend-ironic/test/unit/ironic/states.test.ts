@@ -4,7 +4,17 @@ import { EXPECTED_STATES, FAILURE_STATES, PROVISION_STATES, STABLE_STATES, isFai
 
 describe('state tables', () => {
   it('know the failure states, and any future "* failed"', () => {
-    for (const state of ['deploy failed', 'clean failed', 'inspect failed', 'error', 'adopt failed', 'rescue failed', 'unrescue failed', 'service failed', 'someday failed']) {
+    for (const state of [
+      'deploy failed',
+      'clean failed',
+      'inspect failed',
+      'error',
+      'adopt failed',
+      'rescue failed',
+      'unrescue failed',
+      'service failed',
+      'someday failed',
+    ]) {
       expect(isFailureState(state)).toBe(true);
     }
     for (const state of ['active', 'available', 'deploying', 'clean wait', 'enroll', null, undefined]) expect(isFailureState(state)).toBe(false);
@@ -33,10 +43,39 @@ describe('state tables', () => {
 describe('the ironic barrel', () => {
   it('exports the client, the resource functions, the waiters and the tables', () => {
     for (const name of [
-      'IronicClient', 'connectIronic', 'makeDispatcher', 'readCloud', 'discoverVersions', 'requireVersion',
-      'getNode', 'listNodes', 'createNode', 'deleteNode', 'patchNode', 'setProvisionState', 'setPowerState', 'setMaintenance', 'unsetMaintenance', 'setTraits', 'validateNode',
-      'listPorts', 'createPort', 'deletePort', 'createAllocation', 'getAllocation', 'deleteAllocation', 'listAllocations',
-      'waitForProvisionState', 'waitForAllocation', 'waitForUnlocked', 'IronicHttpError', 'IronicWaitError', 'isNotFound', 'isConflict', 'isLocked', 'isAssociated',
+      'IronicClient',
+      'connectIronic',
+      'makeDispatcher',
+      'readCloud',
+      'discoverVersions',
+      'requireVersion',
+      'getNode',
+      'listNodes',
+      'createNode',
+      'deleteNode',
+      'patchNode',
+      'setProvisionState',
+      'setPowerState',
+      'setMaintenance',
+      'unsetMaintenance',
+      'setTraits',
+      'validateNode',
+      'listPorts',
+      'createPort',
+      'deletePort',
+      'createAllocation',
+      'getAllocation',
+      'deleteAllocation',
+      'listAllocations',
+      'waitForProvisionState',
+      'waitForAllocation',
+      'waitForUnlocked',
+      'IronicHttpError',
+      'IronicWaitError',
+      'isNotFound',
+      'isConflict',
+      'isLocked',
+      'isAssociated',
     ]) {
       expect(typeof (ironic as Record<string, unknown>)[name], name).toBe('function');
     }

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Sleep } from '../../../src/ironic/backoff.js';
-import { IronicWaitError, isIronicWaitError, waitForAllocation, waitForProvisionState, waitForUnlocked, type Progress } from '../../../src/ironic/waiters.js';
+import {
+  type IronicWaitError,
+  isIronicWaitError,
+  waitForAllocation,
+  waitForProvisionState,
+  waitForUnlocked,
+  type Progress,
+} from '../../../src/ironic/waiters.js';
 import { ALLOC, NODE, allocationFixture, expectCall, ironicError, nodeFixture, useIronicMock } from './helpers.js';
 
 const make = useIronicMock();
@@ -91,7 +98,8 @@ describe('waitForProvisionState', () => {
     expect(error.observed).toEqual(['deploying', 'deploy failed']);
     expect(error.code).toBe('CPX_BACKEND_FAILURE');
     expect(error.message).toBe(
-      `Waiting for node ${NODE} to reach "active": node ${NODE} is "deploy failed" (target "active"): Image http://x/img could not be downloaded: 404 (seen: deploying → deploy failed)`,
+      `Waiting for node ${NODE} to reach "active": node ${NODE} is "deploy failed" (target "active"): Image http://x/img could not be downloaded: 404 ` +
+        `(seen: deploying → deploy failed)`,
     );
   });
 
@@ -112,7 +120,11 @@ describe('waitForProvisionState', () => {
 
   it('stops when a failed verification drops the node back to enroll', async () => {
     const { pool, client } = make();
-    nodeAnswers(pool, { provision_state: 'verifying', target_provision_state: 'manageable' }, { provision_state: 'enroll', last_error: 'Failed to get power state: BMC unreachable' });
+    nodeAnswers(
+      pool,
+      { provision_state: 'verifying', target_provision_state: 'manageable' },
+      { provision_state: 'enroll', last_error: 'Failed to get power state: BMC unreachable' },
+    );
     const error = await caught(waitForProvisionState(client, NODE, 'manageable', { timeoutMs: 10_000, ...fakeTime() }));
     expect(error.reason).toBe('failed');
     expect(error.message).toMatch(/is "enroll": Failed to get power state: BMC unreachable \(seen: verifying → enroll\)$/);
@@ -128,7 +140,9 @@ describe('waitForProvisionState', () => {
     const { pool, client } = make();
     const time = fakeTime();
     nodeAnswers(pool, ...Array.from({ length: 4 }, () => ({ provision_state: 'cleaning' as const, target_provision_state: 'available' as const })));
-    const error = await caught(waitForProvisionState(client, NODE, 'available', { timeoutMs: 5000, poll: { baseMs: 1000, maxMs: 2000 }, random: () => 1, ...time }));
+    const error = await caught(
+      waitForProvisionState(client, NODE, 'available', { timeoutMs: 5000, poll: { baseMs: 1000, maxMs: 2000 }, random: () => 1, ...time }),
+    );
     expect(time.sleeps).toEqual([1000, 2000, 2000]);
     expect(error.reason).toBe('timeout');
     expect(error.state).toBe('cleaning');
@@ -143,7 +157,9 @@ describe('waitForProvisionState', () => {
       return { statusCode: 200, data: nodeFixture({ provision_state: 'deploying', target_provision_state: 'active' }) };
     });
     expectCall(pool, { method: 'GET', path: `/v1/nodes/${NODE}` }).reply(200, nodeFixture({ provision_state: 'deploying', target_provision_state: 'active' }));
-    const error = await caught(waitForProvisionState(client, NODE, 'active', { timeoutMs: 5000, poll: { baseMs: 4000, maxMs: 4000 }, random: () => 1, ...time }));
+    const error = await caught(
+      waitForProvisionState(client, NODE, 'active', { timeoutMs: 5000, poll: { baseMs: 4000, maxMs: 4000 }, random: () => 1, ...time }),
+    );
     expect(time.sleeps).toEqual([1000]);
     expect(error.reason).toBe('timeout');
   });
@@ -165,7 +181,9 @@ describe('waitForProvisionState', () => {
     );
     expect(error.reason).toBe('aborted');
     expect(error.state).toBe('deploying');
-    expect(error.message).toBe(`Waiting for node ${NODE} to reach "active": stopped waiting for node ${NODE}, still "deploying" (target "active"), because the call was aborted`);
+    expect(error.message).toBe(
+      `Waiting for node ${NODE} to reach "active": stopped waiting for node ${NODE}, still "deploying" (target "active"), because the call was aborted`,
+    );
     expect((error.cause as Error).message).toBe('CPI deadline');
   });
 
@@ -179,7 +197,9 @@ describe('waitForProvisionState', () => {
   it('passes HTTP errors through', async () => {
     const { pool, client } = make();
     expectCall(pool, { method: 'GET', path: `/v1/nodes/${NODE}` }).reply(404, ironicError(`Node ${NODE} could not be found.`));
-    await expect(waitForProvisionState(client, NODE, 'active', { timeoutMs: 1000, ...fakeTime() })).rejects.toThrowError(`Waiting for node ${NODE}: Ironic answered 404`);
+    await expect(waitForProvisionState(client, NODE, 'active', { timeoutMs: 1000, ...fakeTime() })).rejects.toThrowError(
+      `Waiting for node ${NODE}: Ironic answered 404`,
+    );
   });
 });
 
@@ -204,7 +224,9 @@ describe('waitForAllocation', () => {
 
   it('times out while allocating', async () => {
     const { pool, client } = make();
-    expectCall(pool, { method: 'GET', path: `/v1/allocations/${ALLOC}` }).reply(200, allocationFixture()).times(2);
+    expectCall(pool, { method: 'GET', path: `/v1/allocations/${ALLOC}` })
+      .reply(200, allocationFixture())
+      .times(2);
     const error = await caught(waitForAllocation(client, ALLOC, { timeoutMs: 500, random: () => 1, ...fakeTime() }));
     expect(error.message).toBe(`Waiting for allocation ${ALLOC}: allocation ${ALLOC} is still "allocating" after 500 ms`);
   });
@@ -230,7 +252,11 @@ describe('waitForUnlocked', () => {
 describe('waitForProvisionState: states with a target, and stuck states', () => {
   it('returns a wanted state that keeps its target (wait call-back, deploy failed) at once', async () => {
     const { pool, client } = make();
-    nodeAnswers(pool, { provision_state: 'deploying', target_provision_state: 'active' }, { provision_state: 'wait call-back', target_provision_state: 'active' });
+    nodeAnswers(
+      pool,
+      { provision_state: 'deploying', target_provision_state: 'active' },
+      { provision_state: 'wait call-back', target_provision_state: 'active' },
+    );
     const node = await waitForProvisionState(client, NODE, ['active', 'deploy failed', 'wait call-back'], { timeoutMs: 60_000, ...fakeTime() });
     expect(node.provision_state).toBe('wait call-back');
     nodeAnswers(pool, { provision_state: 'deploy failed', target_provision_state: 'active', last_error: 'boom' });
@@ -243,10 +269,19 @@ describe('waitForProvisionState: states with a target, and stuck states', () => 
     const waiting = { provision_state: 'wait call-back', target_provision_state: 'active', provision_updated_at: '2026-12-01T10:00:00' } as const;
     nodeAnswers(pool, { provision_state: 'deploying', target_provision_state: 'active' }, waiting, waiting, waiting);
     const error = await caught(
-      waitForProvisionState(client, NODE, 'active', { timeoutMs: 3_600_000, stuck: { state: 'wait call-back', ms: 5000 }, poll: { baseMs: 2000, maxMs: 4000 }, random: () => 1, ...time }),
+      waitForProvisionState(client, NODE, 'active', {
+        timeoutMs: 3_600_000,
+        stuck: { state: 'wait call-back', ms: 5000 },
+        poll: { baseMs: 2000, maxMs: 4000 },
+        random: () => 1,
+        ...time,
+      }),
     );
     expect(error).toMatchObject({ reason: 'stuck', state: 'wait call-back', observed: ['deploying', 'wait call-back'] });
-    expect(error.message).toBe(`Waiting for node ${NODE} to reach "active": node ${NODE} stayed "wait call-back" (target "active") for 5 s, its limit (seen: deploying → wait call-back)`);
+    expect(error.message).toBe(
+      `Waiting for node ${NODE} to reach "active": node ${NODE} stayed "wait call-back" (target "active") for 5 s, its limit (seen: deploying → wait ` +
+        `call-back)`,
+    );
     // 2 s to the first wait call-back poll; then 4 s, and the last sleep ends at the limit: 1 s.
     expect(time.sleeps).toEqual([2000, 4000, 1000]);
   });
@@ -255,7 +290,13 @@ describe('waitForProvisionState: states with a target, and stuck states', () => 
     const { pool, client } = make();
     const at = (t: string) => ({ provision_state: 'wait call-back', target_provision_state: 'active', provision_updated_at: t }) as const;
     nodeAnswers(pool, at('10:00:00'), at('10:00:04'), at('10:00:08'), { provision_state: 'active', target_provision_state: null });
-    const node = await waitForProvisionState(client, NODE, 'active', { timeoutMs: 60_000, stuck: { state: 'wait call-back', ms: 5000 }, poll: { baseMs: 4000, maxMs: 4000 }, random: () => 1, ...fakeTime() });
+    const node = await waitForProvisionState(client, NODE, 'active', {
+      timeoutMs: 60_000,
+      stuck: { state: 'wait call-back', ms: 5000 },
+      poll: { baseMs: 4000, maxMs: 4000 },
+      random: () => 1,
+      ...fakeTime(),
+    });
     expect(node.provision_state).toBe('active');
   });
 });

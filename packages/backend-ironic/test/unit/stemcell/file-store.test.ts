@@ -36,7 +36,9 @@ describe('file image store', () => {
   it('leaves no file when the body fails, and passes the body error on', async () => {
     const dir = tempDir();
     const store = makeFileStore({ type: 'file', path: dir, url: 'http://h/i' });
-    await expect(store.put(NAME, failingBody('half', new Error('gunzip: unexpected end of file')), 10, signal())).rejects.toThrowError(`writing ${path.join(dir, NAME)}: gunzip: unexpected end of file`);
+    await expect(store.put(NAME, failingBody('half', new Error('gunzip: unexpected end of file')), 10, signal())).rejects.toThrowError(
+      `writing ${path.join(dir, NAME)}: gunzip: unexpected end of file`,
+    );
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
@@ -50,7 +52,11 @@ describe('file image store', () => {
   it('stops when aborted, leaving nothing', async () => {
     const dir = tempDir();
     const store = makeFileStore({ type: 'file', path: dir, url: 'http://h/i' });
-    const endless = new Readable({ read() { this.push(Buffer.alloc(65536)); } });
+    const endless = new Readable({
+      read() {
+        this.push(Buffer.alloc(65536));
+      },
+    });
     const abort = new AbortController();
     setTimeout(() => abort.abort(), 20);
     await expect(store.put(NAME, endless, 1e12, abort.signal)).rejects.toThrowError(/aborted/);
@@ -60,7 +66,9 @@ describe('file image store', () => {
   it('names a missing directory', async () => {
     const dir = path.join(tempDir(), 'nope');
     const store = makeFileStore({ type: 'file', path: dir, url: 'http://h/i' });
-    await expect(store.put(NAME, Readable.from([Buffer.from('x')]), 1, signal())).rejects.toThrowError(`writing ${path.join(dir, NAME)}: directory ${dir} does not exist`);
+    await expect(store.put(NAME, Readable.from([Buffer.from('x')]), 1, signal())).rejects.toThrowError(
+      `writing ${path.join(dir, NAME)}: directory ${dir} does not exist`,
+    );
   });
 
   it('deletes, taking a missing object as deleted', async () => {

@@ -52,7 +52,10 @@ export async function writeTarball(file: string, entries: readonly TarEntry[], o
 
 /** A heavy OpenStack stemcell's `image`: `stemcell.MF`-like noise around `root.img`. */
 export async function writeStemcellImage(dir: string, rootImg: Buffer, name = 'root.img'): Promise<string> {
-  return writeTarball(path.join(dir, 'image'), [{ name: 'other.txt', data: Buffer.from('not the image\n') }, { name, data: rootImg }]);
+  return writeTarball(path.join(dir, 'image'), [
+    { name: 'other.txt', data: Buffer.from('not the image\n') },
+    { name, data: rootImg },
+  ]);
 }
 
 /** Disk-like bytes: runs of zeros between random blocks; `size` need not be a multiple of 512. */
@@ -64,10 +67,6 @@ export function diskBytes(size: number): Buffer {
 
 export function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-export function md5(data: Buffer): string {
-  return createHash('md5').update(data).digest('hex');
 }
 
 /**
@@ -98,7 +97,8 @@ export class FakeStore implements ImageStore {
       bytes += (chunk as Buffer).length;
       this.objects.set(name, Buffer.concat(chunks));
       this.onChunk?.(bytes);
-      if (this.failAfter !== undefined && bytes >= this.failAfter) throw new Error(`PUT ${this.urlOf(name)} answered 507 Insufficient Storage: the store is out of space`);
+      if (this.failAfter !== undefined && bytes >= this.failAfter)
+        throw new Error(`PUT ${this.urlOf(name)} answered 507 Insufficient Storage: the store is out of space`);
       if (this.chunkDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.chunkDelayMs));
     }
     return this.urlOf(name);
@@ -135,9 +135,29 @@ export function ironicContext(config: Partial<IronicConfig> = {}, logger: Logger
 
 export function callContext(signal: AbortSignal = new AbortController().signal): CallContext {
   return {
-    method: 'create_stemcell', apiVersion: 2, requestedApiVersion: 2, requestId: 'cpi-1', directorUuid: 'd', stemcellApiVersion: undefined,
-    context: {}, rawArguments: [], logger: silentLogger, responseLog: { append: () => undefined }, signal,
+    method: 'create_stemcell',
+    apiVersion: 2,
+    requestedApiVersion: 2,
+    requestId: 'cpi-1',
+    directorUuid: 'd',
+    stemcellApiVersion: undefined,
+    context: {},
+    rawArguments: [],
+    logger: silentLogger,
+    responseLog: { append: () => undefined },
+    signal,
   };
 }
 
-export const OPENSTACK_QCOW2 = { name: 'bosh-openstack-kvm-ubuntu-jammy-go_agent', version: '1.0', infrastructure: 'openstack', hypervisor: 'kvm', disk: 5120, disk_format: 'qcow2', container_format: 'bare', os_type: 'linux', os_distro: 'ubuntu', architecture: 'x86_64' } as const;
+export const OPENSTACK_QCOW2 = {
+  name: 'bosh-openstack-kvm-ubuntu-jammy-go_agent',
+  version: '1.0',
+  infrastructure: 'openstack',
+  hypervisor: 'kvm',
+  disk: 5120,
+  disk_format: 'qcow2',
+  container_format: 'bare',
+  os_type: 'linux',
+  os_distro: 'ubuntu',
+  architecture: 'x86_64',
+} as const;

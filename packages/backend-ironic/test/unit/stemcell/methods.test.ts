@@ -37,12 +37,20 @@ describe('create_stemcell and delete_stemcell', () => {
     const ctx = fileStoreContext(store);
     const imagePath = path.join(tempDir(), 'image');
     fs.writeFileSync(imagePath, '');
-    const cid = await createStemcell(ctx, callContext(), { imagePath, cloudProperties: { ...OPENSTACK_QCOW2, image_url: 'https://images.test/jammy.qcow2', image_checksum: 'e'.repeat(32) }, env: undefined });
+    const cid = await createStemcell(ctx, callContext(), {
+      imagePath,
+      cloudProperties: { ...OPENSTACK_QCOW2, image_url: 'https://images.test/jammy.qcow2', image_checksum: 'e'.repeat(32) },
+      env: undefined,
+    });
     expect(cid).toBe(`qcow2:md5:${'e'.repeat(32)}:https://images.test/jammy.qcow2`);
     fs.writeFileSync(path.join(store, 'jammy.qcow2'), 'someone else');
     await deleteStemcell(ctx, callContext(), cid);
     // An image_url that points into the store, but at an object create_stemcell did not name.
-    await deleteStemcell(ctx, callContext(), encodeStemcellCid({ diskFormat: 'qcow2', hashAlgo: 'md5', hash: 'e'.repeat(32), url: 'http://10.0.0.5:8080/stemcells/jammy.qcow2' }));
+    await deleteStemcell(
+      ctx,
+      callContext(),
+      encodeStemcellCid({ diskFormat: 'qcow2', hashAlgo: 'md5', hash: 'e'.repeat(32), url: 'http://10.0.0.5:8080/stemcells/jammy.qcow2' }),
+    );
     expect(fs.readdirSync(store)).toEqual(['jammy.qcow2']);
   });
 
@@ -56,7 +64,10 @@ describe('create_stemcell and delete_stemcell', () => {
     await expect(createStemcell(ironicContext(), callContext(), { imagePath, cloudProperties: OPENSTACK_QCOW2, env: undefined })).rejects.toThrowError(
       expect.objectContaining({
         code: 'CPX_CONFIG',
-        message: `Creating an Ironic stemcell from ${imagePath}: backend 'metal' has no image_store to upload the stemcell's root.img to: add backends.metal.image_store ({type: webdav, url, username, password} or {type: file, path, url}) to the config, or use a light stemcell whose cloud_properties give image_url and image_checksum`,
+        message:
+          `Creating an Ironic stemcell from ${imagePath}: backend 'metal' has no image_store to upload the stemcell's root.img to: add ` +
+          `backends.metal.image_store ({type: webdav, url, username, password} or {type: file, path, url}) to the config, or use a light stemcell ` +
+          `whose cloud_properties give image_url and image_checksum`,
       }),
     );
   });
@@ -65,7 +76,10 @@ describe('create_stemcell and delete_stemcell', () => {
     const imagePath = await writeStemcellImage(tempDir(), Buffer.from('x'));
     const ctx = ironicContext({ image_store: { type: 'file', path: tempDir(), url: 'file:///srv/images' } });
     await expect(createStemcell(ctx, callContext(), { imagePath, cloudProperties: OPENSTACK_QCOW2, env: undefined })).rejects.toThrowError(
-      expect.objectContaining({ code: 'CPX_CONFIG', message: "Configuring the image store of backend 'metal': image_store.url must be an http(s) URL Ironic can fetch images from" }),
+      expect.objectContaining({
+        code: 'CPX_CONFIG',
+        message: "Configuring the image store of backend 'metal': image_store.url must be an http(s) URL Ironic can fetch images from",
+      }),
     );
   });
 
@@ -73,7 +87,10 @@ describe('create_stemcell and delete_stemcell', () => {
     const imagePath = await writeStemcellImage(tempDir(), Buffer.from('x'));
     const ctx = ironicContext({ image_store: { type: 'webdav', url: 'https://dav.test/images', ca_file: '/nonexistent/ca.pem' } });
     await expect(createStemcell(ctx, callContext(), { imagePath, cloudProperties: OPENSTACK_QCOW2, env: undefined })).rejects.toThrowError(
-      expect.objectContaining({ code: 'CPX_CONFIG', message: expect.stringMatching(/^Configuring the image store of backend 'metal': cannot read ca_file \/nonexistent\/ca.pem: ENOENT/) }),
+      expect.objectContaining({
+        code: 'CPX_CONFIG',
+        message: expect.stringMatching(/^Configuring the image store of backend 'metal': cannot read ca_file \/nonexistent\/ca.pem: ENOENT/),
+      }),
     );
   });
 
@@ -83,7 +100,12 @@ describe('create_stemcell and delete_stemcell', () => {
     await expect(createStemcell(fileStoreContext(store), callContext(), { imagePath, cloudProperties: OPENSTACK_QCOW2, env: undefined })).rejects.toThrowError(
       expect.objectContaining({
         code: 'CPX_BACKEND_FAILURE',
-        message: expect.stringMatching(new RegExp(`^Uploading root.img of stemcell image ${imagePath} to image store ${store} \\(served at http://10.0.0.5:8080/stemcells\\): writing ${store}/sc-\\S+\\.qcow2: directory ${store} does not exist$`)),
+        message: expect.stringMatching(
+          new RegExp(
+            `^Uploading root.img of stemcell image ${imagePath} to image store ${store} \\(served at http://10.0.0.5:8080/stemcells\\): writing ` +
+              `${store}/sc-\\S+\\.qcow2: directory ${store} does not exist$`,
+          ),
+        ),
       }),
     );
   });

@@ -5,7 +5,7 @@ import { silentLogger } from '@hybrid-cpi/core';
 import { NothingWritten } from '../../../src/image-store/store.js';
 import { isImageName } from '../../../src/stemcell/object-name.js';
 import { uploadRootImage, type UploadRequest } from '../../../src/stemcell/upload.js';
-import { FakeStore, captureLogger, diskBytes, md5, sha256, useTempDirs, writeStemcellImage, writeTarball } from './helpers.js';
+import { FakeStore, captureLogger, diskBytes, sha256, useTempDirs, writeStemcellImage, writeTarball } from './helpers.js';
 
 const tempDir = useTempDirs();
 
@@ -24,13 +24,13 @@ async function failure(promise: Promise<unknown>): Promise<{ code: string; messa
 }
 
 describe('uploadRootImage', () => {
-  it('streams root.img to the store and hashes exactly its bytes (sha256 and md5 as node:crypto has them)', async () => {
+  it('streams root.img to the store and hashes exactly its bytes (sha256 as node:crypto has it)', async () => {
     const dir = tempDir();
     // Not a multiple of 512: the tar padding must not reach the store or the digests.
     const rootImg = diskBytes(3 * 1024 * 1024 + 123);
     const store = new FakeStore();
     const image = await upload(await writeStemcellImage(dir, rootImg), store);
-    expect(image).toMatchObject({ size: rootImg.length, sha256: sha256(rootImg), md5: md5(rootImg), url: store.urlOf(image.name) });
+    expect(image).toMatchObject({ size: rootImg.length, sha256: sha256(rootImg), url: store.urlOf(image.name) });
     expect(isImageName(image.name) && image.name.endsWith('.qcow2')).toBe(true);
     expect(store.objects.get(image.name)?.equals(rootImg)).toBe(true);
     expect(store.puts).toEqual([{ name: image.name, size: rootImg.length }]);
@@ -65,14 +65,22 @@ describe('uploadRootImage', () => {
     expect(progress.length).toBeGreaterThanOrEqual(3);
     expect(progress[0]?.fields).toMatchObject({ stemcell: imagePath, object: image.url, bytes: 0, total: rootImg.length, percent: 0 });
     for (const { fields } of progress) {
-      expect(fields).toEqual(expect.objectContaining({ bytes: expect.any(Number), percent: expect.any(Number), mb_per_s: expect.any(Number), elapsed_s: expect.any(Number) }));
+      expect(fields).toEqual(
+        expect.objectContaining({ bytes: expect.any(Number), percent: expect.any(Number), mb_per_s: expect.any(Number), elapsed_s: expect.any(Number) }),
+      );
     }
     const bytes = progress.map((e) => e.fields['bytes'] as number);
     expect(bytes).toEqual([...bytes].sort((x, y) => x - y));
     expect(bytes.at(-1)).toBeGreaterThan(0);
     const last = logger.entries.at(-1);
     expect(last?.msg).toBe('uploaded stemcell');
-    expect(last?.fields).toMatchObject({ object: image.url, bytes: rootImg.length, sha256: sha256(rootImg), md5: md5(rootImg), mb_per_s: expect.any(Number), seconds: expect.any(Number) });
+    expect(last?.fields).toMatchObject({
+      object: image.url,
+      bytes: rootImg.length,
+      sha256: sha256(rootImg),
+      mb_per_s: expect.any(Number),
+      seconds: expect.any(Number),
+    });
     // No line after the end: the timer is stopped.
     const count = logger.entries.length;
     await new Promise((resolve) => setTimeout(resolve, 120));
@@ -87,7 +95,10 @@ describe('uploadRootImage', () => {
       const store = new FakeStore();
       const error = await failure(upload(imagePath, store));
       expect(error.code).toBe('CPX_ARGUMENTS');
-      expect(error.message).toMatch(`Uploading root.img of stemcell image ${imagePath} to image store http://store.test/images: the image is not an intact gzip file (gunzip: incorrect header check)`);
+      expect(error.message).toMatch(
+        `Uploading root.img of stemcell image ${imagePath} to image store http://store.test/images: the image is not an intact gzip file (gunzip: ` +
+          `incorrect header check)`,
+      );
       expect(store.puts).toEqual([]);
     });
 
@@ -112,7 +123,10 @@ describe('uploadRootImage', () => {
       fs.truncateSync(imagePath, Math.floor(fs.statSync(imagePath).size * 0.7));
       const store = new FakeStore();
       const error = await failure(upload(imagePath, store));
-      expect(error).toMatchObject({ code: 'CPX_ARGUMENTS', message: expect.stringMatching(/the image is not an intact gzip file \(gunzip: unexpected end of file\)$/) });
+      expect(error).toMatchObject({
+        code: 'CPX_ARGUMENTS',
+        message: expect.stringMatching(/the image is not an intact gzip file \(gunzip: unexpected end of file\)$/),
+      });
       expect(store.objects.size).toBe(0);
       expect(store.deleted.length).toBe(1);
     });
@@ -124,7 +138,10 @@ describe('uploadRootImage', () => {
       fs.writeFileSync(imagePath, (await import('node:zlib')).gzipSync(fs.readFileSync(tarPath).subarray(0, 600 * 1024)));
       const store = new FakeStore();
       const error = await failure(upload(imagePath, store));
-      expect(error).toMatchObject({ code: 'CPX_ARGUMENTS', message: expect.stringMatching(/: the image is not an intact tar archive \(tar: Unexpected end of data\)$/) });
+      expect(error).toMatchObject({
+        code: 'CPX_ARGUMENTS',
+        message: expect.stringMatching(/: the image is not an intact tar archive \(tar: Unexpected end of data\)$/),
+      });
       expect(store.objects.size).toBe(0);
     });
 
@@ -133,26 +150,43 @@ describe('uploadRootImage', () => {
       const imagePath = path.join(dir, 'image');
       fs.writeFileSync(imagePath, (await import('node:zlib')).gzipSync(Buffer.alloc(4096, 'x')));
       const error = await failure(upload(imagePath, new FakeStore()));
-      expect(error).toMatchObject({ code: 'CPX_ARGUMENTS', message: expect.stringMatching(/: the image is not an intact tar archive \(tar: Invalid tar header/) });
+      expect(error).toMatchObject({
+        code: 'CPX_ARGUMENTS',
+        message: expect.stringMatching(/: the image is not an intact tar archive \(tar: Invalid tar header/),
+      });
     });
 
     it('when there is no root.img', async () => {
       const dir = tempDir();
-      const imagePath = await writeTarball(path.join(dir, 'image'), [{ name: 'stemcell.MF', data: Buffer.from('name: x\n') }, { name: 'disk.vmdk', data: Buffer.alloc(1000) }]);
+      const imagePath = await writeTarball(path.join(dir, 'image'), [
+        { name: 'stemcell.MF', data: Buffer.from('name: x\n') },
+        { name: 'disk.vmdk', data: Buffer.alloc(1000) },
+      ]);
       const store = new FakeStore();
       const error = await failure(upload(imagePath, store));
-      expect(error).toMatchObject({ code: 'CPX_ARGUMENTS', message: `Uploading root.img of stemcell image ${imagePath} to image store http://store.test/images: the archive has no root.img (it holds stemcell.MF, disk.vmdk); is this a heavy OpenStack stemcell?` });
+      expect(error).toMatchObject({
+        code: 'CPX_ARGUMENTS',
+        message:
+          `Uploading root.img of stemcell image ${imagePath} to image store http://store.test/images: the archive has no root.img (it holds ` +
+          `stemcell.MF, disk.vmdk); is this a heavy OpenStack stemcell?`,
+      });
       expect(store.puts).toEqual([]);
     });
 
     it('when root.img is not a regular file', async () => {
       const imagePath = await writeTarball(path.join(tempDir(), 'image'), [{ name: 'root.img', type: 'symlink' }]);
       const error = await failure(upload(imagePath, new FakeStore()));
-      expect(error).toMatchObject({ code: 'CPX_ARGUMENTS', message: expect.stringMatching(/: root.img in the archive is not a regular file \(tar entry type symlink\)/) });
+      expect(error).toMatchObject({
+        code: 'CPX_ARGUMENTS',
+        message: expect.stringMatching(/: root.img in the archive is not a regular file \(tar entry type symlink\)/),
+      });
     });
 
     it('when the archive holds two root.img', async () => {
-      const imagePath = await writeTarball(path.join(tempDir(), 'image'), [{ name: 'root.img', data: Buffer.from('a') }, { name: './root.img', data: Buffer.from('b') }]);
+      const imagePath = await writeTarball(path.join(tempDir(), 'image'), [
+        { name: 'root.img', data: Buffer.from('a') },
+        { name: './root.img', data: Buffer.from('b') },
+      ]);
       const store = new FakeStore();
       const error = await failure(upload(imagePath, store));
       expect(error).toMatchObject({ code: 'CPX_ARGUMENTS', message: expect.stringMatching(/: the archive holds more than one root.img$/) });
@@ -164,13 +198,21 @@ describe('uploadRootImage', () => {
       const imagePath = path.join(tempDir(), 'image');
       fs.writeFileSync(imagePath, '');
       const error = await failure(upload(imagePath, new FakeStore()));
-      expect(error).toMatchObject({ code: 'CPX_ARGUMENTS', message: expect.stringMatching(/: the image is empty, as in a light stemcell; a light stemcell for Ironic needs cloud_properties image_url and image_checksum$/) });
+      expect(error).toMatchObject({
+        code: 'CPX_ARGUMENTS',
+        message: expect.stringMatching(
+          /: the image is empty, as in a light stemcell; a light stemcell for Ironic needs cloud_properties image_url and image_checksum$/,
+        ),
+      });
     });
 
     it('when the image does not exist', async () => {
       const imagePath = path.join(tempDir(), 'missing');
       const error = await failure(upload(imagePath, new FakeStore()));
-      expect(error).toMatchObject({ code: 'CPX_ARGUMENTS', message: expect.stringMatching(new RegExp(`^Uploading root.img of stemcell image ${imagePath} .*: cannot read the image: ENOENT`)) });
+      expect(error).toMatchObject({
+        code: 'CPX_ARGUMENTS',
+        message: expect.stringMatching(new RegExp(`^Uploading root.img of stemcell image ${imagePath} .*: cannot read the image: ENOENT`)),
+      });
     });
 
     it('when the store fails mid-stream: the partial object is deleted and the store error reported', async () => {
@@ -182,7 +224,9 @@ describe('uploadRootImage', () => {
       const name = store.puts[0]?.name ?? '';
       expect(error).toMatchObject({
         code: 'CPX_BACKEND_FAILURE',
-        message: `Uploading root.img of stemcell image ${imagePath} to image store http://store.test/images: PUT http://store.test/images/${name} answered 507 Insufficient Storage: the store is out of space`,
+        message:
+          `Uploading root.img of stemcell image ${imagePath} to image store http://store.test/images: PUT http://store.test/images/${name} ` +
+          `answered 507 Insufficient Storage: the store is out of space`,
       });
       expect(store.deleted).toEqual([name]);
       expect(store.objects.size).toBe(0);
@@ -200,7 +244,10 @@ describe('uploadRootImage', () => {
         throw new Error(`PUT ${store.urlOf(name)} failed: other side closed`);
       };
       const error = await failure(upload(await writeStemcellImage(tempDir(), diskBytes(8 * 1024 * 1024)), store));
-      expect(error).toMatchObject({ code: 'CPX_BACKEND_FAILURE', message: expect.stringMatching(/: PUT http:\/\/store.test\/images\/sc-\S+ failed: other side closed$/) });
+      expect(error).toMatchObject({
+        code: 'CPX_BACKEND_FAILURE',
+        message: expect.stringMatching(/: PUT http:\/\/store.test\/images\/sc-\S+ failed: other side closed$/),
+      });
       expect(store.objects.size).toBe(0);
     });
 
@@ -211,7 +258,10 @@ describe('uploadRootImage', () => {
         throw new NothingWritten(`PUT ${store.urlOf(name)} answered 403 Forbidden`);
       };
       const error = await failure(upload(await writeStemcellImage(tempDir(), diskBytes(100_000)), store));
-      expect(error).toMatchObject({ code: 'CPX_BACKEND_FAILURE', message: expect.stringMatching(/: PUT http:\/\/store.test\/images\/sc-\S+ answered 403 Forbidden$/) });
+      expect(error).toMatchObject({
+        code: 'CPX_BACKEND_FAILURE',
+        message: expect.stringMatching(/: PUT http:\/\/store.test\/images\/sc-\S+ answered 403 Forbidden$/),
+      });
       expect(store.deleted).toEqual([]);
     });
 
@@ -223,7 +273,10 @@ describe('uploadRootImage', () => {
       };
       const logger = captureLogger();
       const error = await failure(upload(await writeStemcellImage(tempDir(), diskBytes(100_000)), store, { logger }));
-      expect(error.message).toMatch(/answered 507 Insufficient Storage: the store is out of space; removing the partial object http:\/\/store.test\/images\/sc-.*\.qcow2 failed too: DELETE answered 503 Service Unavailable$/);
+      expect(error.message).toMatch(
+        /answered 507 Insufficient Storage: the store is out of space; removing the partial object http:\/\/store.test\/images\/sc-.*\.qcow2 /,
+      );
+      expect(error.message).toMatch(/\.qcow2 failed too: DELETE answered 503 Service Unavailable$/);
       expect(logger.entries.some((e) => e.level === 'error' && e.msg === 'removing a partly uploaded stemcell image failed')).toBe(true);
     });
 
@@ -236,7 +289,10 @@ describe('uploadRootImage', () => {
       };
       const imagePath = await writeStemcellImage(tempDir(), rootImg);
       const error = await failure(upload(imagePath, store, { signal: abort.signal }));
-      expect(error).toMatchObject({ code: 'CPX_BACKEND_FAILURE', message: `Uploading root.img of stemcell image ${imagePath} to image store http://store.test/images: aborted (SIGTERM)` });
+      expect(error).toMatchObject({
+        code: 'CPX_BACKEND_FAILURE',
+        message: `Uploading root.img of stemcell image ${imagePath} to image store http://store.test/images: aborted (SIGTERM)`,
+      });
       expect(store.objects.size).toBe(0);
       expect(store.deleted).toEqual([store.puts[0]?.name]);
     });

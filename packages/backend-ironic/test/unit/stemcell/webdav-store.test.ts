@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MockAgent } from 'undici';
 import { makeWebDavStore, type WebDavStoreConfig } from '../../../src/image-store/webdav.js';
+import { dropUndefined } from '../ironic/helpers.js';
 
 const ORIGIN = 'http://dav.test:8080';
 const NAME = 'sc-0b1e9c2a-3f4d-4e5f-8a6b-7c8d9e0f1a2b.qcow2';
@@ -18,11 +19,14 @@ afterEach(async () => {
   }
 });
 
-function make(config: Partial<WebDavStoreConfig> = {}) {
+function make(config: { readonly [K in keyof WebDavStoreConfig]?: WebDavStoreConfig[K] | undefined } = {}) {
   const agent = new MockAgent();
   agent.disableNetConnect();
   agents.push(agent);
-  const store = makeWebDavStore({ type: 'webdav', url: `${ORIGIN}/images/`, username: 'bosh', password: 's3cret', ...config }, { dispatcher: agent });
+  const store = makeWebDavStore(
+    dropUndefined({ type: 'webdav', url: `${ORIGIN}/images/`, username: 'bosh', password: 's3cret', ...config }) as WebDavStoreConfig,
+    { dispatcher: agent },
+  );
   return { pool: agent.get(ORIGIN), store };
 }
 
@@ -33,14 +37,23 @@ describe('WebDAV image store', () => {
   it('PUTs an empty probe, then the image with its Content-Length and Basic auth, and returns the URL Ironic fetches', async () => {
     const { pool, store } = make();
     pool.intercept({ method: 'PUT', path: `/images/${NAME}`, headers: { authorization: AUTH, 'content-length': '0' } }).reply(201, '');
-    pool.intercept({ method: 'PUT', path: `/images/${NAME}`, headers: { authorization: AUTH, 'content-length': '5', 'content-type': 'application/octet-stream' } }).reply(204, '');
+    pool
+      .intercept({
+        method: 'PUT',
+        path: `/images/${NAME}`,
+        headers: { authorization: AUTH, 'content-length': '5', 'content-type': 'application/octet-stream' },
+      })
+      .reply(204, '');
     expect(await store.put(NAME, body('disk!'), 5, signal())).toBe(`${ORIGIN}/images/${NAME}`);
   });
 
   it('sends no Authorization without a username', async () => {
     const { pool, store } = make({ username: undefined, password: undefined });
     const noAuth = (headers: Record<string, string>) => headers['authorization'] === undefined;
-    pool.intercept({ method: 'PUT', path: `/images/${NAME}`, headers: noAuth }).reply(201, '').times(2);
+    pool
+      .intercept({ method: 'PUT', path: `/images/${NAME}`, headers: noAuth })
+      .reply(201, '')
+      .times(2);
     await store.put(NAME, body('x'), 1, signal());
   });
 
@@ -48,7 +61,10 @@ describe('WebDAV image store', () => {
     const { pool, store } = make();
     pool.intercept({ method: 'PUT', path: `/images/${NAME}` }).reply(409, '<html>Conflict</html>');
     pool.intercept({ method: 'MKCOL', path: '/images/', headers: { authorization: AUTH } }).reply(201, '');
-    pool.intercept({ method: 'PUT', path: `/images/${NAME}` }).reply(201, '').times(2);
+    pool
+      .intercept({ method: 'PUT', path: `/images/${NAME}` })
+      .reply(201, '')
+      .times(2);
     expect(await store.put(NAME, body('x'), 1, signal())).toBe(`${ORIGIN}/images/${NAME}`);
   });
 
@@ -64,7 +80,9 @@ describe('WebDAV image store', () => {
     const { pool, store } = make();
     pool.intercept({ method: 'PUT', path: `/images/${NAME}` }).reply(409, '');
     pool.intercept({ method: 'MKCOL', path: '/images/' }).reply(409, '');
-    await expect(store.put(NAME, body('x'), 1, signal())).rejects.toThrowError(`MKCOL ${ORIGIN}/images/ answered 409 Conflict: the parent collection does not exist`);
+    await expect(store.put(NAME, body('x'), 1, signal())).rejects.toThrowError(
+      `MKCOL ${ORIGIN}/images/ answered 409 Conflict: the parent collection does not exist`,
+    );
   });
 
   it.each([
@@ -97,7 +115,9 @@ describe('WebDAV image store', () => {
 
   it('explains an unreachable store', async () => {
     const { pool, store } = make();
-    pool.intercept({ method: 'PUT', path: `/images/${NAME}` }).replyWithError(Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:8080'), { code: 'ECONNREFUSED' }));
+    pool
+      .intercept({ method: 'PUT', path: `/images/${NAME}` })
+      .replyWithError(Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:8080'), { code: 'ECONNREFUSED' }));
     await expect(store.put(NAME, body('x'), 1, signal())).rejects.toThrowError(`PUT ${ORIGIN}/images/${NAME} failed: connect ECONNREFUSED 10.0.0.5:8080`);
   });
 
@@ -114,7 +134,9 @@ describe('WebDAV image store', () => {
     pool.intercept({ method: 'GET', path: `/images/${NAME}`, headers: { authorization: AUTH } }).reply(200, 'disk!');
     pool.intercept({ method: 'GET', path: `/images/${NAME}` }).reply(403, '<html>Forbidden</html>');
     expect((await store.read(NAME, signal())).toString()).toBe('disk!');
-    await expect(store.read(NAME, signal())).rejects.toThrowError(`GET ${ORIGIN}/images/${NAME} answered 403 Forbidden: the server refuses reads there to this account`);
+    await expect(store.read(NAME, signal())).rejects.toThrowError(
+      `GET ${ORIGIN}/images/${NAME} answered 403 Forbidden: the server refuses reads there to this account`,
+    );
   });
 
   it('reports a refused delete', async () => {

@@ -30,9 +30,30 @@ import update_disk from './update_disk.js';
 import type { Schema } from './common.js';
 
 const byMethod: Record<string, Record<number, Schema>> = {
-  attach_disk, calculate_vm_cloud_properties, configure_networks, create_disk, create_network, create_stemcell,
-  create_vm, current_vm_id, delete_disk, delete_network, delete_snapshot, delete_stemcell, delete_vm, detach_disk,
-  get_disks, has_disk, has_vm, info, ping, reboot_vm, resize_disk, set_disk_metadata, set_vm_metadata, snapshot_disk,
+  attach_disk,
+  calculate_vm_cloud_properties,
+  configure_networks,
+  create_disk,
+  create_network,
+  create_stemcell,
+  create_vm,
+  current_vm_id,
+  delete_disk,
+  delete_network,
+  delete_snapshot,
+  delete_stemcell,
+  delete_vm,
+  detach_disk,
+  get_disks,
+  has_disk,
+  has_vm,
+  info,
+  ping,
+  reboot_vm,
+  resize_disk,
+  set_disk_metadata,
+  set_vm_metadata,
+  snapshot_disk,
   update_disk,
 };
 
@@ -41,10 +62,12 @@ for (const method of METHOD_NAMES) {
   const schemas = byMethod[method];
   if (schemas === undefined) throw new Error(`No argument schema for ${method}`);
   const versions = SIGNATURES[method].versions as readonly number[];
-  files[method] = Object.fromEntries(versions.map((v) => {
-    const schema = schemas[v];
-    if (schema === undefined) throw new Error(`No v${v} schema for ${method}`);
-    return [`v${v}`, schema];
-  }));
+  files[method] = Object.fromEntries(
+    versions.map((v) => {
+      const schema = schemas[v];
+      if (schema === undefined) throw new Error(`No v${v} schema for ${method}`);
+      return [`v${v}`, schema];
+    }),
+  );
 }
 export default files;
