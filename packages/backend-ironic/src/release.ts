@@ -85,6 +85,8 @@ function decide(now: Node, cid: string): { step: Step; ops?: PatchOp[] } {
   if (releaseOf(now)?.vm === cid) return { step: 'release' };
   if (!carriesVm(now, cid)) return { step: undefined };
   if (holdsDisks(now)) return { step: 'park', ops: parkOps(now, cid) };
+  // Claimed by someone else since a teardown dropped the VM's claim (see endDeploy): theirs now.
+  if (now.instance_uuid !== null && now.instance_uuid !== cid && now.instance_uuid !== reservationOf(now)?.uuid) return { step: undefined };
   if (wipesOf(now).length > 0 || vmRecord(now)?.enrolled) return { step: 'release', ops: releaseOps(now, cid) };
   // Nothing to wipe or delete after: the records go now, and Ironic's undeploy drops the claim (a
   // node never deployed loses it in this same write). A retry finds the node by its claim.

@@ -192,6 +192,16 @@ describe('ending a deploy that waits for its call-back', () => {
     again.unlock();
     await releaseNode(backendContext(harness.client), waiting, CID, signal);
   });
+  it('on an older Ironic, a node someone else claims once the teardown dropped the claim is theirs: left alone', async () => {
+    const harness = make();
+    serverAt(harness, '1.82');
+    expectLock(harness, waiting).unlock();
+    expectCall(harness.pool, { method: 'PUT', path: `/v1/nodes/${NODE}/states/provision`, body: { target: 'deleted' } }).reply(202, '');
+    expectCall(harness.pool, { method: 'GET', path: `/v1/nodes/${NODE}` }).reply(200, nodeFixture({ extra: waiting.extra }));
+    // No PATCH: neither the claim nor the leftover record of a node another claimant holds now.
+    expectLock(harness, nodeFixture({ extra: waiting.extra, instance_uuid: '99999999-0000-4000-8000-000000000009' })).unlock();
+    await releaseNode(backendContext(harness.client), waiting, CID, signal);
+  });
 });
 
 describe('a deploy waiting for its call-back on a node that holds persistent disks (a rebuild in place)', () => {
