@@ -4,7 +4,7 @@ import { releaseNode } from '../release.js';
 import { findVmNode } from '../vm-node.js';
 
 /** delete_vm: undeploy and give the node back as it was found; a missing VM is success. */
-export async function deleteVm(ctx: IronicContext, call: CallContext, cid: NativeCid): Promise<void> {
+export async function deleteVm(ctx: IronicContext, call: CallContext, cid: NativeCid<'vm'>): Promise<void> {
   const node = await findVmNode(ctx, cid, call.signal);
   if (node === undefined) {
     ctx.logger.info({ vm: cid }, 'no node carries this VM: nothing to delete');

@@ -17,7 +17,7 @@ import { findVmNode, vmRecord, type VmRecord } from '../vm-node.js';
  * names the node. Without a VM, a node is chosen as create_vm would choose one (from the
  * disk_type's cloud_properties) and reserved for the disk.
  */
-export async function createDisk(ctx: IronicContext, call: CallContext, req: CreateDiskRequest): Promise<NativeCid> {
+export async function createDisk(ctx: IronicContext, call: CallContext, req: CreateDiskRequest): Promise<NativeCid<'disk'>> {
   const doing = creatingDisk(req.size, req.vmCid);
   const signal = call.signal;
   let node: Node;
@@ -104,12 +104,12 @@ async function vmAndDisk(ctx: IronicContext, vm: string, disk: string, doing: st
   );
 }
 
-export async function hasDisk(ctx: IronicContext, call: CallContext, cid: NativeCid): Promise<boolean> {
+export async function hasDisk(ctx: IronicContext, call: CallContext, cid: NativeCid<'disk'>): Promise<boolean> {
   return (await diskOn(ctx, cid, call.signal)) !== undefined;
 }
 
 /** attach_disk: the device hint the agent resolves (a stable by-id or by-path when known). Idempotent. */
-export async function attachDisk(ctx: IronicContext, call: CallContext, vm: NativeCid, disk: NativeCid): Promise<DiskHint> {
+export async function attachDisk(ctx: IronicContext, call: CallContext, vm: NativeCid<'vm'>, disk: NativeCid<'disk'>): Promise<DiskHint> {
   const doing = `Attaching disk ${disk} to VM ${vm}`;
   const { node, id, disk: record } = await vmAndDisk(ctx, vm, disk, doing, call.signal);
   if (record.attached_to !== null && record.attached_to !== vm)
@@ -119,22 +119,22 @@ export async function attachDisk(ctx: IronicContext, call: CallContext, vm: Nati
   return { path: record.hint };
 }
 
-export async function detachDisk(ctx: IronicContext, call: CallContext, vm: NativeCid, disk: NativeCid): Promise<void> {
+export async function detachDisk(ctx: IronicContext, call: CallContext, vm: NativeCid<'vm'>, disk: NativeCid<'disk'>): Promise<void> {
   const doing = `Detaching disk ${disk} from VM ${vm}`;
   const { node, id, disk: record } = await vmAndDisk(ctx, vm, disk, doing, call.signal);
   if (record.attached_to !== vm) throw new CpiError('CPX_DISK_NOT_ATTACHED', `${doing}: it is not attached to that VM`);
   await patchNode(ctx.client, node.uuid, [replace(['extra', DISKS_KEY, id], { ...record, attached_to: null })], { doing, signal: call.signal });
 }
 
-export async function getDisks(ctx: IronicContext, call: CallContext, vm: NativeCid): Promise<NativeCid[]> {
+export async function getDisks(ctx: IronicContext, call: CallContext, vm: NativeCid<'vm'>): Promise<NativeCid<'disk'>[]> {
   const node = await findVmNode(ctx, vm, call.signal);
   if (node === undefined) throw new CpiError('CPX_VM_NOT_FOUND', `Listing the disks of VM ${vm}: no Ironic node carries it`);
   return Object.entries(disksOf(node))
     .filter(([, d]) => d.attached_to === vm)
-    .map(([id]) => nativeCid(`${node.uuid}.${id}`));
+    .map(([id]) => nativeCid('disk', `${node.uuid}.${id}`));
 }
 
-export async function setDiskMetadata(ctx: IronicContext, call: CallContext, disk: NativeCid, metadata: Metadata): Promise<void> {
+export async function setDiskMetadata(ctx: IronicContext, call: CallContext, disk: NativeCid<'disk'>, metadata: Metadata): Promise<void> {
   const doing = `Setting metadata of disk ${disk}`;
   const { node, id, disk: record } = await requireDisk(ctx, disk, doing, call.signal);
   await patchNode(ctx.client, node.uuid, [replace(['extra', DISKS_KEY, id], { ...record, metadata })], { doing, signal: call.signal });
@@ -145,7 +145,7 @@ export async function setDiskMetadata(ctx: IronicContext, call: CallContext, dis
  * data: the node's next cleaning does it, right away when the node holds nothing else, at the
  * release of the VM that runs on it otherwise. A missing disk is success.
  */
-export async function deleteDisk(ctx: IronicContext, call: CallContext, cid: NativeCid): Promise<void> {
+export async function deleteDisk(ctx: IronicContext, call: CallContext, cid: NativeCid<'disk'>): Promise<void> {
   const doing = `Deleting disk ${cid}`;
   const found = await diskOn(ctx, cid, call.signal);
   if (found === undefined) return;

@@ -27,7 +27,7 @@ async function freshPool(size: number): Promise<string> {
   return rc;
 }
 
-const createVm = (rc: string, diskCids: NativeCid[] = [], agentId = `agent-${randomUUID()}`) =>
+const createVm = (rc: string, diskCids: NativeCid<'disk'>[] = [], agentId = `agent-${randomUUID()}`) =>
   backend.createVm(call('create_vm'), {
     agentId,
     stemcellCid: STEMCELL,
