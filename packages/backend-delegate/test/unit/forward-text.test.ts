@@ -33,7 +33,7 @@ const forward = (text: string, method: MethodName, args: unknown[], apiVersion?:
   forwardedText(text, { spec: methodSpec(method), args, apiVersion, contextAdditions });
 
 describe('the forwarded text', () => {
-  it('differs from the director\'s only in the CID strings', () => {
+  it("differs from the director's only in the CID strings", () => {
     const args = '[ "agent-1", "vms:sc-1" ,{"cpu":1.0,"name":"caf\\u00e9 \\/ é"}, {}, [ "vms:d-1",\n"vms:d-2" ] , null ]';
     const text = director('create_vm', args, ', "api_version": 2.0');
     expect(forward(text, 'create_vm', ['agent-1', 'sc-1', {}, {}, ['d-1', 'd-2'], null], 2)).toBe(
@@ -47,7 +47,7 @@ describe('the forwarded text', () => {
     expect(forward(vm, 'create_vm', ['a', 's', {}, {}, [], {}])).toBe(director('create_vm', '["a","s",{},{},null,null]'));
   });
 
-  it('refuses a call whose CIDs are not the request\'s', () => {
+  it("refuses a call whose CIDs are not the request's", () => {
     expect(() => forward(director('create_disk', '[10, {}, null]'), 'create_disk', [10, {}, 'vm-1'])).toThrowError(/vm_cid does not match/);
     expect(() => forward(director('create_vm', '["a","vms:s",{},{},["vms:d"],null]'), 'create_vm', ['a', 's', {}, {}, [], {}])).toThrowError(
       /disk_cids does not match/,

@@ -145,8 +145,8 @@ export interface ContextOptions {
 
 export const DIRECTOR_CONTEXT = { director_uuid: 'd6b8f2a3-1d4c-4e1b-9c9f-0d5b8a7e6f10', request_id: 'cpi-123456' };
 
-/** A CallContext as the core builds it for a director's request of `method` with `rawArguments` (the request's text: as JSON.stringify writes it). */
-export function callContext(method: MethodName, rawArguments: readonly unknown[], options: ContextOptions = {}): CallContext {
+/** A CallContext as the core builds it for a director's request of `method` with `args` (its text as JSON.stringify writes it). */
+export function callContext(method: MethodName, args: readonly unknown[], options: ContextOptions = {}): CallContext {
   const requested = Object.hasOwn(options, 'requestedApiVersion') ? options.requestedApiVersion : 2;
   const context: Record<string, unknown> = options.context ?? DIRECTOR_CONTEXT;
   const stemcellApi = (context['vm'] as { stemcell?: { api_version?: number } } | undefined)?.stemcell?.api_version;
@@ -158,7 +158,7 @@ export function callContext(method: MethodName, rawArguments: readonly unknown[]
     directorUuid: typeof context['director_uuid'] === 'string' ? context['director_uuid'] : undefined,
     stemcellApiVersion: stemcellApi,
     context,
-    directorRequest: JSON.stringify({ method, arguments: rawArguments, context, ...(requested === undefined ? {} : { api_version: requested }) }),
+    directorRequest: JSON.stringify({ method, arguments: args, context, ...(requested === undefined ? {} : { api_version: requested }) }),
     logger: options.logger ?? new RecordingLogger(),
     responseLog: options.responseLog ?? { append: () => undefined },
     signal: options.signal ?? new AbortController().signal,
