@@ -3,7 +3,7 @@ import { CID_KINDS, decodeCid, decodeStemcellCid, encodeCid, encodeStemcellCid, 
 import { CpiError } from '../errors/index.js';
 import { backendParams, createdCids, resultToWire } from '../protocol/backend-call.js';
 import type { MethodSpec, Route } from '../protocol/method-spec.js';
-import { methodSpec } from '../protocol/methods.js';
+import { methodSpec, type MethodName } from '../protocol/methods.js';
 import type { Call } from './call.js';
 import { acceptsStemcell, describeStemcell } from './stemcell-formats.js';
 
@@ -67,8 +67,8 @@ class Routing {
     try {
       return resultToWire(this.#spec, value, this.#call.request.apiVersion, {
         cid: (part, native) => encodeCid(name, this.#native(part.cid, native, name)),
-        invalid: (part, got) => {
-          throw new CpiError('CPX_BACKEND_FAILURE', `${doing}: the backend returned ${describe(got, part.check.name, part.check.expected)}`);
+        invalid: (what, expected, got) => {
+          throw new CpiError('CPX_BACKEND_FAILURE', `${doing}: the backend returned ${describe(got, what, expected)}`);
         },
       });
     } catch (error) {
@@ -77,11 +77,12 @@ class Routing {
     }
   }
 
-  async #undo(name: BackendName, method: string, native: string): Promise<void> {
-    const spec = methodSpec(method as never);
+  /** Runs the table's `undo` method on what the call made; a failure is logged, the call's own error is what the director gets. */
+  async #undo(name: BackendName, undo: string, native: string): Promise<void> {
+    const method = undo as MethodName;
     await this.#call
-      .on(name, method as never, backendParams(spec, [native]), true)
-      .catch((cause: unknown) => this.#call.logger.error({ backend: name, cid: native, err: String(cause) }, `${method} of what the call made failed`));
+      .on(name, method, backendParams(methodSpec(method), [native]), true)
+      .catch((cause: unknown) => this.#call.logger.error({ backend: name, cid: native, err: String(cause) }, `${undo} of what the call made failed`));
   }
 
   /** The arguments with their CIDs native to this backend; every one must live there. */
@@ -150,8 +151,8 @@ class Routing {
     }
     const settled = await Promise.allSettled(
       targets.map(async (name) => {
-        const made = await this.#call.on(name, this.#call.request.method, backendParams(this.#spec, this.#unwrapped(name, undefined)));
-        return this.#native('stemcell', made, name);
+        const value = await this.#call.on(name, this.#call.request.method, backendParams(this.#spec, this.#unwrapped(name, undefined)));
+        return this.#native('stemcell', value, name);
       }),
     );
     const made = new Map<BackendName, NativeCid<'stemcell'>>();

@@ -3,7 +3,10 @@
 // director's and back. CIDs are left to the caller (the core prefixes them, the delegate needs
 // none).
 import { CID_KINDS } from '../cid/types.js';
-import type { ApiVersion, Arg, CidPart, MethodSpec, Part, ValuePart } from './method-spec.js';
+import type { ApiVersion, Arg, CidPart, MethodSpec, Part } from './method-spec.js';
+
+const A_CID = 'a CID (a non-empty string)';
+const A_LIST = 'a list of CIDs';
 
 export function camelCase(name: string): string {
   return name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -44,8 +47,8 @@ export function isCidPart(part: Part): part is CidPart {
 export interface ResultWrapper {
   /** One CID of a CID part, prefixed. */
   cid(part: CidPart, native: unknown): string;
-  /** A value that fails its part's check. */
-  invalid(part: ValuePart, value: unknown): never;
+  /** A value that is not what its part must be (`name`, as messages call it; `expected`, what it must be). */
+  invalid(name: string, expected: string, value: unknown): never;
 }
 
 /** A backend's result as the director of this API version takes it. */
@@ -66,8 +69,8 @@ export function resultToWire(spec: MethodSpec, value: unknown, version: ApiVersi
 }
 
 function partToWire(part: Part, value: unknown, wrap: ResultWrapper): unknown {
-  if (!isCidPart(part)) return part.check.accepts(value) ? value : wrap.invalid(part, value);
-  if (part.list) return Array.isArray(value) ? value.map((v) => wrap.cid(part, v)) : [wrap.cid(part, value)];
+  if (!isCidPart(part)) return part.check.accepts(value) ? value : wrap.invalid(part.check.name, part.check.expected, value);
+  if (part.list) return Array.isArray(value) ? value.map((v) => wrap.cid(part, v)) : wrap.invalid(partName(part), A_LIST, value);
   return part.nullable && (value === undefined || value === null) ? null : wrap.cid(part, value);
 }
 
@@ -121,13 +124,11 @@ export function resultFromWire(spec: MethodSpec, wire: unknown, reader: WireRead
   }
 }
 
-const A_CID = 'a CID (a non-empty string)';
-
 function partFromWire(part: Part, wire: unknown, reader: WireReader): unknown {
   const value = wire ?? null;
   if (isCidPart(part)) {
     const native = (v: unknown) => (typeof v === 'string' && v !== '' ? v : reader.unexpected(v, A_CID));
-    if (part.list) return Array.isArray(value) ? value.map(native) : reader.unexpected(value, 'a list of CIDs');
+    if (part.list) return Array.isArray(value) ? value.map(native) : reader.unexpected(value, A_LIST);
     return part.nullable && value === null ? undefined : native(value);
   }
   if (part.check.accepts(value)) return value;
