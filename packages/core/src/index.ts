@@ -22,18 +22,8 @@ export { loadLogger } from './logging/load-logger.js';
 export { parseRequest, type CpiRequest } from './protocol/request.js';
 export { errorResponse, okResponse, serializeResponse, type CpiResponse } from './protocol/response.js';
 export { METHODS, METHOD_NAMES, REPORTED_API_VERSION, isMethodName, methodSpec, type MethodName } from './protocol/methods.js';
-export type { ApiVersion, Arg, CidPart, MethodSpec, Part, Result, ValuePart } from './protocol/method-spec.js';
-export {
-  argsOfVersion,
-  backendParams,
-  camelCase,
-  directorArguments,
-  isCidPart,
-  partName,
-  resultFromWire,
-  resultToWire,
-  type WireReader,
-} from './protocol/backend-call.js';
+export type { ApiVersion, MethodSpec, Part } from './protocol/method-spec.js';
+export { argsOfVersion, camelCase, directorArguments, isCidPart, partName, resultFromWire } from './protocol/backend-call.js';
 export { BackendRegistry } from './dispatch/registry.js';
 export { dispatch } from './dispatch/dispatcher.js';
 export { acceptsStemcell } from './dispatch/stemcell-formats.js';

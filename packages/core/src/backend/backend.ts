@@ -43,22 +43,21 @@ export interface ResponseLog {
 }
 
 type Spec<M extends MethodName> = (typeof METHODS)[M];
-/** The methods a backend serves, each with what the core answers where a backend leaves it out. */
-type Served = { [M in MethodName]: Spec<M>['route'] extends { readonly by: 'core' } ? never : M }[MethodName];
-type RequiredMethod = { [M in Served]: Spec<M>['absent'] extends 'required' ? M : never }[Served];
-type OptionalMethod = Exclude<Served, RequiredMethod>;
+/** The methods a backend serves: all but those the core answers itself. */
+export type ServedMethod = { [M in MethodName]: Spec<M>['route'] extends { readonly by: 'core' } ? never : M }[MethodName];
+type RequiredMethod = { [M in ServedMethod]: Spec<M>['absent'] extends 'required' ? M : never }[ServedMethod];
+type OptionalMethod = Exclude<ServedMethod, RequiredMethod>;
 
 /**
  * The backend method of a CPI method: its parameters and result, as the method table gives them.
  * Checked as a method is (an implementation may take a wider parameter), as the interface of
  * hand-written methods was.
  */
-export type BackendMethod<M extends Served> = {
+export type BackendMethod<M extends ServedMethod> = {
   method(ctx: CallContext, ...params: ParamsOf<Spec<M>>): Promise<ResultOf<Spec<M>>>;
 }['method'];
 /** A backend method's name: the CPI method's, camel-cased (`set_vm_metadata` → `setVmMetadata`). */
 export type BackendMethodName<M extends MethodName> = CamelCase<M>;
-export type ServedMethod = Served;
 
 export type CreateStemcellRequest = ParamsOf<Spec<'create_stemcell'>>[0];
 export type CreateVmRequest = ParamsOf<Spec<'create_vm'>>[0];

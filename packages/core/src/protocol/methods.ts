@@ -61,6 +61,7 @@ export const METHODS = {
     args: [arg('image_path', nonEmptyString), arg('cloud_properties', cloudProperties), arg('env', object(), { since: 3 })],
     route: { by: 'stemcell_formats', path: ['cloud_properties'] },
     params: 'request',
+    // Each backend's CID; the core writes them as one composite stemcell CID (cid/codec.ts).
     result: one(created('stemcell', 'delete_stemcell')),
     doing: (a) => `Creating stemcell from ${a.image_path}`,
   }),
@@ -80,6 +81,7 @@ export const METHODS = {
     ],
     route: { by: 'cloud_properties', path: ['cloud_properties'] },
     params: 'request',
+    // The networks as configured on the VM: API v2 returns them to the director.
     result: parts({ cid: created('vm', 'delete_vm'), networks: value(NETWORKS, { orArgument: 'networks' }) }, { bareBefore: 2 }),
     doing: (a) => `Creating VM for agent '${a.agent_id}'`,
   }),
