@@ -30,6 +30,8 @@ export interface DelegatedCall {
  */
 export function delegateRequest(ctx: CallContext, call: DelegatedCall, additions: Readonly<Record<string, unknown>> | undefined): string {
   const { method, spec, args, apiVersion } = call;
+  // The core gives the director's request to the backend call that serves it; a backend method
+  // called with that context for another method (by a wrapper, say) writes its own.
   if (ctx.directorRequest !== undefined && ctx.method === method) {
     return forwardedText(ctx.directorRequest, { spec, args, apiVersion, contextAdditions: contextAdditions(ctx, additions) });
   }
