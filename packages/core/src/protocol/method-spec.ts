@@ -157,7 +157,7 @@ export type Route<A extends readonly Arg[] = readonly Arg[]> =
 /** How a backend method takes the arguments: one after another, or as one object of camel-cased names. */
 export type Params = 'positional' | 'request';
 /** Whether a backend may leave the method out, and what the core then answers. */
-export type Absence = 'required' | 'NotImplemented' | 'NotSupported';
+type Absence = 'required' | 'NotImplemented' | 'NotSupported';
 
 export interface MethodSpec<
   A extends readonly Arg[] = readonly Arg[],
@@ -200,13 +200,13 @@ export function method<
 type WithCids<T, C> = T extends string ? C : T extends readonly (infer E)[] ? readonly WithCids<E, C>[] : T;
 
 /** An argument's value as the director sends it: CIDs are proxy CIDs of the argument's kind. */
-export type DirectorValue<A> =
+type DirectorValue<A> =
   A extends Arg<string, infer T, infer K, unknown, infer S>
     ? (K extends CidKind ? WithCids<T, ProxyCid<K>> : T) | (S extends ApiVersion ? undefined : never)
     : never;
 
 /** An argument's value as a backend gets it: native CIDs; null becomes `orElse`, else undefined; absent, undefined. */
-export type BackendValue<A> =
+type BackendValue<A> =
   A extends Arg<string, infer T, infer K, infer E, infer S>
     ? S extends ApiVersion
       ? Native<T, K> | undefined
@@ -217,13 +217,13 @@ export type BackendValue<A> =
 type Native<T, K> = K extends CidKind ? WithCids<T, NativeCid<K>> : T;
 
 /** The arguments by name, as the director sent them. */
-export type NamedArgs<A extends readonly Arg[]> = { readonly [X in A[number] as X['name']]: DirectorValue<X> };
+type NamedArgs<A extends readonly Arg[]> = { readonly [X in A[number] as X['name']]: DirectorValue<X> };
 
 type Camel<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
 export type CamelCase<S extends string> = Camel<S>;
 
 /** The one object a `request` backend method takes: the arguments by camel-cased name. */
-export type BackendRequest<A extends readonly Arg[]> = { readonly [X in A[number] as Camel<X['name']>]: BackendValue<X> };
+type BackendRequest<A extends readonly Arg[]> = { readonly [X in A[number] as Camel<X['name']>]: BackendValue<X> };
 type Positional<A extends readonly Arg[]> = { -readonly [I in keyof A]: BackendValue<A[I]> };
 
 export type ParamsOf<S extends MethodSpec> =
