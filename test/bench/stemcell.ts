@@ -133,7 +133,7 @@ if (mode === 'upload') {
   const ctx = { name: 'metal', config, agent: undefined, client: {}, logger, useAllocations: async () => true };
   const call = {
     method: 'create_stemcell', apiVersion: 2, requestedApiVersion: 2, requestId: 'bench', directorUuid: undefined, stemcellApiVersion: undefined,
-    context: {}, rawArguments: [], logger, responseLog: { append() {} }, signal: new AbortController().signal,
+    context: {}, directorRequest: undefined, logger, responseLog: { append() {} }, signal: new AbortController().signal,
   };
   const cloudProperties = { infrastructure: 'openstack', disk_format: 'qcow2', container_format: 'bare' };
   result = { cid: await createStemcell(ctx, call, { imagePath, cloudProperties, env: undefined }) };

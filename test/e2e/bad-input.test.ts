@@ -209,7 +209,10 @@ class Rng {
   }
 }
 
-/** What an argument position holds (packages/core/src/protocol/schemas, from the CPI docs). */
+/**
+ * What an argument position holds, written from the CPI docs: an oracle of its own, kept apart
+ * from the method table (packages/core/src/protocol/methods.ts) it checks.
+ */
 type Kind = 'cid' | 'text' | 'object' | 'networks' | 'diskCids' | 'objectOrNull' | 'cidOrNull' | 'size' | 'metadata' | 'resources' | 'netdef';
 
 interface Signature {

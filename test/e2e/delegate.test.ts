@@ -192,6 +192,25 @@ describe('a hybrid lifecycle: metal (memory) and vms (the delegate), vms also th
     expect(fixture.record('vms', native(cid))).toMatchObject({ agent_id: 'agent-vms', stemcell: native(ids.vmsStemcell) });
   });
 
+  it("the director's own bytes reach the delegate (spacing, `1.0`, escapes, 16 MiB) but for the CIDs, api_version and context additions", async () => {
+    const blob = `caf\\u00e9 \\/ ${'x'.repeat(16 * 1024 * 1024)}`;
+    const requestId = nextRequestId();
+    const text = (stemcell: string, disk: string, version: string, additions: string) =>
+      `{ "method" : "create_vm",\n  "arguments" : [ "agent-bytes" , "${stemcell}",{"backend":"vms","cpu":1.0,"ram":4096.0,"ratio":2.50},\n` +
+      `${JSON.stringify(NETWORKS)} , [ "${disk}" ] ,\t{"bosh":{"blob":"${blob}"}} ] ,\r\n  "context" : {"director_uuid":"${DIRECTOR_UUID}", ` +
+      `"request_id":"${requestId}"${additions}} ,  "api_version" : ${version} }\n`;
+    const disk = await director.ok<string>('create_disk', [1024, {}, ids.vmsVm]);
+    const run = await runCpi(cpi.configFile, text(ids.vmsStemcell, disk, '3', ''), { tmp: ws.dir, timeoutMs: 120_000 });
+    const response = expectDirectorResponse(run);
+    expect(response.error, describeRun(run)).toBeNull();
+    const additions = Object.entries(CONTEXT_ADDITIONS).map(([k, v]) => `,${JSON.stringify(k)}:${JSON.stringify(v)}`);
+    const expected = text(native(ids.vmsStemcell), native(disk), '2', additions.join(''));
+    // Not toBe: a failure would print 16 MiB twice.
+    expect(fixture.lastCall().stdin === expected, 'the delegate read the bytes the director sent, but for the CIDs, api_version and the additions').toBe(true);
+    await director.ok('delete_vm', [(response.result as [string])[0]]);
+    await director.ok('delete_disk', [disk]);
+  });
+
   it('create_vm without cloud_properties.backend goes to metal', async () => {
     const calls = fixture.calls().length;
     const [cid] = await director.ok<[string, unknown]>('create_vm', ['agent-metal', ids.metalStemcell, {}, NETWORKS, [], {}]);

@@ -17,6 +17,9 @@ import {
 
 type Kind = 'stemcells' | 'vms' | 'disks';
 const PREFIX: Record<Kind, string> = { stemcells: 'sc', vms: 'vm', disks: 'disk' };
+/** The kind of CID each directory's records have. */
+const CID_KIND = { stemcells: 'stemcell', vms: 'vm', disks: 'disk' } as const;
+type CidOf<K extends Kind> = NativeCid<(typeof CID_KIND)[K]>;
 
 interface StemcellRecord {
   image_path: string;
@@ -35,6 +38,7 @@ interface DiskRecord {
   metadata: Metadata;
   created_at: string;
 }
+type RecordOf<K extends Kind> = { stemcells: StemcellRecord; vms: VmRecord; disks: DiskRecord }[K];
 
 /**
  * A backend whose "VMs" and "disks" are JSON files in a directory, one per resource. It shows
@@ -53,14 +57,14 @@ export class DirectoryBackend implements Backend {
     for (const kind of Object.keys(PREFIX)) fs.mkdirSync(path.join(directory, kind), { recursive: true });
   }
 
-  async createStemcell(ctx: CallContext, { imagePath }: CreateStemcellRequest): Promise<NativeCid> {
+  async createStemcell(ctx: CallContext, { imagePath }: CreateStemcellRequest): Promise<NativeCid<'stemcell'>> {
     if (!fs.existsSync(imagePath)) throw new CpiError('CPX_BACKEND_FAILURE', `Creating a stemcell from ${imagePath}: the image does not exist`);
-    const cid = this.#create<StemcellRecord>('stemcells', { image_path: imagePath, created_at: new Date().toISOString() });
+    const cid = this.#create('stemcells', { image_path: imagePath, created_at: new Date().toISOString() });
     ctx.logger.info({ stemcell: cid }, 'created stemcell');
     return cid;
   }
 
-  async deleteStemcell(_ctx: CallContext, cid: NativeCid): Promise<void> {
+  async deleteStemcell(_ctx: CallContext, cid: NativeCid<'stemcell'>): Promise<void> {
     this.#remove('stemcells', cid);
   }
 
@@ -68,7 +72,7 @@ export class DirectoryBackend implements Backend {
     const doing = `Creating VM for agent '${request.agentId}'`;
     if (this.#read('stemcells', request.stemcellCid) === undefined)
       throw new CpiError('CPX_STEMCELL_NOT_FOUND', `${doing}: stemcell '${request.stemcellCid}' does not exist`);
-    const cid = this.#create<VmRecord>('vms', {
+    const cid = this.#create('vms', {
       agent_id: request.agentId,
       stemcell: request.stemcellCid,
       metadata: {},
@@ -80,41 +84,41 @@ export class DirectoryBackend implements Backend {
     return { cid, networks: request.networks };
   }
 
-  async deleteVm(_ctx: CallContext, cid: NativeCid): Promise<void> {
-    for (const [disk, record] of this.#all<DiskRecord>('disks')) if (record.vm === cid) this.#write('disks', disk, { ...record, vm: null });
+  async deleteVm(_ctx: CallContext, cid: NativeCid<'vm'>): Promise<void> {
+    for (const [disk, record] of this.#all('disks')) if (record.vm === cid) this.#write('disks', disk, { ...record, vm: null });
     this.#remove('vms', cid);
   }
 
-  async hasVm(_ctx: CallContext, cid: NativeCid): Promise<boolean> {
+  async hasVm(_ctx: CallContext, cid: NativeCid<'vm'>): Promise<boolean> {
     return this.#read('vms', cid) !== undefined;
   }
 
-  async rebootVm(_ctx: CallContext, cid: NativeCid): Promise<void> {
+  async rebootVm(_ctx: CallContext, cid: NativeCid<'vm'>): Promise<void> {
     const vm = this.#vm(cid, `Rebooting VM '${cid}'`);
     this.#write('vms', cid, { ...vm, reboots: vm.reboots + 1 });
   }
 
-  async setVmMetadata(_ctx: CallContext, cid: NativeCid, metadata: Metadata): Promise<void> {
+  async setVmMetadata(_ctx: CallContext, cid: NativeCid<'vm'>, metadata: Metadata): Promise<void> {
     this.#write('vms', cid, { ...this.#vm(cid, `Setting the metadata of VM '${cid}'`), metadata });
   }
 
-  async createDisk(_ctx: CallContext, { size, vmCid }: CreateDiskRequest): Promise<NativeCid> {
+  async createDisk(_ctx: CallContext, { size, vmCid }: CreateDiskRequest): Promise<NativeCid<'disk'>> {
     if (vmCid !== undefined) this.#vm(vmCid, `Creating a ${size} MiB disk next to VM '${vmCid}'`);
-    return this.#create<DiskRecord>('disks', { size_mb: size, vm: null, metadata: {}, created_at: new Date().toISOString() });
+    return this.#create('disks', { size_mb: size, vm: null, metadata: {}, created_at: new Date().toISOString() });
   }
 
-  async deleteDisk(_ctx: CallContext, cid: NativeCid): Promise<void> {
+  async deleteDisk(_ctx: CallContext, cid: NativeCid<'disk'>): Promise<void> {
     const disk = this.#read<DiskRecord>('disks', cid);
     if (disk?.vm) throw new CpiError('CPX_BACKEND_FAILURE', `Deleting disk '${cid}': it is still attached to VM '${disk.vm}'`);
     this.#remove('disks', cid);
   }
 
-  async hasDisk(_ctx: CallContext, cid: NativeCid): Promise<boolean> {
+  async hasDisk(_ctx: CallContext, cid: NativeCid<'disk'>): Promise<boolean> {
     return this.#read('disks', cid) !== undefined;
   }
 
   /** Idempotent: attaching again to the same VM returns the same hint. */
-  async attachDisk(_ctx: CallContext, vm: NativeCid, cid: NativeCid): Promise<DiskHint> {
+  async attachDisk(_ctx: CallContext, vm: NativeCid<'vm'>, cid: NativeCid<'disk'>): Promise<DiskHint> {
     const doing = `Attaching disk '${cid}' to VM '${vm}'`;
     this.#vm(vm, doing);
     const disk = this.#disk(cid, doing);
@@ -124,7 +128,7 @@ export class DirectoryBackend implements Backend {
     return { path: `/dev/disk/by-id/example-${cid}` };
   }
 
-  async detachDisk(_ctx: CallContext, vm: NativeCid, cid: NativeCid): Promise<void> {
+  async detachDisk(_ctx: CallContext, vm: NativeCid<'vm'>, cid: NativeCid<'disk'>): Promise<void> {
     const doing = `Detaching disk '${cid}' from VM '${vm}'`;
     this.#vm(vm, doing);
     const disk = this.#disk(cid, doing);
@@ -132,12 +136,12 @@ export class DirectoryBackend implements Backend {
     this.#write('disks', cid, { ...disk, vm: null });
   }
 
-  async getDisks(_ctx: CallContext, vm: NativeCid): Promise<readonly NativeCid[]> {
+  async getDisks(_ctx: CallContext, vm: NativeCid<'vm'>): Promise<readonly NativeCid<'disk'>[]> {
     this.#vm(vm, `Listing the disks of VM '${vm}'`);
-    return [...this.#all<DiskRecord>('disks')].filter(([, d]) => d.vm === vm).map(([cid]) => cid);
+    return [...this.#all('disks')].filter(([, d]) => d.vm === vm).map(([cid]) => cid);
   }
 
-  async setDiskMetadata(_ctx: CallContext, cid: NativeCid, metadata: Metadata): Promise<void> {
+  async setDiskMetadata(_ctx: CallContext, cid: NativeCid<'disk'>, metadata: Metadata): Promise<void> {
     this.#write('disks', cid, { ...this.#disk(cid, `Setting the metadata of disk '${cid}'`), metadata });
   }
 
@@ -162,8 +166,8 @@ export class DirectoryBackend implements Backend {
     return shape.test(cid) ? path.join(this.directory, kind, `${cid}.json`) : undefined;
   }
 
-  #create<T>(kind: Kind, record: T): NativeCid {
-    const cid = nativeCid(`${PREFIX[kind]}-${randomUUID()}`);
+  #create<K extends Kind>(kind: K, record: RecordOf<K>): CidOf<K> {
+    const cid = nativeCid(CID_KIND[kind], `${PREFIX[kind]}-${randomUUID()}`);
     this.#write(kind, cid, record);
     return cid;
   }
@@ -191,12 +195,12 @@ export class DirectoryBackend implements Backend {
     if (file !== undefined) fs.rmSync(file, { force: true });
   }
 
-  *#all<T>(kind: Kind): Generator<[NativeCid, T]> {
+  *#all<K extends Kind>(kind: K): Generator<[CidOf<K>, RecordOf<K>]> {
     for (const name of fs.readdirSync(path.join(this.directory, kind))) {
       if (!name.endsWith('.json')) continue;
       const cid = name.slice(0, -'.json'.length);
-      const record = this.#read<T>(kind, cid);
-      if (record !== undefined) yield [nativeCid(cid), record];
+      const record = this.#read<RecordOf<K>>(kind, cid);
+      if (record !== undefined) yield [nativeCid(CID_KIND[kind], cid), record];
     }
   }
 }

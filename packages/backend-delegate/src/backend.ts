@@ -1,157 +1,52 @@
-import type {
-  Backend,
-  BackendDeps,
-  CallContext,
-  CloudProperties,
-  CreateDiskRequest,
-  CreatedNetwork,
-  CreatedVm,
-  CreateStemcellRequest,
-  CreateVmRequest,
-  DiskHint,
-  Metadata,
-  NativeCid,
-  VmResources,
-} from '@hybrid-cpi/core';
-import { CpiError } from '@hybrid-cpi/core';
+import { CpiError, directorArguments, everyMethod, methodSpec, type BackendDeps, type CallContext, type EveryMethod, type MethodName } from '@hybrid-cpi/core';
 import { DEFAULT_DELEGATE_API_VERSION, type DelegateConfig } from './config.js';
 import { MAX_STDOUT_CHARS, cpiEnvironment, execCpi, type ExecCpiResult } from './exec-cpi.js';
-import { delegateArguments, delegateContext, forwardedApiVersion, serializeRequest, type DelegatedCall } from './request.js';
+import { delegateRequest, forwardedApiVersion, type DelegatedCall } from './request.js';
 import { delegateError, parseResponse } from './response.js';
-import {
-  booleanResult,
-  cidListResult,
-  cidResult,
-  cloudPropertiesResult,
-  createdNetworkResult,
-  createdVmResult,
-  diskHintResult,
-  optionalCidResult,
-} from './results.js';
+import { readResult } from './results.js';
+
+/** A delegate backend: every method of the table, each one run of the other CPI. */
+export type DelegateBackend = EveryMethod;
 
 /** Makes the backend of one `type: delegate` instance. */
-export function createDelegateBackend(config: DelegateConfig, deps: BackendDeps): Backend {
-  return new DelegateBackend(config, deps);
+export function createDelegateBackend(config: DelegateConfig, deps: Pick<BackendDeps, 'name'>): DelegateBackend {
+  const cpi = new DelegateCpi(config, deps.name);
+  return everyMethod((method, ctx, params) => cpi.call(method, ctx, params));
 }
 
 /**
  * Another CPI executable behind the proxy. Each method is one run of it, with the director's
  * request passed on as sent apart from the CIDs and the API version (reference/bosh-cpi.md §3.4);
- * the delegate's own NotImplemented answers pass through for the optional methods it lacks.
+ * the delegate's own NotImplemented answers pass through for the optional methods it lacks. No
+ * method has code of its own: the method table says where its CIDs are and what it returns.
  */
-export class DelegateBackend implements Backend {
+class DelegateCpi {
   readonly #config: DelegateConfig;
   readonly #name: string;
   readonly #apiVersion: number;
 
-  constructor(config: DelegateConfig, deps: Pick<BackendDeps, 'name'>) {
+  constructor(config: DelegateConfig, name: string) {
     this.#config = config;
-    this.#name = deps.name;
+    this.#name = name;
     this.#apiVersion = config.api_version ?? DEFAULT_DELEGATE_API_VERSION;
   }
 
-  async createStemcell(ctx: CallContext, { imagePath, cloudProperties, env }: CreateStemcellRequest): Promise<NativeCid> {
-    const args = env === undefined ? [imagePath, cloudProperties] : [imagePath, cloudProperties, env];
-    return cidResult('create_stemcell', (await this.#call(ctx, { method: 'create_stemcell', args })).result);
-  }
-
-  async deleteStemcell(ctx: CallContext, stemcell: NativeCid): Promise<void> {
-    await this.#call(ctx, { method: 'delete_stemcell', args: [stemcell], cids: { 0: stemcell } });
-  }
-
-  async createVm(ctx: CallContext, request: CreateVmRequest): Promise<CreatedVm> {
-    const { agentId, stemcellCid, cloudProperties, networks, diskCids, env } = request;
-    const { result } = await this.#call(ctx, {
-      method: 'create_vm',
-      args: [agentId, stemcellCid, cloudProperties, networks, diskCids, env],
-      cids: { 1: stemcellCid, 4: diskCids },
-    });
-    return createdVmResult(result, networks);
-  }
-
-  async deleteVm(ctx: CallContext, vm: NativeCid): Promise<void> {
-    await this.#call(ctx, { method: 'delete_vm', args: [vm], cids: { 0: vm } });
-  }
-
-  async hasVm(ctx: CallContext, vm: NativeCid): Promise<boolean> {
-    return booleanResult('has_vm', (await this.#call(ctx, { method: 'has_vm', args: [vm], cids: { 0: vm } })).result);
-  }
-
-  async rebootVm(ctx: CallContext, vm: NativeCid): Promise<void> {
-    await this.#call(ctx, { method: 'reboot_vm', args: [vm], cids: { 0: vm } });
-  }
-
-  async setVmMetadata(ctx: CallContext, vm: NativeCid, metadata: Metadata): Promise<void> {
-    await this.#call(ctx, { method: 'set_vm_metadata', args: [vm, metadata], cids: { 0: vm } });
-  }
-
-  async getDisks(ctx: CallContext, vm: NativeCid): Promise<readonly NativeCid[]> {
-    return cidListResult('get_disks', (await this.#call(ctx, { method: 'get_disks', args: [vm], cids: { 0: vm } })).result);
-  }
-
-  async calculateVmCloudProperties(ctx: CallContext, resources: VmResources): Promise<CloudProperties> {
-    return cloudPropertiesResult((await this.#call(ctx, { method: 'calculate_vm_cloud_properties', args: [resources] })).result);
-  }
-
-  async createDisk(ctx: CallContext, { size, cloudProperties, vmCid }: CreateDiskRequest): Promise<NativeCid> {
-    const { result } = await this.#call(ctx, { method: 'create_disk', args: [size, cloudProperties, vmCid ?? null], cids: { 2: vmCid } });
-    return cidResult('create_disk', result);
-  }
-
-  async deleteDisk(ctx: CallContext, disk: NativeCid): Promise<void> {
-    await this.#call(ctx, { method: 'delete_disk', args: [disk], cids: { 0: disk } });
-  }
-
-  async hasDisk(ctx: CallContext, disk: NativeCid): Promise<boolean> {
-    return booleanResult('has_disk', (await this.#call(ctx, { method: 'has_disk', args: [disk], cids: { 0: disk } })).result);
-  }
-
-  async attachDisk(ctx: CallContext, vm: NativeCid, disk: NativeCid): Promise<DiskHint> {
-    const { result, version } = await this.#call(ctx, { method: 'attach_disk', args: [vm, disk], cids: { 0: vm, 1: disk } });
-    return diskHintResult(result, version ?? 1, ctx.apiVersion);
-  }
-
-  async detachDisk(ctx: CallContext, vm: NativeCid, disk: NativeCid): Promise<void> {
-    await this.#call(ctx, { method: 'detach_disk', args: [vm, disk], cids: { 0: vm, 1: disk } });
-  }
-
-  async setDiskMetadata(ctx: CallContext, disk: NativeCid, metadata: Metadata): Promise<void> {
-    await this.#call(ctx, { method: 'set_disk_metadata', args: [disk, metadata], cids: { 0: disk } });
-  }
-
-  async resizeDisk(ctx: CallContext, disk: NativeCid, newSize: number): Promise<void> {
-    await this.#call(ctx, { method: 'resize_disk', args: [disk, newSize], cids: { 0: disk } });
-  }
-
-  async updateDisk(ctx: CallContext, disk: NativeCid, newSize: number, cloudProperties: CloudProperties): Promise<NativeCid | undefined> {
-    const { result } = await this.#call(ctx, { method: 'update_disk', args: [disk, newSize, cloudProperties], cids: { 0: disk } });
-    return optionalCidResult('update_disk', result);
-  }
-
-  async snapshotDisk(ctx: CallContext, disk: NativeCid, metadata: Metadata): Promise<NativeCid> {
-    return cidResult('snapshot_disk', (await this.#call(ctx, { method: 'snapshot_disk', args: [disk, metadata], cids: { 0: disk } })).result);
-  }
-
-  async deleteSnapshot(ctx: CallContext, snapshot: NativeCid): Promise<void> {
-    await this.#call(ctx, { method: 'delete_snapshot', args: [snapshot], cids: { 0: snapshot } });
-  }
-
-  async createNetwork(ctx: CallContext, definition: Readonly<Record<string, unknown>>): Promise<CreatedNetwork> {
-    return createdNetworkResult((await this.#call(ctx, { method: 'create_network', args: [definition] })).result);
-  }
-
-  async deleteNetwork(ctx: CallContext, network: NativeCid): Promise<void> {
-    await this.#call(ctx, { method: 'delete_network', args: [network], cids: { 0: network } });
-  }
-
-  async currentVmId(ctx: CallContext): Promise<NativeCid> {
-    return cidResult('current_vm_id', (await this.#call(ctx, { method: 'current_vm_id', args: [] })).result);
+  /** One backend method: its parameters as the director's arguments, the delegate's answer as its result. */
+  async call(method: MethodName, ctx: CallContext, params: readonly unknown[]): Promise<unknown> {
+    const spec = methodSpec(method);
+    const call: DelegatedCall = {
+      method,
+      spec,
+      args: directorArguments(spec, params),
+      apiVersion: forwardedApiVersion(ctx.requestedApiVersion, this.#apiVersion),
+    };
+    return readResult(call, await this.#run(ctx, call), ctx.apiVersion);
   }
 
   /** One run of the delegate: its result, or its error as the director would see it. */
-  async #call(ctx: CallContext, call: DelegatedCall): Promise<{ result: unknown; version: number | undefined }> {
-    const version = forwardedApiVersion(ctx.requestedApiVersion, this.#apiVersion);
-    const input = serializeRequest(call.method, delegateArguments(ctx, call, version), delegateContext(ctx, this.#config.context), version);
+  async #run(ctx: CallContext, call: DelegatedCall): Promise<unknown> {
+    const version = call.apiVersion;
+    const input = delegateRequest(ctx, call, this.#config.context);
     // A call the core makes inside another method (a rollback) says which method it is.
     const logger = call.method === ctx.method ? ctx.logger : ctx.logger.child({ delegate_method: call.method });
     const run = await execCpi({
@@ -185,7 +80,7 @@ export class DelegateBackend implements Backend {
         'delegate CPI exited abnormally after a valid response; using the response, as the director does',
       );
     if (error !== null) throw delegateError(error);
-    return { result, version };
+    return result;
   }
 
   #brokenRun(run: ExecCpiResult, doing: string): CpiError | undefined {

@@ -157,7 +157,7 @@ function takeOps(
 }
 
 /** Rebuilds (or, never deployed, deploys) the node with the VM's image and config drive. */
-async function redeploy(ctx: IronicContext, req: CreateVmRequest, cid: NativeCid, node: Node, signal: AbortSignal): Promise<CreatedVm> {
+async function redeploy(ctx: IronicContext, req: CreateVmRequest, cid: NativeCid<'vm'>, node: Node, signal: AbortSignal): Promise<CreatedVm> {
   const nodeUuid = node.uuid;
   const verb = node.provision_state === 'available' ? 'active' : 'rebuild';
   const doing = `${verb === 'rebuild' ? 'Rebuilding' : 'Deploying'} VM ${cid} on node ${nodeUuid}`;

@@ -14,8 +14,8 @@ const HASH_LENGTH = { md5: 32, sha256: 64, sha512: 128 } as const;
  * An Ironic stemcell CID carries all `create_vm` needs for `instance_info`, so no lookup is
  * needed: `<disk_format>:<hash algorithm>:<hex digest>:<image URL>`.
  */
-export function encodeStemcellCid(image: StemcellImage): NativeCid {
-  return nativeCid(`${image.diskFormat}:${image.hashAlgo}:${image.hash}:${image.url}`);
+export function encodeStemcellCid(image: StemcellImage): NativeCid<'stemcell'> {
+  return nativeCid('stemcell', `${image.diskFormat}:${image.hashAlgo}:${image.hash}:${image.url}`);
 }
 
 export function decodeStemcellCid(cid: string): StemcellImage {

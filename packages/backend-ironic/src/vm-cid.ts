@@ -13,12 +13,12 @@ const NAMESPACE = Buffer.from('6c1d5a52a3e04e0f9d3bd2c6b0f4b7a1', 'hex');
  * - a node reused by a later VM carries another UUID, so an old CID never names it again (the
  *   director gives every new VM a new agent_id).
  */
-export function vmCidFor(agentId: string): NativeCid {
+export function vmCidFor(agentId: string): NativeCid<'vm'> {
   const hash = createHash('sha1').update(NAMESPACE).update(agentId, 'utf8').digest();
   hash[6] = (hash[6]! & 0x0f) | 0x50;
   hash[8] = (hash[8]! & 0x3f) | 0x80;
   const hex = hash.subarray(0, 16).toString('hex');
-  return nativeCid(`${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`);
+  return nativeCid('vm', `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`);
 }
 
 /**
@@ -26,8 +26,8 @@ export function vmCidFor(agentId: string): NativeCid {
  * disks' reservation through every recreate, so its `instance_uuid` cannot carry the VM's UUID
  * and the CID names the node instead: `<node uuid>.<vm uuid>`, one GET away.
  */
-export function vmCidOnNode(nodeUuid: string, agentId: string): NativeCid {
-  return nativeCid(`${nodeUuid}.${vmCidFor(agentId)}`);
+export function vmCidOnNode(nodeUuid: string, agentId: string): NativeCid<'vm'> {
+  return nativeCid('vm', `${nodeUuid}.${vmCidFor(agentId)}`);
 }
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';

@@ -2,10 +2,10 @@ import {
   BackendRegistry,
   BufferedLogger,
   type CpiError,
-  SIGNATURES,
   dispatch,
   errorResponse,
   loadConfig,
+  methodSpec,
   parseRequest,
   type BuiltinModules,
   type CpiRequest,
@@ -67,13 +67,14 @@ const CONTEXT_KEYS = new Set(['director_uuid', 'request_id', 'vm']);
 
 function learnSecrets(request: CpiRequest, secrets: Secrets): void {
   secrets.addKeyed(request.args);
-  if (request.method === 'create_vm') secrets.addEnv(request.args[5]);
+  methodSpec(request.method).args.forEach((a, i) => {
+    if (a.secretValues) secrets.addEnv(request.args[i]);
+  });
   // cpi-config properties travel in the context; the director redacts all of them.
   secrets.addAll(Object.fromEntries(Object.entries(request.context).filter(([k]) => !CONTEXT_KEYS.has(k))));
 }
 
-/** The CID arguments (safe to log, and what an operator greps for). */
-function cidArguments(request: CpiRequest): unknown[] {
-  const names: readonly string[] = SIGNATURES[request.method].args;
-  return request.args.filter((_, i) => /_cids?$/.test(names[i] ?? ''));
+/** The CID arguments by name (safe to log, and what an operator greps for). */
+function cidArguments(request: CpiRequest): Record<string, unknown> {
+  return Object.fromEntries(methodSpec(request.method).args.flatMap((a, i) => (a.cid === undefined ? [] : [[a.name, request.args[i]]])));
 }

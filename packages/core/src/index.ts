@@ -1,4 +1,5 @@
 export * from './backend/backend.js';
+export { SERVED_METHODS, everyMethod, type EveryMethod } from './backend/every-method.js';
 export {
   BACKEND_CONTRACT,
   type BackendConfig,
@@ -20,7 +21,9 @@ export { BufferedLogger } from './logging/buffered.js';
 export { loadLogger } from './logging/load-logger.js';
 export { parseRequest, type CpiRequest } from './protocol/request.js';
 export { errorResponse, okResponse, serializeResponse, type CpiResponse } from './protocol/response.js';
-export { METHOD_NAMES, SIGNATURES, REPORTED_API_VERSION, isMethodName, type ApiVersion, type MethodName } from './protocol/signatures.js';
+export { METHODS, METHOD_NAMES, REPORTED_API_VERSION, isMethodName, methodSpec, type MethodName } from './protocol/methods.js';
+export type { ApiVersion, MethodSpec, Part } from './protocol/method-spec.js';
+export { argsOfVersion, camelCase, directorArguments, isCidPart, partName, resultFromWire } from './protocol/backend-call.js';
 export { BackendRegistry } from './dispatch/registry.js';
 export { dispatch } from './dispatch/dispatcher.js';
 export { acceptsStemcell } from './dispatch/stemcell-formats.js';

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CpiError, classify, isCpiError, type BackendName } from '@hybrid-cpi/core';
-import { DelegateBackend } from '../../src/backend.js';
+import { createDelegateBackend, type DelegateBackend } from '../../src/backend.js';
 import { FakeCpi, RecordingLogger, callContext, delegateBackend, native, processExists } from './helpers.js';
 
 let cpi: FakeCpi;
@@ -166,7 +166,7 @@ describe('no valid response', () => {
   });
 
   it('a command that does not exist is a CloudError naming it', async () => {
-    const backend = new DelegateBackend(
+    const backend = createDelegateBackend(
       { type: 'delegate', command: ['/nonexistent/bin/cpi'], stemcell_formats: ['vsphere-ovf'] },
       { name: 'vms' as BackendName },
     );
@@ -178,12 +178,12 @@ describe('no valid response', () => {
   it('a command that is not executable is a CloudError', async () => {
     const file = path.join(cpi.dir, 'not-executable');
     fs.writeFileSync(file, '#!/bin/sh\n');
-    const backend = new DelegateBackend({ type: 'delegate', command: [file], stemcell_formats: ['vsphere-ovf'] }, { name: 'vms' as BackendName });
+    const backend = createDelegateBackend({ type: 'delegate', command: [file], stemcell_formats: ['vsphere-ovf'] }, { name: 'vms' as BackendName });
     expect((await failure(hasVm(backend))).message).toMatch(/could not run it: .*EACCES/);
   });
 
   it('a CPI that exits without reading stdin is a clear error, not a crash of the proxy', async () => {
-    const backend = new DelegateBackend({ type: 'delegate', command: ['/bin/true'], stemcell_formats: ['vsphere-ovf'] }, { name: 'vms' as BackendName });
+    const backend = createDelegateBackend({ type: 'delegate', command: ['/bin/true'], stemcell_formats: ['vsphere-ovf'] }, { name: 'vms' as BackendName });
     // A large request, so that writing it to the closed pipe fails.
     const big = { padding: 'x'.repeat(4 * 1024 * 1024) };
     const error = await failure(backend.setVmMetadata(callContext('set_vm_metadata', ['vms:vm-1', big]), native('vm-1'), big));
@@ -231,7 +231,7 @@ describe('a CPI that does not answer', () => {
     const script = path.join(cpi.dir, 'cpi.sh');
     const pids = path.join(cpi.dir, 'pids');
     fs.writeFileSync(script, `#!/bin/sh\nsleep 30 </dev/null >/dev/null 2>&1 &\necho $! > ${pids}\nexec sleep 60\n`, { mode: 0o755 });
-    const backend = new DelegateBackend(
+    const backend = createDelegateBackend(
       { type: 'delegate', command: [script], stemcell_formats: ['vsphere-ovf'], timeout_seconds: 0.5 },
       { name: 'vms' as BackendName },
     );
@@ -251,7 +251,7 @@ describe('a CPI whose helper keeps its stdout and stderr open', () => {
     const pids = path.join(cpi.dir, 'pids');
     // The helper inherits the CPI's stdout and stderr, and outlives it.
     fs.writeFileSync(script, `#!/bin/sh\nsleep 30 &\necho $! > ${pids}\nexec sleep 60\n`, { mode: 0o755 });
-    const backend = new DelegateBackend(
+    const backend = createDelegateBackend(
       { type: 'delegate', command: [script], stemcell_formats: ['vsphere-ovf'], timeout_seconds: 0.5 },
       { name: 'vms' as BackendName },
     );
@@ -268,7 +268,7 @@ describe('a CPI whose helper keeps its stdout and stderr open', () => {
     const pids = path.join(cpi.dir, 'pids');
     fs.writeFileSync(script, `#!/bin/sh\ncat >/dev/null\nsleep 30 &\necho $! > ${pids}\nprintf '{"result":true,"error":null,"log":""}'\n`, { mode: 0o755 });
     // No timeout: the director would wait for the pipes forever.
-    const backend = new DelegateBackend({ type: 'delegate', command: [script], stemcell_formats: ['vsphere-ovf'] }, { name: 'vms' as BackendName });
+    const backend = createDelegateBackend({ type: 'delegate', command: [script], stemcell_formats: ['vsphere-ovf'] }, { name: 'vms' as BackendName });
     const logger = new RecordingLogger();
     const started = performance.now();
     try {

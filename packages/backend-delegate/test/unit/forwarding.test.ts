@@ -48,7 +48,7 @@ async function forward<T>(
   return call(delegateBackend(cpi), callContext(method, raw, { requestedApiVersion: apiVersion ?? undefined }));
 }
 
-async function stemcell(): Promise<NativeCid> {
+async function stemcell(): Promise<NativeCid<'stemcell'>> {
   return forward('create_stemcell', ['/tmp/image', { infrastructure: 'vsphere' }], (b, ctx) =>
     b.createStemcell(ctx, { imagePath: '/tmp/image', cloudProperties: { infrastructure: 'vsphere' }, env: undefined }),
   );

@@ -3,8 +3,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { BackendName, CallContext, Logger, MethodName, NativeCid, ResponseLog } from '@hybrid-cpi/core';
-import { DelegateBackend } from '../../src/backend.js';
+import type { BackendName, CallContext, CidKind, Logger, MethodName, NativeCid, ResponseLog } from '@hybrid-cpi/core';
+import { createDelegateBackend, type DelegateBackend } from '../../src/backend.js';
 import type { DelegateConfig } from '../../src/config.js';
 
 export const FAKE_CPI = path.resolve(import.meta.dirname, '../../../../test/fixtures/fake-cpi/fake-cpi.mjs');
@@ -88,10 +88,11 @@ export function delegateConfig(cpi: FakeCpi, extra: Partial<DelegateConfig> = {}
 }
 
 export function delegateBackend(cpi: FakeCpi, extra: Partial<DelegateConfig> = {}): DelegateBackend {
-  return new DelegateBackend(delegateConfig(cpi, extra), { name: 'vms' as BackendName });
+  return createDelegateBackend(delegateConfig(cpi, extra), { name: 'vms' as BackendName });
 }
 
-export const native = (cid: string) => cid as NativeCid;
+/** A native CID of the kind where it is passed. */
+export const native = <K extends CidKind>(cid: string) => cid as NativeCid<K>;
 
 export interface LogEntry {
   level: string;
@@ -144,8 +145,8 @@ export interface ContextOptions {
 
 export const DIRECTOR_CONTEXT = { director_uuid: 'd6b8f2a3-1d4c-4e1b-9c9f-0d5b8a7e6f10', request_id: 'cpi-123456' };
 
-/** A CallContext as the core builds it for a request of `method` with `rawArguments`. */
-export function callContext(method: MethodName, rawArguments: readonly unknown[], options: ContextOptions = {}): CallContext {
+/** A CallContext as the core builds it for a director's request of `method` with `args` (its text as JSON.stringify writes it). */
+export function callContext(method: MethodName, args: readonly unknown[], options: ContextOptions = {}): CallContext {
   const requested = Object.hasOwn(options, 'requestedApiVersion') ? options.requestedApiVersion : 2;
   const context: Record<string, unknown> = options.context ?? DIRECTOR_CONTEXT;
   const stemcellApi = (context['vm'] as { stemcell?: { api_version?: number } } | undefined)?.stemcell?.api_version;
@@ -157,7 +158,7 @@ export function callContext(method: MethodName, rawArguments: readonly unknown[]
     directorUuid: typeof context['director_uuid'] === 'string' ? context['director_uuid'] : undefined,
     stemcellApiVersion: stemcellApi,
     context,
-    rawArguments,
+    directorRequest: JSON.stringify({ method, arguments: args, context, ...(requested === undefined ? {} : { api_version: requested }) }),
     logger: options.logger ?? new RecordingLogger(),
     responseLog: options.responseLog ?? { append: () => undefined },
     signal: options.signal ?? new AbortController().signal,

@@ -95,9 +95,9 @@ export function wipesOf(node: WithExtra): string[] {
 }
 
 /** A disk CID names its node: `<node uuid>.<disk id>`. */
-export function newDiskCid(nodeUuid: string): { cid: NativeCid; id: string } {
+export function newDiskCid(nodeUuid: string): { cid: NativeCid<'disk'>; id: string } {
   const id = randomBytes(6).toString('hex');
-  return { cid: nativeCid(`${nodeUuid}.${id}`), id };
+  return { cid: nativeCid('disk', `${nodeUuid}.${id}`), id };
 }
 
 const DISK_CID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([0-9a-f]{12})$/i;

@@ -9,7 +9,7 @@ import { nodeOfCid } from '../vm-node.js';
  * parked for them instead). A VM that is already gone is success, as the director expects; a
  * delete_vm retried after a kill finishes the park or release the killed one began.
  */
-export async function deleteVm(ctx: IronicContext, call: CallContext, cid: NativeCid): Promise<void> {
+export async function deleteVm(ctx: IronicContext, call: CallContext, cid: NativeCid<'vm'>): Promise<void> {
   const uuid = await nodeOfCid(ctx, cid, call.signal);
   if (uuid === undefined) return;
   await releaseNode(ctx, { uuid }, cid, call.signal).catch((error: unknown) => {

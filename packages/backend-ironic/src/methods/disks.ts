@@ -30,12 +30,12 @@ import { carriesVm, findVmNode, vmRecord } from '../vm-node.js';
  * disk_type's cloud_properties) and claimed for the disk: the claim, the reservation and the
  * disk's record are one PATCH, so a kill leaves either all of them or none.
  */
-export async function createDisk(ctx: IronicContext, call: CallContext, req: CreateDiskRequest): Promise<NativeCid> {
+export async function createDisk(ctx: IronicContext, call: CallContext, req: CreateDiskRequest): Promise<NativeCid<'disk'>> {
   const doing = creatingDisk(req.size, req.vmCid);
   const signal = call.signal;
   const hint = deviceHint(req.cloudProperties);
   const record = (device: Device): DiskRecord => ({ device: device.name, size_mb: req.size, hint: agentPath(device), attached_to: null, metadata: {} });
-  let created: { cid: NativeCid; node: string; device: string } | undefined;
+  let created: { cid: NativeCid<'disk'>; node: string; device: string } | undefined;
   if (req.vmCid !== undefined) {
     const vmCid = req.vmCid;
     const found = await findVmNode(ctx, vmCid, signal);
@@ -142,7 +142,7 @@ async function changeDisk(
   return current!;
 }
 
-export async function hasDisk(ctx: IronicContext, call: CallContext, cid: NativeCid): Promise<boolean> {
+export async function hasDisk(ctx: IronicContext, call: CallContext, cid: NativeCid<'disk'>): Promise<boolean> {
   return (await diskOn(ctx, cid, call.signal)) !== undefined;
 }
 
@@ -151,14 +151,14 @@ export async function hasDisk(ctx: IronicContext, call: CallContext, cid: Native
  * Idempotent. A node runs one VM, so a disk "attached" to any other VM names one that is gone (a
  * delete_vm killed before it detached): it is attached anew.
  */
-export async function attachDisk(ctx: IronicContext, call: CallContext, vm: NativeCid, disk: NativeCid): Promise<DiskHint> {
+export async function attachDisk(ctx: IronicContext, call: CallContext, vm: NativeCid<'vm'>, disk: NativeCid<'disk'>): Promise<DiskHint> {
   const record = await changeDisk(ctx, vm, disk, `Attaching disk ${disk} to VM ${vm}`, call.signal, (d) =>
     d.attached_to === vm ? undefined : { ...d, attached_to: vm },
   );
   return { path: record.hint };
 }
 
-export async function detachDisk(ctx: IronicContext, call: CallContext, vm: NativeCid, disk: NativeCid): Promise<void> {
+export async function detachDisk(ctx: IronicContext, call: CallContext, vm: NativeCid<'vm'>, disk: NativeCid<'disk'>): Promise<void> {
   const doing = `Detaching disk ${disk} from VM ${vm}`;
   await changeDisk(ctx, vm, disk, doing, call.signal, (d) => {
     if (d.attached_to !== vm) throw new CpiError('CPX_DISK_NOT_ATTACHED', `${doing}: it is not attached to that VM`);
@@ -166,15 +166,15 @@ export async function detachDisk(ctx: IronicContext, call: CallContext, vm: Nati
   });
 }
 
-export async function getDisks(ctx: IronicContext, call: CallContext, vm: NativeCid): Promise<NativeCid[]> {
+export async function getDisks(ctx: IronicContext, call: CallContext, vm: NativeCid<'vm'>): Promise<NativeCid<'disk'>[]> {
   const node = await findVmNode(ctx, vm, call.signal);
   if (node === undefined) throw new CpiError('CPX_VM_NOT_FOUND', `Listing the disks of VM ${vm}: no Ironic node carries it`);
   return Object.entries(disksOf(node))
     .filter(([, d]) => d.attached_to === vm)
-    .map(([id]) => nativeCid(`${node.uuid}.${id}`));
+    .map(([id]) => nativeCid('disk', `${node.uuid}.${id}`));
 }
 
-export async function setDiskMetadata(ctx: IronicContext, call: CallContext, disk: NativeCid, metadata: Metadata): Promise<void> {
+export async function setDiskMetadata(ctx: IronicContext, call: CallContext, disk: NativeCid<'disk'>, metadata: Metadata): Promise<void> {
   const doing = `Setting metadata of disk ${disk}`;
   const { node, id } = await requireDisk(ctx, disk, doing, call.signal);
   await patchLocked(ctx, node.uuid, doing, call.signal, (now) => {
@@ -191,7 +191,7 @@ export async function setDiskMetadata(ctx: IronicContext, call: CallContext, dis
  * undeployed or cleaned and goes back to the pool). A retry after a kill finishes that release;
  * a missing disk is success.
  */
-export async function deleteDisk(ctx: IronicContext, call: CallContext, cid: NativeCid): Promise<void> {
+export async function deleteDisk(ctx: IronicContext, call: CallContext, cid: NativeCid<'disk'>): Promise<void> {
   const doing = `Deleting disk ${cid}`;
   const parsed = parseDiskCid(cid);
   if (parsed === undefined) return;

@@ -11,7 +11,7 @@ import { VM_KEY, findVmNode, vmRecord, type VmRecord } from '../vm-node.js';
  * `openstack baremetal node show` shows them. A node the CPI enrolled also gets a name from them
  * (`<deployment>-<job>-<index>`); an operator's node keeps its inventory name.
  */
-export async function setVmMetadata(ctx: IronicContext, call: CallContext, cid: NativeCid, metadata: Metadata): Promise<void> {
+export async function setVmMetadata(ctx: IronicContext, call: CallContext, cid: NativeCid<'vm'>, metadata: Metadata): Promise<void> {
   const missing = () => new CpiError('CPX_VM_NOT_FOUND', `Setting metadata of VM ${cid}: no Ironic node carries it`);
   const node = await findVmNode(ctx, cid, call.signal);
   if (node === undefined || vmRecord(node) === undefined) throw missing();

@@ -10,7 +10,11 @@ import { isImageName } from '../stemcell/object-name.js';
  * names an image Ironic fetches itself. A heavy OpenStack stemcell's `root.img` is streamed into
  * the backend's image store, and the CID carries its URL and sha256.
  */
-export async function createStemcell(ctx: IronicContext, call: CallContext, { imagePath, cloudProperties }: CreateStemcellRequest): Promise<NativeCid> {
+export async function createStemcell(
+  ctx: IronicContext,
+  call: CallContext,
+  { imagePath, cloudProperties }: CreateStemcellRequest,
+): Promise<NativeCid<'stemcell'>> {
   const kind = stemcellKind(imagePath, cloudProperties);
   if (kind.kind === 'url') return encodeStemcellCid(kind.image);
   const store = await openStore(ctx, `Creating an Ironic stemcell from ${imagePath}`);
@@ -28,7 +32,7 @@ export async function createStemcell(ctx: IronicContext, call: CallContext, { im
  * delete_stemcell: removes the image create_stemcell stored. A missing object is success, and a
  * URL outside the configured store (a light stemcell's image_url) is not ours to delete.
  */
-export async function deleteStemcell(ctx: IronicContext, call: CallContext, cid: NativeCid): Promise<void> {
+export async function deleteStemcell(ctx: IronicContext, call: CallContext, cid: NativeCid<'stemcell'>): Promise<void> {
   const { url } = decodeStemcellCid(cid);
   if (ctx.config.image_store === undefined) {
     ctx.logger.info({ stemcell: cid }, 'no image_store configured: the stemcell image is not ours to delete');

@@ -39,8 +39,8 @@ const NEW_STEMCELL = encodeStemcellCid({
   hashAlgo: 'sha256',
   hash: 'b'.repeat(64),
   url: 'http://127.0.0.1:9/stemcell-2.qcow2',
-}) as NativeCid;
-const createVm = (rc: string, diskCids: NativeCid[] = [], agentId = `agent-${randomUUID()}`, stemcell = STEMCELL) =>
+}) as NativeCid<'stemcell'>;
+const createVm = (rc: string, diskCids: NativeCid<'disk'>[] = [], agentId = `agent-${randomUUID()}`, stemcell = STEMCELL) =>
   backend.createVm(call('create_vm'), {
     agentId,
     stemcellCid: stemcell,

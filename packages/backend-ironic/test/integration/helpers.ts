@@ -39,7 +39,7 @@ export function call(method: MethodName): CallContext {
     directorUuid: 'd',
     stemcellApiVersion: 3,
     context: {},
-    rawArguments: [],
+    directorRequest: undefined,
     logger: silentLogger,
     responseLog: { append: () => undefined },
     signal: new AbortController().signal,
@@ -52,7 +52,7 @@ export const STEMCELL = encodeStemcellCid({
   hashAlgo: 'sha256',
   hash: 'a'.repeat(64),
   url: 'http://127.0.0.1:9/stemcell.qcow2',
-}) as NativeCid;
+}) as NativeCid<'stemcell'>;
 
 /** An HTTP server answering any image URL, for deploy interfaces that check the image first. */
 export async function imageServer(): Promise<{ url: string; close(): void }> {

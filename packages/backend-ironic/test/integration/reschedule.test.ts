@@ -45,7 +45,7 @@ async function pool(size: number, spec: Parameters<typeof enrollFakeNode>[1] = {
 const createVm = (
   backend: Backend,
   cloudProperties: Record<string, unknown>,
-  options: { diskCids?: NativeCid[]; call?: CallContext; stemcell?: NativeCid } = {},
+  options: { diskCids?: NativeCid<'disk'>[]; call?: CallContext; stemcell?: NativeCid<'stemcell'> } = {},
 ) =>
   backend.createVm(options.call ?? call('create_vm'), {
     agentId: `agent-${randomUUID()}`,
@@ -216,7 +216,11 @@ describe('a deploy stuck in wait call-back', () => {
       await api(lab, 'PATCH', `/v1/nodes/${spare.uuid}`, [{ op: 'add', path: '/extra/bosh_failures', value: { count: 1, recent: [] } }]);
       const backend = await makeBackend(lab, { deploy_callback_timeout_seconds: 2 });
       backends.push(backend);
-      const vm = await createVm(backend, { resource_class: rc }, { stemcell: STEMCELL.replace('http://127.0.0.1:9/stemcell.qcow2', image.url) as NativeCid });
+      const vm = await createVm(
+        backend,
+        { resource_class: rc },
+        { stemcell: STEMCELL.replace('http://127.0.0.1:9/stemcell.qcow2', image.url) as NativeCid<'stemcell'> },
+      );
       expect(await nodeOfVm(vm.cid)).toBe(spare.uuid);
       expect((await node(spare.uuid)).extra).toEqual({ bosh_vm: expect.objectContaining({ cid: vm.cid }) });
       const after = await node(stuck.uuid);
@@ -239,7 +243,7 @@ describe('a deploy stuck in wait call-back', () => {
       const backend = await makeBackend(lab, { deploy_callback_timeout_seconds: 1, quarantine_after: 1 });
       backends.push(backend);
       const error = await failure(
-        createVm(backend, { resource_class: rc }, { stemcell: STEMCELL.replace('http://127.0.0.1:9/stemcell.qcow2', image.url) as NativeCid }),
+        createVm(backend, { resource_class: rc }, { stemcell: STEMCELL.replace('http://127.0.0.1:9/stemcell.qcow2', image.url) as NativeCid<'stemcell'> }),
       );
       expect(isCpiError(error) && error.type).toBe('Bosh::Clouds::VMCreationFailed');
       expect(error.message).toContain(

@@ -64,7 +64,7 @@ function webdavContext(l: { url: string; username?: string | undefined; password
   return ironicContext({ image_store: store }, logger);
 }
 
-function create(ctx: ReturnType<typeof ironicContext>, image = stemcell.image, signal?: AbortSignal): Promise<NativeCid> {
+function create(ctx: ReturnType<typeof ironicContext>, image = stemcell.image, signal?: AbortSignal): Promise<NativeCid<'stemcell'>> {
   return createStemcell(ctx, callContext(signal), { imagePath: image, cloudProperties: OPENSTACK_QCOW2, env: undefined });
 }
 

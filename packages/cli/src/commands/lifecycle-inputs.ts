@@ -71,7 +71,7 @@ export async function readInputs(file: string | undefined, formats: readonly str
   const inputs: SuiteInputs = {
     parts,
     stemcell: { imagePath, cloudProperties: stemcellProperties as CloudProperties },
-    ...(existing === undefined ? {} : { existingStemcell: existing as NativeCid }),
+    ...(existing === undefined ? {} : { existingStemcell: existing as NativeCid<'stemcell'> }),
     vm: {
       cloudProperties: optionalObject(vm['cloud_properties'], at('vm.cloud_properties')) as CloudProperties,
       networks: optionalObject(vm['networks'], at('vm.networks'), { default: { type: 'dynamic', cloud_properties: {} } }) as Networks,

@@ -2,10 +2,10 @@ import type { Backend, CallContext, NativeCid } from '@hybrid-cpi/core';
 
 /** What the suite made and has not deleted yet. */
 export interface Leftovers {
-  readonly stemcells: ReadonlySet<NativeCid>;
-  readonly vms: ReadonlySet<NativeCid>;
+  readonly stemcells: ReadonlySet<NativeCid<'stemcell'>>;
+  readonly vms: ReadonlySet<NativeCid<'vm'>>;
   /** Each disk with the VM it is attached to, if any. */
-  readonly disks: ReadonlyMap<NativeCid, NativeCid | undefined>;
+  readonly disks: ReadonlyMap<NativeCid<'disk'>, NativeCid<'vm'> | undefined>;
 }
 
 /**
@@ -14,9 +14,9 @@ export interface Leftovers {
  * keep their own state to themselves; this keeps the runner independent of it.
  */
 export function trackBackend(backend: Backend): { backend: Backend; leftovers: Leftovers; closed: () => boolean } {
-  const stemcells = new Set<NativeCid>();
-  const vms = new Set<NativeCid>();
-  const disks = new Map<NativeCid, NativeCid | undefined>();
+  const stemcells = new Set<NativeCid<'stemcell'>>();
+  const vms = new Set<NativeCid<'vm'>>();
+  const disks = new Map<NativeCid<'disk'>, NativeCid<'vm'> | undefined>();
   let closed = false;
   const tracked: Backend = {
     // The backend's own methods, bound to it (optional ones stay absent).
@@ -31,7 +31,7 @@ export function trackBackend(backend: Backend): { backend: Backend; leftovers: L
       stemcells.add(cid);
       return cid;
     },
-    deleteStemcell: async (ctx: CallContext, cid: NativeCid) => {
+    deleteStemcell: async (ctx: CallContext, cid: NativeCid<'stemcell'>) => {
       await backend.deleteStemcell(ctx, cid);
       stemcells.delete(cid);
     },
@@ -40,7 +40,7 @@ export function trackBackend(backend: Backend): { backend: Backend; leftovers: L
       vms.add(created.cid);
       return created;
     },
-    deleteVm: async (ctx: CallContext, cid: NativeCid) => {
+    deleteVm: async (ctx: CallContext, cid: NativeCid<'vm'>) => {
       await backend.deleteVm(ctx, cid);
       vms.delete(cid);
       for (const [disk, vm] of disks) if (vm === cid) disks.set(disk, undefined);
@@ -50,16 +50,16 @@ export function trackBackend(backend: Backend): { backend: Backend; leftovers: L
       disks.set(cid, undefined);
       return cid;
     },
-    deleteDisk: async (ctx: CallContext, cid: NativeCid) => {
+    deleteDisk: async (ctx: CallContext, cid: NativeCid<'disk'>) => {
       await backend.deleteDisk(ctx, cid);
       disks.delete(cid);
     },
-    attachDisk: async (ctx: CallContext, vm: NativeCid, disk: NativeCid) => {
+    attachDisk: async (ctx: CallContext, vm: NativeCid<'vm'>, disk: NativeCid<'disk'>) => {
       // Marked before the call: an attach that failed half-way may still have attached.
       if (disks.has(disk)) disks.set(disk, vm);
       return backend.attachDisk(ctx, vm, disk);
     },
-    detachDisk: async (ctx: CallContext, vm: NativeCid, disk: NativeCid) => {
+    detachDisk: async (ctx: CallContext, vm: NativeCid<'vm'>, disk: NativeCid<'disk'>) => {
       await backend.detachDisk(ctx, vm, disk);
       if (disks.has(disk)) disks.set(disk, undefined);
     },

@@ -1,13 +1,8 @@
-import type { NativeCid } from '../cid/index.js';
 import type { Logger } from '../logging/logger.js';
-import type { ApiVersion, MethodName } from '../protocol/signatures.js';
+import type { ApiVersion, CamelCase, ParamsOf, ResultOf } from '../protocol/method-spec.js';
+import type { METHODS, MethodName } from '../protocol/methods.js';
 
-export type CloudProperties = Readonly<Record<string, unknown>>;
-export type Metadata = Readonly<Record<string, unknown>>;
-/** The director's `networks` argument: network name → settings (reference/bosh-cpi.md §2). */
-export type Networks = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
-/** What `attach_disk` returns in API v2: a device path or an object the agent resolves. */
-export type DiskHint = string | Readonly<Record<string, unknown>>;
+export type { CloudProperties, DiskHint, Metadata, Networks, VmResources } from '../protocol/methods.js';
 
 /** Everything a backend may want to know about the call it serves. */
 export interface CallContext {
@@ -23,10 +18,12 @@ export interface CallContext {
   /** The request's `context` as the director sent it (cpi-config properties included). */
   readonly context: Readonly<Record<string, unknown>>;
   /**
-   * The request's `arguments` exactly as the director sent them (CIDs still prefixed), for a
-   * backend that forwards the call verbatim, replacing only the CIDs.
+   * The request exactly as the director sent it (JSON text, CIDs still prefixed), in the backend
+   * call that serves it, for a backend that forwards it replacing only the CIDs. Undefined in the
+   * calls the core makes by itself (a rollback, a stemcell part's removal) and in direct calls
+   * (the conformance suite, operator commands): those a forwarding backend writes from the table.
    */
-  readonly rawArguments: readonly unknown[];
+  readonly directorRequest: string | undefined;
   /** A child logger bound to the backend, method and request id. */
   readonly logger: Logger;
   /** The response's `log`, for text that belongs in the task's CPI log whatever `log_level` says. */
@@ -45,84 +42,46 @@ export interface ResponseLog {
   append(text: string): void;
 }
 
-export interface CreateStemcellRequest {
-  readonly imagePath: string;
-  readonly cloudProperties: CloudProperties;
-  /** The API v3 third argument (`{"tags": {...}}`), when sent. */
-  readonly env: Readonly<Record<string, unknown>> | undefined;
-}
-
-export interface CreateVmRequest {
-  readonly agentId: string;
-  readonly stemcellCid: NativeCid;
-  readonly cloudProperties: CloudProperties;
-  readonly networks: Networks;
-  readonly diskCids: readonly NativeCid[];
-  readonly env: Readonly<Record<string, unknown>>;
-}
-
-export interface CreatedVm {
-  readonly cid: NativeCid;
-  /** The networks as configured on the VM (API v2 returns them to the director). */
-  readonly networks: Networks;
-}
-
-export interface CreateDiskRequest {
-  readonly size: number;
-  readonly cloudProperties: CloudProperties;
-  /** The VM the disk will be attached to (a placement hint), when the director names one. */
-  readonly vmCid: NativeCid | undefined;
-}
-
-export interface VmResources {
-  readonly cpu: number;
-  readonly ram: number;
-  readonly ephemeral_disk_size: number;
-}
-
-export interface CreatedNetwork {
-  readonly cid: NativeCid;
-  readonly spec: unknown;
-  readonly cloudProperties: unknown;
-}
+type Spec<M extends MethodName> = (typeof METHODS)[M];
+/** The methods a backend serves: all but those the core answers itself. */
+export type ServedMethod = { [M in MethodName]: Spec<M>['route'] extends { readonly by: 'core' } ? never : M }[MethodName];
+type RequiredMethod = { [M in ServedMethod]: Spec<M>['absent'] extends 'required' ? M : never }[ServedMethod];
+type OptionalMethod = Exclude<ServedMethod, RequiredMethod>;
 
 /**
- * One backend instance. It sees and returns only native CIDs; the core adds and removes the
- * `<backend>:` prefix, shapes results per API version and turns errors into the director's types.
+ * The backend method of a CPI method: its parameters and result, as the method table gives them.
+ * Checked as a method is (an implementation may take a wider parameter), as the interface of
+ * hand-written methods was.
+ */
+export type BackendMethod<M extends ServedMethod> = {
+  method(ctx: CallContext, ...params: ParamsOf<Spec<M>>): Promise<ResultOf<Spec<M>>>;
+}['method'];
+/** A backend method's name: the CPI method's, camel-cased (`set_vm_metadata` → `setVmMetadata`). */
+export type BackendMethodName<M extends MethodName> = CamelCase<M>;
+
+export type CreateStemcellRequest = ParamsOf<Spec<'create_stemcell'>>[0];
+export type CreateVmRequest = ParamsOf<Spec<'create_vm'>>[0];
+export type CreatedVm = ResultOf<Spec<'create_vm'>>;
+export type CreateDiskRequest = ParamsOf<Spec<'create_disk'>>[0];
+export type CreatedNetwork = ResultOf<Spec<'create_network'>>;
+
+/**
+ * One backend instance: a method per CPI method of the table (packages/core/src/protocol/methods.ts)
+ * that the core does not answer itself, camel-cased, each taking a `CallContext` first. It sees
+ * and returns only native CIDs, typed by kind; the core adds and removes the `<backend>:` prefix,
+ * shapes results per API version and turns errors into the director's types.
  *
- * Contract, as the director relies on it (reference/bosh-cpi.md §2):
+ * Contract, as the director relies on it:
  * - deletes of something missing succeed (or throw VMNotFound / DiskNotFound);
  * - `hasVm` / `hasDisk` answer false for unknown CIDs, never throw for them;
  * - `createVm` cleans up after itself before it throws, and throws VMCreationFailed with
  *   `okToRetry` true only when the same call can succeed later.
- * Optional methods that are absent make the core answer NotImplemented (NotSupported for the disk
- * resizing ones, so the director falls back to copying).
+ * Optional methods that are absent make the core answer what the table says (NotImplemented, or
+ * NotSupported for the disk resizing ones, so the director falls back to copying).
  */
-export interface Backend {
-  createStemcell(ctx: CallContext, request: CreateStemcellRequest): Promise<NativeCid>;
-  deleteStemcell(ctx: CallContext, stemcell: NativeCid): Promise<void>;
-  createVm(ctx: CallContext, request: CreateVmRequest): Promise<CreatedVm>;
-  deleteVm(ctx: CallContext, vm: NativeCid): Promise<void>;
-  hasVm(ctx: CallContext, vm: NativeCid): Promise<boolean>;
-  rebootVm(ctx: CallContext, vm: NativeCid): Promise<void>;
-  createDisk(ctx: CallContext, request: CreateDiskRequest): Promise<NativeCid>;
-  deleteDisk(ctx: CallContext, disk: NativeCid): Promise<void>;
-  hasDisk(ctx: CallContext, disk: NativeCid): Promise<boolean>;
-  attachDisk(ctx: CallContext, vm: NativeCid, disk: NativeCid): Promise<DiskHint>;
-  detachDisk(ctx: CallContext, vm: NativeCid, disk: NativeCid): Promise<void>;
-
-  setVmMetadata?(ctx: CallContext, vm: NativeCid, metadata: Metadata): Promise<void>;
-  getDisks?(ctx: CallContext, vm: NativeCid): Promise<readonly NativeCid[]>;
-  setDiskMetadata?(ctx: CallContext, disk: NativeCid, metadata: Metadata): Promise<void>;
-  resizeDisk?(ctx: CallContext, disk: NativeCid, newSize: number): Promise<void>;
-  /** Returns the CID of the disk that replaces it, or undefined when it changed in place. */
-  updateDisk?(ctx: CallContext, disk: NativeCid, newSize: number, cloudProperties: CloudProperties): Promise<NativeCid | undefined>;
-  snapshotDisk?(ctx: CallContext, disk: NativeCid, metadata: Metadata): Promise<NativeCid>;
-  deleteSnapshot?(ctx: CallContext, snapshot: NativeCid): Promise<void>;
-  calculateVmCloudProperties?(ctx: CallContext, resources: VmResources): Promise<CloudProperties>;
-  createNetwork?(ctx: CallContext, definition: Readonly<Record<string, unknown>>): Promise<CreatedNetwork>;
-  deleteNetwork?(ctx: CallContext, network: NativeCid): Promise<void>;
-  currentVmId?(ctx: CallContext): Promise<NativeCid>;
+export type Backend = { [M in RequiredMethod as BackendMethodName<M>]: BackendMethod<M> } & {
+  [M in OptionalMethod as BackendMethodName<M>]?: BackendMethod<M>;
+} & {
   /** Releases sockets or child processes before the process exits. */
   close?(): Promise<void>;
-}
+};

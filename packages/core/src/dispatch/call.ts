@@ -1,7 +1,9 @@
 import type { Backend, CallContext } from '../backend/backend.js';
-import { decodeCid, encodeCid, type BackendName, type DecodedCid, type NativeCid, type ProxyCid } from '../cid/index.js';
+import type { BackendName } from '../cid/index.js';
 import { CpiError, isCpiError } from '../errors/index.js';
 import type { Logger } from '../logging/logger.js';
+import { camelCase } from '../protocol/backend-call.js';
+import { methodSpec, type MethodName } from '../protocol/methods.js';
 import type { CpiRequest } from '../protocol/request.js';
 import type { BackendRegistry } from './registry.js';
 import { ResponseLogText } from './response-log.js';
@@ -20,25 +22,18 @@ export class Call {
     readonly signal: AbortSignal,
   ) {}
 
-  arg<T>(index: number): T {
-    return this.request.args[index] as T;
-  }
-
-  /** Decodes the CID argument at `index`. */
-  cid(index: number, what: string): DecodedCid {
-    return decodeCid(this.arg<string>(index), this.registry, what);
-  }
-
   /**
-   * Runs `fn` on a backend. CpiErrors pass through as the backend raised them; anything else is
-   * a backend bug, reported with what was being done.
+   * Runs `method` of a backend with these parameters. `own`: a call the core makes by itself (a
+   * rollback), which has no director request to forward. CpiErrors pass through as the backend
+   * raised them; anything else is a backend bug, reported with what was being done.
    */
-  async on<T>(name: BackendName, fn: (backend: Backend, ctx: CallContext) => Promise<T>): Promise<T> {
+  async on(name: BackendName, method: MethodName, params: readonly unknown[], own = false): Promise<unknown> {
     if (!this.reached.includes(name)) this.reached.push(name);
-    const ctx = this.registry.context(name, this.request, this.signal, this.log);
+    const ctx: CallContext = this.registry.context(name, this.request, this.signal, this.log, own);
     ctx.logger.debug('calling backend');
     try {
-      return await fn(await this.registry.get(name), ctx);
+      const backend = await this.registry.get(name);
+      return await this.#method(backend, name, method)(ctx, ...params);
     } catch (error) {
       if (isCpiError(error)) throw error;
       throw new CpiError('CPX_BACKEND_FAILURE', `${this.request.method} in backend '${name}' failed: ${(error as Error)?.message ?? String(error)}`, {
@@ -47,39 +42,13 @@ export class Call {
     }
   }
 
-  /**
-   * Prefixes a CID a backend just created. Should the result be too long for the director, the
-   * resource is removed again rather than leaked.
-   */
-  async wrapCreated(name: BackendName, native: NativeCid, rollback: () => Promise<void>): Promise<ProxyCid> {
-    try {
-      return encodeCid(name, native);
-    } catch (error) {
-      await rollback().catch((cause: unknown) => this.logger.error({ backend: name, cid: native, err: String(cause) }, 'rolling back an over-long CID failed'));
-      throw error;
-    }
-  }
-
-  /** An optional backend method, or the error the director knows to tolerate. */
-  optional<K extends OptionalMethod>(backend: Backend, name: BackendName, method: K): NonNullable<Backend[K]> {
-    const fn = backend[method];
-    if (typeof fn !== 'function') {
-      const code = method === 'resizeDisk' || method === 'updateDisk' ? 'CPX_NOT_SUPPORTED' : 'CPX_NOT_IMPLEMENTED';
-      throw new CpiError(code, `Backend '${name}' (type ${this.registry.resolved(name).config.type}) does not implement ${this.request.method}`);
-    }
-    return fn.bind(backend) as NonNullable<Backend[K]>;
+  /** The backend's method, or the error the table says the director gets when it has none. */
+  #method(backend: Backend, name: BackendName, method: MethodName): (ctx: CallContext, ...params: readonly unknown[]) => Promise<unknown> {
+    const fn = (backend as unknown as Readonly<Record<string, unknown>>)[camelCase(method)];
+    if (typeof fn === 'function') return fn.bind(backend);
+    const { absent } = methodSpec(method);
+    const described = `Backend '${name}' (type ${this.registry.resolved(name).config.type}) does not implement ${method}`;
+    if (absent === 'required') throw new CpiError('CPX_BACKEND_FAILURE', `${described}, which every backend must`);
+    throw new CpiError(absent === 'NotSupported' ? 'CPX_NOT_SUPPORTED' : 'CPX_NOT_IMPLEMENTED', described);
   }
 }
-
-export type OptionalMethod =
-  | 'setVmMetadata'
-  | 'getDisks'
-  | 'setDiskMetadata'
-  | 'resizeDisk'
-  | 'updateDisk'
-  | 'snapshotDisk'
-  | 'deleteSnapshot'
-  | 'calculateVmCloudProperties'
-  | 'createNetwork'
-  | 'deleteNetwork'
-  | 'currentVmId';

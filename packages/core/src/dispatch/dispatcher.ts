@@ -3,7 +3,7 @@ import type { CpiRequest } from '../protocol/request.js';
 import { errorResponse, okResponse, type CpiResponse } from '../protocol/response.js';
 import { Call } from './call.js';
 import type { BackendRegistry } from './registry.js';
-import { ROUTES } from './routes.js';
+import { route } from './routes.js';
 
 /**
  * Serves one validated request: routes it, calls the backend(s), and shapes the response. Never
@@ -17,7 +17,7 @@ export async function dispatch(request: CpiRequest, registry: BackendRegistry, l
   // `info` comes before almost every call: keep it out of the info-level log.
   const level = request.method === 'info' ? 'debug' : 'info';
   try {
-    const result = await ROUTES[request.method](call);
+    const result = await route(call);
     const log = summary('ok');
     logger[level]({ backends: call.reached }, log);
     return okResponse(result, call.log.withSummary(log));

@@ -61,7 +61,8 @@ export class BackendRegistry implements CidScope {
     return instance;
   }
 
-  context(name: BackendName, request: CpiRequest, signal: AbortSignal, responseLog: ResponseLog): CallContext {
+  /** The context of one backend call; `own`: a call the core makes by itself, which forwards no director request. */
+  context(name: BackendName, request: CpiRequest, signal: AbortSignal, responseLog: ResponseLog, own = false): CallContext {
     const ctx = request.context;
     const vm = ctx['vm'] as { stemcell?: { api_version?: unknown } } | undefined;
     const stemcellApi = vm?.stemcell?.api_version;
@@ -74,7 +75,7 @@ export class BackendRegistry implements CidScope {
       directorUuid: typeof ctx['director_uuid'] === 'string' ? ctx['director_uuid'] : undefined,
       stemcellApiVersion: Number.isInteger(stemcellApi) ? (stemcellApi as number) : undefined,
       context: ctx,
-      rawArguments: request.args,
+      directorRequest: own ? undefined : request.text,
       logger: this.#logger.child({ backend: name }),
       responseLog,
       signal,

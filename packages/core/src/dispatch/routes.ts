@@ -1,174 +1,194 @@
-import type { Backend, CallContext, CloudProperties, Metadata, Networks, VmResources } from '../backend/backend.js';
-import { decodeCid, decodeStemcellCid, encodeCid, encodeStemcellCid, type BackendName, type NativeCid } from '../cid/index.js';
+import type { CloudProperties } from '../backend/backend.js';
+import { CID_KINDS, decodeCid, decodeStemcellCid, encodeCid, encodeStemcellCid, type BackendName, type CidKind, type NativeCid } from '../cid/index.js';
 import { CpiError } from '../errors/index.js';
-import { REPORTED_API_VERSION, type MethodName } from '../protocol/signatures.js';
+import { backendParams, createdCids, resultToWire } from '../protocol/backend-call.js';
+import type { MethodSpec, Route } from '../protocol/method-spec.js';
+import { methodSpec, type MethodName } from '../protocol/methods.js';
 import type { Call } from './call.js';
 import { acceptsStemcell, describeStemcell } from './stemcell-formats.js';
 
-type Route = (call: Call) => Promise<unknown>;
-type OnCid = (b: Backend, ctx: CallContext, cid: NativeCid, call: Call, name: BackendName) => Promise<unknown>;
-
-/** A method routed by the CID in its first argument; the other arguments pass through. */
-function byCid(what: string, fn: OnCid): Route {
-  return async (call) => {
-    const { backend, native } = call.cid(0, what);
-    return call.on(backend, (b, ctx) => fn(b, ctx, native, call, backend));
-  };
+/**
+ * Serves one request as its entry in the method table says: finds the backend(s) by the route,
+ * unwraps every CID argument for it, calls its method, and wraps the result's CIDs for the
+ * request's API version.
+ */
+export function route(call: Call): Promise<unknown> {
+  return new Routing(call).serve();
 }
 
-/** attach_disk / detach_disk: the VM and the disk must live in the same backend. */
-function vmAndDisk(fn: (b: Backend, ctx: CallContext, vm: NativeCid, disk: NativeCid, call: Call) => Promise<unknown>): Route {
-  return async (call) => {
-    const vm = call.cid(0, 'VM CID');
-    const disk = call.cid(1, 'disk CID');
-    if (vm.backend !== disk.backend) {
+class Routing {
+  readonly #call: Call;
+  readonly #spec: MethodSpec;
+  readonly #args: readonly unknown[];
+
+  constructor(call: Call) {
+    this.#call = call;
+    this.#spec = methodSpec(call.request.method);
+    this.#args = call.request.args;
+  }
+
+  serve(route: Route = this.#spec.route): Promise<unknown> {
+    const { registry } = this.#call;
+    switch (route.by) {
+      case 'core':
+        return Promise.resolve(route.answer({ stemcellFormats: () => [...new Set(registry.names().flatMap((n) => registry.stemcellFormats(n)))] }));
+      case 'cid': {
+        const index = this.#index(route.arg);
+        const cid = this.#args[index];
+        if (cid === null && route.whenNull !== undefined) return this.serve(route.whenNull);
+        const kind = this.#spec.args[index]!.cid!;
+        // A stemcell CID may name a part in several backends: each is served, one after the other.
+        if (kind === 'stemcell') return this.#everyPart([...decodeStemcellCid(cid as string, registry).keys()]);
+        return this.#serveOn(decodeCid(cid as string, registry, `${CID_KINDS[kind]} CID`).backend, index);
+      }
+      case 'cloud_properties':
+        return this.#serveOn(registry.fromCloudProperties(this.#at(route.path), this.#doing()));
+      case 'default_backend':
+        return this.#serveOn(registry.defaultBackend);
+      case 'legacy_backend':
+        return this.#serveOn(registry.legacyBackend ?? registry.defaultBackend);
+      case 'stemcell_formats':
+        return this.#everyAccepting(this.#at(route.path));
+    }
+  }
+
+  /** Calls the backend with the arguments unwrapped for it, and wraps what it returns. */
+  async #serveOn(name: BackendName, routedBy?: number): Promise<unknown> {
+    const value = await this.#call.on(name, this.#call.request.method, backendParams(this.#spec, this.#unwrapped(name, routedBy)));
+    return this.#wrap(name, value);
+  }
+
+  /**
+   * The director's form of the result; should it fail (a CID too long for the director, a value
+   * it cannot take), what the call made is deleted again rather than leaked.
+   */
+  async #wrap(name: BackendName, value: unknown): Promise<unknown> {
+    const doing = this.#doing();
+    try {
+      return resultToWire(this.#spec, value, this.#call.request.apiVersion, {
+        cid: (part, native) => encodeCid(name, this.#native(part.cid, native, name)),
+        invalid: (what, expected, got) => {
+          throw new CpiError('CPX_BACKEND_FAILURE', `${doing}: the backend returned ${describe(got, what, expected)}`);
+        },
+      });
+    } catch (error) {
+      for (const { undo, native } of createdCids(this.#spec, value)) await this.#undo(name, undo, native);
+      throw error;
+    }
+  }
+
+  /** Runs the table's `undo` method on what the call made; a failure is logged, the call's own error is what the director gets. */
+  async #undo(name: BackendName, undo: string, native: string): Promise<void> {
+    const method = undo as MethodName;
+    await this.#call
+      .on(name, method, backendParams(methodSpec(method), [native]), true)
+      .catch((cause: unknown) => this.#call.logger.error({ backend: name, cid: native, err: String(cause) }, `${undo} of what the call made failed`));
+  }
+
+  /** The arguments with their CIDs native to this backend; every one must live there. */
+  #unwrapped(name: BackendName, routedBy: number | undefined): unknown[] {
+    return this.#spec.args.map(({ cid: kind }, i) => {
+      const value = this.#args[i];
+      if (kind === undefined || value === null || value === undefined) return value;
+      return Array.isArray(value) ? value.map((cid: string) => this.#unwrap(kind, cid, name, routedBy)) : this.#unwrap(kind, value as string, name, routedBy);
+    });
+  }
+
+  #unwrap(kind: CidKind, cid: string, name: BackendName, routedBy: number | undefined): NativeCid {
+    const { registry } = this.#call;
+    if (kind === 'stemcell') {
+      const parts = decodeStemcellCid(cid, registry);
+      const native = parts.get(name);
+      if (native !== undefined) return native;
       throw new CpiError(
         'CPX_ROUTE_MISMATCH',
-        `${call.request.method}: VM '${call.arg(0)}' lives in backend '${vm.backend}' but disk '${call.arg(1)}' lives in backend '${disk.backend}'; a ` +
-          `disk can only be used by VMs of its own backend`,
+        `${this.#doing()} in backend '${name}': stemcell '${cid}' has no image in '${name}' (only in ${[...parts.keys()].join(', ')}); upload a stemcell ` +
+          `of a format '${name}' accepts (${registry.stemcellFormats(name).join(', ')}) or use a vm_type of another backend`,
       );
     }
-    return call.on(vm.backend, (b, ctx) => fn(b, ctx, vm.native, disk.native, call));
-  };
-}
-
-const info: Route = async ({ registry }) => ({
-  api_version: REPORTED_API_VERSION,
-  stemcell_formats: [...new Set(registry.names().flatMap((n) => registry.stemcellFormats(n)))],
-});
-
-const createStemcell: Route = async (call) => {
-  const { registry } = call;
-  const imagePath = call.arg<string>(0);
-  const props = call.arg<CloudProperties>(1);
-  const env = call.arg<Record<string, unknown> | undefined>(2);
-  const targets = registry.names().filter((n) => acceptsStemcell(registry.stemcellFormats(n), props));
-  if (targets.length === 0) {
-    const accepted = registry.names().map((n) => `'${n}' accepts ${registry.stemcellFormats(n).join(', ')}`);
-    throw new CpiError(
-      'CPX_STEMCELL_NO_BACKEND',
-      `Creating stemcell from ${imagePath}: no backend accepts a stemcell with ${describeStemcell(props)}; ${accepted.join('; ')}`,
-    );
-  }
-  const settled = await Promise.allSettled(targets.map((name) => call.on(name, (b, ctx) => b.createStemcell(ctx, { imagePath, cloudProperties: props, env }))));
-  const parts = new Map<BackendName, NativeCid>();
-  settled.forEach((s, i) => {
-    if (s.status === 'fulfilled') parts.set(targets[i]!, s.value);
-  });
-  const failed = settled.find((s) => s.status === 'rejected');
-  try {
-    if (failed !== undefined) throw failed.reason;
-    return encodeStemcellCid(parts);
-  } catch (error) {
-    // An upload that landed in some backends only would leave images no CID points to.
-    await deleteStemcellParts(call, parts).catch((e: unknown) => call.logger.error({ err: String(e) }, 'removing the stemcell parts already created failed'));
-    throw error;
-  }
-};
-
-async function deleteStemcellParts(call: Call, parts: ReadonlyMap<BackendName, NativeCid>): Promise<void> {
-  const failures: string[] = [];
-  for (const [name, native] of parts) {
-    await call.on(name, (b, ctx) => b.deleteStemcell(ctx, native)).catch((e: unknown) => failures.push(`${name}: ${(e as Error).message}`));
-  }
-  if (failures.length > 0) throw new CpiError('CPX_BACKEND_FAILURE', `Deleting stemcell '${call.arg(0)}': ${failures.join('; ')}`);
-}
-
-const createVm: Route = async (call) => {
-  const { registry } = call;
-  const agentId = call.arg<string>(0);
-  const stemcell = call.arg<string>(1);
-  const props = call.arg<CloudProperties>(2);
-  const doing = `Creating VM for agent '${agentId}'`;
-  const name = registry.fromCloudProperties(props, doing);
-  const parts = decodeStemcellCid(stemcell, registry);
-  const stemcellCid = parts.get(name);
-  if (stemcellCid === undefined) {
+    const { backend, native } = decodeCid(cid, registry, `${CID_KINDS[kind]} CID`);
+    if (backend === name) return native;
+    if (routedBy === undefined)
+      throw new CpiError('CPX_ROUTE_MISMATCH', `${this.#doing()} in backend '${name}': ${CID_KINDS[kind]} '${cid}' lives in backend '${backend}'`);
+    const by = CID_KINDS[this.#spec.args[routedBy]!.cid!];
     throw new CpiError(
       'CPX_ROUTE_MISMATCH',
-      `${doing} in backend '${name}': stemcell '${stemcell}' has no image in '${name}' (only in ${[...parts.keys()].join(', ')}); upload a stemcell ` +
-        `of a format '${name}' accepts (${registry.stemcellFormats(name).join(', ')}) or use a vm_type of another backend`,
+      `${this.#call.request.method}: ${by} '${this.#args[routedBy]}' lives in backend '${name}' but ${CID_KINDS[kind]} '${cid}' lives in backend ` +
+        `'${backend}'; a ${CID_KINDS[kind]} can only be used by ${by}s of its own backend`,
     );
   }
-  const diskCids = (call.arg<string[] | null>(4) ?? []).map((cid) => {
-    const disk = decodeCid(cid, registry, 'disk CID');
-    if (disk.backend !== name) throw new CpiError('CPX_ROUTE_MISMATCH', `${doing} in backend '${name}': disk '${cid}' lives in backend '${disk.backend}'`);
-    return disk.native;
-  });
-  const created = await call.on(name, (b, ctx) =>
-    b.createVm(ctx, { agentId, stemcellCid, cloudProperties: props, networks: call.arg<Networks>(3), diskCids, env: call.arg(5) ?? {} }),
-  );
-  const cid = await call.wrapCreated(name, created.cid, () => call.on(name, (b, ctx) => b.deleteVm(ctx, created.cid)));
-  return call.request.apiVersion >= 2 ? [cid, created.networks] : cid;
-};
 
-/** create_disk: next to the VM it is meant for, else by cloud_properties, else the default. */
-const createDisk: Route = async (call) => {
-  const size = call.arg<number>(0);
-  const props = call.arg<CloudProperties>(1);
-  const vmCid = call.arg<string | null>(2);
-  const vm = vmCid === null ? undefined : call.cid(2, 'VM CID');
-  const name = vm?.backend ?? call.registry.fromCloudProperties(props, `Creating a ${size} MiB disk`);
-  const native = await call.on(name, (b, ctx) => b.createDisk(ctx, { size, cloudProperties: props, vmCid: vm?.native }));
-  return call.wrapCreated(name, native, () => call.on(name, (b, ctx) => b.deleteDisk(ctx, native)));
-};
-
-const attachDisk = vmAndDisk(async (b, ctx, vm, disk, call) => {
-  const hint = await b.attachDisk(ctx, vm, disk);
-  if (call.request.apiVersion < 2) return null;
-  // The director raises AttachDiskResponseError on an empty hint (reference/bosh-cpi.md §1.5).
-  if (hint === undefined || hint === null || hint === '') {
-    throw new CpiError('CPX_BACKEND_FAILURE', `Attaching disk '${call.arg(1)}' to VM '${call.arg(0)}': the backend returned no disk hint`);
+  /** A backend's CID of the kind the table says, or the error saying what it returned instead. */
+  #native(kind: CidKind, value: unknown, name: BackendName): NativeCid {
+    if (typeof value === 'string' && value !== '') return value as NativeCid;
+    throw new CpiError(
+      'CPX_BACKEND_FAILURE',
+      `${this.#doing()}: backend '${name}' returned ${describe(value, `${CID_KINDS[kind]} CID`, 'a non-empty string')}`,
+    );
   }
-  return hint;
-});
 
-/** Every CPI method: how it is routed and how its CIDs are unwrapped and wrapped. */
-export const ROUTES: Record<MethodName, Route> = {
-  info,
-  ping: async () => 'pong',
-  configure_networks: async () => {
-    throw new CpiError('CPX_NOT_SUPPORTED', 'configure_networks was removed from the CPI API; the director recreates the VM instead');
-  },
-  create_stemcell: createStemcell,
-  delete_stemcell: async (call) => deleteStemcellParts(call, decodeStemcellCid(call.arg<string>(0), call.registry)).then(() => null),
-  create_vm: createVm,
-  delete_vm: byCid('VM CID', (b, ctx, vm) => b.deleteVm(ctx, vm)),
-  has_vm: byCid('VM CID', (b, ctx, vm) => b.hasVm(ctx, vm)),
-  reboot_vm: byCid('VM CID', (b, ctx, vm) => b.rebootVm(ctx, vm)),
-  set_vm_metadata: byCid('VM CID', (b, ctx, vm, call, name) => call.optional(b, name, 'setVmMetadata')(ctx, vm, call.arg<Metadata>(1))),
-  get_disks: byCid('VM CID', async (b, ctx, vm, call, name) => (await call.optional(b, name, 'getDisks')(ctx, vm)).map((disk) => encodeCid(name, disk))),
-  calculate_vm_cloud_properties: async (call) => {
-    const name = call.registry.defaultBackend;
-    return call.on(name, (b, ctx) => call.optional(b, name, 'calculateVmCloudProperties')(ctx, call.arg<VmResources>(0)));
-  },
-  create_disk: createDisk,
-  delete_disk: byCid('disk CID', (b, ctx, disk) => b.deleteDisk(ctx, disk)),
-  has_disk: byCid('disk CID', (b, ctx, disk) => b.hasDisk(ctx, disk)),
-  attach_disk: attachDisk,
-  detach_disk: vmAndDisk((b, ctx, vm, disk) => b.detachDisk(ctx, vm, disk)),
-  set_disk_metadata: byCid('disk CID', (b, ctx, disk, call, name) => call.optional(b, name, 'setDiskMetadata')(ctx, disk, call.arg<Metadata>(1))),
-  resize_disk: byCid('disk CID', (b, ctx, disk, call, name) => call.optional(b, name, 'resizeDisk')(ctx, disk, call.arg<number>(1))),
-  update_disk: byCid('disk CID', async (b, ctx, disk, call, name) => {
-    const replaced = await call.optional(b, name, 'updateDisk')(ctx, disk, call.arg<number>(1), call.arg<CloudProperties>(2));
-    return replaced === undefined ? null : encodeCid(name, replaced);
-  }),
-  snapshot_disk: byCid('disk CID', async (b, ctx, disk, call, name) => {
-    const snapshot = await call.optional(b, name, 'snapshotDisk')(ctx, disk, call.arg<Metadata>(1));
-    return call.wrapCreated(name, snapshot, () => call.on(name, (b2, ctx2) => call.optional(b2, name, 'deleteSnapshot')(ctx2, snapshot)));
-  }),
-  delete_snapshot: byCid('snapshot CID', (b, ctx, snapshot, call, name) => call.optional(b, name, 'deleteSnapshot')(ctx, snapshot)),
-  create_network: async (call) => {
-    const definition = call.arg<Record<string, unknown>>(0);
-    const props = (definition['cloud_properties'] ?? {}) as CloudProperties;
-    const name = call.registry.fromCloudProperties(props, 'Creating a network');
-    const created = await call.on(name, (b, ctx) => call.optional(b, name, 'createNetwork')(ctx, definition));
-    const cid = await call.wrapCreated(name, created.cid, () => call.on(name, (b, ctx) => call.optional(b, name, 'deleteNetwork')(ctx, created.cid)));
-    return [cid, created.spec, created.cloudProperties];
-  },
-  delete_network: byCid('network CID', (b, ctx, network, call, name) => call.optional(b, name, 'deleteNetwork')(ctx, network)),
-  current_vm_id: async (call) => {
-    const name = call.registry.legacyBackend ?? call.registry.defaultBackend;
-    return encodeCid(name, await call.on(name, (b, ctx) => call.optional(b, name, 'currentVmId')(ctx)));
-  },
-};
+  /** Every part of a composite stemcell CID, one after the other; the failures are reported together. */
+  async #everyPart(names: readonly BackendName[]): Promise<null> {
+    const failures: string[] = [];
+    for (const name of names) {
+      await this.#serveOn(name).catch((e: unknown) => failures.push(`${name}: ${(e as Error).message}`));
+    }
+    if (failures.length > 0) throw new CpiError('CPX_BACKEND_FAILURE', `${this.#doing()}: ${failures.join('; ')}`);
+    return null;
+  }
+
+  /**
+   * Every backend whose stemcell formats fit: each makes its part of one composite stemcell CID.
+   * An upload that landed in some backends only would leave images no CID points to: they are
+   * deleted again.
+   */
+  async #everyAccepting(props: CloudProperties): Promise<unknown> {
+    const { registry } = this.#call;
+    const targets = registry.names().filter((n) => acceptsStemcell(registry.stemcellFormats(n), props));
+    if (targets.length === 0) {
+      const accepted = registry.names().map((n) => `'${n}' accepts ${registry.stemcellFormats(n).join(', ')}`);
+      throw new CpiError('CPX_STEMCELL_NO_BACKEND', `${this.#doing()}: no backend accepts a stemcell with ${describeStemcell(props)}; ${accepted.join('; ')}`);
+    }
+    const settled = await Promise.allSettled(
+      targets.map(async (name) => {
+        const value = await this.#call.on(name, this.#call.request.method, backendParams(this.#spec, this.#unwrapped(name, undefined)));
+        return this.#native('stemcell', value, name);
+      }),
+    );
+    const made = new Map<BackendName, NativeCid<'stemcell'>>();
+    settled.forEach((s, i) => {
+      if (s.status === 'fulfilled') made.set(targets[i]!, s.value as NativeCid<'stemcell'>);
+    });
+    try {
+      const failed = settled.find((s) => s.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
+      return encodeStemcellCid(made);
+    } catch (error) {
+      for (const [name, native] of made) for (const { undo } of createdCids(this.#spec, native)) await this.#undo(name, undo, native);
+      throw error;
+    }
+  }
+
+  #index(name: string): number {
+    return this.#spec.args.findIndex((a) => a.name === name);
+  }
+
+  /** The object at an argument's path (a missing one is empty). */
+  #at([name, ...keys]: readonly string[]): CloudProperties {
+    let value: unknown = this.#args[this.#index(name!)];
+    for (const key of keys) value = (value as Readonly<Record<string, unknown>> | undefined)?.[key];
+    return (value ?? {}) as CloudProperties;
+  }
+
+  #doing(): string {
+    const named = Object.fromEntries(this.#spec.args.map((a, i) => [a.name, this.#args[i]]));
+    return this.#spec.doing?.(named as never) ?? this.#call.request.method;
+  }
+}
+
+/** "no disk hint", or what was returned instead of what was expected. */
+function describe(value: unknown, name: string, expected: string): string {
+  if (value === undefined || value === null || value === '') return `no ${name}`;
+  const text = JSON.stringify(value) ?? String(value);
+  return `${text.length > 100 ? `${text.slice(0, 100)}…` : text}, expected ${expected}`;
+}

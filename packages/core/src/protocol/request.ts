@@ -1,6 +1,7 @@
 import { CpiError } from '../errors/index.js';
 import type { ConfigValidationError } from '../backend/module.js';
-import { MAX_API_VERSION, SIGNATURES, isMethodName, type ApiVersion, type MethodName } from './signatures.js';
+import type { ApiVersion } from './method-spec.js';
+import { MAX_API_VERSION, METHODS, isMethodName, type MethodName } from './methods.js';
 import { argumentsValidator, envelopeValidator } from './validators.js';
 
 /** A request that passed every check the protocol allows before routing. */
@@ -10,6 +11,31 @@ export interface CpiRequest {
   readonly context: Readonly<Record<string, unknown>>;
   readonly apiVersion: ApiVersion;
   readonly requestedApiVersion: number | undefined;
+  /** The request as read from stdin, for a backend that forwards it. */
+  readonly text: string;
+}
+
+/**
+ * The text stays off the object's own properties: a log line or a serialisation of the request
+ * never carries the whole request (up to 16 MiB, secrets included) by accident.
+ */
+class ParsedRequest implements CpiRequest {
+  readonly #text: string;
+
+  constructor(
+    readonly method: MethodName,
+    readonly args: readonly unknown[],
+    readonly context: Readonly<Record<string, unknown>>,
+    readonly apiVersion: ApiVersion,
+    readonly requestedApiVersion: number | undefined,
+    text: string,
+  ) {
+    this.#text = text;
+  }
+
+  get text(): string {
+    return this.#text;
+  }
 }
 
 /** Parses and validates one request read from stdin (reference/bosh-cpi.md §1.3). */
@@ -41,7 +67,7 @@ export async function parseRequest(text: string): Promise<CpiRequest> {
     throw new CpiError('CPX_METHOD_UNKNOWN', `Method is not known, got '${method}'`);
   }
   const apiVersion = requested ?? 1;
-  const versions = SIGNATURES[method].versions as readonly number[];
+  const versions: readonly number[] = METHODS[method].versions;
   if (apiVersion < 1 || apiVersion > MAX_API_VERSION || !versions.includes(apiVersion)) {
     throw new CpiError(
       'CPX_API_VERSION',
@@ -52,7 +78,7 @@ export async function parseRequest(text: string): Promise<CpiRequest> {
   if (validate === undefined || !validate(args)) {
     throw new CpiError('CPX_ARGUMENTS', `Calling ${method}: ${describeArguments(method, validate?.errors ?? [], args)}`);
   }
-  return { method, args, context, apiVersion: apiVersion as ApiVersion, requestedApiVersion: requested };
+  return new ParsedRequest(method, args, context, apiVersion as ApiVersion, requested, text);
 }
 
 function describeEnvelope(errors: readonly ConfigValidationError[], body: unknown): string {
@@ -70,7 +96,7 @@ function describeEnvelope(errors: readonly ConfigValidationError[], body: unknow
 
 /** Names the argument by position and name, e.g. "argument 2 (stemcell_cid) must be string". */
 function describeArguments(method: MethodName, errors: readonly ConfigValidationError[], args: readonly unknown[]): string {
-  const names = SIGNATURES[method].args as readonly string[];
+  const names = METHODS[method].args.map((a) => a.name);
   const count = errors.find((e) => ['minItems', 'maxItems', 'additionalItems'].includes(e.keyword) && e.instancePath === '');
   if (count !== undefined || errors.length === 0) {
     const expected = names.length === 0 ? 'no arguments' : `${names.join(', ')}`;

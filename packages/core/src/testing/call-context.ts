@@ -1,6 +1,6 @@
 import type { CallContext } from '../backend/backend.js';
 import { silentLogger } from '../logging/logger.js';
-import type { MethodName } from '../protocol/signatures.js';
+import type { MethodName } from '../protocol/methods.js';
 
 /**
  * The context of a backend call made directly, outside a director's request: the conformance
@@ -15,7 +15,7 @@ export function directCallContext(method: MethodName, options: { apiVersion: 1 |
     directorUuid: options.directorUuid,
     stemcellApiVersion: 3,
     context: { director_uuid: options.directorUuid },
-    rawArguments: [],
+    directorRequest: undefined,
     logger: silentLogger,
     responseLog: { append: () => undefined },
     signal: new AbortController().signal,

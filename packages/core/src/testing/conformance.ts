@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Backend, CallContext, CloudProperties, Networks } from '../backend/backend.js';
 import { isCpiError } from '../errors/index.js';
-import type { NativeCid } from '../cid/index.js';
-import type { MethodName } from '../protocol/signatures.js';
+import { nativeCid, type NativeCid } from '../cid/index.js';
+import type { MethodName } from '../protocol/methods.js';
 import { directCallContext } from './call-context.js';
 
 export interface ConformanceOptions {
@@ -12,11 +12,11 @@ export interface ConformanceOptions {
   /** Which parts run (all by default). Without `stemcells`, give `existingStemcell`. */
   parts?: { stemcells?: boolean; vms?: boolean; disks?: boolean };
   stemcell: { imagePath: string; cloudProperties: CloudProperties };
-  existingStemcell?: NativeCid;
+  existingStemcell?: NativeCid<'stemcell'>;
   vm: { cloudProperties: CloudProperties; networks: Networks; env?: Readonly<Record<string, unknown>> };
   disk: { size: number; cloudProperties: CloudProperties };
   /** A CID of the backend's own shape that names nothing (default: a random UUID). */
-  unknownCid?: () => NativeCid;
+  unknownCid?: () => string;
   /** The API version the calls claim (default 2). */
   apiVersion?: 1 | 2 | 3;
   /**
@@ -39,9 +39,9 @@ export interface ConformanceStep {
  */
 export function conformanceSteps(options: ConformanceOptions): ConformanceStep[] {
   const parts = { stemcells: true, vms: true, disks: true, ...options.parts };
-  const unknown = options.unknownCid ?? (() => randomUUID() as NativeCid);
+  const unknownCid = options.unknownCid ?? randomUUID;
   const apiVersion = options.apiVersion ?? 2;
-  const state: { backend?: Backend; stemcell?: NativeCid; vm?: NativeCid; disk?: NativeCid; failed?: string } = {};
+  const state: { backend?: Backend; stemcell?: NativeCid<'stemcell'>; vm?: NativeCid<'vm'>; disk?: NativeCid<'disk'>; failed?: string } = {};
   const ctx = (method: MethodName): CallContext =>
     directCallContext(method, { apiVersion, directorUuid: 'conformance-director', requestId: `cpi-${Math.floor(100000 + Math.random() * 900000)}` });
   // What a step needs from an earlier one; missing only when that one failed (or keepGoing is off).
@@ -150,7 +150,7 @@ export function conformanceSteps(options: ConformanceOptions): ConformanceStep[]
       await expectOkOr(() => backend().deleteVm(ctx('delete_vm'), need('vm')), 'Bosh::Clouds::VMNotFound');
     });
     step('unknown VM CIDs: has_vm false, delete_vm fine, reboot_vm VMNotFound', async () => {
-      const cid = unknown();
+      const cid = nativeCid('vm', unknownCid());
       assert.equal(await backend().hasVm(ctx('has_vm'), cid), false);
       await expectOkOr(() => backend().deleteVm(ctx('delete_vm'), cid), 'Bosh::Clouds::VMNotFound');
       await expectError(() => backend().rebootVm(ctx('reboot_vm'), cid), 'Bosh::Clouds::VMNotFound');
@@ -158,7 +158,7 @@ export function conformanceSteps(options: ConformanceOptions): ConformanceStep[]
   }
   if (parts.disks) {
     step('unknown disk CIDs: has_disk false, delete_disk fine', async () => {
-      const cid = unknown();
+      const cid = nativeCid('disk', unknownCid());
       assert.equal(await backend().hasDisk(ctx('has_disk'), cid), false);
       await expectOkOr(() => backend().deleteDisk(ctx('delete_disk'), cid), 'Bosh::Clouds::DiskNotFound');
     });
@@ -185,7 +185,7 @@ export function describeConformance(
   });
 }
 
-function assertCid(cid: unknown): asserts cid is NativeCid {
+function assertCid(cid: unknown): asserts cid is string {
   assert.equal(typeof cid, 'string');
   assert.ok((cid as string).length > 0, 'a CID must not be empty');
 }

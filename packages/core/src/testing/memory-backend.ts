@@ -24,14 +24,14 @@ import type { MemoryState, MemoryStore } from './memory-store.js';
 export class MemoryBackend implements Backend {
   constructor(private readonly store: MemoryStore) {}
 
-  async createStemcell(_ctx: CallContext, { imagePath }: CreateStemcellRequest): Promise<NativeCid> {
+  async createStemcell(_ctx: CallContext, { imagePath }: CreateStemcellRequest): Promise<NativeCid<'stemcell'>> {
     if (!fs.existsSync(imagePath)) throw new CpiError('CPX_BACKEND_FAILURE', `Creating stemcell: image ${imagePath} does not exist`);
     const cid = `sc-${randomUUID()}`;
     this.store.update((s) => (s.stemcells[cid] = { imagePath }));
-    return nativeCid(cid);
+    return nativeCid('stemcell', cid);
   }
 
-  async deleteStemcell(_ctx: CallContext, cid: NativeCid): Promise<void> {
+  async deleteStemcell(_ctx: CallContext, cid: NativeCid<'stemcell'>): Promise<void> {
     this.store.update((s) => delete s.stemcells[cid]);
   }
 
@@ -43,25 +43,25 @@ export class MemoryBackend implements Backend {
       }
       s.vms[cid] = { agentId: request.agentId, stemcell: request.stemcellCid, disks: [], metadata: {}, reboots: 0 };
     });
-    return { cid: nativeCid(cid), networks: request.networks };
+    return { cid: nativeCid('vm', cid), networks: request.networks };
   }
 
-  async deleteVm(_ctx: CallContext, cid: NativeCid): Promise<void> {
+  async deleteVm(_ctx: CallContext, cid: NativeCid<'vm'>): Promise<void> {
     this.store.update((s) => {
       for (const disk of s.vms[cid]?.disks ?? []) if (s.disks[disk] !== undefined) s.disks[disk].vm = null;
       delete s.vms[cid];
     });
   }
 
-  async hasVm(_ctx: CallContext, cid: NativeCid): Promise<boolean> {
+  async hasVm(_ctx: CallContext, cid: NativeCid<'vm'>): Promise<boolean> {
     return this.store.update((s) => s.vms[cid] !== undefined);
   }
 
-  async rebootVm(_ctx: CallContext, cid: NativeCid): Promise<void> {
+  async rebootVm(_ctx: CallContext, cid: NativeCid<'vm'>): Promise<void> {
     this.store.update((s) => (vmOf(s, cid, 'Rebooting').reboots += 1));
   }
 
-  async setVmMetadata(_ctx: CallContext, cid: NativeCid, metadata: Metadata): Promise<void> {
+  async setVmMetadata(_ctx: CallContext, cid: NativeCid<'vm'>, metadata: Metadata): Promise<void> {
     this.store.update((s) => (vmOf(s, cid, 'Setting metadata of').metadata = { ...metadata }));
   }
 
@@ -69,17 +69,17 @@ export class MemoryBackend implements Backend {
     return { instance_type: `mem-${r.cpu}cpu-${r.ram}mb`, ephemeral_disk: { size: r.ephemeral_disk_size } };
   }
 
-  async createDisk(_ctx: CallContext, { size, vmCid }: CreateDiskRequest): Promise<NativeCid> {
+  async createDisk(_ctx: CallContext, { size, vmCid }: CreateDiskRequest): Promise<NativeCid<'disk'>> {
     const cid = `disk-${randomUUID()}`;
     this.store.update((s) => {
       if (vmCid !== undefined && s.vms[vmCid] === undefined)
         throw new CpiError('CPX_VM_NOT_FOUND', `Creating a disk next to VM '${vmCid}': the VM does not exist`);
       s.disks[cid] = { size, vm: null, metadata: {} };
     });
-    return nativeCid(cid);
+    return nativeCid('disk', cid);
   }
 
-  async deleteDisk(_ctx: CallContext, cid: NativeCid): Promise<void> {
+  async deleteDisk(_ctx: CallContext, cid: NativeCid<'disk'>): Promise<void> {
     this.store.update((s) => {
       const vm = s.disks[cid]?.vm;
       if (vm) throw new CpiError('CPX_BACKEND_FAILURE', `Deleting disk '${cid}': it is still attached to VM '${vm}'`);
@@ -87,11 +87,11 @@ export class MemoryBackend implements Backend {
     });
   }
 
-  async hasDisk(_ctx: CallContext, cid: NativeCid): Promise<boolean> {
+  async hasDisk(_ctx: CallContext, cid: NativeCid<'disk'>): Promise<boolean> {
     return this.store.update((s) => s.disks[cid] !== undefined);
   }
 
-  async attachDisk(_ctx: CallContext, vmCid: NativeCid, diskCid: NativeCid): Promise<DiskHint> {
+  async attachDisk(_ctx: CallContext, vmCid: NativeCid<'vm'>, diskCid: NativeCid<'disk'>): Promise<DiskHint> {
     return this.store.update((s) => {
       const doing = `Attaching disk '${diskCid}' to VM '${vmCid}'`;
       const vm = vmOf(s, vmCid, 'Attaching a disk to');
@@ -103,7 +103,7 @@ export class MemoryBackend implements Backend {
     });
   }
 
-  async detachDisk(_ctx: CallContext, vmCid: NativeCid, diskCid: NativeCid): Promise<void> {
+  async detachDisk(_ctx: CallContext, vmCid: NativeCid<'vm'>, diskCid: NativeCid<'disk'>): Promise<void> {
     this.store.update((s) => {
       const vm = vmOf(s, vmCid, 'Detaching a disk from');
       const disk = diskOf(s, diskCid, `Detaching disk '${diskCid}' from VM '${vmCid}'`);
@@ -113,15 +113,15 @@ export class MemoryBackend implements Backend {
     });
   }
 
-  async getDisks(_ctx: CallContext, vmCid: NativeCid): Promise<NativeCid[]> {
-    return this.store.update((s) => vmOf(s, vmCid, 'Listing the disks of').disks.map(nativeCid));
+  async getDisks(_ctx: CallContext, vmCid: NativeCid<'vm'>): Promise<NativeCid<'disk'>[]> {
+    return this.store.update((s) => vmOf(s, vmCid, 'Listing the disks of').disks.map((disk) => nativeCid('disk', disk)));
   }
 
-  async setDiskMetadata(_ctx: CallContext, cid: NativeCid, metadata: Metadata): Promise<void> {
+  async setDiskMetadata(_ctx: CallContext, cid: NativeCid<'disk'>, metadata: Metadata): Promise<void> {
     this.store.update((s) => (diskOf(s, cid, `Setting metadata of disk '${cid}'`).metadata = { ...metadata }));
   }
 
-  async resizeDisk(_ctx: CallContext, cid: NativeCid, newSize: number): Promise<void> {
+  async resizeDisk(_ctx: CallContext, cid: NativeCid<'disk'>, newSize: number): Promise<void> {
     this.store.update((s) => {
       const disk = diskOf(s, cid, `Resizing disk '${cid}'`);
       if (newSize < disk.size) throw new CpiError('CPX_NOT_SUPPORTED', `Resizing disk '${cid}' from ${disk.size} to ${newSize} MiB: disks only grow`);
@@ -129,16 +129,16 @@ export class MemoryBackend implements Backend {
     });
   }
 
-  async snapshotDisk(_ctx: CallContext, cid: NativeCid): Promise<NativeCid> {
+  async snapshotDisk(_ctx: CallContext, cid: NativeCid<'disk'>): Promise<NativeCid<'snapshot'>> {
     const snapshot = `snap-${randomUUID()}`;
     this.store.update((s) => {
       diskOf(s, cid, `Snapshotting disk '${cid}'`);
       s.snapshots[snapshot] = { disk: cid };
     });
-    return nativeCid(snapshot);
+    return nativeCid('snapshot', snapshot);
   }
 
-  async deleteSnapshot(_ctx: CallContext, cid: NativeCid): Promise<void> {
+  async deleteSnapshot(_ctx: CallContext, cid: NativeCid<'snapshot'>): Promise<void> {
     this.store.update((s) => delete s.snapshots[cid]);
   }
 }

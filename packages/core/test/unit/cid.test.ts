@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { type CpiError, decodeCid, decodeStemcellCid, encodeCid, encodeStemcellCid, type BackendName, type NativeCid } from '@hybrid-cpi/core';
+import { type CidKind, type CpiError, decodeCid, decodeStemcellCid, encodeCid, encodeStemcellCid, type BackendName, type NativeCid } from '@hybrid-cpi/core';
 
 const b = (s: string) => s as BackendName;
-const n = (s: string) => s as NativeCid;
+const n = <K extends CidKind = 'stemcell'>(s: string) => s as NativeCid<K>;
 const scope = { backends: new Set(['metal', 'vms']) };
 const withLegacy = { ...scope, legacyBackend: b('vms') };
 

@@ -28,7 +28,7 @@ class FakeBackend implements Backend {
   }
   createStemcell = async () => {
     this.record('createStemcell');
-    return this.behaviour.createStemcell ? this.behaviour.createStemcell({} as never, {} as never) : nativeCid('sc-fake');
+    return this.behaviour.createStemcell ? this.behaviour.createStemcell({} as never, {} as never) : nativeCid('stemcell', 'sc-fake');
   };
   deleteStemcell = async (_: unknown, cid: NativeCid) => this.record(`deleteStemcell ${cid}`);
   createVm = async (ctx: never, req: never) => {
@@ -38,10 +38,10 @@ class FakeBackend implements Backend {
   deleteVm = async (_: unknown, cid: NativeCid) => this.record(`deleteVm ${cid}`);
   hasVm = async () => true;
   rebootVm = async () => undefined;
-  createDisk = async () => nativeCid('disk-fake');
+  createDisk = async () => nativeCid('disk', 'disk-fake');
   deleteDisk = async () => undefined;
   hasDisk = async () => true;
-  attachDisk = async (ctx: never, vm: NativeCid, disk: NativeCid) => this.behaviour.attachDisk!(ctx, vm, disk);
+  attachDisk = async (ctx: never, vm: NativeCid<'vm'>, disk: NativeCid<'disk'>) => this.behaviour.attachDisk!(ctx, vm, disk);
   detachDisk = async () => undefined;
 }
 
@@ -171,7 +171,7 @@ describe('dispatch', () => {
 
   it('deletes a VM again when its CID would be too long for the director', async () => {
     const long = 'x'.repeat(251); // 'fake:' + 251 = 256 characters
-    const fake = new FakeBackend({ createVm: async () => ({ cid: nativeCid(long), networks: {} }) });
+    const fake = new FakeBackend({ createVm: async () => ({ cid: nativeCid('vm', long), networks: {} }) });
     const response = await run({ fake: { type: 'fake' } }, { method: 'create_vm', arguments: ['a', 'fake:sc', {}, {}, [], {}], api_version: 2 }, {}, fake);
     expect(response.error?.type).toBe('Bosh::Clouds::CloudError');
     expect(response.error?.message).toMatch(/255/);

@@ -142,7 +142,7 @@ export function callContext(signal: AbortSignal = new AbortController().signal):
     directorUuid: 'd',
     stemcellApiVersion: undefined,
     context: {},
-    rawArguments: [],
+    directorRequest: undefined,
     logger: silentLogger,
     responseLog: { append: () => undefined },
     signal,

@@ -55,7 +55,7 @@ describe('create_stemcell and delete_stemcell', () => {
   });
 
   it('deletes nothing without an image_store', async () => {
-    const cid = `qcow2:sha256:${'a'.repeat(64)}:http://10.0.0.5:8080/stemcells/sc-0b1e9c2a-3f4d-4e5f-8a6b-7c8d9e0f1a2b.qcow2` as NativeCid;
+    const cid = `qcow2:sha256:${'a'.repeat(64)}:http://10.0.0.5:8080/stemcells/sc-0b1e9c2a-3f4d-4e5f-8a6b-7c8d9e0f1a2b.qcow2` as NativeCid<'stemcell'>;
     await deleteStemcell(ironicContext(), callContext(), cid);
   });
 
