@@ -20,6 +20,7 @@ export function sharedLab(): IronicLab {
     url: inject('ironicUrl'),
     dir: inject('ironicDir'),
     pid: 0,
+    conductors: [],
     headers: { 'X-OpenStack-Ironic-API-Version': MICROVERSION, 'Content-Type': 'application/json' },
     stop: async () => undefined,
   };
