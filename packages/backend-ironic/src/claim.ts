@@ -6,6 +6,7 @@ import { add, type PatchOp } from './ironic/patch.js';
 import { isIronicWaitError, waitForAllocation } from './ironic/waiters.js';
 import type { IronicContext } from './config.js';
 import { macOwners } from './selection/mac-owners.js';
+import { inShard } from './shard.js';
 import type { Requirements } from './selection/requirements.js';
 import { preferenceTiers } from './selection/preference.js';
 import { explainRejections, rejection, selectionListing, type SelectableNode } from './selection/rejections.js';
@@ -43,7 +44,7 @@ const ALLOCATION_TIMEOUT_MS = 120_000;
  */
 export async function claimNode(ctx: IronicContext, request: ClaimRequest): Promise<string> {
   const macs = request.requirements.macs;
-  const owners = macs === undefined ? undefined : await macOwners(ctx.client, macs, request.signal);
+  const owners = macs === undefined ? undefined : await macOwners(ctx.client, macs, { shard: ctx.config.shard, signal: request.signal });
   const candidates = shuffle(await candidatesFor(ctx, request, owners));
   if (candidates.length === 0) await explainNoMatch(ctx, request, owners);
   const doing = `Claiming a node for VM ${request.cid} (agent ${request.agentId})`;
@@ -94,6 +95,7 @@ async function candidatesFor(ctx: IronicContext, request: ClaimRequest, owners: 
     maintenance: false,
     ...(req.resourceClass === undefined ? {} : { resource_class: req.resourceClass }),
     ...(req.conductorGroup === undefined ? {} : { conductor_group: req.conductorGroup }),
+    ...inShard(ctx.config),
     fields,
     limit: 1000,
   };
@@ -184,15 +186,16 @@ async function explainNoMatch(ctx: IronicContext, request: ClaimRequest, owners:
   const { fields, microversion } = await selectionListing(ctx.client, [], { signal: request.signal });
   for await (const page of listNodes(
     ctx.client,
-    { fields, limit: 1000 },
+    { ...inShard(ctx.config), fields, limit: 1000 },
     { doing: `Listing nodes to explain why none fits VM ${request.cid}`, signal: request.signal, microversion },
   )) {
     all.push(...(page as SelectableNode[]));
   }
+  const shard = ctx.config.shard;
+  const why = all.length === 0 && shard !== undefined ? `Ironic has no nodes in shard ${shard}` : explainRejections(all, request.requirements, owners);
   throw new CpiError(
     'CPX_VM_CREATION_FAILED',
-    `Choosing a node for VM ${request.cid} (agent ${request.agentId}): no free node matches the vm_type's cloud_properties. ` +
-      `${explainRejections(all, request.requirements, owners)}`,
+    `Choosing a node for VM ${request.cid} (agent ${request.agentId}): no free node matches the vm_type's cloud_properties. ${why}`,
     {
       okToRetry: false,
     },

@@ -131,6 +131,16 @@ export const ironicConfigSchema = {
         "How a node is claimed before anything changes: the Allocation API (`allocation`), setting the node's `instance_uuid` (`instance_uuid`), or " +
         'the Allocation API when the server has it (`auto`).',
     },
+    shard: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 255,
+      description:
+        'The Ironic shard this backend works in (Ironic API 1.82: Ironic 21.4, OpenStack 2023.1, or later): it lists, claims and enrolls only ' +
+        "nodes whose `shard` is this, so several directors can share one Ironic, each with a shard of its own, without seeing each other's " +
+        'nodes. The operator commands see the same nodes; `hybrid-cpi doctor` checks that the shard has nodes. An older Ironic is a config error. ' +
+        'Default: no shard, every node.',
+    },
     deploy_timeout_seconds: {
       type: 'number',
       exclusiveMinimum: 0,

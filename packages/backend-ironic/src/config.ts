@@ -8,6 +8,8 @@ export interface IronicConfig extends BackendConfig {
   readonly ironic: IronicConnectionConfig;
   /** How nodes are claimed: the Allocation API when the server has it (`auto`), or always one way. */
   readonly claim?: 'auto' | 'allocation' | 'instance_uuid';
+  /** Only this shard's nodes are listed, claimed and enrolled (Ironic API 1.82). */
+  readonly shard?: string;
   readonly deploy_timeout_seconds?: number;
   readonly deploy_callback_timeout_seconds?: number;
   readonly undeploy_timeout_seconds?: number;

@@ -2,7 +2,9 @@ import { CpiError } from '@hybrid-cpi/core';
 import type { IronicContext } from './config.js';
 import { isConflict } from './ironic/errors.js';
 import { createNode, deleteNode, patchNode, setProvisionState } from './ironic/nodes.js';
-import { createPort, listPorts } from './ironic/ports.js';
+import { createPort } from './ironic/ports.js';
+import { macOwners } from './selection/mac-owners.js';
+import { inShard } from './shard.js';
 import { add } from './ironic/patch.js';
 import type { JsonObject } from './ironic/types.js';
 import { waitForProvisionState } from './ironic/waiters.js';
@@ -37,13 +39,9 @@ export function enrollParamsOf(props: Readonly<Record<string, unknown>>): Enroll
   return params as EnrollParams;
 }
 
-/** Whether Ironic already knows a port with one of these MACs (then the node is chosen, not enrolled). */
+/** Whether Ironic (the backend's shard of it) already knows a port with one of these MACs (then the node is chosen, not enrolled). */
 export async function knownMac(ctx: IronicContext, macs: readonly string[], signal: AbortSignal): Promise<boolean> {
-  for (const address of macs) {
-    for await (const page of listPorts(ctx.client, { address, fields: ['uuid'] }, { doing: `Looking up the port with MAC ${address}`, signal }))
-      if (page.length > 0) return true;
-  }
-  return false;
+  return (await macOwners(ctx.client, macs, { shard: ctx.config.shard, signal })).size > 0;
 }
 
 /**
@@ -67,6 +65,7 @@ export async function enrollNode(
       ...(params.properties === undefined ? {} : { properties: params.properties }),
       ...(params.resource_class === undefined ? {} : { resource_class: params.resource_class }),
       ...(params.name === undefined ? {} : { name: params.name }),
+      ...inShard(ctx.config),
       extra: { [VM_KEY]: { cid: ids.cid, agent_id: ids.agentId, enrolled: true } },
     },
     { doing, signal },
@@ -85,9 +84,18 @@ export async function enrollNode(
     await deleteNode(ctx.client, node.uuid, { doing: `${doing}: removing the half-enrolled node` }).catch((cause: unknown) =>
       ctx.logger.error({ node: node.uuid, err: (cause as Error).message }, 'removing a half-enrolled node failed; delete it by hand'),
     );
-    // A port that exists already: another create_vm enrolled the same server at the same time.
-    if (isConflict(error))
-      throw new CpiError('CPX_VM_CREATION_FAILED', `${doing}: another VM enrolled the same server at the same time`, { cause: error, okToRetry: true });
-    throw error;
+    if (!isConflict(error)) throw error;
+    // A port that exists already: another create_vm enrolled the same server at the same time, or,
+    // in a shard, Ironic knows the server in another shard (which the MAC look-up did not see).
+    const shard = ctx.config.shard;
+    if (shard !== undefined && !(await knownMac(ctx, macs, signal).catch(() => true))) {
+      throw new CpiError(
+        'CPX_VM_CREATION_FAILED',
+        `${doing}: Ironic has a port with one of these MACs outside shard ${shard}, the one this backend works in: the server is enrolled in ` +
+          `another shard; move its node into shard ${shard} (or delete it), then retry`,
+        { cause: error },
+      );
+    }
+    throw new CpiError('CPX_VM_CREATION_FAILED', `${doing}: another VM enrolled the same server at the same time`, { cause: error, okToRetry: true });
   }
 }

@@ -4,6 +4,7 @@ import type { Node } from './ironic/types.js';
 import type { IronicContext } from './config.js';
 import { holdsDisks, parkedOf, releaseOf } from './disks/records.js';
 import { parseVmCid } from './vm-cid.js';
+import { inShard } from './shard.js';
 
 /** `extra` key where the CPI records what it did to a node, so that it can undo exactly that. */
 export const VM_KEY = 'bosh_vm';
@@ -50,7 +51,7 @@ export async function nodeOfCid(ctx: IronicContext, cid: string, signal?: AbortS
   if (parsed.node !== undefined) return parsed.node;
   for await (const page of listNodes(
     ctx.client,
-    { instance_uuid: cid, fields: ['uuid'] },
+    { instance_uuid: cid, ...inShard(ctx.config), fields: ['uuid'] },
     { doing: `Finding the node of VM ${cid}`, ...(signal === undefined ? {} : { signal }) },
   )) {
     const [found] = page;

@@ -13,6 +13,7 @@ export * from './nodes.js';
 export * as patch from './patch.js';
 export type { PatchOp, PatchPath } from './patch.js';
 export * from './ports.js';
+export * from './shards.js';
 export * from './states.js';
 export * from './tls.js';
 export * from './types.js';

@@ -1,7 +1,8 @@
 import { CpiError } from '@hybrid-cpi/core';
 import { callOptions, segment, type CallOptions } from './call-options.js';
 import type { IronicClient } from './client.js';
-import { CONFIGDRIVE_DICT, DEPLOY_VERB, type Microversion } from './microversions.js';
+import { CONFIGDRIVE_DICT, DEPLOY_VERB, SHARDS, maxVersion, type Microversion } from './microversions.js';
+import { shardError } from './shards.js';
 import type { PatchOp } from './patch.js';
 import type { PowerTarget, ProvisionState } from './states.js';
 import type { ConfigDriveDict, JsonObject, Node, NodeCreate, NodeField, NodeValidation } from './types.js';
@@ -33,13 +34,18 @@ export interface NodeFilters<K extends NodeField = NodeField> {
   readonly conductor_group?: string;
   readonly instance_uuid?: string;
   readonly driver?: string;
+  /** Since 1.82: only the nodes of this shard (the request is then sent at 1.82 at least). */
+  readonly shard?: string;
   /** Only these fields (list view); without it, full nodes (`/detail`, which refuses `fields`). */
   readonly fields?: readonly K[];
   /** Page size; the server caps it at `[api]max_limit` (1000). */
   readonly limit?: number;
 }
 
-/** The pages of `GET /v1/nodes` (following `next`); `microversion` for fields newer than the client's. */
+/**
+ * The pages of `GET /v1/nodes` (following `next`); `microversion` for fields newer than the
+ * client's. With a `shard`, a server older than 1.82 is a config error ({@link shardError}).
+ */
 export async function* listNodes<K extends NodeField = NodeField>(
   client: IronicClient,
   filters: NodeFilters<K> = {},
@@ -50,20 +56,32 @@ export async function* listNodes<K extends NodeField = NodeField>(
     // Ironic 21 answers 500 "type object 'Node' has no attribute 'allocation_uuid'" on lists.
     throw new CpiError('CPX_INTERNAL', 'Listing Ironic nodes: allocation_uuid cannot be a list field (Ironic answers 500); get the node itself');
   }
-  yield* client.pages<Pick<Node, K>>(fields === undefined ? '/v1/nodes/detail' : '/v1/nodes', 'nodes', {
-    query: { ...rest, ...(fields === undefined ? {} : { fields }) },
-    ...(options.microversion === undefined ? {} : { microversion: client.at(options.microversion) }),
-    ...callOptions(options, 'Listing Ironic nodes'),
-  });
+  const microversion = rest.shard === undefined ? options.microversion : maxVersion(options.microversion ?? SHARDS, SHARDS);
+  const call = callOptions(options, 'Listing Ironic nodes');
+  try {
+    yield* client.pages<Pick<Node, K>>(fields === undefined ? '/v1/nodes/detail' : '/v1/nodes', 'nodes', {
+      query: { ...rest, ...(fields === undefined ? {} : { fields }) },
+      ...(microversion === undefined ? {} : { microversion: client.at(microversion) }),
+      ...call,
+    });
+  } catch (error) {
+    throw rest.shard === undefined ? error : await shardError(client, error, rest.shard, call.doing);
+  }
 }
 
-/** `POST /v1/nodes` → the new node in `enroll`. */
+/** `POST /v1/nodes` → the new node in `enroll`; a body with a `shard` is sent at 1.82 at least. */
 export async function createNode(client: IronicClient, body: NodeCreate, options: CallOptions = {}): Promise<Node> {
-  const { body: created } = await client.request<Node>('POST', '/v1/nodes', {
-    body,
-    ...callOptions(options, `Enrolling node ${body.name ?? body.uuid ?? ''}`.trimEnd()),
-  });
-  return created;
+  const call = callOptions(options, `Enrolling node ${body.name ?? body.uuid ?? ''}`.trimEnd());
+  try {
+    const { body: created } = await client.request<Node>('POST', '/v1/nodes', {
+      body,
+      ...(body.shard === undefined ? {} : { microversion: client.at(SHARDS) }),
+      ...call,
+    });
+    return created;
+  } catch (error) {
+    throw body.shard === undefined ? error : await shardError(client, error, body.shard, call.doing);
+  }
 }
 
 /** `DELETE /v1/nodes/{id}`: allowed in enroll, manageable, available, adopt failed (or in maintenance). Deletes its ports too. */

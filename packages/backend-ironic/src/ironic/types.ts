@@ -59,6 +59,8 @@ export interface Node {
   readonly retired?: boolean;
   /** Since 1.61. */
   readonly retired_reason?: string | null;
+  /** The shard the node belongs to, null for none (since 1.82; absent when asked for at an older version). */
+  readonly shard?: string | null;
   /** The hardware health the BMC reports; null when the driver reports none (since 1.109). */
   readonly health?: NodeHealth | null;
   /** The allocation holding the node (since 1.52; a 500 when asked for in a node *list*). */
@@ -90,6 +92,8 @@ export interface NodeCreate {
   readonly automated_clean?: boolean;
   /** Since 1.51. */
   readonly description?: string;
+  /** Since 1.82. */
+  readonly shard?: string;
   readonly boot_interface?: string;
   readonly deploy_interface?: string;
   readonly management_interface?: string;

@@ -15,7 +15,14 @@ export type { SelectableNode } from '../selection/rejections.js';
 export { enrollParamsOf } from '../enroll.js';
 export { connectIronic, type IronicConnectionConfig } from '../ironic/connect.js';
 export type { IronicClient } from '../ironic/client.js';
-export { compareVersions, discoverVersions, MINIMUM as MINIMUM_MICROVERSION, type VersionRange } from '../ironic/microversions.js';
+export {
+  compareVersions,
+  discoverVersions,
+  MINIMUM as MINIMUM_MICROVERSION,
+  SHARDS as SHARDS_MICROVERSION,
+  type VersionRange,
+} from '../ironic/microversions.js';
+export { listShards } from '../ironic/shards.js';
 export { isIronicHttpError, type IronicHttpError } from '../ironic/errors.js';
 export { makeImageStore, type ImageStore } from '../image-store/index.js';
 export { isNothingWritten } from '../image-store/store.js';

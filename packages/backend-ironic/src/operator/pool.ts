@@ -6,6 +6,7 @@ import { connectIronic } from '../ironic/connect.js';
 import { listNodes } from '../ironic/nodes.js';
 import type { Node } from '../ironic/types.js';
 import { macOwners } from '../selection/mac-owners.js';
+import { inShard } from '../shard.js';
 import { SELECTION_FIELDS, selectionListing } from '../selection/rejections.js';
 
 /** What the operator commands read of a node beyond what selection reads: why it is unusable. */
@@ -16,7 +17,7 @@ export type PoolNode = Pick<Node, (typeof POOL_FIELDS)[number] | 'retired' | 're
 
 /** Read-only access to one Ironic backend's nodes: it lists, it never claims nor patches. */
 export interface NodePool {
-  /** Every node Ironic has, whatever its state. */
+  /** Every node Ironic has (in the backend's shard, when it names one), whatever its state. */
   nodes(signal?: AbortSignal): Promise<PoolNode[]>;
   /** Node UUID → which of these MACs its ports own (as create_vm looks them up). */
   macOwners(macs: readonly string[], signal?: AbortSignal): Promise<Map<string, string[]>>;
@@ -39,10 +40,10 @@ export async function openPool(config: IronicConfig, logger: Logger = silentLogg
       const call = { doing: 'Listing the Ironic nodes', ...(signal === undefined ? {} : { signal }) };
       const { fields, microversion } = await selectionListing(client, MORE_FIELDS, call);
       const options = { ...call, microversion };
-      for await (const page of listNodes(client, { fields, limit: 1000 }, options)) all.push(...(page as PoolNode[]));
+      for await (const page of listNodes(client, { ...inShard(config), fields, limit: 1000 }, options)) all.push(...(page as PoolNode[]));
       return all;
     },
-    macOwners: (macs, signal) => macOwners(client, macs, signal),
+    macOwners: (macs, signal) => macOwners(client, macs, { shard: config.shard, signal }),
     claimsByAllocation: (signal) => claimsByAllocation(config, client, signal),
     devices: (node, signal) => nodeDevices({ client }, { ...node, properties: node.properties ?? {} }, signal ?? new AbortController().signal),
     close: () => client.close(),

@@ -1,13 +1,34 @@
 import type { IronicClient } from '../ironic/client.js';
 import { listPorts } from '../ironic/ports.js';
 
-/** Node UUID → which of `macs` its ports own, from one port look-up per MAC (as create_vm selects). */
-export async function macOwners(client: IronicClient, macs: readonly string[], signal?: AbortSignal): Promise<Map<string, string[]>> {
+/**
+ * Node UUID → which of `macs` its ports own (as create_vm selects): one port look-up per MAC, or,
+ * in a shard, one listing of the shard's ports matched here, as Ironic ignores `shard` beside
+ * `address` (the address wins) and would answer with ports of every shard.
+ */
+export async function macOwners(
+  client: IronicClient,
+  macs: readonly string[],
+  options: { readonly shard?: string | undefined; readonly signal?: AbortSignal | undefined } = {},
+): Promise<Map<string, string[]>> {
   const owners = new Map<string, string[]>();
+  const add = (port: { node_uuid: string; address: string }) => owners.set(port.node_uuid, [...(owners.get(port.node_uuid) ?? []), port.address]);
+  const signal = options.signal === undefined ? {} : { signal: options.signal };
+  if (options.shard !== undefined) {
+    const wanted = new Set(macs.map((m) => m.toLowerCase()));
+    const doing = { doing: `Looking up the ports with MACs ${macs.join(', ')} in shard ${options.shard}`, ...signal };
+    for await (const page of listPorts(client, { shard: options.shard, fields: ['node_uuid', 'address'], limit: 1000 }, doing)) {
+      for (const port of page) if (wanted.has(port.address.toLowerCase())) add(port);
+    }
+    return owners;
+  }
   for (const address of macs) {
-    const options = { doing: `Looking up the port with MAC ${address}`, ...(signal === undefined ? {} : { signal }) };
-    for await (const page of listPorts(client, { address, fields: ['node_uuid', 'address'] }, options)) {
-      for (const port of page) owners.set(port.node_uuid, [...(owners.get(port.node_uuid) ?? []), address]);
+    for await (const page of listPorts(
+      client,
+      { address, fields: ['node_uuid', 'address'] },
+      { doing: `Looking up the port with MAC ${address}`, ...signal },
+    )) {
+      for (const port of page) add(port);
     }
   }
   return owners;

@@ -1,10 +1,12 @@
-import { isCpiError, silentLogger } from '@hybrid-cpi/core';
+import { didYouMean, isCpiError, silentLogger } from '@hybrid-cpi/core';
 import {
   MINIMUM_MICROVERSION,
+  SHARDS_MICROVERSION,
   compareVersions,
   connectIronic,
   discoverVersions,
   isIronicHttpError,
+  listShards,
   nodeStatus,
   openPool,
   safeUrl,
@@ -59,13 +61,32 @@ export async function checkIronic(name: string, config: IronicConfig, report: Re
       return range;
     }
     report(ok(name, `API versions ${range.min} to ${range.max}: ${needs}`));
+    const shard = config.shard;
+    if (shard !== undefined && compareVersions(range.max, SHARDS_MICROVERSION) < 0) {
+      report(
+        problem(
+          name,
+          `shard '${shard}' needs Ironic API ${SHARDS_MICROVERSION}, but Ironic offers up to ${range.max}`,
+          `upgrade Ironic to 21.4 (OpenStack 2023.1) or later, or remove backends.${name}.shard`,
+        ),
+      );
+      return range;
+    }
     try {
-      await client.request('GET', '/v1/nodes', { query: { limit: 1, fields: 'uuid' }, doing: 'Listing nodes', signal });
+      // Within the shard, when the backend names one: doctor reads nothing the CPI would not.
+      const query = { limit: 1, fields: 'uuid', ...(shard === undefined ? {} : { shard }) };
+      await client.request('GET', '/v1/nodes', {
+        query,
+        ...(shard === undefined ? {} : { microversion: SHARDS_MICROVERSION }),
+        doing: 'Listing nodes',
+        signal,
+      });
       report(ok(name, `credentials accepted (${describeAuth(config)})`));
     } catch (error) {
       report(refused(name, config, key, error));
       return range;
     }
+    if (shard !== undefined) await checkShard(name, shard, client, report, signal);
     await reportParked(name, config, report, signal);
     return range;
   } finally {
@@ -113,6 +134,28 @@ async function checkKeystone(name: string, client: IronicClient, key: string, re
       );
     }
     return false;
+  }
+}
+
+/** The backend's shard has nodes: Ironic lists a shard only while a node is in it (`GET /v1/shards`). */
+async function checkShard(name: string, shard: string, client: IronicClient, report: Report, signal: AbortSignal): Promise<void> {
+  try {
+    const shards = await listShards(client, { signal });
+    const found = shards.find((s) => s.name === shard);
+    if (found !== undefined) {
+      report(ok(name, `shard '${shard}' has ${count(found.count, 'node')}: the backend lists, claims and enrolls only those`));
+      return;
+    }
+    const known = shards.map((s) => s.name);
+    report(
+      problem(
+        name,
+        `no node of Ironic is in shard '${shard}'${known.length === 0 ? ' (no node has a shard)' : ''}${didYouMean(shard, known)}`,
+        `set the shard of this backend's nodes (openstack baremetal node set --shard ${shard} NODE), or correct backends.${name}.shard`,
+      ),
+    );
+  } catch (error) {
+    report(problem(name, `listing the shards failed: ${messageOf(error)}`, "see the message; Ironic's own log says more"));
   }
 }
 
