@@ -13,6 +13,8 @@ export interface FakeNodeSpec {
   readonly macs?: readonly string[];
   readonly physicalNetworks?: readonly (string | undefined)[];
   readonly conductorGroup?: string;
+  /** The node's shard (API 1.82). */
+  readonly shard?: string;
   /** Leave the node in this state instead of `available`. */
   readonly stopAt?: 'enroll' | 'manageable';
   readonly powerState?: 'power off' | null;
@@ -72,6 +74,7 @@ export async function enrollFakeNode(lab: IronicLab, spec: FakeNodeSpec = {}): P
     driver: 'fake-hardware',
     ...(spec.resourceClass ? { resource_class: spec.resourceClass } : {}),
     ...(spec.conductorGroup ? { conductor_group: spec.conductorGroup } : {}),
+    ...(spec.shard ? { shard: spec.shard } : {}),
     properties: spec.properties ?? { memory_mb: 8192, cpus: 4, local_gb: 100, cpu_arch: 'x86_64', disks: LOCAL_DISKS },
   });
   const macs = spec.macs ?? [randomMac()];

@@ -4,13 +4,14 @@
 import { describe, expect, it } from 'vitest';
 import { isCpiError } from '@hybrid-cpi/core';
 import { claimNode } from '../../src/claim.js';
+import { enrollNode } from '../../src/enroll.js';
 import { createNode, listNodes } from '../../src/ironic/nodes.js';
 import { listPorts } from '../../src/ironic/ports.js';
 import { listShards } from '../../src/ironic/shards.js';
 import { macOwners } from '../../src/selection/mac-owners.js';
 import { requirementsOf } from '../../src/selection/requirements.js';
 import { nodeOfCid } from '../../src/vm-node.js';
-import { backendContext, expectCall, ironicError, nodeFixture, serverAt, useIronicMock, type Harness } from './ironic/helpers.js';
+import { NODE, backendContext, expectCall, ironicError, nodeFixture, serverAt, useIronicMock, type Harness } from './ironic/helpers.js';
 
 const make = useIronicMock();
 const FIELDS = 'uuid,name,provision_state,power_state,maintenance,fault,instance_uuid,resource_class,conductor_group,properties,traits,extra';
@@ -156,5 +157,44 @@ describe('listShards', () => {
     const harness = make();
     expectCall(harness.pool, { method: 'GET', path: '/v1/shards', microversion: '1.82' }).reply(200, { shards: [{ name: 'bosh-a', count: 3 }] });
     expect(await listShards(harness.client)).toEqual([{ name: 'bosh-a', count: 3 }]);
+  });
+});
+
+describe('enrolling a server in a shard', () => {
+  const MAC = '52:54:00:aa:bb:01';
+  const params = { driver: 'ipmi', resource_class: 'bm' };
+  const enroll = (harness: Harness, portAnswer: { status: number; body: unknown }, shardPorts: unknown[]) => {
+    expectCall(harness.pool, {
+      method: 'POST',
+      path: '/v1/nodes',
+      microversion: '1.82',
+      body: { ...params, shard: 'bosh-a', extra: { bosh_vm: { cid: CID, agent_id: 'a-1', enrolled: true } } },
+    }).reply(201, nodeFixture({ provision_state: 'enroll', shard: 'bosh-a' }));
+    expectCall(harness.pool, { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: [{ op: 'add', path: '/instance_uuid', value: CID }] }).reply(200, {});
+    expectCall(harness.pool, { method: 'POST', path: '/v1/ports', body: { node_uuid: NODE, address: MAC } }).reply(portAnswer.status, portAnswer.body);
+    expectCall(harness.pool, { method: 'DELETE', path: `/v1/nodes/${NODE}` }).reply(204, '');
+    expectCall(harness.pool, {
+      method: 'GET',
+      path: '/v1/ports',
+      microversion: '1.82',
+      query: { shard: 'bosh-a', fields: 'node_uuid,address', limit: '1000' },
+    }).reply(200, { ports: shardPorts, next: null });
+    return enrollNode(backendContext(harness.client, { shard: 'bosh-a' }), params, [MAC], { cid: CID, agentId: 'a-1' }, new AbortController().signal);
+  };
+  const taken = { status: 409, body: ironicError(`A port with MAC address ${MAC} already exists.`) };
+
+  it('a MAC Ironic knows outside the shard: the server is enrolled elsewhere, which no retry changes', async () => {
+    const error = await enroll(make(), taken, []).catch((e: unknown) => e);
+    expect(isCpiError(error) && { code: error.code, okToRetry: error.okToRetry }).toEqual({ code: 'CPX_VM_CREATION_FAILED', okToRetry: false });
+    expect((error as Error).message).toBe(
+      `Enrolling a node with MACs ${MAC} for VM ${CID}: Ironic has a port with one of these MACs outside shard bosh-a, the one this backend works ` +
+        'in: the server is enrolled in another shard; move its node into shard bosh-a (or delete it), then retry',
+    );
+  });
+
+  it('a MAC another create_vm enrolled in the shard at the same time: a retry finds that node', async () => {
+    const error = await enroll(make(), taken, [{ node_uuid: 'other', address: MAC }]).catch((e: unknown) => e);
+    expect(isCpiError(error) && error.okToRetry).toBe(true);
+    expect((error as Error).message).toMatch(/another VM enrolled the same server at the same time$/);
   });
 });
