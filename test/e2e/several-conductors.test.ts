@@ -143,7 +143,9 @@ describe('a backend limited to a shard', () => {
     expect(doctor.stdout).toMatch(/ok +metal +shard 'bosh-a' has 3 nodes: the backend lists, claims and enrolls only those/);
     const typo = await runCommand(['doctor', '--config', configFor('typo.json', lab.url, { shard: 'bosh-aa' })], ws.path());
     expect(typo.exitCode).toBe(1);
-    expect(typo.stdout).toMatch(/problem +metal +no node of Ironic is in shard 'bosh-aa'; did you mean `bosh-a`\? -> fix: set the shard of this backend's nodes/);
+    expect(typo.stdout).toMatch(
+      /problem +metal +no node of Ironic is in shard 'bosh-aa'; did you mean `bosh-a`\? -> fix: set the shard of this backend's nodes/,
+    );
 
     for (const vm of vms) expect((await cpi(config, 'delete_vm', [vm])).response.error).toBeNull();
     for (const n of ours) await waitFor(lab, n.uuid, 'available');
