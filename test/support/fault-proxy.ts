@@ -3,7 +3,7 @@
 // fault instead (Ironic's 503, its 409 NodeLocked, a reset connection, a slow answer) or edits
 // Ironic's answer. Rules match by method, path and node, and fire on a seeded share of the
 // matching requests and/or a number of times, so a run with the same seed and the same requests
-// injects the same faults. `failDeploys` is the scenario of a server whose deploy fails.
+// injects the same faults (a reset after forwarding: Ironic acted, the answer is lost). `failDeploys` is the scenario of a server whose deploy fails.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -12,8 +12,11 @@ export type Fault =
   | { readonly kind: 'status'; readonly status: number; readonly body?: unknown; readonly headers?: Readonly<Record<string, string>> }
   /** Answers 409 NodeLocked with Ironic's body (a JSON document inside a JSON string) for the request's node. */
   | { readonly kind: 'locked' }
-  /** Destroys the connection without an answer (the client sees a reset socket). */
-  | { readonly kind: 'reset' }
+  /**
+   * Destroys the connection without an answer (the client sees a reset socket): before forwarding,
+   * or, `after`, once Ironic has acted on the request, so only its answer is lost.
+   */
+  | { readonly kind: 'reset'; readonly after?: boolean }
   /** Forwards after `ms`. */
   | { readonly kind: 'delay'; readonly ms: number }
   /** Forwards, then answers with `edit` of Ironic's JSON answer (same status and headers). */
@@ -41,8 +44,11 @@ export interface SeenRequest {
   readonly node: string | undefined;
   /** The JSON body, when there was one. */
   readonly body: unknown;
-  /** The fault injected, if any (`deploy failed` for an answer the {@link FaultProxy.failDeploys} scenario edited). */
-  fault: Fault['kind'] | 'deploy failed' | undefined;
+  /**
+   * The fault injected, if any: its kind (`reset after` for a reset once Ironic acted; `deploy
+   * failed` for an answer the {@link FaultProxy.failDeploys} scenario edited).
+   */
+  fault: Fault['kind'] | 'reset after' | 'deploy failed' | undefined;
   /** The status answered (undefined for a reset). */
   status: number | undefined;
 }
@@ -54,7 +60,7 @@ export interface FaultProxy {
   readonly requests: readonly SeenRequest[];
   /** Adds a rule after the others (the first rule that fires wins); returns a function that removes it. */
   add(rule: FaultRule): () => void;
-  /** The faults injected so far, by kind. */
+  /** The faults injected so far, by kind (as {@link SeenRequest.fault} names them). */
   injected(): Record<string, number>;
   /**
    * A server whose deploy fails: once a deploy of a matching node is requested (any node when
@@ -112,8 +118,8 @@ export async function startFaultProxy(upstream: string, options: { readonly seed
       for (const observe of observers) observe(seen);
       const fault = pick(seen);
       if (fault !== undefined) {
-        seen.fault = fault.kind;
-        counts[fault.kind] = (counts[fault.kind] ?? 0) + 1;
+        seen.fault = fault.kind === 'reset' && fault.after ? 'reset after' : fault.kind;
+        counts[seen.fault] = (counts[seen.fault] ?? 0) + 1;
       }
       void answer(seen, fault, req, res, raw).catch(() => res.destroy());
     });
@@ -122,6 +128,7 @@ export async function startFaultProxy(upstream: string, options: { readonly seed
   async function answer(seen: SeenRequest, fault: Fault | undefined, req: http.IncomingMessage, res: http.ServerResponse, raw: Buffer): Promise<void> {
     switch (fault?.kind) {
       case 'reset':
+        if (fault.after) await forward(req, raw);
         req.socket.destroy();
         return;
       case 'locked':

@@ -97,13 +97,20 @@ describe('the fault proxy', () => {
   it('resets connections and slows answers', async () => {
     await withProxy(1, async (proxy) => {
       proxy.add({ path: '/v1/reset', fault: { kind: 'reset' } });
+      proxy.add({ path: `/v1/nodes/${NODE}/states`, fault: { kind: 'reset', after: true } });
       proxy.add({ path: '/v1/slow', fault: { kind: 'delay', ms: 300 } });
       await expect(get(proxy, '/v1/reset')).rejects.toThrow();
+      const before = seenHeaders.length;
+      await expect(fetch(`${proxy.url}/v1/nodes/${NODE}/states/provision`, { method: 'PUT', body: '{"target":"active"}' })).rejects.toThrow();
+      // Ironic got it and acted; only the answer was lost.
+      expect([seenHeaders.length - before, state]).toEqual([1, 'active']);
+      state = 'available';
       const started = performance.now();
       expect((await get(proxy, '/v1/slow')).status).toBe(200);
       expect(performance.now() - started).toBeGreaterThanOrEqual(290);
       expect(proxy.requests.map((r) => [r.path, r.fault, r.status])).toEqual([
         ['/v1/reset', 'reset', undefined],
+        [`/v1/nodes/${NODE}/states/provision`, 'reset after', undefined],
         ['/v1/slow', 'delay', 200],
       ]);
     });

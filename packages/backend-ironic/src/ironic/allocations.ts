@@ -9,12 +9,15 @@ type AllocationField = keyof Allocation;
 /**
  * `POST /v1/allocations` → 201 in `allocating`; wait with `waitForAllocation`. A failure to find
  * a node is not an HTTP error but `state: error` with `last_error`. Only nodes with a non-null
- * `power_state` are candidates.
+ * `power_state` are candidates. One with a `uuid` is repeated after a broken connection: if the
+ * first reached Ironic, the repeat answers 409 (that allocation exists), which the caller
+ * resolves by reading it.
  */
 export async function createAllocation(client: IronicClient, body: AllocationCreate, options: CallOptions = {}): Promise<Allocation> {
   const version = body.owner !== undefined ? ALLOCATION_OWNER : body.node !== undefined ? ALLOCATION_BACKFILL : ALLOCATIONS;
   const { body: created } = await client.request<Allocation>('POST', '/v1/allocations', {
     body,
+    idempotent: body.uuid !== undefined,
     microversion: client.at(version),
     ...callOptions(options, `Creating an allocation${body.resource_class === undefined ? '' : ` of resource class ${body.resource_class}`}`),
   });

@@ -3,7 +3,7 @@ import { CpiError, type Logger } from '@hybrid-cpi/core';
 import { basicAuthorization, baremetalEndpoint, describeIdentity, keystoneTokenBody, tokensUrl, type IronicAuth, type KeystoneAuth } from './auth.js';
 import type { CallOptions } from './call-options.js';
 import { backoffDelay, realClock, realSleep, type BackoffPolicy, type Clock, type Sleep } from './backoff.js';
-import { IronicHttpError, isLockedFault, parseFaultstring, readErrorBody } from './errors.js';
+import { IronicConnectionError, IronicHttpError, isLockedFault, parseFaultstring, readErrorBody } from './errors.js';
 import { DEFAULT, MINIMUM, compareVersions, discoverVersions, isMicroversion, maxVersion, type Microversion } from './microversions.js';
 import { makeDispatcher } from './tls.js';
 
@@ -374,12 +374,12 @@ export class IronicClient {
           await this.#pause(attempt, undefined, code, exchange);
           continue;
         }
-        const why = code !== undefined && MAYBE_SENT.has(code) && !exchange.idempotent ? '; not repeated, as the server may have acted on it' : '';
-        throw new CpiError(
-          'CPX_BACKEND_FAILURE',
+        const maybeProcessed = code !== undefined && MAYBE_SENT.has(code);
+        const why = maybeProcessed && !exchange.idempotent ? '; not repeated, as the server may have acted on it' : '';
+        throw new IronicConnectionError(
           `${exchange.doing}: cannot reach ${service} at ${exchange.origin} after ${attempt} attempt${attempt === 1 ? '' : 's'}: ` +
             `${(error as Error).message}${code !== undefined && !(error as Error).message.includes(code) ? ` (${code})` : ''}${why}`,
-          { cause: error },
+          { cause: error, maybeProcessed },
         );
       }
       const text = await response.body.text();

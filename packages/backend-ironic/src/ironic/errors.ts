@@ -68,6 +68,38 @@ function describe({ service, doing, status, faultstring, requestId, origin, fore
   return message;
 }
 
+const CONNECTION_BRAND = Symbol.for('@hybrid-cpi/backend-ironic.IronicConnectionError');
+
+/**
+ * No answer came (a refused, reset or timed-out connection) after the client's retries: worth a
+ * retry of the whole call later (`okToRetry`). `maybeProcessed`: the connection broke after the
+ * request may have reached the server, which may have acted on it; the request was not repeated
+ * blindly, so the caller can look whether it took effect (see `patchNode`, `setProvisionState`).
+ */
+export class IronicConnectionError extends CpiError {
+  readonly maybeProcessed: boolean;
+
+  constructor(message: string, options: { cause: unknown; maybeProcessed: boolean }) {
+    super('CPX_BACKEND_FAILURE', message, { cause: options.cause, okToRetry: true });
+    this.name = 'IronicConnectionError';
+    this.maybeProcessed = options.maybeProcessed;
+    Object.defineProperty(this, CONNECTION_BRAND, { value: true });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isIronicConnectionError(value);
+  }
+}
+
+export function isIronicConnectionError(value: unknown): value is IronicConnectionError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[CONNECTION_BRAND] === true;
+}
+
+/** The request may have been acted on, but its answer was lost: look before repeating it. */
+export function isMaybeProcessed(error: unknown): error is IronicConnectionError {
+  return isIronicConnectionError(error) && error.maybeProcessed;
+}
+
 /** Works across two copies of this package, like CpiError's brand. */
 export function isIronicHttpError(value: unknown): value is IronicHttpError {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { CpiError } from '@hybrid-cpi/core';
 import { callOptions, segment, type CallOptions } from './call-options.js';
 import type { IronicClient } from './client.js';
@@ -5,6 +6,7 @@ import { CONFIGDRIVE_DICT, DEPLOY_VERB, SHARDS, maxVersion, type Microversion } 
 import { shardError } from './shards.js';
 import type { PatchOp } from './patch.js';
 import type { PowerTarget, ProvisionState } from './states.js';
+import { isMaybeProcessed } from './errors.js';
 import type { ConfigDriveDict, JsonObject, Node, NodeCreate, NodeField, NodeValidation } from './types.js';
 
 const node = (id: string) => `/v1/nodes/${segment(id)}`;
@@ -94,6 +96,11 @@ export async function deleteNode(client: IronicClient, id: string, options: Call
  * `instance_uuid` that differs from the node's is Ironic's atomic claim, and both 409 kinds
  * ("is associated", "is locked") mean another process got there first. `microversion` for
  * fields newer than the client's (`retired`: 1.61).
+ *
+ * When the connection breaks after the PATCH may have reached Ironic, it is not sent again
+ * blindly (a `remove` would then fail, a claim would look lost): Ironic applies a patch whole or
+ * not at all, so the node is read, and a patch whose every op shows there is done; any other is
+ * sent again, which is harmless as it was not applied.
  */
 export async function patchNode(
   client: IronicClient,
@@ -101,13 +108,26 @@ export async function patchNode(
   ops: readonly PatchOp[],
   options: CallOptions & { readonly claim?: boolean; readonly microversion?: Microversion } = {},
 ): Promise<Node> {
-  const { body } = await client.request<Node>('PATCH', node(id), {
-    body: ops,
-    claim: options.claim ?? false,
-    ...(options.microversion === undefined ? {} : { microversion: client.at(options.microversion) }),
-    ...callOptions(options, `Updating node ${id}`),
-  });
-  return body;
+  const call = callOptions(options, `Updating node ${id}`);
+  const microversion = options.microversion === undefined ? {} : { microversion: client.at(options.microversion) };
+  const send = async () => (await client.request<Node>('PATCH', node(id), { body: ops, claim: options.claim ?? false, ...microversion, ...call })).body;
+  try {
+    return await send();
+  } catch (error) {
+    if (!isMaybeProcessed(error)) throw error;
+    const now = await getNode(client, id, { ...microversion, ...call, doing: `${call.doing}: reading whether the update was made` });
+    return ops.every((op) => shows(now, op)) ? now : send();
+  }
+}
+
+/** Whether the node shows the op's outcome: the value at its path (`add`, `replace`), or none (`remove`). */
+function shows(node: Node, op: PatchOp): boolean {
+  let value: unknown = node;
+  for (const key of op.path.slice(1).split('/')) {
+    const unescaped = key.replaceAll('~1', '/').replaceAll('~0', '~');
+    value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[unescaped] : undefined;
+  }
+  return op.op === 'remove' ? value === undefined || value === null : isDeepStrictEqual(value, op.value);
 }
 
 /** One step of manual cleaning. */
@@ -146,6 +166,10 @@ export type ProvisionTarget =
 /**
  * `PUT /v1/nodes/{id}/states/provision` → 202; the change runs in the conductor (see the waiters).
  * `microversion` where the verb needs a newer one in some state (`abort` in `wait call-back`: 1.110).
+ *
+ * When the connection breaks after the request may have reached Ironic, the node's state says
+ * whether the change began ({@link AFTER_VERB}): then this returns, and the caller's wait follows
+ * it; a node still where the verb starts from gets it again; anything else stays the error.
  */
 export async function setProvisionState(
   client: IronicClient,
@@ -153,12 +177,35 @@ export async function setProvisionState(
   target: ProvisionTarget,
   options: CallOptions & { readonly microversion?: Microversion } = {},
 ): Promise<void> {
-  await client.request('PUT', `${node(id)}/states/provision`, {
-    body: target,
-    microversion: options.microversion === undefined ? provisionVersion(client, target) : client.at(options.microversion),
-    ...callOptions(options, `Moving node ${id} to provision target ${target.target}`),
-  });
+  const call = callOptions(options, `Moving node ${id} to provision target ${target.target}`);
+  const microversion = options.microversion === undefined ? provisionVersion(client, target) : client.at(options.microversion);
+  const send = () => client.request('PUT', `${node(id)}/states/provision`, { body: target, microversion, ...call });
+  try {
+    await send();
+  } catch (error) {
+    const verb = AFTER_VERB[target.target];
+    if (!isMaybeProcessed(error) || verb === undefined) throw error;
+    const now = await getNode(client, id, { fields: ['provision_state', 'target_provision_state'], ...call, doing: `${call.doing}: reading whether it began` });
+    if (verb.began.includes(now.provision_state)) return;
+    if (verb.from.includes(now.provision_state) && now.target_provision_state === null) await send();
+    else throw error;
+  }
 }
+
+/**
+ * What a node shows after a provision verb Ironic took (`began`: moving, or already done or
+ * failed) and where the verb starts from (`from`: unchanged, so not taken). A verb whose end state
+ * is also its start (`rebuild`: active → active) cannot be told apart once done, and is not here.
+ */
+const AFTER_VERB: Partial<Record<ProvisionTarget['target'], { readonly began: readonly ProvisionState[]; readonly from: readonly ProvisionState[] }>> = {
+  active: { began: ['deploying', 'wait call-back', 'deploy hold', 'active', 'deploy failed'], from: ['available'] },
+  deploy: { began: ['deploying', 'wait call-back', 'deploy hold', 'active', 'deploy failed'], from: ['available'] },
+  deleted: { began: ['deleting', 'cleaning', 'clean wait', 'clean failed', 'available', 'manageable'], from: ['active', 'deploy failed', 'wait call-back'] },
+  undeploy: { began: ['deleting', 'cleaning', 'clean wait', 'clean failed', 'available', 'manageable'], from: ['active', 'deploy failed', 'wait call-back'] },
+  manage: { began: ['verifying', 'manageable'], from: ['enroll', 'available'] },
+  provide: { began: ['cleaning', 'clean wait', 'clean failed', 'available'], from: ['manageable'] },
+  abort: { began: ['deploy failed'], from: ['wait call-back'] },
+};
 
 function provisionVersion(client: IronicClient, target: ProvisionTarget): Microversion {
   if (target.target === 'deploy' || target.target === 'undeploy') return client.at(DEPLOY_VERB);

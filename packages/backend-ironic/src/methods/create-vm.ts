@@ -213,6 +213,6 @@ export function creationFailed(error: unknown, doing: string): CpiError {
   let retry = true;
   if (isIronicHttpError(error)) retry = error.status >= 500 || error.status === 409 || error.status === 503;
   else if (isIronicWaitError(error)) retry = error.reason !== 'aborted';
-  else if (isCpiError(error)) retry = false;
+  else if (isCpiError(error)) retry = error.okToRetry;
   return new CpiError('CPX_VM_CREATION_FAILED', `${doing}: ${message}`, { cause: error, okToRetry: retry });
 }

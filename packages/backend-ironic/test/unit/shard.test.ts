@@ -163,7 +163,7 @@ describe('listShards', () => {
 describe('enrolling a server in a shard', () => {
   const MAC = '52:54:00:aa:bb:01';
   const params = { driver: 'ipmi', resource_class: 'bm' };
-  const enroll = (harness: Harness, portAnswer: { status: number; body: unknown }, shardPorts: unknown[]) => {
+  const enroll = (harness: Harness, portAnswer: { status: number; body: object }, shardPorts: unknown[]) => {
     expectCall(harness.pool, {
       method: 'POST',
       path: '/v1/nodes',

@@ -1,0 +1,161 @@
+// Ironic under faults, through the built executable: whole lifecycles (create_vm,
+// set_vm_metadata, create_disk, attach_disk, detach_disk, delete_disk, delete_vm) against the lab
+// with two conductors, behind the fault proxy answering a seeded share of requests with 503, 409
+// NodeLocked, a reset connection (before Ironic saw the request, or after it acted) and slow
+// answers. Every call completes, or fails retryably and the director's retry (the same call
+// again) completes; nothing is left claimed, deployed or half-written. The test prints a table of
+// the faults injected and how each call ended.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFaultProxy, type FaultProxy, type FaultRule } from '../support/fault-proxy.js';
+import { startIronic, type IronicLab } from '../support/ironic-lab.js';
+import { api, enrollFakeNodes, type FakeNode } from '../support/ironic-nodes.js';
+import { Workspace, describeRun, expectDirectorResponse, mapLimit, nextRequestId, runCpi, type CpiErrorBody } from './helpers/cpi.js';
+
+const STEMCELL = `metal:qcow2:sha256:${'a'.repeat(64)}:http://127.0.0.1:9/stemcell.qcow2`;
+const NETWORKS = { default: { type: 'dynamic', cloud_properties: {} } };
+const RC = 'faulty';
+const LIFECYCLES = Number(process.env['FAULT_LIFECYCLES'] ?? 30);
+const AT_ONCE = 4;
+/** The director's tries of one call: create_vm's `max_vm_create_tries` default; an operator re-running a task for the others. */
+const TRIES = 5;
+const NODE_PATH = /^\/v1\/nodes\/[^/?]+/;
+
+/** The faults, each on a seeded share of the requests it matches (the first rule that fires wins). */
+const RULES: readonly FaultRule[] = [
+  { share: 0.05, fault: { kind: 'status', status: 503 } },
+  ...['PATCH', 'PUT', 'DELETE'].map((method) => ({ method, path: NODE_PATH, share: 0.08, fault: { kind: 'locked' } }) as const),
+  { share: 0.02, fault: { kind: 'reset' } },
+  { share: 0.02, fault: { kind: 'reset', after: true } },
+  { share: 0.03, fault: { kind: 'delay', ms: 700 } },
+];
+
+const ws = new Workspace('ironic-faults');
+let lab: IronicLab;
+let proxy: FaultProxy;
+let nodes: FakeNode[];
+let config: string;
+
+beforeAll(async () => {
+  lab = await startIronic({
+    conductors: [
+      { host: 'conductor-a', group: 'rack-a' },
+      { host: 'conductor-b', group: 'rack-b' },
+    ],
+  });
+  nodes = await enrollFakeNodes(lab, AT_ONCE + 4, (i) => ({ resourceClass: RC, conductorGroup: i % 2 ? 'rack-b' : 'rack-a' }));
+  proxy = await startFaultProxy(lab.url, { seed: 0x15 });
+  config = ws.writeConfig('cpi.json', { agent: { mbus: 'nats://10.0.0.6:4222' }, backends: { metal: { type: 'ironic', ironic: { url: proxy.url } } } });
+});
+afterAll(async () => {
+  await proxy?.stop();
+  await lab?.stop();
+  ws.cleanup();
+});
+
+/** How one call of a lifecycle ended: at the first try, after the director's retries, or not at all. */
+type Outcome = 'ok' | 'retried' | 'failed';
+
+interface Tally {
+  calls: Record<string, Record<Outcome, number>>;
+  /** Every failed try's error, with its method. */
+  errors: { method: string; error: CpiErrorBody; log: string }[];
+}
+
+/** One call as the director makes it, repeated (the same request) while it fails, up to {@link TRIES}. */
+async function directorCall(tally: Tally, method: string, args: unknown[]): Promise<unknown> {
+  tally.calls[method] ??= { ok: 0, retried: 0, failed: 0 };
+  const counts = tally.calls[method];
+  for (let attempt = 1; attempt <= TRIES; attempt++) {
+    const run = await runCpi(
+      config,
+      { method, arguments: args, context: { director_uuid: 'd', request_id: nextRequestId() }, api_version: 2 },
+      { tmp: ws.path() },
+    );
+    const response = expectDirectorResponse(run);
+    if (response.error === null) {
+      counts[attempt === 1 ? 'ok' : 'retried']++;
+      return response.result;
+    }
+    tally.errors.push({ method, error: response.error, log: describeRun(run) });
+  }
+  counts.failed++;
+  throw new Error(`${method} failed ${TRIES} times; the last: ${JSON.stringify(tally.errors.at(-1)?.error)}`);
+}
+
+async function lifecycle(tally: Tally, i: number): Promise<void> {
+  const [vm] = (await directorCall(tally, 'create_vm', [`agent-fault-${i}`, STEMCELL, { resource_class: RC }, NETWORKS, [], {}])) as string[];
+  await directorCall(tally, 'set_vm_metadata', [vm, { director: 'bosh', deployment: 'faults', job: 'worker', index: String(i) }]);
+  const disk = (await directorCall(tally, 'create_disk', [1024, {}, vm])) as string;
+  await directorCall(tally, 'attach_disk', [vm, disk]);
+  await directorCall(tally, 'detach_disk', [vm, disk]);
+  await directorCall(tally, 'delete_disk', [disk]);
+  await directorCall(tally, 'delete_vm', [vm]);
+}
+
+describe('whole lifecycles under injected faults', () => {
+  it(`${LIFECYCLES} lifecycles, ${AT_ONCE} at a time: every call completes or fails retryably, and no node is leaked`, async () => {
+    if (process.env['FAULT_NONE'] === undefined) for (const rule of RULES) proxy.add(rule);
+    const tally: Tally = { calls: {}, errors: [] };
+    const failures = (
+      await mapLimit(
+        Array.from({ length: LIFECYCLES }, (_, i) => i),
+        AT_ONCE,
+        (i) => lifecycle(tally, i).catch((e: unknown) => e),
+      )
+    ).filter((e) => e !== undefined);
+    const injected = proxy.injected();
+    const requests = proxy.requests.length;
+
+    console.log(report(injected, requests, tally));
+    expect(failures.map(String)).toEqual([]);
+    const calls = Object.values(tally.calls).reduce((sum, c) => sum + c.ok + c.retried + c.failed, 0);
+    expect(calls).toBeGreaterThanOrEqual(200);
+    for (const kind of ['status', 'locked', 'reset', 'reset after', 'delay']) expect(injected[kind] ?? 0, kind).toBeGreaterThan(0);
+    // A failed try is one the director retries: create_vm's VMCreationFailed says ok_to_retry; the
+    // others fail as a CloudError (which the director does not retry on its own, a re-run does).
+    for (const { method, error, log } of tally.errors) {
+      if (method === 'create_vm')
+        expect({ type: error.type, ok_to_retry: error.ok_to_retry }, log).toEqual({ type: 'Bosh::Clouds::VMCreationFailed', ok_to_retry: true });
+      else expect(error.type, log).toBe('Bosh::Clouds::CloudError');
+    }
+
+    // Nothing leaked: every node free, unclaimed, without BOSH records, locks or allocations.
+    const leaks: string[] = [];
+    for (const n of nodes) {
+      const node = await api(lab, 'GET', `/v1/nodes/${n.uuid}`);
+      const bosh = Object.keys(node.extra).filter((k) => k.startsWith('bosh_'));
+      const locks = (node.traits as string[]).filter((t) => t.startsWith('CUSTOM_BOSH_LOCK_'));
+      if (node.provision_state !== 'available' || node.instance_uuid !== null || bosh.length > 0 || locks.length > 0 || node.maintenance) {
+        leaks.push(`${n.name}: ${node.provision_state}, instance_uuid ${node.instance_uuid}, extra ${bosh.join(',')}, traits ${locks.join(',')}`);
+      }
+    }
+    expect(leaks).toEqual([]);
+    expect((await api(lab, 'GET', '/v1/allocations')).allocations).toEqual([]);
+  }, 900_000);
+});
+
+/** The table: faults by kind, then each method's calls by how they ended. */
+function report(injected: Record<string, number>, requests: number, tally: Tally): string {
+  const kinds: Record<string, string> = {
+    status: '503 Service Unavailable',
+    locked: '409 NodeLocked',
+    reset: 'reset, request lost',
+    'reset after': 'reset, answer lost',
+    delay: 'slow answer (700 ms)',
+  };
+  const lines = [`Ironic requests through the fault proxy: ${requests}`, '', 'fault                     injected'];
+  for (const [kind, label] of Object.entries(kinds)) lines.push(`${label.padEnd(26)}${String(injected[kind] ?? 0).padStart(8)}`);
+  lines.push('', 'call              calls   ok first try   failed, retry ok   failed');
+  let total = { ok: 0, retried: 0, failed: 0 };
+  for (const [method, c] of Object.entries(tally.calls)) {
+    total = { ok: total.ok + c.ok, retried: total.retried + c.retried, failed: total.failed + c.failed };
+    lines.push(row(method, c));
+  }
+  lines.push(row('all', total), '', `failed tries: ${tally.errors.length}`);
+  for (const { method, error } of tally.errors) lines.push(`  ${method}: ${error.type} (ok_to_retry ${error.ok_to_retry}): ${error.message.slice(0, 300)}`);
+  return lines.join('\n');
+}
+
+function row(name: string, c: Record<Outcome, number>): string {
+  return `${name.padEnd(16)}${String(c.ok + c.retried + c.failed).padStart(7)}${String(c.ok).padStart(15)}${String(c.retried).padStart(19)}${String(c.failed).padStart(9)}`;
+}
