@@ -1,11 +1,11 @@
 import type { Backend, BackendDeps, CallContext } from '@hybrid-cpi/core';
 import type { IronicConfig, IronicContext } from './config.js';
 import { connectIronic } from './ironic/connect.js';
-import { claimsByAllocation } from './claim-mode.js';
+import { claimsByAllocation } from './node/claim-mode.js';
 import { globalRequestId } from './ironic/request-id.js';
 import { calculateVmCloudProperties } from './methods/calculate-vm-cloud-properties.js';
 import { createVm } from './methods/create-vm.js';
-import { createVmOnDiskNode } from './rebuild.js';
+import { createVmOnDiskNode } from './node/rebuild.js';
 import { attachDisk, createDisk, deleteDisk, detachDisk, getDisks, hasDisk, setDiskMetadata } from './methods/disks.js';
 import { deleteVm } from './methods/delete-vm.js';
 import { hasVm } from './methods/has-vm.js';

@@ -19,7 +19,7 @@ export interface ImageStoreDeps {
  */
 export function makeImageStore(config: NonNullable<IronicConfig['image_store']>, backend: string, deps: ImageStoreDeps = {}): ImageStore {
   const url = config['url'];
-  // The stemcell CID, and Ironic's image_source, take http(s) URLs (stemcell-cid.ts).
+  // The stemcell CID, and Ironic's image_source, take http(s) URLs (stemcell/cid.ts).
   if (typeof url !== 'string' || !/^https?:\/\/[^/\s]+/.test(url)) {
     throw new CpiError(
       'CPX_CONFIG',

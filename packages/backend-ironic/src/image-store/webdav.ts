@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { makeDispatcher } from '../ironic/tls.js';
+import { makeDispatcher } from '../tls.js';
 import { NothingWritten, type ImageStore } from './store.js';
 import { baseUrl, objectNameIn, objectUrl, safeUrl } from './urls.js';
 

@@ -5,7 +5,7 @@ import type { CallOptions } from './call-options.js';
 import { backoffDelay, realClock, realSleep, type BackoffPolicy, type Clock, type Sleep } from './backoff.js';
 import { IronicHttpError, isLockedFault, parseFaultstring, readErrorBody } from './errors.js';
 import { DEFAULT, MINIMUM, compareVersions, discoverVersions, isMicroversion, maxVersion, type Microversion } from './microversions.js';
-import { makeDispatcher } from './tls.js';
+import { makeDispatcher } from '../tls.js';
 
 /** How often and how patiently a request is repeated after a transient failure. */
 export interface RetryPolicy extends BackoffPolicy {

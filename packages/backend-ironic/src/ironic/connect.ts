@@ -4,7 +4,7 @@ import type { AuthConfig } from './auth.js';
 import { IronicClient, type RetryPolicy } from './client.js';
 import { readCloud } from './clouds-yaml.js';
 import type { Microversion } from './microversions.js';
-import { makeDispatcher, type TlsOptions } from './tls.js';
+import { makeDispatcher, type TlsOptions } from '../tls.js';
 
 /** The `ironic` section of a backend's config (DESIGN.md §8). */
 export interface IronicConnectionConfig extends TlsOptions {

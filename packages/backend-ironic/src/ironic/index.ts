@@ -14,6 +14,6 @@ export * as patch from './patch.js';
 export type { PatchOp, PatchPath } from './patch.js';
 export * from './ports.js';
 export * from './states.js';
-export * from './tls.js';
+export * from '../tls.js';
 export * from './types.js';
 export * from './waiters.js';

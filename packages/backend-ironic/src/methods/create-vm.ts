@@ -1,9 +1,9 @@
 import { CpiError, isCpiError, type CallContext, type CloudProperties, type CreateVmRequest, type CreatedVm } from '@hybrid-cpi/core';
 import { buildIso } from '../config-drive/iso9660.js';
 import { packConfigDrive } from '../config-drive/pack.js';
-import { assignMacs, type NetworkSettings } from '../agent/networks.js';
-import { agentSettings, type DiskHint } from '../agent/settings.js';
-import { configDriveFiles } from '../agent/config-drive-files.js';
+import { assignMacs, type NetworkSettings } from '../config-drive/networks.js';
+import { agentSettings, type DiskHint } from '../config-drive/agent-settings.js';
+import { configDriveFiles } from '../config-drive/files.js';
 import { DEFAULTS, type IronicContext } from '../config.js';
 import { isIronicHttpError } from '../ironic/errors.js';
 import { getNode, patchNode, setProvisionState } from '../ironic/nodes.js';
@@ -11,14 +11,14 @@ import { add } from '../ironic/patch.js';
 import { listPorts } from '../ironic/ports.js';
 import type { Node, Port } from '../ironic/types.js';
 import { isIronicWaitError, waitForProvisionState } from '../ironic/waiters.js';
-import { releaseNode } from '../release.js';
-import { deployRescheduled } from '../reschedule.js';
+import { releaseNode } from '../node/give-back.js';
+import { deployRescheduled } from '../node/reschedule.js';
 import { requirementsOf, type Requirements } from '../selection/requirements.js';
-import { enrollNode, enrollParamsOf, knownMac } from '../enroll.js';
-import { decodeStemcellCid, imageInstanceInfo, type StemcellImage } from '../stemcell-cid.js';
-import { vmCidFor } from '../vm-cid.js';
-import { nodeWait } from '../waits.js';
-import { VM_KEY, findVmNode, vmRecord, type VmRecord } from '../vm-node.js';
+import { enrollNode, enrollParamsOf, knownMac } from '../node/enroll.js';
+import { decodeStemcellCid, imageInstanceInfo, type StemcellImage } from '../stemcell/cid.js';
+import { vmCidFor } from '../node/vm-cid.js';
+import { nodeWait } from '../node/waits.js';
+import { VM_KEY, findVmNode, vmRecord, type VmRecord } from '../node/vm-node.js';
 
 /**
  * create_vm: claim a node, write the image and the agent's config drive, deploy, wait for
@@ -75,7 +75,7 @@ export async function createVm(ctx: IronicContext, call: CallContext, req: Creat
 /**
  * The node a VM must go to (a new one enrolled from `ironic_params` when Ironic knows none of its
  * MACs), or undefined: a free node that fits, chosen and rescheduled by deployRescheduled. (A VM
- * with disks goes to their node: see rebuild.ts.)
+ * with disks goes to their node: see node/rebuild.ts.)
  */
 async function obtainNode(
   ctx: IronicContext,

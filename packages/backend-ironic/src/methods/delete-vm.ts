@@ -1,8 +1,8 @@
 import type { CallContext, NativeCid } from '@hybrid-cpi/core';
 import type { IronicContext } from '../config.js';
 import { isNotFound } from '../ironic/errors.js';
-import { releaseNode } from '../release.js';
-import { nodeOfCid } from '../vm-node.js';
+import { releaseNode } from '../node/give-back.js';
+import { nodeOfCid } from '../node/vm-node.js';
 
 /**
  * delete_vm: gives the VM's node back (see releaseNode: a node that holds persistent disks is

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CpiError, type CallContext, type CreateDiskRequest, type DiskHint, type Metadata, type NativeCid, nativeCid } from '@hybrid-cpi/core';
-import { claimNode } from '../claim.js';
+import { claimNode } from '../node/claim.js';
 import type { IronicContext } from '../config.js';
 import { agentPath, chooseDevice, creatingDisk, deviceHint, excludedDevices, nodeDevices, type Device } from '../disks/devices.js';
 import {
@@ -19,10 +19,10 @@ import { isNotFound } from '../ironic/errors.js';
 import { getNode } from '../ironic/nodes.js';
 import { add, remove, replace, type PatchOp } from '../ironic/patch.js';
 import type { Node } from '../ironic/types.js';
-import { patchLocked } from '../node-lock.js';
-import { releaseDiskNode } from '../release.js';
+import { patchLocked } from '../node/lock.js';
+import { releaseDiskNode } from '../node/give-back.js';
 import { requirementsOf } from '../selection/requirements.js';
-import { carriesVm, findVmNode, vmRecord } from '../vm-node.js';
+import { carriesVm, findVmNode, vmRecord } from '../node/vm-node.js';
 
 /**
  * create_disk: a local device of the node of `vm_cid`, recorded in the node's `extra`; the CID

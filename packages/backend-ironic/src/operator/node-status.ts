@@ -1,6 +1,6 @@
 import { disksOf, parkedOf, releaseOf, reservationOf } from '../disks/records.js';
 import { describeFailures, failuresOf, quarantineOf } from '../quarantine/records.js';
-import { vmRecord } from '../vm-node.js';
+import { vmRecord } from '../node/vm-node.js';
 import type { PoolNode } from './pool.js';
 
 /** What a node is to BOSH, from the fields the CPI writes (`extra.bosh_*`, `instance_uuid`). */

@@ -4,7 +4,7 @@ import { api, enrollFakeNode, removeNodes, type FakeNode } from '../../../../tes
 import type { IronicContext } from '../../src/config.js';
 import { connectIronic } from '../../src/ironic/connect.js';
 import { addNodeTrait, patchNode } from '../../src/ironic/nodes.js';
-import { isLockTrait, LEASE_MS, patchLocked, thisHost, withNodeLock } from '../../src/node-lock.js';
+import { isLockTrait, LEASE_MS, patchLocked, thisHost, withNodeLock } from '../../src/node/lock.js';
 import { sharedLab } from './helpers.js';
 
 const lab = sharedLab();

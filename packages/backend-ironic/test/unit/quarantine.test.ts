@@ -5,7 +5,7 @@ import { nodeStatus } from '../../src/operator/node-status.js';
 import type { PoolNode } from '../../src/operator/pool.js';
 import { keepQuarantined, recordFailure, recordReleased } from '../../src/quarantine/failures.js';
 import { describeFailures, quarantineReason, withFailure, type FailureEntry } from '../../src/quarantine/records.js';
-import { abortDeploy, releaseNode } from '../../src/release.js';
+import { abortDeploy, releaseNode } from '../../src/node/give-back.js';
 import type { Node } from '../../src/ironic/types.js';
 import {
   NODE,

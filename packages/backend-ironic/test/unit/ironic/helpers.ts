@@ -200,7 +200,7 @@ export function serverAt({ pool }: Harness, version: string): void {
 }
 
 /**
- * The requests of an uncontended node lock (node-lock.ts): the process's trait added, and the node
+ * The requests of an uncontended node lock (node/lock.ts): the process's trait added, and the node
  * read with that trait among its own (`node`). `unlock` expects the trait removed.
  */
 export function expectLock({ pool }: Harness, node: Node): { unlock: () => void } {

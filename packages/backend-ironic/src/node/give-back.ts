@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { CpiError } from '@hybrid-cpi/core';
-import { deleteNode, getNode, patchNode, setProvisionState } from './ironic/nodes.js';
-import { isConflict, isNotFound } from './ironic/errors.js';
-import { add, remove, replace, type PatchOp } from './ironic/patch.js';
-import { DEPLOY_ABORT } from './ironic/microversions.js';
-import { isFailureState, isMoving, type ProvisionState } from './ironic/states.js';
-import type { Node } from './ironic/types.js';
-import { waitForProvisionState } from './ironic/waiters.js';
-import type { IronicContext } from './config.js';
+import { deleteNode, getNode, patchNode, setProvisionState } from '../ironic/nodes.js';
+import { isConflict, isNotFound } from '../ironic/errors.js';
+import { add, remove, replace, type PatchOp } from '../ironic/patch.js';
+import { DEPLOY_ABORT } from '../ironic/microversions.js';
+import { isFailureState, isMoving, type ProvisionState } from '../ironic/states.js';
+import type { Node } from '../ironic/types.js';
+import { waitForProvisionState } from '../ironic/waiters.js';
+import type { IronicContext } from '../config.js';
 import { nodeWait } from './waits.js';
-import { patchLocked } from './node-lock.js';
+import { patchLocked } from './lock.js';
 import { parkNode, parkOps } from './park.js';
 import {
   DISKS_KEY,
@@ -23,7 +23,7 @@ import {
   reservationOf,
   wipesOf,
   type Release,
-} from './disks/records.js';
+} from '../disks/records.js';
 import { VM_KEY, carriesVm, vmRecord } from './vm-node.js';
 
 const WAITING = 'waiting for the node';

@@ -1,14 +1,14 @@
 import { CpiError } from '@hybrid-cpi/core';
-import { createAllocation, deleteAllocation, getAllocation } from './ironic/allocations.js';
-import { isConflict, isNotFound } from './ironic/errors.js';
-import { listNodes, patchNode } from './ironic/nodes.js';
-import { add, type PatchOp } from './ironic/patch.js';
-import { isIronicWaitError, waitForAllocation } from './ironic/waiters.js';
-import type { IronicContext } from './config.js';
-import { macOwners } from './selection/mac-owners.js';
-import type { Requirements } from './selection/requirements.js';
-import { preferenceTiers } from './selection/preference.js';
-import { explainRejections, rejection, selectionListing, type SelectableNode } from './selection/rejections.js';
+import { createAllocation, deleteAllocation, getAllocation } from '../ironic/allocations.js';
+import { isConflict, isNotFound } from '../ironic/errors.js';
+import { listNodes, patchNode } from '../ironic/nodes.js';
+import { add, type PatchOp } from '../ironic/patch.js';
+import { isIronicWaitError, waitForAllocation } from '../ironic/waiters.js';
+import type { IronicContext } from '../config.js';
+import { macOwners } from '../selection/mac-owners.js';
+import type { Requirements } from '../selection/requirements.js';
+import { preferenceTiers } from '../selection/preference.js';
+import { explainRejections, rejection, selectionListing, type SelectableNode } from '../selection/rejections.js';
 
 export interface ClaimRequest {
   readonly cid: string;

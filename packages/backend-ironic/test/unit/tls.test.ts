@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Agent } from 'undici';
-import { makeDispatcher, tlsConnectOptions } from '../../../src/ironic/tls.js';
+import { makeDispatcher, tlsConnectOptions } from '../../src/tls.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ironic-tls-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -1,13 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { CpiError } from '@hybrid-cpi/core';
-import type { IronicContext } from './config.js';
-import { backoffDelay, realClock, realSleep, type Clock, type Sleep } from './ironic/backoff.js';
-import { isIronicHttpError, isNotFound } from './ironic/errors.js';
-import { addNodeTrait, getNode, patchNode, removeNodeTrait } from './ironic/nodes.js';
-import type { PatchOp } from './ironic/patch.js';
-import { isMoving } from './ironic/states.js';
-import type { Node } from './ironic/types.js';
+import type { IronicContext } from '../config.js';
+import { backoffDelay, realClock, realSleep, type Clock, type Sleep } from '../ironic/backoff.js';
+import { isIronicHttpError, isNotFound } from '../ironic/errors.js';
+import { addNodeTrait, getNode, patchNode, removeNodeTrait } from '../ironic/nodes.js';
+import type { PatchOp } from '../ironic/patch.js';
+import { isMoving } from '../ironic/states.js';
+import type { Node } from '../ironic/types.js';
 
 /**
  * One CPI process at a time changes the BOSH records of a node.

@@ -1,6 +1,6 @@
-import { realClock } from './ironic/backoff.js';
-import type { WaitOptions } from './ironic/waiters.js';
-import { DEFAULTS, type IronicContext } from './config.js';
+import { realClock } from '../ironic/backoff.js';
+import type { WaitOptions } from '../ironic/waiters.js';
+import { DEFAULTS, type IronicContext } from '../config.js';
 
 /**
  * Options of a wait on a node: bounded by the config's deploy or undeploy timeout (enrolling and

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { CreatedVm } from '@hybrid-cpi/core';
-import { IronicHttpError } from '../../src/ironic/errors.js';
-import { IronicWaitError } from '../../src/ironic/waiters.js';
-import { deployRescheduled, failedDeploy } from '../../src/reschedule.js';
-import { requirementsOf } from '../../src/selection/requirements.js';
-import { NODE, backendContext, expectCall, expectLock, nodeFixture, serverAt, useIronicMock, type Harness } from './ironic/helpers.js';
+import { IronicHttpError } from '../../../src/ironic/errors.js';
+import { IronicWaitError } from '../../../src/ironic/waiters.js';
+import { deployRescheduled, failedDeploy } from '../../../src/node/reschedule.js';
+import { requirementsOf } from '../../../src/selection/requirements.js';
+import { NODE, backendContext, expectCall, expectLock, nodeFixture, serverAt, useIronicMock, type Harness } from '../ironic/helpers.js';
 
 const make = useIronicMock();
 const CID = '0b7a4c1e-1111-5111-8111-000000000002';

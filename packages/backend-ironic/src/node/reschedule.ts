@@ -1,15 +1,15 @@
 import { CpiError, type CreatedVm } from '@hybrid-cpi/core';
 import { NO_OTHER_NODE, claimNode, type ClaimRequest } from './claim.js';
-import type { IronicContext } from './config.js';
-import { DEFAULTS } from './config.js';
-import { realClock } from './ironic/backoff.js';
-import { isIronicHttpError } from './ironic/errors.js';
-import { getNode } from './ironic/nodes.js';
-import type { Node } from './ironic/types.js';
-import { isIronicWaitError } from './ironic/waiters.js';
-import { clearFailures, keepQuarantined, recordFailure, recordReleased } from './quarantine/failures.js';
-import type { FailureEntry, FailureRecord } from './quarantine/records.js';
-import { abortDeploy, releaseNode } from './release.js';
+import type { IronicContext } from '../config.js';
+import { DEFAULTS } from '../config.js';
+import { realClock } from '../ironic/backoff.js';
+import { isIronicHttpError } from '../ironic/errors.js';
+import { getNode } from '../ironic/nodes.js';
+import type { Node } from '../ironic/types.js';
+import { isIronicWaitError } from '../ironic/waiters.js';
+import { clearFailures, keepQuarantined, recordFailure, recordReleased } from '../quarantine/failures.js';
+import type { FailureEntry, FailureRecord } from '../quarantine/records.js';
+import { abortDeploy, releaseNode } from './give-back.js';
 import { deployTimeoutSeconds } from './waits.js';
 
 /** Deploys the VM on a claimed node, waiting until `deadline` ({@link realClock} time) at most. */

@@ -1,8 +1,8 @@
-import { getNode, listNodes } from './ironic/nodes.js';
-import { isNotFound } from './ironic/errors.js';
-import type { Node } from './ironic/types.js';
-import type { IronicContext } from './config.js';
-import { holdsDisks, parkedOf, releaseOf } from './disks/records.js';
+import { getNode, listNodes } from '../ironic/nodes.js';
+import { isNotFound } from '../ironic/errors.js';
+import type { Node } from '../ironic/types.js';
+import type { IronicContext } from '../config.js';
+import { holdsDisks, parkedOf, releaseOf } from '../disks/records.js';
 import { parseVmCid } from './vm-cid.js';
 
 /** `extra` key where the CPI records what it did to a node, so that it can undo exactly that. */
