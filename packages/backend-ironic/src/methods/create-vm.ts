@@ -11,7 +11,7 @@ import { add } from '../ironic/patch.js';
 import { listPorts } from '../ironic/ports.js';
 import type { Node, Port } from '../ironic/types.js';
 import { isIronicWaitError, waitForProvisionState } from '../ironic/waiters.js';
-import { releaseNode } from '../node/give-back.js';
+import { giveBackNode } from '../node/give-back.js';
 import { deployRescheduled } from '../node/reschedule.js';
 import { requirementsOf, type Requirements } from '../selection/requirements.js';
 import { enrollNode, enrollParamsOf, knownMac } from '../node/enroll.js';
@@ -49,7 +49,7 @@ export async function createVm(ctx: IronicContext, call: CallContext, req: Creat
   }
   if (node !== undefined && node.provision_state !== 'available') {
     log.info({ node: node.uuid, state: node.provision_state }, 'giving back the node an earlier, failed try of this create_vm left');
-    await releaseNode(ctx, node, cid, signal);
+    await giveBackNode(ctx, node, cid, signal);
     node = undefined;
   }
   const obtained =
@@ -63,9 +63,9 @@ export async function createVm(ctx: IronicContext, call: CallContext, req: Creat
   try {
     return (await deploy(ctx, call, req, cid, { uuid: nodeUuid, enrolled }, image)).vm;
   } catch (error) {
-    // The node changed under the failed deploy: release what it is now.
+    // The node changed under the failed deploy: give back what it is now.
     const cleanup = new AbortController().signal;
-    await (async () => releaseNode(ctx, await getNode(ctx.client, nodeUuid, { signal: cleanup }), cid, cleanup))().catch((cause: unknown) =>
+    await (async () => giveBackNode(ctx, await getNode(ctx.client, nodeUuid, { signal: cleanup }), cid, cleanup))().catch((cause: unknown) =>
       log.error({ node: nodeUuid, err: (cause as Error).message }, 'rolling back the claim failed; the node still carries the VM CID, delete_vm releases it'),
     );
     throw creationFailed(error, `Creating VM ${cid} for agent ${req.agentId} on node ${nodeUuid}`);

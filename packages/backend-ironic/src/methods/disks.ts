@@ -20,7 +20,7 @@ import { getNode } from '../ironic/nodes.js';
 import { add, remove, replace, type PatchOp } from '../ironic/patch.js';
 import type { Node } from '../ironic/types.js';
 import { patchLocked } from '../node/lock.js';
-import { releaseDiskNode } from '../node/give-back.js';
+import { giveBackDiskNode } from '../node/give-back.js';
 import { requirementsOf } from '../selection/requirements.js';
 import { carriesVm, findVmNode, vmRecord } from '../node/vm-node.js';
 
@@ -187,8 +187,8 @@ export async function setDiskMetadata(ctx: IronicContext, call: CallContext, dis
 /**
  * delete_disk: forgets the disk and queues its device for a wipe, so that no new disk shows its
  * data. The wipe is the node's cleaning: deferred while a VM runs on the node (it comes with the
- * VM's release), at once when the node has no VM and this was its last disk (the node is
- * undeployed or cleaned and goes back to the pool). A retry after a kill finishes that release;
+ * VM's give-back), at once when the node has no VM and this was its last disk (the node is
+ * undeployed or cleaned and goes back to the pool). A retry after a kill finishes that give-back;
  * a missing disk is success.
  */
 export async function deleteDisk(ctx: IronicContext, call: CallContext, cid: NativeCid<'disk'>): Promise<void> {
@@ -211,5 +211,5 @@ export async function deleteDisk(ctx: IronicContext, call: CallContext, cid: Nat
     if (isNotFound(error)) return;
     throw error;
   }
-  if (vmRecord(node) === undefined) await releaseDiskNode(ctx, parsed.node, doing, call.signal);
+  if (vmRecord(node) === undefined) await giveBackDiskNode(ctx, parsed.node, doing, call.signal);
 }

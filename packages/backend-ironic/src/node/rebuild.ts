@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CpiError, type CallContext, type CreateVmRequest, type CreatedVm, type NativeCid } from '@hybrid-cpi/core';
 import type { IronicContext } from '../config.js';
-import { disksOf, parkedOf, parseDiskCid, releaseOf, requireDiskCid, reservationOf, PARKED_KEY, RESERVATION_KEY, type Reservation } from '../disks/records.js';
+import { disksOf, parkedOf, parseDiskCid, giveBackOf, requireDiskCid, reservationOf, PARKED_KEY, RESERVATION_KEY, type Reservation } from '../disks/records.js';
 import { isNotFound } from '../ironic/errors.js';
 import { getNode, setPowerState, setProvisionState } from '../ironic/nodes.js';
 import { add, remove, type PatchOp } from '../ironic/patch.js';
@@ -129,7 +129,7 @@ function takeOps(
       `node ${name} is in maintenance (${node.maintenance_reason ?? 'no reason given'}); the disks' data is only there: take it out of maintenance, then retry`,
     );
   if (node.fault) fail(`node ${name} has a fault: ${node.fault}`);
-  if (releaseOf(node) !== undefined) fail(`node ${name} is being released`);
+  if (giveBackOf(node) !== undefined) fail(`node ${name} is being released`);
   const reservation = reservationOf(node);
   const other = vmRecord(node);
   const claim = reservation?.uuid ?? other?.cid;

@@ -9,7 +9,7 @@ import type { Node } from '../ironic/types.js';
 import { isIronicWaitError } from '../ironic/waiters.js';
 import { clearFailures, keepQuarantined, recordFailure, recordReleased } from '../quarantine/failures.js';
 import type { FailureEntry, FailureRecord } from '../quarantine/records.js';
-import { abortDeploy, releaseNode } from './give-back.js';
+import { abortDeploy, giveBackNode } from './give-back.js';
 import { deployTimeoutSeconds } from './waits.js';
 
 /** Deploys the VM on a claimed node, waiting until `deadline` ({@link realClock} time) at most. */
@@ -109,7 +109,7 @@ export function failedDeploy(error: unknown, callbackSeconds: number): Failure |
 
 /**
  * Gives the node back as it was found, even when the call was aborted, recording a failed deploy
- * first (a record that cannot be written does not stop the release). A deploy stuck in `wait
+ * first (a record that cannot be written does not stop the give-back). A deploy stuck in `wait
  * call-back` is aborted where Ironic can, else torn down and recorded after. An error means the
  * node may still carry the VM's CID: no other node can be claimed under it.
  */
@@ -140,7 +140,7 @@ async function rollBack(
         if (recorded !== undefined) ({ node, quarantined: record } = recorded);
       }
     }
-    await releaseNode(ctx, node, cid, cleanup);
+    await giveBackNode(ctx, node, cid, cleanup);
   } catch (error) {
     const message = (error as Error).message;
     ctx.logger.error(

@@ -2,7 +2,7 @@ import { getNode, listNodes } from '../ironic/nodes.js';
 import { isNotFound } from '../ironic/errors.js';
 import type { Node } from '../ironic/types.js';
 import type { IronicContext } from '../config.js';
-import { holdsDisks, parkedOf, releaseOf } from '../disks/records.js';
+import { holdsDisks, parkedOf, giveBackOf } from '../disks/records.js';
 import { parseVmCid } from './vm-cid.js';
 
 /** `extra` key where the CPI records what it did to a node, so that it can undo exactly that. */
@@ -36,7 +36,7 @@ export function vmRecord(node: Pick<Node, 'extra'>): VmRecord | undefined {
 export function carriesVm(node: Pick<Node, 'extra' | 'instance_uuid'>, cid: string): boolean {
   const record = vmRecord(node);
   if (record !== undefined) return record.cid === cid;
-  return node.instance_uuid === cid && !holdsDisks(node) && parkedOf(node) === undefined && releaseOf(node) === undefined;
+  return node.instance_uuid === cid && !holdsDisks(node) && parkedOf(node) === undefined && giveBackOf(node) === undefined;
 }
 
 /**
