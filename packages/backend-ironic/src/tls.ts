@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { Agent, type Dispatcher } from 'undici';
 import { CpiError } from '@hybrid-cpi/core';
 
-/** The TLS keys of the `ironic` config section (and of a clouds.yaml cloud). */
+/** The TLS keys of a service the backend reaches: the `ironic` section (and a clouds.yaml cloud), the `image_store` section. */
 export interface TlsOptions {
   /** PEM bundle of the CAs to trust instead of Node's built-in list. */
   readonly ca_file?: string;
@@ -13,29 +13,31 @@ export interface TlsOptions {
   readonly insecure?: boolean;
 }
 
-/** The `connect` options of an undici Agent for these settings; reads the files now. */
-export function tlsConnectOptions(tls: TlsOptions): { ca?: string; cert?: string; key?: string; rejectUnauthorized?: boolean } {
+/**
+ * The `connect` options of an undici Agent for these settings; reads the files now. `doing` heads
+ * the error of a setting that cannot be used ("Configuring TLS for Ironic").
+ */
+export function tlsConnectOptions(tls: TlsOptions, doing: string): { ca?: string; cert?: string; key?: string; rejectUnauthorized?: boolean } {
   const options: { ca?: string; cert?: string; key?: string; rejectUnauthorized?: boolean } = {};
+  const read = (file: string, key: string): string => {
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new CpiError('CPX_CONFIG', `${doing}: cannot read ${key} ${file}: ${(error as Error).message}`, { cause: error });
+    }
+  };
   if (tls.ca_file !== undefined) options.ca = read(tls.ca_file, 'ca_file');
   if (tls.cert_file !== undefined) {
     options.cert = read(tls.cert_file, 'cert_file');
     options.key = read(tls.key_file ?? tls.cert_file, tls.key_file === undefined ? 'cert_file' : 'key_file');
   } else if (tls.key_file !== undefined) {
-    throw new CpiError('CPX_CONFIG', 'Configuring TLS for Ironic: key_file is set but cert_file is not');
+    throw new CpiError('CPX_CONFIG', `${doing}: key_file is set but cert_file is not`);
   }
   if (tls.insecure === true) options.rejectUnauthorized = false;
   return options;
 }
 
-/** The production dispatcher: one keep-alive Agent for Ironic and Keystone. */
-export function makeDispatcher(tls: TlsOptions = {}): Dispatcher {
-  return new Agent({ connect: tlsConnectOptions(tls) });
-}
-
-function read(file: string, key: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new CpiError('CPX_CONFIG', `Configuring TLS for Ironic: cannot read ${key} ${file}: ${(error as Error).message}`, { cause: error });
-  }
+/** The production dispatcher of one service: a keep-alive Agent with its TLS settings. */
+export function makeDispatcher(tls: TlsOptions, doing: string): Dispatcher {
+  return new Agent({ connect: tlsConnectOptions(tls, doing) });
 }

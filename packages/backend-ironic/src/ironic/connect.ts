@@ -41,7 +41,9 @@ export async function connectIronic(config: IronicConnectionConfig, deps: Connec
   return new IronicClient({
     ...(url === undefined ? {} : { url }),
     auth,
-    ...(deps.dispatcher === undefined ? { dispatcher: makeDispatcher(tls), ownsDispatcher: true } : { dispatcher: deps.dispatcher }),
+    ...(deps.dispatcher === undefined
+      ? { dispatcher: makeDispatcher(tls, 'Configuring TLS for Ironic'), ownsDispatcher: true }
+      : { dispatcher: deps.dispatcher }),
     logger: deps.logger,
     ...(deps.microversion === undefined ? {} : { microversion: deps.microversion }),
     ...(deps.retry === undefined ? {} : { retry: deps.retry }),

@@ -8,7 +8,7 @@ export * from './connect.js';
 export * from './errors.js';
 export * as microversions from './microversions.js';
 export type { Microversion, VersionRange } from './microversions.js';
-export { discoverVersions, requireVersion } from './microversions.js';
+export { requireVersion } from './microversions.js';
 export * from './nodes.js';
 export * as patch from './patch.js';
 export type { PatchOp, PatchPath } from './patch.js';

@@ -14,8 +14,8 @@ export { requirementsOf, type Minimums, type Requirements } from '../selection/r
 export type { SelectableNode } from '../selection/rejections.js';
 export { enrollParamsOf } from '../node/enroll.js';
 export { connectIronic, type IronicConnectionConfig } from '../ironic/connect.js';
-export type { IronicClient } from '../ironic/client.js';
-export { compareVersions, discoverVersions, MINIMUM as MINIMUM_MICROVERSION, type VersionRange } from '../ironic/microversions.js';
+export { discoverVersions, type IronicClient } from '../ironic/client.js';
+export { compareVersions, MINIMUM as MINIMUM_MICROVERSION, type VersionRange } from '../ironic/microversions.js';
 export { isIronicHttpError, type IronicHttpError } from '../ironic/errors.js';
 export { makeImageStore, type ImageStore } from '../image-store/index.js';
 export { isNothingWritten } from '../image-store/store.js';
