@@ -113,14 +113,14 @@ async function deploy(
   const networks = networksFor(ctx, req, node, await portsOf(ctx, nodeUuid, signal));
   const configdrive = configDriveFor(ctx, req, cid, networks);
   await setProvisionState(ctx.client, nodeUuid, { target: 'active', configdrive }, { doing, signal });
-  const started = Date.now();
+  const started = ctx.clock();
   const active = await waitForProvisionState(
     ctx.client,
     nodeUuid,
     'active',
     nodeWait(ctx, 'deploy', { vm: cid, node: nodeUuid }, doing, signal, 'deploying', deadline),
   );
-  ctx.logger.info({ vm: cid, node: nodeUuid, elapsed_s: Math.round((Date.now() - started) / 1000) }, 'node is active');
+  ctx.logger.info({ vm: cid, node: nodeUuid, elapsed_s: Math.round((ctx.clock() - started) / 1000) }, 'node is active');
   return { vm: { cid: cid as CreatedVm['cid'], networks }, node: active };
 }
 

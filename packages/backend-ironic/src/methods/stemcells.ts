@@ -69,5 +69,5 @@ async function openStore(ctx: IronicContext, doing: string): Promise<ImageStore>
     );
   }
   const { makeImageStore } = await import('../image-store/index.js');
-  return makeImageStore(config, ctx.name);
+  return makeImageStore(config, ctx.name, ctx.httpDispatcher === undefined ? {} : { dispatcher: ctx.httpDispatcher });
 }

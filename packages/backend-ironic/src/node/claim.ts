@@ -130,7 +130,8 @@ async function claimWithAllocation(
   for (const [resourceClass, uuids] of groups) {
     const allocation = await startAllocation(ctx, request, resourceClass, uuids, doing);
     try {
-      const done = await waitForAllocation(ctx.client, allocation, { timeoutMs: ALLOCATION_TIMEOUT_MS, signal: request.signal, doing });
+      const wait = { timeoutMs: ALLOCATION_TIMEOUT_MS, signal: request.signal, doing, clock: ctx.clock, sleep: ctx.sleep };
+      const done = await waitForAllocation(ctx.client, allocation, wait);
       if (done.node_uuid) return done.node_uuid;
     } catch (error) {
       if (!isIronicWaitError(error) || error.reason !== 'failed') throw error;

@@ -168,14 +168,14 @@ async function redeploy(ctx: IronicContext, req: CreateVmRequest, cid: NativeCid
     verb === 'rebuild' ? 'rebuilding the node in place with the new stemcell and config drive' : 'deploying the node reserved for the disks',
   );
   await setProvisionState(ctx.client, nodeUuid, { target: verb, configdrive }, { doing, signal });
-  const started = Date.now();
+  const started = ctx.clock();
   const active = await waitForProvisionState(
     ctx.client,
     nodeUuid,
     'active',
     nodeWait(ctx, 'deploy', { vm: cid, node: nodeUuid }, doing, signal, verb === 'rebuild' ? 'rebuilding' : 'deploying'),
   );
-  ctx.logger.info({ vm: cid, node: nodeUuid, elapsed_s: Math.round((Date.now() - started) / 1000) }, 'node is active');
+  ctx.logger.info({ vm: cid, node: nodeUuid, elapsed_s: Math.round((ctx.clock() - started) / 1000) }, 'node is active');
   await powerOn(ctx, active, cid, doing, signal);
   return { cid, networks };
 }

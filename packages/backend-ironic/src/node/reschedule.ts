@@ -2,7 +2,6 @@ import { CpiError, type CreatedVm } from '@hybrid-cpi/core';
 import { NO_OTHER_NODE, claimNode, type ClaimRequest } from './claim.js';
 import type { IronicContext } from '../config.js';
 import { DEFAULTS } from '../config.js';
-import { realClock } from '../ironic/backoff.js';
 import { isIronicHttpError } from '../ironic/errors.js';
 import { getNode } from '../ironic/nodes.js';
 import type { Node } from '../ironic/types.js';
@@ -12,7 +11,7 @@ import type { FailureEntry, FailureRecord } from '../quarantine/records.js';
 import { abortDeploy, giveBackNode } from './give-back.js';
 import { deployTimeoutSeconds } from './waits.js';
 
-/** Deploys the VM on a claimed node, waiting until `deadline` ({@link realClock} time) at most. */
+/** Deploys the VM on a claimed node, waiting until `deadline` (a `ctx.clock` time) at most. */
 export type DeployOn = (nodeUuid: string, deadline: number) => Promise<{ readonly vm: CreatedVm; readonly node: Node }>;
 
 /** What create_vm makes of an error that is not a failed deploy: its VMCreationFailed. */
@@ -38,7 +37,7 @@ export async function deployRescheduled(
   const { cid, agentId, signal } = request;
   const log = ctx.logger.child({ vm: cid, agent_id: agentId });
   const maxAttempts = ctx.config.max_deploy_attempts ?? DEFAULTS.maxDeployAttempts;
-  const deadline = realClock() + deployTimeoutSeconds(ctx) * 1000;
+  const deadline = ctx.clock() + deployTimeoutSeconds(ctx) * 1000;
   const doing = `Creating VM ${cid} for agent ${agentId}`;
   const tried = new Map<string, string>();
   const giveUp = (why: string) =>
@@ -78,7 +77,7 @@ export async function deployRescheduled(
       tried.set(uuid, `${after.label}: ${failure.step}: ${failure.last_error}${after.quarantined ? ' (now quarantined)' : ''}`);
       if (after.error !== undefined) throw giveUp(`rolling back node ${after.label} failed (${after.error}; a retry of this create_vm releases it)`);
       if (tried.size >= maxAttempts) throw giveUp(`max_deploy_attempts is ${maxAttempts}`);
-      if (realClock() >= deadline) throw giveUp(`deploy_timeout_seconds (${deployTimeoutSeconds(ctx)} s) is spent`);
+      if (ctx.clock() >= deadline) throw giveUp(`deploy_timeout_seconds (${deployTimeoutSeconds(ctx)} s) is spent`);
       if (signal.aborted) throw giveUp('the call was aborted');
       log.warn({ node: uuid, step: failure.step, last_error: failure.last_error, attempt: tried.size }, 'the deploy failed on this node: trying another');
     }

@@ -3,6 +3,7 @@ import { afterEach } from 'vitest';
 import { MockAgent, type MockPool } from 'undici';
 import { silentLogger, type BackendName, type Logger } from '@hybrid-cpi/core';
 import type { IronicConfig, IronicContext } from '../../../src/config.js';
+import { realClock, realSleep } from '../../../src/ironic/backoff.js';
 import { IronicClient, type IronicClientOptions } from '../../../src/ironic/client.js';
 import type { Allocation, Node } from '../../../src/ironic/types.js';
 
@@ -190,6 +191,8 @@ export function backendContext(client: IronicClient, config: Partial<IronicConfi
     agent: undefined,
     client,
     logger,
+    clock: realClock,
+    sleep: realSleep,
     useAllocations: async () => false,
   };
 }
