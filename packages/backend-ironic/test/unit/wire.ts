@@ -1,0 +1,123 @@
+// A whole Ironic backend on an undici MockAgent, given to createIronicBackend as its HTTP seam: the
+// unit tier drives the CPI methods and asserts every request they send, in order, exactly.
+import { gunzipSync } from 'node:zlib';
+import type { MockPool } from 'undici';
+import type { Backend, BackendName, CallContext, MethodName } from '@hybrid-cpi/core';
+import { silentLogger } from '@hybrid-cpi/core';
+import { createIronicBackend } from '../../src/backend.js';
+import type { IronicConfig } from '../../src/config.js';
+import { globalRequestId } from '../../src/ironic/request-id.js';
+import type { Node } from '../../src/ironic/types.js';
+import { captureLogger, expectCall, expectLock, ORIGIN, useIronicMock, type Expected, type LogEntry } from './ironic/helpers.js';
+
+/** The director's request id of every call here, and the global request id Ironic gets for it. */
+export const REQUEST_ID = 'cpi-4711';
+export const GLOBAL_ID = globalRequestId(REQUEST_ID)!;
+/** The `agent` section of the CPI config. */
+export const AGENT = { mbus: 'nats://10.0.0.6:4222', ntp: ['0.pool.ntp.org'] } as const;
+
+export interface Wire {
+  readonly backend: Backend;
+  readonly pool: MockPool;
+  readonly logs: LogEntry[];
+  /** Every sleep of the backend (waits, back-offs, the lock), in ms; the seam's clock moves by them. */
+  readonly sleeps: number[];
+  /**
+   * Expects one request: method, path, query, microversion header and JSON body exactly, and the
+   * call's global request id. Answers as the lab's Ironic does, with its maximum microversion in
+   * a header (so the backend learns it from the first answer, as from a real server).
+   */
+  on(expected: Expected, status: number, body?: unknown): void;
+  /** The requests of an uncontended node lock around a change of `node` (see expectLock). */
+  lock(node: Node): { unlock(): void };
+}
+
+/** A factory of {@link Wire}s; every request expected must have been sent by the end of the test. */
+export function useWire(): (config?: Partial<IronicConfig>, options?: { readonly maximum?: string }) => Promise<Wire> {
+  const mock = useIronicMock();
+  return async (config = {}, options = {}) => {
+    const { agent, pool } = mock();
+    const logs = captureLogger();
+    const sleeps: number[] = [];
+    let now = 0;
+    const backend = await createIronicBackend(
+      { type: 'ironic', ironic: { url: ORIGIN }, ...config },
+      {
+        name: 'metal' as BackendName,
+        logger: logs,
+        agent: AGENT,
+        seams: {
+          httpDispatcher: agent,
+          clock: () => now,
+          sleep: async (ms) => {
+            sleeps.push(ms);
+            now += ms;
+          },
+        },
+      },
+    );
+    const headers = { 'x-openstack-ironic-api-maximum-version': options.maximum ?? '1.82' };
+    return {
+      backend,
+      pool,
+      logs: logs.entries,
+      sleeps,
+      on: (expected, status, body = '') =>
+        void expectCall(pool, { ...expected, headers: { 'x-openstack-request-id': GLOBAL_ID, ...expected.headers } }).reply(status, body as object, {
+          headers,
+        }),
+      lock: (node) => expectLock({ agent, pool, client: undefined as never, logs: [], sleeps: [] }, node),
+    };
+  };
+}
+
+/** The context of one director call through the core: its request id, never aborted. */
+export function call(method: MethodName): CallContext {
+  return {
+    method,
+    apiVersion: 2,
+    requestedApiVersion: 2,
+    requestId: REQUEST_ID,
+    directorUuid: 'director-1',
+    stemcellApiVersion: 3,
+    context: {},
+    directorRequest: undefined,
+    logger: silentLogger,
+    responseLog: { append: () => undefined },
+    signal: new AbortController().signal,
+  };
+}
+
+/**
+ * The JSON files of a config drive as Ironic receives it (base64 of the gzipped ISO), read back
+ * from the image: each file's data is contiguous and padded with zeros to its sector's end.
+ */
+export function configDriveJson(configdrive: string): { userData: unknown; metaData: unknown; networkData: unknown } {
+  const iso = gunzipSync(Buffer.from(configdrive, 'base64')).toString('latin1');
+  const file = (opening: string) => {
+    const at = iso.indexOf(opening);
+    if (at === -1) throw new Error(`no file starting ${opening} in the config drive`);
+    return JSON.parse(Buffer.from(iso.slice(at, iso.indexOf('\0', at)), 'latin1').toString('utf8')) as unknown;
+  };
+  return { userData: file('{"agent_id"'), metaData: file('{"instance-id"'), networkData: file('{"links"') };
+}
+
+/**
+ * The body of a deploy (`target` and a config drive, nothing else) as a matcher, and the files of
+ * the config drive it matched, for the test to assert after the call.
+ */
+export function deployOf(target: string): { readonly body: (text: string) => boolean; drive(): ReturnType<typeof configDriveJson> } {
+  let configdrive: string | undefined;
+  return {
+    body: (text) => {
+      const parsed = JSON.parse(text) as { target?: unknown; configdrive?: unknown };
+      if (parsed.target !== target || typeof parsed.configdrive !== 'string' || Object.keys(parsed).length !== 2) return false;
+      configdrive = parsed.configdrive;
+      return true;
+    },
+    drive: () => {
+      if (configdrive === undefined) throw new Error(`no deploy to ${target} was sent`);
+      return configDriveJson(configdrive);
+    },
+  };
+}
