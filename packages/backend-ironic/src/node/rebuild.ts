@@ -8,13 +8,14 @@ import { add, remove, type PatchOp } from '../ironic/patch.js';
 import { isMoving } from '../ironic/states.js';
 import type { Node } from '../ironic/types.js';
 import { waitForPowerState, waitForProvisionState } from '../ironic/waiters.js';
-import { configDriveFor, creationFailed, instanceInfoFor, networksFor, portsOf, vmRecordFor } from '../methods/create-vm.js';
+import { configDriveFor, networksOn } from '../config-drive/for-vm.js';
 import { patchLocked } from './lock.js';
 import { parkNode, parkOps } from './park.js';
 import { abortDeploy } from './give-back.js';
 import { decodeStemcellCid } from '../stemcell/cid.js';
 import { vmCidOnNode } from './vm-cid.js';
-import { VM_KEY, vmRecord, type VmRecord } from './vm-node.js';
+import { creationFailed } from './reschedule.js';
+import { VM_KEY, instanceInfoFor, vmRecord, vmRecordFor, type VmRecord } from './vm-node.js';
 import { nodeWait } from './waits.js';
 
 /**
@@ -64,7 +65,7 @@ export async function createVmOnDiskNode(ctx: IronicContext, call: CallContext, 
     if (earlier === 'done') {
       ctx.logger.info({ vm: cid, node: nodeUuid }, 'an earlier try of this create_vm already deployed the node');
       await powerOn(ctx, node, cid, doing, signal);
-      return { cid, networks: networksFor(ctx, req, node, await portsOf(ctx, nodeUuid, signal)) };
+      return { cid, networks: await networksOn(ctx, req, node, signal) };
     }
     if (left !== undefined)
       ctx.logger.warn(
@@ -161,7 +162,7 @@ async function redeploy(ctx: IronicContext, req: CreateVmRequest, cid: NativeCid
   const nodeUuid = node.uuid;
   const verb = node.provision_state === 'available' ? 'active' : 'rebuild';
   const doing = `${verb === 'rebuild' ? 'Rebuilding' : 'Deploying'} VM ${cid} on node ${nodeUuid}`;
-  const networks = networksFor(ctx, req, node, await portsOf(ctx, nodeUuid, signal));
+  const networks = await networksOn(ctx, req, node, signal);
   const configdrive = configDriveFor(ctx, req, cid, networks);
   ctx.logger.info(
     { vm: cid, node: nodeUuid, stemcell: req.stemcellCid, verb },

@@ -1,4 +1,4 @@
-import { CpiError, type CreatedVm } from '@hybrid-cpi/core';
+import { CpiError, isCpiError, type CreatedVm } from '@hybrid-cpi/core';
 import { NO_OTHER_NODE, claimNode, type ClaimRequest } from './claim.js';
 import type { IronicContext } from '../config.js';
 import { DEFAULTS } from '../config.js';
@@ -18,6 +18,17 @@ export type DeployOn = (nodeUuid: string, deadline: number) => Promise<{ readonl
 export type CreationFailed = (error: unknown, doing: string) => CpiError;
 
 type Failure = Pick<FailureEntry, 'step' | 'last_error'>;
+
+/** VMCreationFailed, retryable only when another try can do better. */
+export function creationFailed(error: unknown, doing: string): CpiError {
+  if (isCpiError(error) && error.code === 'CPX_VM_CREATION_FAILED') return error;
+  const message = (error as Error)?.message ?? String(error);
+  let retry = true;
+  if (isIronicHttpError(error)) retry = error.status >= 500 || error.status === 409 || error.status === 503;
+  else if (isIronicWaitError(error)) retry = error.reason !== 'aborted';
+  else if (isCpiError(error)) retry = false;
+  return new CpiError('CPX_VM_CREATION_FAILED', `${doing}: ${message}`, { cause: error, okToRetry: retry });
+}
 
 /**
  * create_vm on a node of the pool, rescheduled. When the deploy on the chosen node fails (Ironic

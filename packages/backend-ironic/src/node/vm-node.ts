@@ -1,8 +1,11 @@
+import type { CreateVmRequest } from '@hybrid-cpi/core';
+import { devicePath, ephemeralDisk, systemDisk } from '../config-drive/agent-settings.js';
 import { getNode, listNodes } from '../ironic/nodes.js';
 import { isNotFound } from '../ironic/errors.js';
 import type { Node } from '../ironic/types.js';
 import type { IronicContext } from '../config.js';
 import { holdsDisks, parkedOf, giveBackOf } from '../disks/records.js';
+import { imageInstanceInfo, type StemcellImage } from '../stemcell/cid.js';
 import { parseVmCid } from './vm-cid.js';
 
 /** `extra` key where the CPI records what it did to a node, so that it can undo exactly that. */
@@ -27,6 +30,22 @@ export interface VmRecord {
 export function vmRecord(node: Pick<Node, 'extra'>): VmRecord | undefined {
   const record = node.extra?.[VM_KEY];
   return typeof record === 'object' && record !== null ? (record as unknown as VmRecord) : undefined;
+}
+
+/** What the node's `extra.bosh_vm` says of the VM. */
+export function vmRecordFor(req: CreateVmRequest, cid: string, enrolled: boolean): VmRecord {
+  return {
+    cid,
+    agent_id: req.agentId,
+    enrolled,
+    devices: { system: systemDisk(req.cloudProperties), ephemeral: devicePath(ephemeralDisk(req.cloudProperties)) },
+  };
+}
+
+/** The node's `instance_info`: the stemcell image, and the root partition size when known. */
+export function instanceInfoFor(req: CreateVmRequest, node: Pick<Node, 'properties'>, image: StemcellImage): Record<string, unknown> {
+  const rootGb = Number(req.cloudProperties['root_gb'] ?? node.properties['local_gb'] ?? 0);
+  return { ...imageInstanceInfo(image), ...(rootGb > 0 ? { root_gb: rootGb } : {}) };
 }
 
 /**

@@ -96,13 +96,13 @@ describe('the node lock', () => {
     const w = await wire();
     found(w);
     const own = ownTrait(w);
-    own.add(400, `Could not add trait: the node ${NODE} has 50 traits already`);
+    own.add(400, 'The node has the maximum of 50 traits');
     own.remove(404, 'no such trait');
 
     await expect(w.backend.setVmMetadata!(call('set_vm_metadata'), CID, METADATA)).rejects.toMatchObject({
       code: 'CPX_BACKEND_FAILURE',
       message:
-        `Setting metadata of VM ${CID} on node ${NODE}: Ironic refused the lock trait on node ${NODE} (Could not add trait: the node ${NODE} has 50 traits already); ` +
+        `Setting metadata of VM ${CID} on node ${NODE}: Ironic refused the lock trait on node ${NODE} (The node has the maximum of 50 traits); ` +
         'the CPI needs one free trait slot on a node it changes',
     });
   });
