@@ -6,7 +6,7 @@ import { isIronicHttpError } from '../ironic/errors.js';
 import { getNode } from '../ironic/nodes.js';
 import type { Node } from '../ironic/types.js';
 import { isIronicWaitError } from '../ironic/waiters.js';
-import { clearFailures, keepQuarantined, recordFailure, recordReleased } from '../quarantine/failures.js';
+import { clearFailures, keepQuarantined, recordFailure, recordReleased } from './quarantine.js';
 import type { FailureEntry, FailureRecord } from '../quarantine/records.js';
 import { abortDeploy, giveBackNode } from './give-back.js';
 import { deployTimeoutSeconds } from './waits.js';

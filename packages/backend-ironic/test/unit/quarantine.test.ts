@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { nodeStatus } from '../../src/operator/node-status.js';
 import type { PoolNode } from '../../src/operator/pool.js';
-import { keepQuarantined, recordFailure, recordReleased } from '../../src/quarantine/failures.js';
+import { keepQuarantined, recordFailure, recordReleased } from '../../src/node/quarantine.js';
 import { describeFailures, quarantineReason, withFailure, type FailureEntry } from '../../src/quarantine/records.js';
 import { abortDeploy, giveBackNode } from '../../src/node/give-back.js';
 import type { Node } from '../../src/ironic/types.js';
