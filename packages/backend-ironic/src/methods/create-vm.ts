@@ -50,7 +50,7 @@ export async function createVm(ctx: IronicContext, call: CallContext, req: Creat
     node !== undefined ? { nodeUuid: node.uuid, enrolled: vmRecord(node)?.enrolled ?? false } : await obtainNode(ctx, req, cid, requirements, signal);
   if (obtained === undefined) {
     const request = { cid, agentId: req.agentId, requirements, signal };
-    return deployRescheduled(ctx, request, (uuid, deadline) => deploy(ctx, call, req, cid, { uuid, enrolled: false }, image, deadline), creationFailed);
+    return deployRescheduled(ctx, request, (uuid, deadline) => deploy(ctx, call, req, cid, { uuid, enrolled: false }, image, deadline));
   }
   const { nodeUuid, enrolled } = obtained;
   log.info({ node: nodeUuid, enrolled }, 'claimed node');

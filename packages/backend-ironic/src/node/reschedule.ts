@@ -14,12 +14,9 @@ import { deployTimeoutSeconds } from './waits.js';
 /** Deploys the VM on a claimed node, waiting until `deadline` (a `ctx.clock` time) at most. */
 export type DeployOn = (nodeUuid: string, deadline: number) => Promise<{ readonly vm: CreatedVm; readonly node: Node }>;
 
-/** What create_vm makes of an error that is not a failed deploy: its VMCreationFailed. */
-export type CreationFailed = (error: unknown, doing: string) => CpiError;
-
 type Failure = Pick<FailureEntry, 'step' | 'last_error'>;
 
-/** VMCreationFailed, retryable only when another try can do better. */
+/** What create_vm makes of an error that is not a failed deploy: VMCreationFailed, retryable only when another try can do better. */
 export function creationFailed(error: unknown, doing: string): CpiError {
   if (isCpiError(error) && error.code === 'CPX_VM_CREATION_FAILED') return error;
   const message = (error as Error)?.message ?? String(error);
@@ -39,12 +36,7 @@ export function creationFailed(error: unknown, doing: string): CpiError {
  * try would. Only when every attempt failed: one VMCreationFailed naming each node and why. A
  * deploy that succeeds first time costs no request more than a single try.
  */
-export async function deployRescheduled(
-  ctx: IronicContext,
-  request: Omit<ClaimRequest, 'exclude'>,
-  deployOn: DeployOn,
-  creationFailed: CreationFailed,
-): Promise<CreatedVm> {
+export async function deployRescheduled(ctx: IronicContext, request: Omit<ClaimRequest, 'exclude'>, deployOn: DeployOn): Promise<CreatedVm> {
   const { cid, agentId, signal } = request;
   const log = ctx.logger.child({ vm: cid, agent_id: agentId });
   const maxAttempts = ctx.config.max_deploy_attempts ?? DEFAULTS.maxDeployAttempts;
