@@ -3,7 +3,7 @@
 import { gunzipSync } from 'node:zlib';
 import type { MockPool } from 'undici';
 import type { Backend, BackendName, CallContext, MethodName } from '@hybrid-cpi/core';
-import { silentLogger } from '@hybrid-cpi/core';
+import { directCallContext } from '@hybrid-cpi/core/testing';
 import { createIronicBackend } from '../../src/backend.js';
 import type { IronicConfig } from '../../src/config.js';
 import { globalRequestId } from '../../src/ironic/request-id.js';
@@ -30,6 +30,10 @@ export interface Wire {
   on(expected: Expected, status: number, body?: unknown): void;
   /** The requests of an uncontended node lock around a change of `node` (see expectLock). */
   lock(node: Node): { unlock(): void };
+  /** The look-up of the node a VM CID names by its claim: the node `uuid` carries it, or none does. */
+  claimedBy(cid: string, uuid: string | undefined): void;
+  /** The listing of a node's ports (its NICs) that matches the VM's networks to them. */
+  nics(uuid: string, mac: string): void;
 }
 
 /** A factory of {@link Wire}s; every request expected must have been sent by the end of the test. */
@@ -57,35 +61,32 @@ export function useWire(): (config?: Partial<IronicConfig>, options?: { readonly
       },
     );
     const headers = { 'x-openstack-ironic-api-maximum-version': options.maximum ?? '1.82' };
+    const on: Wire['on'] = (expected, status, body = '') =>
+      void expectCall(pool, { ...expected, headers: { 'x-openstack-request-id': GLOBAL_ID, ...expected.headers } }).reply(status, body as object, { headers });
     return {
       backend,
       pool,
       logs: logs.entries,
       sleeps,
-      on: (expected, status, body = '') =>
-        void expectCall(pool, { ...expected, headers: { 'x-openstack-request-id': GLOBAL_ID, ...expected.headers } }).reply(status, body as object, {
-          headers,
-        }),
+      on,
       lock: (node) => expectLock({ agent, pool, client: undefined as never, logs: [], sleeps: [] }, node),
+      claimedBy: (cid, uuid) =>
+        on({ method: 'GET', path: '/v1/nodes', query: { instance_uuid: cid, fields: 'uuid' } }, 200, {
+          nodes: uuid === undefined ? [] : [{ uuid }],
+          next: null,
+        }),
+      nics: (uuid, mac) =>
+        on({ method: 'GET', path: '/v1/ports', query: { node_uuid: uuid, fields: 'address,physical_network,pxe_enabled' } }, 200, {
+          ports: [{ address: mac, physical_network: null, pxe_enabled: true }],
+          next: null,
+        }),
     };
   };
 }
 
-/** The context of one director call through the core: its request id, never aborted. */
+/** The context of one call, with the director's request id {@link REQUEST_ID}; never aborted. */
 export function call(method: MethodName): CallContext {
-  return {
-    method,
-    apiVersion: 2,
-    requestedApiVersion: 2,
-    requestId: REQUEST_ID,
-    directorUuid: 'director-1',
-    stemcellApiVersion: 3,
-    context: {},
-    directorRequest: undefined,
-    logger: silentLogger,
-    responseLog: { append: () => undefined },
-    signal: new AbortController().signal,
-  };
+  return directCallContext(method, { apiVersion: 2, directorUuid: 'director-1', requestId: REQUEST_ID });
 }
 
 /**

@@ -58,10 +58,12 @@ const free = (uuid: string, more: Partial<Node> = {}) => ({
 beforeEach(() => void vi.spyOn(Math, 'random').mockReturnValue(0.999));
 afterEach(() => void vi.restoreAllMocks());
 
-/** No node carries the VM yet (the look-up a retried create_vm continues from). */
-function noEarlierTry(w: Wire): void {
-  w.on({ method: 'GET', path: '/v1/nodes', query: { instance_uuid: CID, fields: 'uuid' } }, 200, { nodes: [], next: null });
-}
+/** The allocation create_vm asks Ironic for, among these candidates. */
+const allocate = (...candidates: string[]) => ({
+  method: 'POST',
+  path: '/v1/allocations',
+  body: { uuid: CID, resource_class: 'bm.small', candidate_nodes: candidates, extra: { bosh_agent_id: AGENT_ID } },
+});
 
 function freeNodes(w: Wire, nodes: readonly unknown[]): void {
   const query = { provision_state: 'available', associated: 'false', maintenance: 'false', resource_class: 'bm.small', fields: FIELDS, limit: '1000' };
@@ -92,10 +94,7 @@ function deploys(
     200,
     { ...claimed, extra: { bosh_vm: RECORD }, instance_info: INSTANCE_INFO },
   );
-  w.on({ method: 'GET', path: '/v1/ports', query: { node_uuid: uuid, fields: 'address,physical_network,pxe_enabled' } }, 200, {
-    ports: [{ address: MAC.toUpperCase(), physical_network: null, pxe_enabled: true }],
-    next: null,
-  });
+  w.nics(uuid, MAC.toUpperCase());
   const deploy = deployOf('active');
   w.on({ method: 'PUT', path: `/v1/nodes/${uuid}/states/provision`, body: deploy.body }, put.status, put.body);
   for (const state of outcome) w.on({ method: 'GET', path: `/v1/nodes/${uuid}` }, 200, { ...claimed, extra: { bosh_vm: RECORD }, ...state });
@@ -105,17 +104,9 @@ function deploys(
 describe('create_vm on a free node', () => {
   it('claims through an allocation, writes its records, deploys the config drive and waits for active', async () => {
     const w = await wire();
-    noEarlierTry(w);
+    w.claimedBy(CID, undefined); // no earlier try of this create_vm left a node
     freeNodes(w, [free(NODE)]);
-    w.on(
-      {
-        method: 'POST',
-        path: '/v1/allocations',
-        body: { uuid: CID, resource_class: 'bm.small', candidate_nodes: [NODE], extra: { bosh_agent_id: AGENT_ID } },
-      },
-      201,
-      allocationFixture({ uuid: CID }),
-    );
+    w.on(allocate(NODE), 201, allocationFixture({ uuid: CID }));
     w.on({ method: 'GET', path: `/v1/allocations/${CID}` }, 200, allocationFixture({ uuid: CID, state: 'active', node_uuid: NODE }));
     const deploy = deploys(w, NODE);
 
@@ -156,7 +147,7 @@ describe('create_vm on a free node', () => {
 
   it('by instance_uuid: a claim lost to another process (409) moves on to the next candidate', async () => {
     const w = await wire({ claim: 'instance_uuid' });
-    noEarlierTry(w);
+    w.claimedBy(CID, undefined);
     freeNodes(w, [free(OTHER), free(NODE)]);
     w.on({ method: 'PATCH', path: `/v1/nodes/${OTHER}`, body: [{ op: 'add', path: '/instance_uuid', value: CID }] }, 409, {
       ...ironicError(`Node ${OTHER} is associated with instance 11111111-2222-4333-8444-555555555555.`),
@@ -170,14 +161,9 @@ describe('create_vm on a free node', () => {
 
   it('an allocation that failed (nodes taken meanwhile) is deleted, and the nodes with failed deploys on record are tried next', async () => {
     const w = await wire();
-    noEarlierTry(w);
+    w.claimedBy(CID, undefined);
     const flaky = free(OTHER, { extra: { bosh_failures: { count: 1, recent: [] } } });
     freeNodes(w, [flaky, free(NODE)]);
-    const allocate = (candidate: string) => ({
-      method: 'POST',
-      path: '/v1/allocations',
-      body: { uuid: CID, resource_class: 'bm.small', candidate_nodes: [candidate], extra: { bosh_agent_id: AGENT_ID } },
-    });
     w.on(allocate(NODE), 201, allocationFixture({ uuid: CID }));
     w.on({ method: 'GET', path: `/v1/allocations/${CID}` }, 200, {
       ...allocationFixture({ uuid: CID, state: 'error', last_error: 'all nodes were filtered out during reservation.' }),
@@ -194,17 +180,12 @@ describe('create_vm on a free node', () => {
 
   it("an earlier try's allocation (409 on create) is reused while it works, replaced when it failed", async () => {
     const w = await wire();
-    noEarlierTry(w);
+    w.claimedBy(CID, undefined);
     freeNodes(w, [free(NODE)]);
-    const allocate = {
-      method: 'POST',
-      path: '/v1/allocations',
-      body: { uuid: CID, resource_class: 'bm.small', candidate_nodes: [NODE], extra: { bosh_agent_id: AGENT_ID } },
-    };
-    w.on(allocate, 409, ironicError(`Allocation with UUID ${CID} already exists.`));
+    w.on(allocate(NODE), 409, ironicError(`Allocation with UUID ${CID} already exists.`));
     w.on({ method: 'GET', path: `/v1/allocations/${CID}` }, 200, allocationFixture({ uuid: CID, state: 'error', last_error: 'old' }));
     w.on({ method: 'DELETE', path: `/v1/allocations/${CID}` }, 204);
-    w.on(allocate, 201, allocationFixture({ uuid: CID }));
+    w.on(allocate(NODE), 201, allocationFixture({ uuid: CID }));
     w.on({ method: 'GET', path: `/v1/allocations/${CID}` }, 200, allocationFixture({ uuid: CID, state: 'allocating' }));
     w.on({ method: 'GET', path: `/v1/allocations/${CID}` }, 200, allocationFixture({ uuid: CID, state: 'active', node_uuid: NODE }));
     deploys(w, NODE);
@@ -215,17 +196,9 @@ describe('create_vm on a free node', () => {
 
   it('when every allocation fails: VMCreationFailed, retryable, and nothing left allocated', async () => {
     const w = await wire();
-    noEarlierTry(w);
+    w.claimedBy(CID, undefined);
     freeNodes(w, [free(NODE)]);
-    w.on(
-      {
-        method: 'POST',
-        path: '/v1/allocations',
-        body: { uuid: CID, resource_class: 'bm.small', candidate_nodes: [NODE], extra: { bosh_agent_id: AGENT_ID } },
-      },
-      201,
-      allocationFixture({ uuid: CID }),
-    );
+    w.on(allocate(NODE), 201, allocationFixture({ uuid: CID }));
     w.on({ method: 'GET', path: `/v1/allocations/${CID}` }, 200, allocationFixture({ uuid: CID, state: 'error', last_error: 'taken' }));
     w.on({ method: 'DELETE', path: `/v1/allocations/${CID}` }, 204);
 
@@ -238,7 +211,7 @@ describe('create_vm on a free node', () => {
 
   it('a failed deploy is recorded on its node, the node given back (undeployed), and the VM deployed on the next node', async () => {
     const w = await wire({ claim: 'instance_uuid' });
-    noEarlierTry(w);
+    w.claimedBy(CID, undefined);
     freeNodes(w, [free(OTHER), free(NODE)]);
     w.on({ method: 'PATCH', path: `/v1/nodes/${OTHER}`, body: [{ op: 'add', path: '/instance_uuid', value: CID }] }, 200, nodeFixture({ uuid: OTHER }));
     const failed = { provision_state: 'deploy failed' as const, target_provision_state: null, last_error: 'IPMI timeout' };
@@ -280,7 +253,7 @@ describe('create_vm on a free node', () => {
 
   it('after max_deploy_attempts failed deploys: one VMCreationFailed naming each node and why, every node given back', async () => {
     const w = await wire({ claim: 'instance_uuid', max_deploy_attempts: 1 });
-    noEarlierTry(w);
+    w.claimedBy(CID, undefined);
     freeNodes(w, [free(NODE)]);
     w.on({ method: 'PATCH', path: `/v1/nodes/${NODE}`, body: [{ op: 'add', path: '/instance_uuid', value: CID }] }, 200, nodeFixture({ instance_uuid: CID }));
     // Ironic refuses the deploy itself: the node's BMC cannot be reached.
@@ -316,26 +289,20 @@ describe('create_vm on a free node', () => {
 describe('create_vm retried by the director (same agent_id)', () => {
   it('answers from the node an earlier try deployed, without claiming another', async () => {
     const w = await wire();
-    w.on({ method: 'GET', path: '/v1/nodes', query: { instance_uuid: CID, fields: 'uuid' } }, 200, { nodes: [{ uuid: NODE }], next: null });
+    w.claimedBy(CID, NODE);
     w.on({ method: 'GET', path: `/v1/nodes/${NODE}` }, 200, nodeFixture({ provision_state: 'active', instance_uuid: CID, extra: { bosh_vm: RECORD } }));
-    w.on({ method: 'GET', path: '/v1/ports', query: { node_uuid: NODE, fields: 'address,physical_network,pxe_enabled' } }, 200, {
-      ports: [{ address: MAC, physical_network: null, pxe_enabled: true }],
-      next: null,
-    });
+    w.nics(NODE, MAC);
     expect(await w.backend.createVm(call('create_vm'), REQUEST)).toEqual({ cid: CID, networks: NETWORKS });
   });
 
   it('waits for the deploy an earlier try started', async () => {
     const w = await wire();
     const deploying = nodeFixture({ provision_state: 'deploying', target_provision_state: 'active', instance_uuid: CID, extra: { bosh_vm: RECORD } });
-    w.on({ method: 'GET', path: '/v1/nodes', query: { instance_uuid: CID, fields: 'uuid' } }, 200, { nodes: [{ uuid: NODE }], next: null });
+    w.claimedBy(CID, NODE);
     w.on({ method: 'GET', path: `/v1/nodes/${NODE}` }, 200, deploying);
     w.on({ method: 'GET', path: `/v1/nodes/${NODE}` }, 200, deploying);
     w.on({ method: 'GET', path: `/v1/nodes/${NODE}` }, 200, { ...deploying, provision_state: 'active', target_provision_state: null });
-    w.on({ method: 'GET', path: '/v1/ports', query: { node_uuid: NODE, fields: 'address,physical_network,pxe_enabled' } }, 200, {
-      ports: [{ address: MAC, physical_network: null, pxe_enabled: true }],
-      next: null,
-    });
+    w.nics(NODE, MAC);
     expect((await w.backend.createVm(call('create_vm'), REQUEST)).cid).toBe(CID);
     expect(w.sleeps).toHaveLength(1);
   });

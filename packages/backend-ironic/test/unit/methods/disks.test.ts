@@ -27,7 +27,7 @@ const vmNode = (more: Partial<Node> = {}) =>
 
 /** The VM's node, found by its claim. */
 function vmOn(w: Wire, node: Node): void {
-  w.on({ method: 'GET', path: '/v1/nodes', query: { instance_uuid: CID, fields: 'uuid' } }, 200, { nodes: [{ uuid: NODE }], next: null });
+  w.claimedBy(CID, NODE);
   w.on({ method: 'GET', path: `/v1/nodes/${NODE}` }, 200, node);
 }
 

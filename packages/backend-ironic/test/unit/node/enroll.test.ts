@@ -24,7 +24,7 @@ const RECORD = { cid: CID, agent_id: AGENT_ID, enrolled: true };
 
 /** create_vm finds no earlier node and no port with the MAC: it enrolls the node and claims it. */
 function enrolls(w: Wire): void {
-  w.on({ method: 'GET', path: '/v1/nodes', query: { instance_uuid: CID, fields: 'uuid' } }, 200, { nodes: [], next: null });
+  w.claimedBy(CID, undefined);
   w.on({ method: 'GET', path: '/v1/ports', query: { address: MAC, fields: 'uuid' } }, 200, { ports: [], next: null });
   w.on({ method: 'POST', path: '/v1/nodes', body: { ...PARAMS, extra: { bosh_vm: RECORD } } }, 201, {
     ...nodeFixture({ provision_state: 'enroll', power_state: null, extra: { bosh_vm: RECORD } }),
@@ -67,10 +67,7 @@ describe('create_vm enrolls a server Ironic does not know', () => {
       200,
       claimed,
     );
-    w.on({ method: 'GET', path: '/v1/ports', query: { node_uuid: NODE, fields: 'address,physical_network,pxe_enabled' } }, 200, {
-      ports: [{ address: MAC, physical_network: null, pxe_enabled: true }],
-      next: null,
-    });
+    w.nics(NODE, MAC);
     const deploy = deployOf('active');
     w.on({ method: 'PUT', path: `/v1/nodes/${NODE}/states/provision`, body: deploy.body }, 202);
     w.on({ method: 'GET', path: `/v1/nodes/${NODE}` }, 200, { ...claimed, provision_state: 'active' });
@@ -98,7 +95,7 @@ describe('create_vm enrolls a server Ironic does not know', () => {
 
   it('a server whose MAC Ironic knows is chosen, not enrolled', async () => {
     const w = await wire({ claim: 'instance_uuid' });
-    w.on({ method: 'GET', path: '/v1/nodes', query: { instance_uuid: CID, fields: 'uuid' } }, 200, { nodes: [], next: null });
+    w.claimedBy(CID, undefined);
     w.on({ method: 'GET', path: '/v1/ports', query: { address: MAC, fields: 'uuid' } }, 200, { ports: [{ uuid: 'p-1' }], next: null });
     // Selection by MAC: which node owns it, then the free nodes (none here: it is taken).
     w.on({ method: 'GET', path: '/v1/ports', query: { address: MAC, fields: 'node_uuid,address' } }, 200, {

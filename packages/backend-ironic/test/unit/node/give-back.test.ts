@@ -14,17 +14,12 @@ const RECORD = { cid: CID, agent_id: AGENT_ID, enrolled: false, devices: { syste
 const deployed = (more: Partial<Node> = {}) =>
   nodeFixture({ provision_state: 'active', power_state: 'power on', instance_uuid: CID, instance_info: { image_source: 'http://i' }, ...more });
 
-/** delete_vm finds the node by its claim (the VM CID is its instance_uuid). */
-function found(w: Wire): void {
-  w.on({ method: 'GET', path: '/v1/nodes', query: { instance_uuid: CID, fields: 'uuid' } }, 200, { nodes: [{ uuid: NODE }], next: null });
-}
-
 const progress = (w: Wire) => w.logs.filter((l) => l.msg === 'waiting for the node').map((l) => l.fields['state']);
 
 describe('delete_vm gives the node back', () => {
   it('removes its VM record under the lock, undeploys it and waits until Ironic has cleaned it', async () => {
     const w = await wire();
-    found(w);
+    w.claimedBy(CID, NODE);
     const node = deployed({ extra: { bosh_vm: RECORD } });
     const lock = w.lock(node);
     w.on({ method: 'PATCH', path: `/v1/nodes/${NODE}`, body: [{ op: 'remove', path: '/extra/bosh_vm' }] }, 200, { ...node, extra: {} });
@@ -41,7 +36,7 @@ describe('delete_vm gives the node back', () => {
 
   it('a node the CPI enrolled, with a deleted disk to wipe: marked, undeployed with cleaning forced, re-claimed, cleared, deleted', async () => {
     const w = await wire();
-    found(w);
+    w.claimedBy(CID, NODE);
     const node = deployed({ extra: { bosh_vm: { ...RECORD, enrolled: true }, bosh_wipe: ['/dev/sdc'] }, provision_updated_at: 'T1' });
     const mark = { claim: CID, vm: CID, wipe: ['/dev/sdc'], automated_clean: null, enrolled: true, provision_updated_at: 'T1' };
     const marked = { ...node, extra: { bosh_release: mark }, automated_clean: true };
@@ -92,7 +87,7 @@ describe('delete_vm gives the node back', () => {
 
   it('a node another claimant took once the undeploy dropped the claim is left to it, its mark kept', async () => {
     const w = await wire();
-    found(w);
+    w.claimedBy(CID, NODE);
     const node = deployed({ extra: { bosh_vm: { ...RECORD, enrolled: true } }, provision_updated_at: 'T1' });
     const mark = { claim: CID, vm: CID, wipe: [], automated_clean: null, enrolled: true, provision_updated_at: 'T1' };
     const marked = { ...node, extra: { bosh_release: mark } };
@@ -125,7 +120,7 @@ describe('delete_vm gives the node back', () => {
 
   it('a deploy waiting for its call-back is aborted where Ironic can (API 1.110), then the node undeployed', async () => {
     const w = await wire({}, { maximum: '1.110' });
-    found(w);
+    w.claimedBy(CID, NODE);
     const waiting = deployed({ provision_state: 'wait call-back', target_provision_state: 'active', power_state: 'power on', extra: { bosh_vm: RECORD } });
     w.lock(waiting).unlock();
     w.on({ method: 'PUT', path: `/v1/nodes/${NODE}/states/provision`, microversion: '1.110', body: { target: 'abort' } }, 202);
@@ -143,7 +138,7 @@ describe('delete_vm gives the node back', () => {
 
   it('a VM that is gone (no node carries its CID) is success; a CID that is none of ours asks Ironic nothing', async () => {
     const w = await wire();
-    w.on({ method: 'GET', path: '/v1/nodes', query: { instance_uuid: CID, fields: 'uuid' } }, 200, { nodes: [], next: null });
+    w.claimedBy(CID, undefined);
     await w.backend.deleteVm(call('delete_vm'), CID);
     await w.backend.deleteVm(call('delete_vm'), 'i-0abc' as NativeCid<'vm'>);
   });
@@ -152,7 +147,7 @@ describe('delete_vm gives the node back', () => {
 describe('delete_vm of a VM whose node holds persistent disks', () => {
   it('parks the node instead: deployed and claimed, its disks detached and reserved, then powered off', async () => {
     const w = await wire();
-    found(w);
+    w.claimedBy(CID, NODE);
     const disk = { device: '/dev/sdc', size_mb: 1024, hint: '/dev/sdc', attached_to: CID, metadata: {} };
     const record = { ...RECORD, metadata: { deployment: 'cf', job: 'router', index: 0 } };
     const node = deployed({ extra: { bosh_vm: record, bosh_disks: { '0123456789ab': disk } } });

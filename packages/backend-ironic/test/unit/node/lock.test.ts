@@ -41,7 +41,7 @@ function ownTrait(w: Wire) {
 
 /** set_vm_metadata finds the VM's node first (by its claim). */
 function found(w: Wire): void {
-  w.on({ method: 'GET', path: '/v1/nodes', query: { instance_uuid: CID, fields: 'uuid' } }, 200, { nodes: [{ uuid: NODE }], next: null });
+  w.claimedBy(CID, NODE);
   w.on({ method: 'GET', path: `/v1/nodes/${NODE}` }, 200, NODE_NOW);
 }
 

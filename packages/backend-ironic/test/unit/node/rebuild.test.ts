@@ -73,10 +73,7 @@ function takesAndRebuilds(w: Wire): ReturnType<typeof deployOf> {
     taken(),
   );
   lock.unlock();
-  w.on({ method: 'GET', path: '/v1/ports', query: { node_uuid: NODE, fields: 'address,physical_network,pxe_enabled' } }, 200, {
-    ports: [{ address: MAC, physical_network: null, pxe_enabled: true }],
-    next: null,
-  });
+  w.nics(NODE, MAC);
   const rebuild = deployOf('rebuild');
   w.on({ method: 'PUT', path: `/v1/nodes/${NODE}/states/provision`, body: rebuild.body }, 202);
   return rebuild;
