@@ -1,7 +1,7 @@
 // A whole Ironic backend on an undici MockAgent, given to createIronicBackend as its HTTP seam: the
 // unit tier drives the CPI methods and asserts every request they send, in order, exactly.
 import { gunzipSync } from 'node:zlib';
-import type { MockPool } from 'undici';
+import type { MockAgent, MockPool } from 'undici';
 import type { Backend, BackendName, CallContext, MethodName } from '@hybrid-cpi/core';
 import { directCallContext } from '@hybrid-cpi/core/testing';
 import { createIronicBackend } from '../../src/backend.js';
@@ -18,6 +18,8 @@ export const AGENT = { mbus: 'nats://10.0.0.6:4222', ntp: ['0.pool.ntp.org'] } a
 
 export interface Wire {
   readonly backend: Backend;
+  /** The backend's HTTP seam; `pool` is its Ironic. */
+  readonly agent: MockAgent;
   readonly pool: MockPool;
   readonly logs: LogEntry[];
   /** Every sleep of the backend (waits, back-offs, the lock), in ms; the seam's clock moves by them. */
@@ -65,6 +67,7 @@ export function useWire(): (config?: Partial<IronicConfig>, options?: { readonly
       void expectCall(pool, { ...expected, headers: { 'x-openstack-request-id': GLOBAL_ID, ...expected.headers } }).reply(status, body as object, { headers });
     return {
       backend,
+      agent,
       pool,
       logs: logs.entries,
       sleeps,
