@@ -157,5 +157,6 @@ function report(injected: Record<string, number>, requests: number, tally: Tally
 }
 
 function row(name: string, c: Record<Outcome, number>): string {
-  return `${name.padEnd(16)}${String(c.ok + c.retried + c.failed).padStart(7)}${String(c.ok).padStart(15)}${String(c.retried).padStart(19)}${String(c.failed).padStart(9)}`;
+  const cells = [c.ok + c.retried + c.failed, c.ok, c.retried, c.failed];
+  return name.padEnd(16) + [7, 15, 19, 9].map((width, i) => String(cells[i]).padStart(width)).join('');
 }

@@ -123,10 +123,8 @@ export async function patchNode(
 /** Whether the node shows the op's outcome: the value at its path (`add`, `replace`), or none (`remove`). */
 function shows(node: Node, op: PatchOp): boolean {
   let value: unknown = node;
-  for (const key of op.path.slice(1).split('/')) {
-    const unescaped = key.replaceAll('~1', '/').replaceAll('~0', '~');
-    value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[unescaped] : undefined;
-  }
+  // Ironic's patch paths have no escapes (see ./patch.ts).
+  for (const key of op.path.slice(1).split('/')) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
   return op.op === 'remove' ? value === undefined || value === null : isDeepStrictEqual(value, op.value);
 }
 

@@ -12,16 +12,10 @@ export { nodeStatus, type NodeDisk, type NodeStatus, type NodeUse } from './node
 export { unquarantineNode, type Unquarantined } from './unquarantine.js';
 export { requirementsOf, type Minimums, type Requirements } from '../selection/requirements.js';
 export type { SelectableNode } from '../selection/rejections.js';
-export { enrollParamsOf } from '../enroll.js';
+export { enrollParamsOf } from '../node/enroll.js';
 export { connectIronic, type IronicConnectionConfig } from '../ironic/connect.js';
-export type { IronicClient } from '../ironic/client.js';
-export {
-  compareVersions,
-  discoverVersions,
-  MINIMUM as MINIMUM_MICROVERSION,
-  SHARDS as SHARDS_MICROVERSION,
-  type VersionRange,
-} from '../ironic/microversions.js';
+export { discoverVersions, type IronicClient } from '../ironic/client.js';
+export { compareVersions, MINIMUM as MINIMUM_MICROVERSION, SHARDS as SHARDS_MICROVERSION, type VersionRange } from '../ironic/microversions.js';
 export { listShards } from '../ironic/shards.js';
 export { isIronicHttpError, type IronicHttpError } from '../ironic/errors.js';
 export { makeImageStore, type ImageStore } from '../image-store/index.js';

@@ -1,12 +1,12 @@
 import { silentLogger, type Logger } from '@hybrid-cpi/core';
 import type { IronicConfig } from '../config.js';
-import { claimsByAllocation } from '../claim-mode.js';
+import { claimsByAllocation } from '../node/claim-mode.js';
 import { nodeDevices, type Device } from '../disks/devices.js';
 import { connectIronic } from '../ironic/connect.js';
 import { listNodes } from '../ironic/nodes.js';
 import type { Node } from '../ironic/types.js';
 import { macOwners } from '../selection/mac-owners.js';
-import { inShard } from '../shard.js';
+import { inShard } from '../selection/shard.js';
 import { SELECTION_FIELDS, selectionListing } from '../selection/rejections.js';
 
 /** What the operator commands read of a node beyond what selection reads: why it is unusable. */

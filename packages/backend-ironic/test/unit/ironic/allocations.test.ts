@@ -24,7 +24,16 @@ describe('createAllocation', () => {
     await createAllocation(client, { resource_class: 'x', owner: 'p1' });
   });
 
-  it('is never repeated when the connection broke after sending', async () => {
+  it('with a uuid, is repeated after a broken connection: a first that reached Ironic makes the repeat a 409, which the claim resolves', async () => {
+    const { pool, client, sleeps } = make();
+    const body = { uuid: ALLOC, resource_class: 'bm.small' };
+    expectCall(pool, { method: 'POST', path: '/v1/allocations', body }).replyWithError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+    expectCall(pool, { method: 'POST', path: '/v1/allocations', body }).reply(409, ironicError(`An allocation with UUID ${ALLOC} already exists.`));
+    expect(isConflict(await createAllocation(client, body).catch((e: unknown) => e))).toBe(true);
+    expect(sleeps).toHaveLength(1);
+  });
+
+  it('without a uuid, is never repeated when the connection broke after sending', async () => {
     const { pool, client, sleeps } = make();
     expectCall(pool, { method: 'POST', path: '/v1/allocations', body: { resource_class: 'bm.small' } }).replyWithError(
       Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),

@@ -157,6 +157,27 @@ describe('patchNode', () => {
     expect(isLocked(await patchNode(client, NODE, [add('/instance_uuid', INSTANCE)], { claim: true }).catch((e: unknown) => e))).toBe(true);
   });
 
+  describe('when the connection broke after sending, it reads the node before repeating', () => {
+    const broke = () => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    const ops = [add('/instance_uuid', INSTANCE), add(['extra', 'bosh_vm'], { cid: 'c' }), remove(['extra', 'old'])];
+
+    it('a patch the node shows whole was made: the node is the answer', async () => {
+      const { pool, client } = make();
+      expectCall(pool, { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: ops }).replyWithError(broke());
+      const patched = nodeFixture({ instance_uuid: INSTANCE, extra: { bosh_vm: { cid: 'c' } } });
+      expectCall(pool, { method: 'GET', path: `/v1/nodes/${NODE}` }).reply(200, patched);
+      expect(await patchNode(client, NODE, ops, { claim: true })).toEqual(patched);
+    });
+
+    it('a patch the node does not show was not made (Ironic applies one whole or not at all): it is sent again', async () => {
+      const { pool, client } = make();
+      expectCall(pool, { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: ops }).replyWithError(broke());
+      expectCall(pool, { method: 'GET', path: `/v1/nodes/${NODE}` }).reply(200, nodeFixture({ instance_uuid: INSTANCE, extra: { old: 1 } }));
+      expectCall(pool, { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: ops }).reply(409, ironicError(`Node ${NODE} is associated with instance x.`));
+      expect(isAssociated(await patchNode(client, NODE, ops, { claim: true }).catch((e: unknown) => e))).toBe(true);
+    });
+  });
+
   it('repeats a locked 409 when it is not a claim', async () => {
     const { pool, client, sleeps } = make();
     const ops = [add('/extra/bosh_vm', 'x')];
@@ -206,15 +227,37 @@ describe('setProvisionState', () => {
     await setProvisionState(client, NODE, { target: 'deploy' });
   });
 
-  it('is not repeated when the connection broke after sending', async () => {
-    const { pool, client } = make();
-    expectCall(pool, { method: 'PUT', path, body: { target: 'active' } }).replyWithError(
-      Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }),
-    );
-    await expect(setProvisionState(client, NODE, { target: 'active' })).rejects.toThrowError(
-      `Moving node ${NODE} to provision target active: cannot reach Ironic at ${ORIGIN} after 1 attempt: other side closed (UND_ERR_SOCKET); not ` +
-        `repeated, as the server may have acted on it`,
-    );
+  describe('when the connection broke after sending, it looks before repeating', () => {
+    const broke = () => Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
+    const state = (provision_state: string, target_provision_state: string | null) => ({ uuid: NODE, provision_state, target_provision_state });
+    const look = { method: 'GET', path: `/v1/nodes/${NODE}`, query: { fields: 'provision_state,target_provision_state' } } as const;
+
+    it('a change that began is not sent again', async () => {
+      const { pool, client } = make();
+      expectCall(pool, { method: 'PUT', path, body: { target: 'active' } }).replyWithError(broke());
+      expectCall(pool, look).reply(200, state('deploying', 'active'));
+      await setProvisionState(client, NODE, { target: 'active' });
+    });
+
+    it('a node still where the verb starts from, and not moving, gets it again', async () => {
+      const { pool, client } = make();
+      expectCall(pool, { method: 'PUT', path, body: { target: 'deleted' } }).replyWithError(broke());
+      expectCall(pool, look).reply(200, state('active', null));
+      expectCall(pool, { method: 'PUT', path, body: { target: 'deleted' } }).reply(202, '');
+      await setProvisionState(client, NODE, { target: 'deleted' });
+    });
+
+    it('anything else stays the error, as does a verb whose outcome cannot be told (rebuild)', async () => {
+      const { pool, client } = make();
+      const message =
+        `Moving node ${NODE} to provision target active: cannot reach Ironic at ${ORIGIN} after 1 attempt: other side closed (UND_ERR_SOCKET); not ` +
+        `repeated, as the server may have acted on it`;
+      expectCall(pool, { method: 'PUT', path, body: { target: 'active' } }).replyWithError(broke());
+      expectCall(pool, look).reply(200, state('error', null));
+      await expect(setProvisionState(client, NODE, { target: 'active' })).rejects.toThrowError(message);
+      expectCall(pool, { method: 'PUT', path, body: { target: 'rebuild' } }).replyWithError(broke());
+      await expect(setProvisionState(client, NODE, { target: 'rebuild' })).rejects.toMatchObject({ maybeProcessed: true, okToRetry: true });
+    });
   });
 
   it('reports an action the state does not allow', async () => {

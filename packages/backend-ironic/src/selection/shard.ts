@@ -1,4 +1,4 @@
-import type { IronicConfig } from './config.js';
+import type { IronicConfig } from '../config.js';
 
 /**
  * The list filter that keeps a backend to its shard (config `shard`): every listing of its pool

@@ -3,15 +3,15 @@
 // Ironic older than 1.82 is a config error that says so.
 import { describe, expect, it } from 'vitest';
 import { isCpiError } from '@hybrid-cpi/core';
-import { claimNode } from '../../src/claim.js';
-import { enrollNode } from '../../src/enroll.js';
-import { createNode, listNodes } from '../../src/ironic/nodes.js';
-import { listPorts } from '../../src/ironic/ports.js';
-import { listShards } from '../../src/ironic/shards.js';
-import { macOwners } from '../../src/selection/mac-owners.js';
-import { requirementsOf } from '../../src/selection/requirements.js';
-import { nodeOfCid } from '../../src/vm-node.js';
-import { NODE, backendContext, expectCall, ironicError, nodeFixture, serverAt, useIronicMock, type Harness } from './ironic/helpers.js';
+import { claimNode } from '../../../src/node/claim.js';
+import { enrollNode } from '../../../src/node/enroll.js';
+import { createNode, listNodes } from '../../../src/ironic/nodes.js';
+import { listPorts } from '../../../src/ironic/ports.js';
+import { listShards } from '../../../src/ironic/shards.js';
+import { macOwners } from '../../../src/selection/mac-owners.js';
+import { requirementsOf } from '../../../src/selection/requirements.js';
+import { nodeOfCid } from '../../../src/node/vm-node.js';
+import { NODE, backendContext, expectCall, ironicError, nodeFixture, serverAt, useIronicMock, type Harness } from '../ironic/helpers.js';
 
 const make = useIronicMock();
 const FIELDS = 'uuid,name,provision_state,power_state,maintenance,fault,instance_uuid,resource_class,conductor_group,properties,traits,extra';
