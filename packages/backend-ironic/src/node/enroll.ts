@@ -72,7 +72,8 @@ export async function enrollNode(
   );
   const wait = nodeWait(ctx, 'undeploy', { vm: ids.cid, node: node.uuid }, doing, signal, 'enrolling');
   try {
-    await patchNode(ctx.client, node.uuid, [add('/instance_uuid', ids.cid)], { claim: true, doing, signal });
+    // A node no one else can take yet (it is in `enroll`): a 409 NodeLocked is Ironic busy with it, repeated.
+    await patchNode(ctx.client, node.uuid, [add('/instance_uuid', ids.cid)], { doing, signal });
     for (const address of macs) await createPort(ctx.client, { node_uuid: node.uuid, address }, { doing, signal });
     await setProvisionState(ctx.client, node.uuid, { target: 'manage' }, { doing, signal });
     await waitForProvisionState(ctx.client, node.uuid, 'manageable', wait);

@@ -227,7 +227,10 @@ async function finishGiveBack(ctx: IronicContext, nodeUuid: string, signal: Abor
 async function clearMarks(ctx: IronicContext, node: Node, mark: GiveBack, doing: string, signal: AbortSignal): Promise<boolean> {
   if (node.instance_uuid === null) {
     try {
-      node = await patchNode(ctx.client, node.uuid, [add('/instance_uuid', mark.claim)], { claim: true, doing, signal });
+      // Not a claim in the client's sense: with no other node to move on to, a 409 NodeLocked
+      // (Ironic busy with the node) is waited out and repeated; another claimant's win answers
+      // "is associated", which is final.
+      node = await patchNode(ctx.client, node.uuid, [add('/instance_uuid', mark.claim)], { doing, signal });
     } catch (error) {
       if (isConflict(error)) return leftToOthers(ctx, node);
       throw error;

@@ -50,7 +50,8 @@ export async function recordReleased(ctx: IronicContext, uuid: string, entry: Fa
   const doing = `Recording the failed deploy of VM ${entry.vm} on node ${uuid}`;
   let node: Node;
   try {
-    node = await patchNode(ctx.client, uuid, [add('/instance_uuid', entry.vm)], { claim: true, doing, signal });
+    // No other node to move on to: a 409 NodeLocked is repeated; another claimant's win is final.
+    node = await patchNode(ctx.client, uuid, [add('/instance_uuid', entry.vm)], { doing, signal });
   } catch (error) {
     if (!isConflict(error)) throw error;
     ctx.logger.warn({ node: uuid, vm: entry.vm }, 'another claimant took the node before its failed deploy was recorded');

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { NativeCid } from '@hybrid-cpi/core';
 import type { Node } from '../../../src/ironic/types.js';
 import { vmCidFor } from '../../../src/node/vm-cid.js';
-import { NODE, nodeFixture } from '../ironic/helpers.js';
+import { NODE, ironicError, nodeFixture } from '../ironic/helpers.js';
 import { call, useWire, type Wire } from '../wire.js';
 
 const wire = useWire();
@@ -116,6 +116,45 @@ describe('delete_vm gives the node back', () => {
     expect(w.logs.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual([
       'another claimant took the released node before the CPI cleared its marks; extra.bosh_release stays on it',
     ]);
+  });
+
+  it('a 409 NodeLocked on taking the node again is Ironic busy, not a lost race: repeated, and the give-back ends', async () => {
+    const w = await wire();
+    w.claimedBy(CID, NODE);
+    const node = deployed({ extra: { bosh_vm: { ...RECORD, enrolled: true } }, provision_updated_at: 'T1' });
+    const mark = { claim: CID, vm: CID, wipe: [], automated_clean: null, enrolled: true, provision_updated_at: 'T1' };
+    const marked = { ...node, extra: { bosh_release: mark } };
+    const lock = w.lock(node);
+    w.on(
+      {
+        method: 'PATCH',
+        path: `/v1/nodes/${NODE}`,
+        body: [
+          { op: 'add', path: '/extra/bosh_release', value: mark },
+          { op: 'remove', path: '/extra/bosh_vm' },
+        ],
+      },
+      200,
+      marked,
+    );
+    lock.unlock();
+    w.on({ method: 'GET', path: `/v1/nodes/${NODE}` }, 200, marked);
+    w.on({ method: 'PUT', path: `/v1/nodes/${NODE}/states/provision`, body: { target: 'deleted' } }, 202);
+    const undeployed = { ...marked, provision_state: 'available', instance_uuid: null, instance_info: {} };
+    w.on({ method: 'GET', path: `/v1/nodes/${NODE}` }, 200, undeployed);
+    const reclaim = { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: [{ op: 'add', path: '/instance_uuid', value: CID }] } as const;
+    w.on(reclaim, 409, ironicError(`Node ${NODE} is locked by host conductor-a, please retry after the current operation is completed.`));
+    w.on(reclaim, 200, { ...undeployed, instance_uuid: CID });
+    const clear = [
+      { op: 'remove', path: '/extra/bosh_release' },
+      { op: 'remove', path: '/instance_uuid' },
+    ];
+    w.on({ method: 'PATCH', path: `/v1/nodes/${NODE}`, body: clear }, 200, nodeFixture());
+    w.on({ method: 'DELETE', path: `/v1/nodes/${NODE}` }, 204);
+
+    await w.backend.deleteVm(call('delete_vm'), CID);
+    expect(w.logs.filter((l) => l.level === 'warn')).toEqual([]);
+    expect(w.logs.filter((l) => l.level === 'info').map((l) => l.msg)).toContain('node released');
   });
 
   it('a deploy waiting for its call-back is aborted where Ironic can (API 1.110), then the node undeployed', async () => {
