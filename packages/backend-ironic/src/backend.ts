@@ -1,6 +1,6 @@
 import type { Backend, BackendDeps, CallContext } from '@hybrid-cpi/core';
-import type { IronicConfig, IronicContext } from './config.js';
-import { connectIronic } from './ironic/connect.js';
+import type { AgentConfig, IronicConfig, IronicContext } from './config.js';
+import { connectIronic, seamDispatcher } from './ironic/connect.js';
 import { claimsByAllocation } from './claim-mode.js';
 import { globalRequestId } from './ironic/request-id.js';
 import { calculateVmCloudProperties } from './methods/calculate-vm-cloud-properties.js';
@@ -15,12 +15,12 @@ import { createStemcell, deleteStemcell } from './methods/stemcells.js';
 
 /** Makes the backend of one `type: ironic` instance; only composes, each method has its file. */
 export async function createIronicBackend(config: IronicConfig, deps: BackendDeps): Promise<Backend> {
-  const client = await connectIronic(config.ironic, { logger: deps.logger });
+  const client = await connectIronic(config.ironic, { logger: deps.logger, ...seamDispatcher(deps.seams) });
   let allocations: Promise<boolean> | undefined;
   const ctx: IronicContext = {
     name: deps.name,
     config,
-    agent: deps.agent,
+    agent: deps.agent as AgentConfig | undefined,
     client,
     logger: deps.logger,
     useAllocations: (signal) => (allocations ??= claimsByAllocation(config, client, signal)),

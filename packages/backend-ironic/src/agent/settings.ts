@@ -1,4 +1,4 @@
-import type { AgentConfig } from '@hybrid-cpi/core';
+import type { AgentConfig } from '../config.js';
 import type { NetworkSettings } from './networks.js';
 
 export type DiskHint = string | Readonly<Record<string, unknown>> | null;
