@@ -20,7 +20,10 @@ export const TOKENS = {
   secrets: token<Secrets>('secrets'),
   loadLogger: token<(level: LogLevel) => Promise<Logger>>('loadLogger'),
   signal: token<AbortSignal>('signal'),
-  /** The HTTP dispatcher of the Ironic backends (Ironic, Keystone, the image store); none: each makes its own from its TLS settings. */
+  /**
+   * The HTTP dispatcher of the Ironic backends (Ironic and Keystone; in `doctor`, the image store
+   * too). None in production: each backend makes its own from its TLS settings.
+   */
   httpDispatcher: token<Dispatcher | undefined>('httpDispatcher'),
   clock: token<() => number>('clock'),
   sleep: token<(ms: number, signal?: AbortSignal) => Promise<void>>('sleep'),
