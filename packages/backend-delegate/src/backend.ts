@@ -16,7 +16,7 @@ export function createDelegateBackend(config: DelegateConfig, deps: Pick<Backend
 
 /**
  * Another CPI executable behind the proxy. Each method is one run of it, with the director's
- * request passed on as sent apart from the CIDs and the API version (reference/bosh-cpi.md §3.4);
+ * request passed on as sent apart from the CIDs and the API version (docs/architecture.md#backends);
  * the delegate's own NotImplemented answers pass through for the optional methods it lacks. No
  * method has code of its own: the method table says where its CIDs are and what it returns.
  */

@@ -46,9 +46,9 @@ const GRACE_MS = 5_000;
 const PIPE_QUIET_MS = 1_000;
 
 /**
- * Runs one CPI call the way the director does (reference/bosh-cpi.md §1.1). Never throws.
+ * Runs one CPI call the way the director does (docs/architecture.md#the-protocol). Never throws.
  * Plain `node:child_process`: execa would add ~20 ms of loading to every delegated call
- * (reference/node-runtime.md §3.2), and what it would do here (a timeout, a grace period before
+ * with its dependencies, and what it would do here (a timeout, a grace period before
  * SIGKILL, a capped stdout buffer) takes a few lines.
  */
 export function execCpi(options: ExecCpiOptions): Promise<ExecCpiResult> {

@@ -7,7 +7,7 @@ import { readCloud } from './clouds-yaml.js';
 import type { Microversion } from './microversions.js';
 import { makeDispatcher, type TlsOptions } from '../tls.js';
 
-/** The `ironic` section of a backend's config (DESIGN.md §8). */
+/** The `ironic` section of a backend's config (docs/config-reference.md). */
 export interface IronicConnectionConfig extends TlsOptions {
   /** Overrides the URL of a clouds.yaml cloud and the Keystone catalog. */
   readonly url?: string;

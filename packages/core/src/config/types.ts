@@ -3,7 +3,7 @@ import type { BackendConfig, BackendModule, TopLevelSection } from '../backend/m
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-/** The config file as written (DESIGN.md §8), after validation. */
+/** The config file as written (docs/architecture.md#the-config-file), after validation. */
 export interface ConfigFile {
   readonly default_backend?: string;
   readonly legacy_backend?: string;
