@@ -1,8 +1,8 @@
 // A real OpenStack Ironic (Debian's python3-ironic, fake-hardware, sqlite) on 127.0.0.1 and a
 // random port, for the integration and e2e tiers: one process (API and conductor) by default, or
 // an API and several conductors in conductor groups, each its own process, talking JSON-RPC over
-// loopback and sharing one database (sqlite in WAL mode). See reference/ironic.md for the facts
-// behind each setting.
+// loopback and sharing one database (sqlite in WAL mode). docs/architecture.md#tests says what
+// each tier uses it for.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';

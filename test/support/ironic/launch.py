@@ -6,7 +6,7 @@
 `conductor` are the split services of a lab with several conductors, talking JSON-RPC. Changes to
 a plain start:
 - eventlet binds without SO_REUSEPORT, so a busy port is an error instead of a second server
-  silently sharing it (reference/ironic.md, pitfall 1);
+  silently sharing it (eventlet's default);
 - with `IRONIC_LAB_CONDUCTORS` (JSON: conductor host name -> JSON-RPC port on 127.0.0.1), an RPC
   to a conductor goes to its own port. Ironic 21's JSON-RPC client calls
   `http://<conductor host>:<[json_rpc]port>`, one port for all conductors, and reaches each

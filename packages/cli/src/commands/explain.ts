@@ -1,7 +1,8 @@
-import { didYouMean, type Secrets } from '@hybrid-cpi/core';
+import { didYouMean, type NodeRef, type NodeRefReason, type Secrets } from '@hybrid-cpi/core';
+import { TOKENS, resolve, type Resolver } from '../tokens.js';
 import { EXIT, type OperatorCommand } from './command.js';
 import { chooseAz, loadCloudConfig, vmProperties } from './cloud-config.js';
-import { IronicView, describeRequirements, nodeLabel, type NodeRef, type NodeRefReason } from './ironic-view.js';
+import { NodeViews, nodeLabel } from './node-views.js';
 import { readConfig } from './load-config.js';
 import { UsageError, parseOptions } from './options.js';
 import { count, runReport } from './report.js';
@@ -54,8 +55,8 @@ export interface ExplainReport {
 export const explain: OperatorCommand = {
   name: 'explain',
   usage: USAGE,
-  run: (argv, io) =>
-    runReport('explain', io, async (io, secrets) => {
+  run: (argv, io, container) =>
+    runReport('explain', io, container, async (io, secrets) => {
       const options = parseOptions(
         argv,
         {
@@ -67,14 +68,21 @@ export const explain: OperatorCommand = {
         },
         ['config', 'cloud-config', 'vm-type'],
       );
-      const report = await explainVmType(options.config!, options['cloud-config']!, options['vm-type']!, options.az, secrets);
+      const report = await explainVmType(options.config!, options['cloud-config']!, options['vm-type']!, options.az, secrets, container);
       io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderExplain(report));
       return report.fits ? EXIT.ok : EXIT.findings;
     }),
 };
 
-async function explainVmType(configFile: string, cloudFile: string, vmTypeName: string, azName: string | undefined, secrets: Secrets): Promise<ExplainReport> {
-  const loaded = await readConfig(configFile, secrets);
+async function explainVmType(
+  configFile: string,
+  cloudFile: string,
+  vmTypeName: string,
+  azName: string | undefined,
+  secrets: Secrets,
+  container: Resolver,
+): Promise<ExplainReport> {
+  const loaded = await readConfig(configFile, container);
   const none = {
     vm_type: vmTypeName,
     az: azName ?? null,
@@ -105,26 +113,18 @@ async function explainVmType(configFile: string, cloudFile: string, vmTypeName: 
   const routed = makeRouter(loaded.config)(props, `vm_type '${vmType.name}'`);
   if (routed.error !== undefined) return { ...base, problem: routed.error };
   const to = { ...base, backend: routed.backend, type: routed.type };
-  if (routed.type !== 'ironic') return { ...to, fits: true };
-
-  const view = new IronicView(loaded.config);
+  const views = await NodeViews.open(loaded.config, resolve(container, TOKENS.seams));
   try {
-    const assessed = await view.assess(routed.backend, props);
-    if (assessed.error !== undefined) return { ...to, problem: assessed.error };
-    const requires = describeRequirements(assessed.requirements);
-    if (assessed.enrolls) return { ...to, requires, enrolls: true, fits: true };
-    const ref = (node: { uuid: string; name?: string | null }) => ({ uuid: node.uuid, name: node.name ?? null });
-    const [taken, ...alternatives] = assessed.fits.filter((f) => f.rejection === undefined);
-    return {
-      ...to,
-      requires,
-      would_take: taken === undefined ? null : ref(taken.node),
-      also_fit: alternatives.map((f) => ref(f.node)),
-      not_taken: assessed.fits.filter((f) => f.rejection !== undefined).map((f) => ({ ...ref(f.node), reason: f.rejection! })),
-      fits: taken !== undefined,
-    };
+    // A backend without a node view chooses for itself.
+    const view = views.get(routed.backend);
+    if (view === undefined) return { ...to, fits: true };
+    const choice = await view.choose(props);
+    if ('error' in choice) return { ...to, problem: choice.error };
+    const { requires, enrolls, wouldTake } = choice;
+    if (enrolls) return { ...to, requires, enrolls, fits: true };
+    return { ...to, requires, would_take: wouldTake, also_fit: choice.alsoFit, not_taken: choice.notTaken, fits: wouldTake !== null };
   } finally {
-    await view.close();
+    await views.close();
   }
 }
 
@@ -136,7 +136,8 @@ export function renderExplain(r: ExplainReport): string {
   const where = `vm_type ${r.vm_type}${r.az === null ? '' : ` in AZ ${r.az}`}`;
   if (r.backend === null) return `${where}: routes nowhere: ${r.problem}\n`;
   const lines = [`${where} -> backend ${r.backend} (${r.type})`];
-  if (r.type !== 'ironic') lines.push(`Node choice is made by the Ironic backends only; backend ${r.backend} chooses for itself.`);
+  // Neither a node choice nor why there is none: the backend has no node view.
+  if (r.requires === null && r.problem === null) lines.push(`Node choice is made by the Ironic backends only; backend ${r.backend} chooses for itself.`);
   else if (r.problem !== null) lines.push(r.problem);
   else {
     lines.push(`requires: ${r.requires}`);
