@@ -2,10 +2,13 @@
 // set_vm_metadata, create_disk, attach_disk, detach_disk, delete_disk, delete_vm) against the lab
 // with two conductors, behind the fault proxy answering a seeded share of requests with 503, 409
 // NodeLocked, a reset connection (before Ironic saw the request, or after it acted) and slow
-// answers. Every call completes, or fails retryably and the director's retry (the same call
-// again) completes; nothing is left claimed, deployed or half-written. The test prints a table of
-// the faults injected and how each call ended.
+// answers; and one outage per method, a run of 503s as long as the client's tries, so that call
+// fails. Every call completes, or fails retryably and the director's retry (the same call again)
+// completes; nothing is left claimed, deployed or half-written. The test prints a table of the
+// faults injected and how each call ended.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_RETRY } from '../../packages/backend-ironic/src/ironic/client.js';
+import { vmCidFor } from '../../packages/backend-ironic/src/node/vm-cid.js';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../support/fault-proxy.js';
 import { startIronic, type IronicLab } from '../support/ironic-lab.js';
 import { api, enrollFakeNodes, type FakeNode } from '../support/ironic-nodes.js';
@@ -82,19 +85,41 @@ async function directorCall(tally: Tally, method: string, args: unknown[]): Prom
   throw new Error(`${method} failed ${TRIES} times; the last: ${JSON.stringify(tally.errors.at(-1)?.error)}`);
 }
 
+const STEPS = 7;
+
+/**
+ * Lifecycle `i` < {@link STEPS} meets an outage at its i-th call: Ironic answers 503 to what the
+ * call asks first (the node of the VM, by `instance_uuid`; a disk's node) as many times as the
+ * client tries, so the call fails and the director's retry has to complete it.
+ */
+function outage(i: number, step: number, pattern: string): () => void {
+  if (i !== step) return () => {};
+  return proxy.add({ path: new RegExp(pattern), count: DEFAULT_RETRY.attempts, fault: { kind: 'status', status: 503, body: { error_message: 'outage' } } });
+}
+
 async function lifecycle(tally: Tally, i: number): Promise<void> {
-  const [vm] = (await directorCall(tally, 'create_vm', [`agent-fault-${i}`, STEMCELL, { resource_class: RC }, NETWORKS, [], {}])) as string[];
-  await directorCall(tally, 'set_vm_metadata', [vm, { director: 'bosh', deployment: 'faults', job: 'worker', index: String(i) }]);
-  const disk = (await directorCall(tally, 'create_disk', [1024, {}, vm])) as string;
-  await directorCall(tally, 'attach_disk', [vm, disk]);
-  await directorCall(tally, 'detach_disk', [vm, disk]);
-  await directorCall(tally, 'delete_disk', [disk]);
-  await directorCall(tally, 'delete_vm', [vm]);
+  const agent = `agent-fault-${i}`;
+  const byVm = `instance_uuid=${vmCidFor(agent)}`;
+  const step = async (n: number, pattern: string, method: string, args: unknown[]) => {
+    const end = outage(i, n, pattern);
+    try {
+      return await directorCall(tally, method, args);
+    } finally {
+      end();
+    }
+  };
+  const [vm] = (await step(0, byVm, 'create_vm', [agent, STEMCELL, { resource_class: RC }, NETWORKS, [], {}])) as string[];
+  await step(1, byVm, 'set_vm_metadata', [vm, { director: 'bosh', deployment: 'faults', job: 'worker', index: String(i) }]);
+  const disk = (await step(2, byVm, 'create_disk', [1024, {}, vm])) as string;
+  await step(3, byVm, 'attach_disk', [vm, disk]);
+  await step(4, byVm, 'detach_disk', [vm, disk]);
+  await step(5, `^/v1/nodes/${disk.slice('metal:'.length).split('.')[0]}`, 'delete_disk', [disk]);
+  await step(6, byVm, 'delete_vm', [vm]);
 }
 
 describe('whole lifecycles under injected faults', () => {
   it(`${LIFECYCLES} lifecycles, ${AT_ONCE} at a time: every call completes or fails retryably, and no node is leaked`, async () => {
-    if (process.env['FAULT_NONE'] === undefined) for (const rule of RULES) proxy.add(rule);
+    for (const rule of RULES) proxy.add(rule);
     const tally: Tally = { calls: {}, errors: [] };
     const failures = (
       await mapLimit(
@@ -111,12 +136,14 @@ describe('whole lifecycles under injected faults', () => {
     const calls = Object.values(tally.calls).reduce((sum, c) => sum + c.ok + c.retried + c.failed, 0);
     expect(calls).toBeGreaterThanOrEqual(200);
     for (const kind of ['status', 'locked', 'reset', 'reset after', 'delay']) expect(injected[kind] ?? 0, kind).toBeGreaterThan(0);
+    // Each outage failed its call, and the director's retry completed it.
+    expect(injected['status'] ?? 0).toBeGreaterThanOrEqual(STEPS * DEFAULT_RETRY.attempts);
+    expect(Object.values(tally.calls).reduce((sum, c) => sum + c.retried, 0)).toBeGreaterThanOrEqual(STEPS);
     // A failed try is one the director retries: create_vm's VMCreationFailed says ok_to_retry; the
     // others fail as a CloudError (which the director does not retry on its own, a re-run does).
     for (const { method, error, log } of tally.errors) {
-      if (method === 'create_vm')
-        expect({ type: error.type, ok_to_retry: error.ok_to_retry }, log).toEqual({ type: 'Bosh::Clouds::VMCreationFailed', ok_to_retry: true });
-      else expect(error.type, log).toBe('Bosh::Clouds::CloudError');
+      const expected = method === 'create_vm' ? { type: 'Bosh::Clouds::VMCreationFailed', ok_to_retry: true } : { type: 'Bosh::Clouds::CloudError' };
+      expect(error, log).toMatchObject(expected);
     }
 
     // Nothing leaked: every node free, unclaimed, without BOSH records, locks or allocations.

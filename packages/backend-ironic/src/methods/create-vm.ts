@@ -1,6 +1,7 @@
-import type { CallContext, CreateVmRequest, CreatedVm } from '@hybrid-cpi/core';
+import type { CallContext, CreateVmRequest, CreatedVm, Logger, NativeCid } from '@hybrid-cpi/core';
 import { configDriveFor, networksOn } from '../config-drive/for-vm.js';
 import type { IronicContext } from '../config.js';
+import { isIronicConnectionError, isIronicHttpError } from '../ironic/errors.js';
 import { getNode, patchNode, setProvisionState } from '../ironic/nodes.js';
 import { add } from '../ironic/patch.js';
 import type { Node } from '../ironic/types.js';
@@ -27,27 +28,16 @@ export async function createVm(ctx: IronicContext, call: CallContext, req: Creat
   const signal = call.signal;
   const log = ctx.logger.child({ vm: cid, agent_id: req.agentId });
 
-  let node = await findVmNode(ctx, cid, signal);
-  if (node !== undefined && ['deploying', 'wait call-back'].includes(node.provision_state) && vmRecord(node)?.agent_id === req.agentId) {
-    log.info({ node: node.uuid }, 'an earlier try of this create_vm is deploying the node: waiting for it');
-    node = await waitForProvisionState(
-      ctx.client,
-      node.uuid,
-      'active',
-      nodeWait(ctx, 'deploy', { vm: cid, node: node.uuid }, `Waiting for the deploy of VM ${cid} an earlier try started`, signal, 'deploying'),
-    ).catch(() => getNode(ctx.client, node!.uuid, { signal }));
+  let start: Awaited<ReturnType<typeof resume>>;
+  try {
+    start = await resume(ctx, req, cid, requirements, signal, log);
+  } catch (error) {
+    // Ironic failing before this try has a node of its own: what an earlier try (or a half-done
+    // enrollment) left, the director's retry continues or cleans up.
+    throw isIronicHttpError(error) || isIronicConnectionError(error) ? creationFailed(error, `Creating VM ${cid} for agent ${req.agentId}`) : error;
   }
-  if (node !== undefined && node.provision_state === 'active' && vmRecord(node)?.agent_id === req.agentId) {
-    log.info({ node: node.uuid }, 'an earlier try of this create_vm already deployed the node');
-    return { cid, networks: await networksOn(ctx, req, node, signal) };
-  }
-  if (node !== undefined && node.provision_state !== 'available') {
-    log.info({ node: node.uuid, state: node.provision_state }, 'giving back the node an earlier, failed try of this create_vm left');
-    await giveBackNode(ctx, node, cid, signal);
-    node = undefined;
-  }
-  const obtained =
-    node !== undefined ? { nodeUuid: node.uuid, enrolled: vmRecord(node)?.enrolled ?? false } : await obtainNode(ctx, req, cid, requirements, signal);
+  if ('done' in start) return start.done;
+  const obtained = start.node;
   if (obtained === undefined) {
     const request = { cid, agentId: req.agentId, requirements, signal };
     return deployRescheduled(ctx, request, (uuid, deadline) => deploy(ctx, call, req, cid, { uuid, enrolled: false }, image, deadline));
@@ -64,6 +54,43 @@ export async function createVm(ctx: IronicContext, call: CallContext, req: Creat
     );
     throw creationFailed(error, `Creating VM ${cid} for agent ${req.agentId} on node ${nodeUuid}`);
   }
+}
+
+/**
+ * Where this create_vm starts: the VM an earlier try of it deployed (`done`), the node an earlier
+ * try claimed or a server just enrolled (`node`), or none (`node` undefined: one from the pool).
+ * An earlier try's node that is neither available nor done is given back first.
+ */
+async function resume(
+  ctx: IronicContext,
+  req: CreateVmRequest,
+  cid: NativeCid<'vm'>,
+  requirements: Requirements,
+  signal: AbortSignal,
+  log: Logger,
+): Promise<{ readonly done: CreatedVm } | { readonly node: { nodeUuid: string; enrolled: boolean } | undefined }> {
+  let node = await findVmNode(ctx, cid, signal);
+  if (node !== undefined && ['deploying', 'wait call-back'].includes(node.provision_state) && vmRecord(node)?.agent_id === req.agentId) {
+    log.info({ node: node.uuid }, 'an earlier try of this create_vm is deploying the node: waiting for it');
+    node = await waitForProvisionState(
+      ctx.client,
+      node.uuid,
+      'active',
+      nodeWait(ctx, 'deploy', { vm: cid, node: node.uuid }, `Waiting for the deploy of VM ${cid} an earlier try started`, signal, 'deploying'),
+    ).catch(() => getNode(ctx.client, node!.uuid, { signal }));
+  }
+  if (node !== undefined && node.provision_state === 'active' && vmRecord(node)?.agent_id === req.agentId) {
+    log.info({ node: node.uuid }, 'an earlier try of this create_vm already deployed the node');
+    return { done: { cid, networks: await networksOn(ctx, req, node, signal) } };
+  }
+  if (node !== undefined && node.provision_state !== 'available') {
+    log.info({ node: node.uuid, state: node.provision_state }, 'giving back the node an earlier, failed try of this create_vm left');
+    await giveBackNode(ctx, node, cid, signal);
+    node = undefined;
+  }
+  return {
+    node: node !== undefined ? { nodeUuid: node.uuid, enrolled: vmRecord(node)?.enrolled ?? false } : await obtainNode(ctx, req, cid, requirements, signal),
+  };
 }
 
 /**

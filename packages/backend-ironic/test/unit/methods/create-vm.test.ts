@@ -3,6 +3,7 @@
 // beside the real-Ironic tests of test/integration, which stay.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CreateVmRequest, NativeCid } from '@hybrid-cpi/core';
+import { DEFAULT_RETRY } from '../../../src/ironic/client.js';
 import type { Node } from '../../../src/ironic/types.js';
 import { vmCidFor } from '../../../src/node/vm-cid.js';
 import { encodeStemcellCid } from '../../../src/stemcell/cid.js';
@@ -287,6 +288,19 @@ describe('create_vm on a free node', () => {
 });
 
 describe('create_vm retried by the director (same agent_id)', () => {
+  it('Ironic unavailable on every try of the look-up for an earlier node: VMCreationFailed, retryable, nothing claimed', async () => {
+    const w = await wire();
+    for (let i = 0; i < DEFAULT_RETRY.attempts; i++) {
+      w.on({ method: 'GET', path: '/v1/nodes', query: { instance_uuid: CID, fields: 'uuid' } }, 503, ironicError('Service Unavailable'));
+    }
+    await expect(w.backend.createVm(call('create_vm'), REQUEST)).rejects.toMatchObject({
+      code: 'CPX_VM_CREATION_FAILED',
+      okToRetry: true,
+      message: `Creating VM ${CID} for agent ${AGENT_ID}: Finding the node of VM ${CID}: Ironic answered 503: Service Unavailable.`,
+    });
+    expect(w.sleeps).toHaveLength(DEFAULT_RETRY.attempts - 1);
+  });
+
   it('answers from the node an earlier try deployed, without claiming another', async () => {
     const w = await wire();
     w.claimedBy(CID, NODE);
