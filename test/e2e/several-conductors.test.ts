@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { globalRequestId } from '../../packages/backend-ironic/src/ironic/request-id.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { startIronic, type IronicLab, type RunningConductor } from '../support/ironic-lab.js';
+import { TWO_CONDUCTOR_GROUPS, startIronic, type IronicLab, type RunningConductor } from '../support/ironic-lab.js';
 import { api, enrollFakeNodes, waitFor, type FakeNode } from '../support/ironic-nodes.js';
 import { Workspace, describeRun, expectDirectorResponse, nextRequestId, runCpi, type CpiResponse } from './helpers/cpi.js';
 import { runCommand } from './helpers/golden.js';
@@ -17,12 +17,7 @@ const ws = new Workspace('several-conductors');
 let lab: IronicLab;
 
 beforeAll(async () => {
-  lab = await startIronic({
-    conductors: [
-      { host: 'conductor-a', group: 'rack-a' },
-      { host: 'conductor-b', group: 'rack-b' },
-    ],
-  });
+  lab = await startIronic({ conductors: TWO_CONDUCTOR_GROUPS });
 });
 afterAll(async () => {
   await lab?.stop();

@@ -58,8 +58,11 @@ export interface FaultProxy {
   readonly url: string;
   /** Every request so far, in arrival order. */
   readonly requests: readonly SeenRequest[];
-  /** Adds a rule after the others (the first rule that fires wins); returns a function that removes it. */
-  add(rule: FaultRule): () => void;
+  /**
+   * Adds a rule after the others, or, `first`, before them (the first rule that fires wins);
+   * returns a function that removes it.
+   */
+  add(rule: FaultRule, options?: { readonly first?: boolean }): () => void;
   /** The faults injected so far, by kind (as {@link SeenRequest.fault} names them). */
   injected(): Record<string, number>;
   /**
@@ -193,9 +196,10 @@ export async function startFaultProxy(upstream: string, options: { readonly seed
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    add(rule) {
+    add(rule, options = {}) {
       const entry = { rule, left: rule.count ?? Infinity };
-      rules.push(entry);
+      if (options.first) rules.unshift(entry);
+      else rules.push(entry);
       return () => {
         const at = rules.indexOf(entry);
         if (at !== -1) rules.splice(at, 1);

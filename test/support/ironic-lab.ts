@@ -45,6 +45,12 @@ export interface LabConductor {
   readonly group: string;
 }
 
+/** The split lab the e2e tests use: two conductors, each in a conductor group of its own. */
+export const TWO_CONDUCTOR_GROUPS: readonly LabConductor[] = [
+  { host: 'conductor-a', group: 'rack-a' },
+  { host: 'conductor-b', group: 'rack-b' },
+];
+
 /** A conductor process of a split lab. */
 export interface RunningConductor extends LabConductor {
   readonly pid: number;

@@ -89,8 +89,12 @@ describe('the fault proxy', () => {
       expect((await patch()).status).toBe(200);
       proxy.add({ path: /^\/v1\/ports/, fault: { kind: 'status', status: 500 } });
       expect((await get(proxy, '/v1/ports?address=x')).status).toBe(500);
+      // A rule added first fires before the others.
+      proxy.add({ path: /^\/v1\/ports/, count: 1, fault: { kind: 'status', status: 503 } }, { first: true });
+      expect((await get(proxy, '/v1/ports?address=x')).status).toBe(503);
+      expect((await get(proxy, '/v1/ports?address=x')).status).toBe(500);
       remove();
-      expect(proxy.injected()).toEqual({ locked: 2, status: 1 });
+      expect(proxy.injected()).toEqual({ locked: 2, status: 3 });
     });
   });
 

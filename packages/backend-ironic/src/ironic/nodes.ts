@@ -100,7 +100,7 @@ export async function deleteNode(client: IronicClient, id: string, options: Call
  * When the connection breaks after the PATCH may have reached Ironic, it is not sent again
  * blindly (a `remove` would then fail, a claim would look lost): Ironic applies a patch whole or
  * not at all, so the node is read, and a patch whose every op shows there is done; any other is
- * sent again, which is harmless as it was not applied.
+ * sent again, which is harmless as it was not applied (see sendLooking).
  */
 export async function patchNode(
   client: IronicClient,
@@ -111,12 +111,30 @@ export async function patchNode(
   const call = callOptions(options, `Updating node ${id}`);
   const microversion = options.microversion === undefined ? {} : { microversion: client.at(options.microversion) };
   const send = async () => (await client.request<Node>('PATCH', node(id), { body: ops, claim: options.claim ?? false, ...microversion, ...call })).body;
-  try {
-    return await send();
-  } catch (error) {
-    if (!isMaybeProcessed(error)) throw error;
+  return sendLooking(send, async () => {
     const now = await getNode(client, id, { ...microversion, ...call, doing: `${call.doing}: reading whether the update was made` });
-    return ops.every((op) => shows(now, op)) ? now : send();
+    return ops.every((op) => shows(now, op)) ? { done: now } : undefined;
+  });
+}
+
+/** How often a request that is not safe to repeat blindly is looked at and sent again (see sendLooking). */
+const LOOKS = 3;
+
+/**
+ * Sends a request that is not safe to repeat blindly. When its connection breaks after it may
+ * have reached Ironic, `look` reads what Ironic shows: the change made (`done`: the answer), not
+ * made (undefined: sent again, and looked at again should that break too, up to {@link LOOKS}
+ * sends), or neither (`look` throws the error it is given).
+ */
+async function sendLooking<T>(send: () => Promise<T>, look: (error: unknown) => Promise<{ readonly done: T } | undefined>): Promise<T> {
+  for (let sent = 1; ; sent++) {
+    try {
+      return await send();
+    } catch (error) {
+      if (!isMaybeProcessed(error) || sent === LOOKS) throw error;
+      const seen = await look(error);
+      if (seen !== undefined) return seen.done;
+    }
   }
 }
 
@@ -167,7 +185,8 @@ export type ProvisionTarget =
  *
  * When the connection breaks after the request may have reached Ironic, the node's state says
  * whether the change began ({@link AFTER_VERB}): then this returns, and the caller's wait follows
- * it; a node still where the verb starts from gets it again; anything else stays the error.
+ * it; a node still where the verb starts from gets it again (see sendLooking); anything else stays
+ * the error.
  */
 export async function setProvisionState(
   client: IronicClient,
@@ -177,17 +196,17 @@ export async function setProvisionState(
 ): Promise<void> {
   const call = callOptions(options, `Moving node ${id} to provision target ${target.target}`);
   const microversion = options.microversion === undefined ? provisionVersion(client, target) : client.at(options.microversion);
-  const send = () => client.request('PUT', `${node(id)}/states/provision`, { body: target, microversion, ...call });
-  try {
-    await send();
-  } catch (error) {
+  const send = async () => {
+    await client.request('PUT', `${node(id)}/states/provision`, { body: target, microversion, ...call });
+  };
+  await sendLooking(send, async (error) => {
     const verb = AFTER_VERB[target.target];
-    if (!isMaybeProcessed(error) || verb === undefined) throw error;
+    if (verb === undefined) throw error;
     const now = await getNode(client, id, { fields: ['provision_state', 'target_provision_state'], ...call, doing: `${call.doing}: reading whether it began` });
-    if (verb.began.includes(now.provision_state)) return;
-    if (verb.from.includes(now.provision_state) && now.target_provision_state === null) await send();
-    else throw error;
-  }
+    if (verb.began.includes(now.provision_state)) return { done: undefined };
+    if (verb.from.includes(now.provision_state) && now.target_provision_state === null) return undefined;
+    throw error;
+  });
 }
 
 /**

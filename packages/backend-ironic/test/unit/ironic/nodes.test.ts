@@ -178,6 +178,19 @@ describe('patchNode', () => {
     });
   });
 
+  it('a repeat whose connection breaks too is looked at again: made then, it is done', async () => {
+    const { pool, client } = make();
+    const ops = [add(['extra', 'bosh_disks'], { d1: { attached_to: null } })];
+    const broke = () => Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
+    const before = nodeFixture({ extra: { bosh_disks: { d1: { attached_to: 'vm' } } } });
+    const after = nodeFixture({ extra: { bosh_disks: { d1: { attached_to: null } } } });
+    expectCall(pool, { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: ops }).replyWithError(broke());
+    expectCall(pool, { method: 'GET', path: `/v1/nodes/${NODE}` }).reply(200, before);
+    expectCall(pool, { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: ops }).replyWithError(broke());
+    expectCall(pool, { method: 'GET', path: `/v1/nodes/${NODE}` }).reply(200, after);
+    expect(await patchNode(client, NODE, ops)).toEqual(after);
+  });
+
   it('repeats a locked 409 when it is not a claim', async () => {
     const { pool, client, sleeps } = make();
     const ops = [add('/extra/bosh_vm', 'x')];

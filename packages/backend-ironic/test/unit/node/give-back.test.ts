@@ -85,41 +85,11 @@ describe('delete_vm gives the node back', () => {
     ]);
   });
 
-  it('a node another claimant took once the undeploy dropped the claim is left to it, its mark kept', async () => {
-    const w = await wire();
-    w.claimedBy(CID, NODE);
-    const node = deployed({ extra: { bosh_vm: { ...RECORD, enrolled: true } }, provision_updated_at: 'T1' });
-    const mark = { claim: CID, vm: CID, wipe: [], automated_clean: null, enrolled: true, provision_updated_at: 'T1' };
-    const marked = { ...node, extra: { bosh_release: mark } };
-    const lock = w.lock(node);
-    w.on(
-      {
-        method: 'PATCH',
-        path: `/v1/nodes/${NODE}`,
-        body: [
-          { op: 'add', path: '/extra/bosh_release', value: mark },
-          { op: 'remove', path: '/extra/bosh_vm' },
-        ],
-      },
-      200,
-      marked,
-    );
-    lock.unlock();
-    w.on({ method: 'GET', path: `/v1/nodes/${NODE}` }, 200, marked);
-    w.on({ method: 'PUT', path: `/v1/nodes/${NODE}/states/provision`, body: { target: 'deleted' } }, 202);
-    w.on({ method: 'GET', path: `/v1/nodes/${NODE}` }, 200, { ...marked, provision_state: 'available', instance_uuid: null, instance_info: {} });
-    w.on({ method: 'PATCH', path: `/v1/nodes/${NODE}`, body: [{ op: 'add', path: '/instance_uuid', value: CID }] }, 409, {
-      error_message: JSON.stringify({ faultcode: 'Client', faultstring: `Node ${NODE} is associated with instance c0ffee00-0000-4000-8000-000000000000.` }),
-    });
-
-    await w.backend.deleteVm(call('delete_vm'), CID);
-    expect(w.logs.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual([
-      'another claimant took the released node before the CPI cleared its marks; extra.bosh_release stays on it',
-    ]);
-  });
-
-  it('a 409 NodeLocked on taking the node again is Ironic busy, not a lost race: repeated, and the give-back ends', async () => {
-    const w = await wire();
+  /**
+   * delete_vm of a deployed node the CPI enrolled, up to the undeploy, which drops the claim: the
+   * give-back must take the node again to clear its mark. Returns the node as the undeploy left it.
+   */
+  function undeployedMarked(w: Wire) {
     w.claimedBy(CID, NODE);
     const node = deployed({ extra: { bosh_vm: { ...RECORD, enrolled: true } }, provision_updated_at: 'T1' });
     const mark = { claim: CID, vm: CID, wipe: [], automated_clean: null, enrolled: true, provision_updated_at: 'T1' };
@@ -142,7 +112,24 @@ describe('delete_vm gives the node back', () => {
     w.on({ method: 'PUT', path: `/v1/nodes/${NODE}/states/provision`, body: { target: 'deleted' } }, 202);
     const undeployed = { ...marked, provision_state: 'available', instance_uuid: null, instance_info: {} };
     w.on({ method: 'GET', path: `/v1/nodes/${NODE}` }, 200, undeployed);
-    const reclaim = { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: [{ op: 'add', path: '/instance_uuid', value: CID }] } as const;
+    return undeployed;
+  }
+  const reclaim = { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: [{ op: 'add', path: '/instance_uuid', value: CID }] } as const;
+
+  it('a node another claimant took once the undeploy dropped the claim is left to it, its mark kept', async () => {
+    const w = await wire();
+    undeployedMarked(w);
+    w.on(reclaim, 409, ironicError(`Node ${NODE} is associated with instance c0ffee00-0000-4000-8000-000000000000.`));
+
+    await w.backend.deleteVm(call('delete_vm'), CID);
+    expect(w.logs.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual([
+      'another claimant took the released node before the CPI cleared its marks; extra.bosh_release stays on it',
+    ]);
+  });
+
+  it('a 409 NodeLocked on taking the node again is Ironic busy, not a lost race: repeated, and the give-back ends', async () => {
+    const w = await wire();
+    const undeployed = undeployedMarked(w);
     w.on(reclaim, 409, ironicError(`Node ${NODE} is locked by host conductor-a, please retry after the current operation is completed.`));
     w.on(reclaim, 200, { ...undeployed, instance_uuid: CID });
     const clear = [
