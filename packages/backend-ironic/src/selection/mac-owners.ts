@@ -12,13 +12,17 @@ export async function macOwners(
   options: { readonly shard?: string | undefined; readonly signal?: AbortSignal | undefined } = {},
 ): Promise<Map<string, string[]>> {
   const owners = new Map<string, string[]>();
-  const add = (port: { node_uuid: string; address: string }) => owners.set(port.node_uuid, [...(owners.get(port.node_uuid) ?? []), port.address]);
+  // Each MAC as the caller gave it (Ironic answers in lower case).
+  const add = (node: string, mac: string) => owners.set(node, [...(owners.get(node) ?? []), mac]);
   const signal = options.signal === undefined ? {} : { signal: options.signal };
   if (options.shard !== undefined) {
-    const wanted = new Set(macs.map((m) => m.toLowerCase()));
+    const wanted = new Map(macs.map((m) => [m.toLowerCase(), m]));
     const doing = { doing: `Looking up the ports with MACs ${macs.join(', ')} in shard ${options.shard}`, ...signal };
     for await (const page of listPorts(client, { shard: options.shard, fields: ['node_uuid', 'address'], limit: 1000 }, doing)) {
-      for (const port of page) if (wanted.has(port.address.toLowerCase())) add(port);
+      for (const port of page) {
+        const mac = wanted.get(port.address.toLowerCase());
+        if (mac !== undefined) add(port.node_uuid, mac);
+      }
     }
     return owners;
   }
@@ -28,7 +32,7 @@ export async function macOwners(
       { address, fields: ['node_uuid', 'address'] },
       { doing: `Looking up the port with MAC ${address}`, ...signal },
     )) {
-      for (const port of page) add(port);
+      for (const port of page) add(port.node_uuid, address);
     }
   }
   return owners;

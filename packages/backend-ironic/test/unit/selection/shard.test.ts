@@ -97,7 +97,7 @@ describe('the other listings of a shard', () => {
     expect(await nodeOfCid(backendContext(harness.client, { shard: 'bosh-a' }), CID)).toBe('u-1');
   });
 
-  it("MACs are matched in the shard's ports (Ironic ignores shard beside address), case-insensitively", async () => {
+  it("MACs are matched in the shard's ports (Ironic ignores shard beside address), case-insensitively, each named as given", async () => {
     const harness = make();
     expectCall(harness.pool, {
       method: 'GET',
@@ -113,7 +113,7 @@ describe('the other listings of a shard', () => {
       next: null,
     });
     const owners = await macOwners(harness.client, ['52:54:00:AA:BB:01', '52:54:00:aa:bb:03', '52:54:00:aa:bb:99'], { shard: 'bosh-a' });
-    expect([...owners]).toEqual([['u-1', ['52:54:00:aa:bb:01', '52:54:00:aa:bb:03']]]);
+    expect([...owners]).toEqual([['u-1', ['52:54:00:AA:BB:01', '52:54:00:aa:bb:03']]]);
   });
 
   it('without a shard: one look-up per MAC, at the client microversion, as before', async () => {
