@@ -103,7 +103,6 @@ async function bundle() {
   const compact = { minifyWhitespace: true, minifySyntax: true, legalComments: 'none' };
   await build({ ...common, ...compact, entryPoints: [path.join(CLI, 'src/main.ts')], outfile: path.join(CLI, 'dist/hybrid-cpi.cjs'), sourcemap: true });
   await build({ ...common, entryPoints: [path.join(CLI, 'src/sea-main.ts')], outfile: path.join(CLI, 'dist/sea-main.cjs') });
-  await build({ ...common, ...compact, entryPoints: [path.join(CLI, 'src/snapshot-main.ts')], outfile: path.join(CLI, 'dist/hybrid-cpi-snapshot.cjs') });
 }
 
 /**
@@ -155,18 +154,23 @@ function codeCache() {
   }
 }
 
-function singleExecutable(name = 'hybrid-cpi', sea = {
-      main: path.join(CLI, 'dist', 'sea-main.cjs'),
+function singleExecutable() {
+  const dist = path.join(CLI, 'dist');
+  const blob = path.join(dist, 'hybrid-cpi.blob');
+  const seaConfig = path.join(dist, 'sea.json');
+  fs.writeFileSync(
+    seaConfig,
+    JSON.stringify({
+      main: path.join(dist, 'sea-main.cjs'),
+      output: blob,
+      disableExperimentalSEAWarning: true,
       useCodeCache: true,
       // The names packages/cli/src/sea-main.ts reads.
-      assets: { 'hybrid-cpi.cjs': path.join(CLI, 'dist', 'hybrid-cpi.cjs'), 'hybrid-cpi.code-cache': path.join(CLI, 'dist', 'hybrid-cpi.code-cache') },
-    }) {
-  const dist = path.join(CLI, 'dist');
-  const blob = path.join(dist, `${name}.blob`);
-  const seaConfig = path.join(dist, `${name}.sea.json`);
-  fs.writeFileSync(seaConfig, JSON.stringify({ ...sea, output: blob, disableExperimentalSEAWarning: true }));
+      assets: { 'hybrid-cpi.cjs': path.join(dist, 'hybrid-cpi.cjs'), 'hybrid-cpi.code-cache': path.join(dist, 'hybrid-cpi.code-cache') },
+    }),
+  );
   quietly(NODE, ['--experimental-sea-config', seaConfig]);
-  const exe = path.join(dist, name);
+  const exe = path.join(dist, 'hybrid-cpi');
   fs.rmSync(exe, { force: true });
   fs.copyFileSync(NODE, exe);
   fs.chmodSync(exe, 0o755);
@@ -233,9 +237,7 @@ if (only !== 'validators') {
   await step('tsc -b', typescript);
   await step('bundle', bundle);
   await step('code cache', codeCache);
-  await step('executable', () => singleExecutable());
-  // Experiment: the same CLI from a V8 start-up snapshot (HYBRID_CPI_SNAPSHOT_PRELOAD=1: with the lazy modules loaded).
-  await step('snapshot executable', () => singleExecutable('hybrid-cpi-snapshot', { main: path.join(CLI, 'dist/hybrid-cpi-snapshot.cjs'), useSnapshot: true }));
+  await step('executable', singleExecutable);
   fs.writeFileSync(STAMP, digest);
 }
 process.stderr.write(`build: done in ${((Date.now() - started) / 1000).toFixed(1)} s (${timings.join(', ')})\n`);
