@@ -4,6 +4,7 @@ import type { Node } from './ironic/types.js';
 import type { IronicContext } from './config.js';
 import { holdsDisks, parkedOf, releaseOf } from './disks/records.js';
 import { parseVmCid } from './vm-cid.js';
+import type { DeploySlot } from './placement/deploy-slots.js';
 
 /** `extra` key where the CPI records what it did to a node, so that it can undo exactly that. */
 export const VM_KEY = 'bosh_vm';
@@ -22,6 +23,12 @@ export interface VmRecord {
    * was written. The (re)deploy has started since once it differs.
    */
   readonly since?: string | null;
+  /** The VM's instance group (`env.bosh.group`): one listing counts a group's instances per failure domain. */
+  readonly group?: string;
+  /** The failure domain the node was taken in: kept for an LLDP switch, which no listing shows. */
+  readonly domain?: string;
+  /** The provisioning throttle's mark while the create_vm waits for or holds a deploy slot (placement/deploy-slots.ts). */
+  readonly deploy_slot?: DeploySlot;
 }
 
 export function vmRecord(node: Pick<Node, 'extra'>): VmRecord | undefined {

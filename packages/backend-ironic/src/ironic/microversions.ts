@@ -19,6 +19,8 @@ export const ALLOCATION_BACKFILL = '1.58' satisfies Microversion;
 export const ALLOCATION_OWNER = '1.60' satisfies Microversion;
 /** `retired` and `retired_reason` on nodes: a retired node ends in `manageable` after cleaning and cannot be provided. */
 export const RETIRED = '1.61' satisfies Microversion;
+/** `GET /v1/nodes/{id}/inventory`: the inspection data Ironic keeps for a node. */
+export const INVENTORY = '1.81' satisfies Microversion;
 /** The `deploy`/`undeploy` provision verbs (aliases of `active`/`deleted`; 1.72 answers 406). */
 export const DEPLOY_VERB = '1.73' satisfies Microversion;
 /** The node's hardware `health` (`OK`, `Warning`, `Critical` or null), from the BMC (Ironic 34.0). */

@@ -3,7 +3,10 @@
 // need no deep imports and a CPI call never loads any of it. The pool view is read-only: the same
 // selection rules and bookkeeping as the CPI methods, nothing that claims or changes a node; the
 // one change an operator command makes is returning a quarantined node (unquarantineNode).
-export type { IronicConfig } from '../config.js';
+export type { FailureDomainConfig, IronicConfig } from '../config.js';
+export { countInstances, spreadOrder, type DomainCount } from '../placement/spread.js';
+export { describeDomains, namedDomain } from '../placement/domains.js';
+export { mapLimit } from '../map-limit.js';
 export { openPool, POOL_FIELDS, type NodePool, type PoolNode } from './pool.js';
 export { assessNodes, type NodeFit } from './fit.js';
 export { agentDiskMisfit, diskMisfit } from './device-fit.js';

@@ -7,11 +7,13 @@ import { UsageError, parseOptions } from './options.js';
 import { count, runReport } from './report.js';
 import { makeRouter } from './routing.js';
 
-const USAGE = `Usage: hybrid-cpi explain --config FILE --cloud-config FILE --vm-type NAME [--az NAME] [--json]
+const USAGE = `Usage: hybrid-cpi explain --config FILE --cloud-config FILE --vm-type NAME [--az NAME] [--group NAME] [--json]
 
 A dry run of create_vm's node choice for one vm_type: the node it would take and, for every
 other node, why not (the reasons create_vm itself gives). create_vm picks at random among the
-nodes that fit, so when several do, any of them may be taken. Nothing is claimed or changed.
+nodes that fit, so when several do, any of them may be taken. With failure_domain in the
+backend's config, the domains of the fitting nodes and the instances of the group in each,
+which decide where create_vm looks first. Nothing is claimed or changed.
 
 Options:
   -c, --config FILE        the CPI's config file (JSON or YAML)
@@ -19,6 +21,8 @@ Options:
       --vm-type NAME       the vm_type to place
       --az NAME            the AZ (its cloud_properties, such as conductor_group, apply);
                            required when the cloud-config has more than one
+      --group NAME         the instance group the VM is for, as the director names it in
+                           env.bosh.group (<director>-<deployment>-<instance group>)
       --json               the report as one JSON object (docs/operator-commands.md)
   -h, --help               show this help
 
@@ -47,6 +51,14 @@ export interface ExplainReport {
   readonly also_fit: readonly NodeRef[];
   /** Every other node, with the reason create_vm gives. */
   readonly not_taken: readonly NodeRefReason[];
+  /** With `failure_domain`: the domains of the fitting nodes, in the order create_vm tries them, and what it counted. */
+  readonly placement: null | {
+    readonly source: string;
+    readonly group: string | null;
+    readonly domains: readonly { readonly domain: string; readonly instances: number; readonly fitting: number }[];
+    /** Fitting nodes in no named domain: taken after every domain. */
+    readonly unnamed: number;
+  };
   /** Exit 0: a node fits, a node is enrolled, or another backend chooses for itself. */
   readonly fits: boolean;
 }
@@ -63,17 +75,25 @@ export const explain: OperatorCommand = {
           'cloud-config': { type: 'string' },
           'vm-type': { type: 'string' },
           az: { type: 'string' },
+          group: { type: 'string' },
           json: { type: 'boolean' },
         },
         ['config', 'cloud-config', 'vm-type'],
       );
-      const report = await explainVmType(options.config!, options['cloud-config']!, options['vm-type']!, options.az, secrets);
+      const report = await explainVmType(options.config!, options['cloud-config']!, options['vm-type']!, options.az, options.group, secrets);
       io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderExplain(report));
       return report.fits ? EXIT.ok : EXIT.findings;
     }),
 };
 
-async function explainVmType(configFile: string, cloudFile: string, vmTypeName: string, azName: string | undefined, secrets: Secrets): Promise<ExplainReport> {
+async function explainVmType(
+  configFile: string,
+  cloudFile: string,
+  vmTypeName: string,
+  azName: string | undefined,
+  group: string | undefined,
+  secrets: Secrets,
+): Promise<ExplainReport> {
   const loaded = await readConfig(configFile, secrets);
   const none = {
     vm_type: vmTypeName,
@@ -86,6 +106,7 @@ async function explainVmType(configFile: string, cloudFile: string, vmTypeName: 
     would_take: null,
     also_fit: [],
     not_taken: [],
+    placement: null,
     fits: false,
   };
   const config = { file: configFile, valid: loaded.config !== undefined, problems: loaded.problems ?? [] };
@@ -114,13 +135,24 @@ async function explainVmType(configFile: string, cloudFile: string, vmTypeName: 
     const requires = describeRequirements(assessed.requirements);
     if (assessed.enrolls) return { ...to, requires, enrolls: true, fits: true };
     const ref = (node: { uuid: string; name?: string | null }) => ({ uuid: node.uuid, name: node.name ?? null });
-    const [taken, ...alternatives] = assessed.fits.filter((f) => f.rejection === undefined);
+    const fitting = assessed.fits.filter((f) => f.rejection === undefined).map((f) => f.node);
+    const placed = await view.placement(routed.backend, fitting, assessed.requirements.conductorGroup, group);
+    const [taken, ...alternatives] = placed?.order ?? fitting;
     return {
       ...to,
       requires,
-      would_take: taken === undefined ? null : ref(taken.node),
-      also_fit: alternatives.map((f) => ref(f.node)),
+      would_take: taken === undefined ? null : ref(taken),
+      also_fit: alternatives.map(ref),
       not_taken: assessed.fits.filter((f) => f.rejection !== undefined).map((f) => ({ ...ref(f.node), reason: f.rejection! })),
+      placement:
+        placed === undefined
+          ? null
+          : {
+              source: placed.source,
+              group: placed.group,
+              domains: placed.domains.map((d) => ({ domain: d.domain, instances: d.instances, fitting: d.candidates })),
+              unnamed: placed.unnamed,
+            },
       fits: taken !== undefined,
     };
   } finally {
@@ -142,6 +174,7 @@ export function renderExplain(r: ExplainReport): string {
     lines.push(`requires: ${r.requires}`);
     if (r.enrolls) lines.push('would take: a new node, enrolled from ironic_params (Ironic knows none of its MACs)');
     else {
+      if (r.placement !== null) lines.push(...renderPlacement(r.placement));
       lines.push(
         r.would_take === null
           ? 'would take: nothing, no free node fits (create_vm would fail with VMCreationFailed)'
@@ -157,4 +190,23 @@ export function renderExplain(r: ExplainReport): string {
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The failure domains in create_vm's order: the one with the fewest instances of the group is
+ * tried first; of domains with as many, create_vm takes one at random.
+ */
+function renderPlacement(p: NonNullable<ExplainReport['placement']>): string[] {
+  const fewest = p.domains[0]?.instances;
+  const first = p.domains.filter((d) => d.instances === fewest).map((d) => d.domain);
+  const lines = [
+    `failure domains (${p.source}) of the fitting nodes, by ${p.group === null ? 'name (no --group: no instances counted)' : `instances of group ${p.group}`}:`,
+    ...p.domains.map(
+      (d) =>
+        `  ${d.domain}: ${count(d.instances, 'instance')} of the group, ${count(d.fitting, 'fitting node')}` +
+        `${d.instances === fewest ? (first.length > 1 ? ' <- tried first (one of these at random)' : ' <- tried first') : ''}`,
+    ),
+  ];
+  if (p.unnamed > 0) lines.push(`  no domain: ${count(p.unnamed, 'fitting node')}, tried last`);
+  return lines;
 }

@@ -2,16 +2,23 @@ import type { BackendName, HybridConfig } from '@hybrid-cpi/core';
 import {
   agentDiskMisfit,
   assessNodes,
+  countInstances,
+  describeDomains,
   diskMisfit,
   enrollParamsOf,
+  mapLimit,
+  namedDomain,
   openPool,
   requirementsOf,
+  spreadOrder,
   type Device,
+  type DomainCount,
   type IronicConfig,
   type NodeFit,
   type NodePool,
   type PoolNode,
   type Requirements,
+  type SelectableNode,
 } from '@hybrid-cpi/backend-ironic/operator';
 import type { Properties } from './cloud-config.js';
 
@@ -54,14 +61,27 @@ export type Assessment =
       readonly usability: Usability;
     };
 
+/** How create_vm would spread a vm_type's fitting nodes over failure domains (`failure_domain`). */
+export interface PlacementView<N> {
+  /** What names the domains (`node property rack`). */
+  readonly source: string;
+  readonly group: string | null;
+  /** The domains of the fitting nodes, in the order create_vm tries them. */
+  readonly domains: readonly DomainCount[];
+  /** Fitting nodes in no named domain, tried last. */
+  readonly unnamed: number;
+  /** The fitting nodes in that order: domain by domain, each by name. */
+  readonly order: readonly N[];
+}
+
 /** What a type asks of a node's devices: a disk of `sizeMb` (a disk_type), or the agent's disks (a vm_type). */
 export type DeviceNeed = { readonly disk: true; readonly sizeMb: number } | { readonly disk: false };
 
 /** Why create_vm never claims a node when it claims through the Allocation API. */
 const NO_RESOURCE_CLASS = 'has no resource_class, which the Allocation API needs (this backend claims through it); set one, or set claim: instance_uuid';
 
-/** Device look-ups in flight at once (one GET of the inventory per node). */
-const DEVICE_LOOKUPS = 8;
+/** Inventory look-ups (devices, LLDP) in flight at once: one GET per node. */
+const NODE_LOOKUPS = 8;
 
 /**
  * The Ironic backends of a config as an operator command sees them: each backend's nodes listed
@@ -140,21 +160,41 @@ export class IronicView {
   /** Each node's devices, or why Ironic knows none; each node asked once, a few at a time. */
   async #devicesOf(name: BackendName, nodes: readonly PoolNode[]): Promise<(Device[] | string)[]> {
     const pool = await this.#pool(name);
-    const results: (Device[] | string)[] = [];
-    let next = 0;
-    const worker = async () => {
-      for (let i = next++; i < nodes.length; i = next++) {
-        const node = nodes[i]!;
-        let found = this.#devices.get(node.uuid);
-        if (found === undefined) {
-          found = pool.devices(node).catch((error: unknown) => (error as Error).message);
-          this.#devices.set(node.uuid, found);
-        }
-        results[i] = await found;
+    return mapLimit(nodes, NODE_LOOKUPS, (node) => {
+      let found = this.#devices.get(node.uuid);
+      if (found === undefined) {
+        found = pool.devices(node).catch((error: unknown) => (error as Error).message);
+        this.#devices.set(node.uuid, found);
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(DEVICE_LOOKUPS, nodes.length) }, worker));
-    return results;
+      return found;
+    });
+  }
+
+  /**
+   * create_vm's failure-domain choice for these fitting nodes and a VM of `group` (none: every
+   * count is 0), from the backend's listing: the group's instances among the claimed nodes of the
+   * AZ's conductor group, and each node's domain (its LLDP switch looked up where the config asks).
+   * Domains with as many instances keep name order here; create_vm takes one of them at random.
+   */
+  async placement<N extends SelectableNode>(
+    name: BackendName,
+    fitting: readonly N[],
+    conductorGroup: string | undefined,
+    group: string | undefined,
+  ): Promise<PlacementView<N> | undefined> {
+    const config = (this.#config.backends.get(name)!.config as IronicConfig).failure_domain;
+    const listing = await this.nodes(name);
+    if (config === undefined || listing.error !== undefined) return undefined;
+    const domainOf = new Map<string, string>();
+    const pool = await this.#pool(name);
+    await mapLimit(fitting, NODE_LOOKUPS, async (node) => {
+      const domain = namedDomain(config, node) ?? (config.lldp ? await pool.lldpSwitch(node.uuid) : undefined);
+      if (domain !== undefined) domainOf.set(node.uuid, domain);
+    });
+    const scope = listing.nodes.filter((n) => n.instance_uuid && (conductorGroup === undefined || n.conductor_group === conductorGroup));
+    const instances = group === undefined ? new Map<string, number>() : countInstances(scope, group, config);
+    const { order, domains, unnamed } = spreadOrder(fitting, domainOf, instances, () => 0);
+    return { source: describeDomains(config), group: group ?? null, domains, unnamed, order: order.flat() };
   }
 
   async close(): Promise<void> {
