@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIronic, type IronicLab } from '../support/ironic-lab.js';
 import { api, enrollFakeNode, type FakeNode } from '../support/ironic-nodes.js';
 import { invariantBreaks, statesSeen, watchNode } from '../support/node-watch.js';
-import { vmCidFor } from '../../packages/backend-ironic/src/vm-cid.js';
+import { vmCidFor } from '../../packages/backend-ironic/src/node/vm-cid.js';
 import { Workspace, describeRun, expectDirectorResponse, runCpi, type CpiResponse, type CpiRun } from './helpers/cpi.js';
 
 const STEMCELL = `metal:qcow2:sha256:${'a'.repeat(64)}:http://127.0.0.1:9/stemcell.qcow2`;

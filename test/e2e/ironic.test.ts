@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIronic, type IronicLab } from '../support/ironic-lab.js';
 import { api, enrollFakeNodes, waitFor, type FakeNode } from '../support/ironic-nodes.js';
-import { vmCidFor } from '../../packages/backend-ironic/src/vm-cid.js';
+import { vmCidFor } from '../../packages/backend-ironic/src/node/vm-cid.js';
 import { Workspace, expectDirectorResponse, mapLimit, runCpi, type CpiResponse } from './helpers/cpi.js';
 
 const STEMCELL = `metal:qcow2:sha256:${'a'.repeat(64)}:http://127.0.0.1:9/stemcell.qcow2`;

@@ -47,6 +47,16 @@ export function ironicAvailable(): boolean {
 export async function startIronic(options: IronicLabOptions = {}): Promise<IronicLab> {
   if (!ironicAvailable()) throw new Error('Debian python3-ironic is not installed: run scripts/setup.sh (npm test does)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ironic-lab-'));
+  try {
+    return await startIn(dir, options);
+  } catch (error) {
+    // A lab that did not start leaves nothing behind either.
+    if (process.env['KEEP_IRONIC_LAB'] === undefined) fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function startIn(dir: string, options: IronicLabOptions): Promise<IronicLab> {
   const auth = options.auth ?? { type: 'noauth' };
   if (auth.type === 'http_basic') writeHtpasswd(path.join(dir, 'htpasswd'), auth.username, auth.password);
   const service =
@@ -80,8 +90,13 @@ export async function startIronic(options: IronicLabOptions = {}): Promise<Ironi
       },
       stop: () => stop(child, dir),
     };
-    if (auth.type === 'keystone') await auth.keystone.addService('baremetal', 'ironic', url);
-    await checkSentinel(lab);
+    try {
+      if (auth.type === 'keystone') await auth.keystone.addService('baremetal', 'ironic', url);
+      await checkSentinel(lab);
+    } catch (error) {
+      await lab.stop();
+      throw error;
+    }
     return lab;
   }
 }

@@ -158,12 +158,20 @@ class Lab implements KeystoneLab {
     return response.headers.get('x-subject-token')!;
   }
 
-  async api(method: string, urlPath: string, body?: unknown, token = this.#adminToken): Promise<any> {
-    const response = await fetch(`${this.url}${urlPath}`, {
-      method,
-      headers: { 'content-type': 'application/json', 'x-auth-token': token },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+  async api(method: string, urlPath: string, body?: unknown, token?: string): Promise<any> {
+    const send = (auth: string) =>
+      fetch(`${this.url}${urlPath}`, {
+        method,
+        headers: { 'content-type': 'application/json', 'x-auth-token': auth },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    let response = await send(token ?? this.#adminToken);
+    // The lab's tokens live seconds (to test re-authentication); on a loaded machine the admin's
+    // may expire before its renewal: renew it now and ask once more.
+    if (response.status === 401 && token === undefined) {
+      await this.#renew();
+      response = await send(this.#adminToken);
+    }
     const text = await response.text();
     if (!response.ok) throw new Error(`Keystone lab: ${method} ${urlPath} answered ${response.status}: ${text}`);
     return text === '' ? undefined : JSON.parse(text);

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { BackendRegistry, acceptsStemcell, loadConfig, silentLogger, type HybridConfig } from '@hybrid-cpi/core';
 import { BUILTIN_BACKENDS } from '../../packages/cli/src/builtins.js';
 import { requirementsOf } from '../../packages/backend-ironic/src/selection/requirements.js';
-import { enrollParamsOf } from '../../packages/backend-ironic/src/enroll.js';
+import { enrollParamsOf } from '../../packages/backend-ironic/src/node/enroll.js';
 
 const EXAMPLES = path.resolve(import.meta.dirname, '../../examples');
 /** Directories of example CPI configs (bosh-deployment/ holds manifests and ops files, not configs). */

@@ -1,13 +1,14 @@
+import type { Dispatcher } from 'undici';
 import type { Backend, BackendDeps, CallContext } from '@hybrid-cpi/core';
 import { DEFAULTS, type IronicConfig, type IronicContext } from './config.js';
-import { realClock } from './ironic/backoff.js';
-import { deployTimeoutSeconds } from './waits.js';
+import { realClock, realSleep } from './ironic/backoff.js';
+import { deployTimeoutSeconds } from './node/waits.js';
 import { connectIronic } from './ironic/connect.js';
-import { claimsByAllocation } from './claim-mode.js';
+import { claimsByAllocation } from './node/claim-mode.js';
 import { globalRequestId } from './ironic/request-id.js';
 import { calculateVmCloudProperties } from './methods/calculate-vm-cloud-properties.js';
 import { createVm } from './methods/create-vm.js';
-import { createVmOnDiskNode } from './rebuild.js';
+import { createVmOnDiskNode } from './node/rebuild.js';
 import { attachDisk, createDisk, deleteDisk, detachDisk, getDisks, hasDisk, setDiskMetadata } from './methods/disks.js';
 import { deleteVm } from './methods/delete-vm.js';
 import { hasVm } from './methods/has-vm.js';
@@ -15,9 +16,16 @@ import { rebootVm } from './methods/reboot-vm.js';
 import { setVmMetadata } from './methods/set-vm-metadata.js';
 import { createStemcell, deleteStemcell } from './methods/stemcells.js';
 
-/** Makes the backend of one `type: ironic` instance; only composes, each method has its file. */
+/**
+ * Makes the backend of one `type: ironic` instance; only composes, each method has its file. Its
+ * HTTP (Ironic, Keystone, the image store), clock and sleep are the seams of `deps` where given.
+ */
 export async function createIronicBackend(config: IronicConfig, deps: BackendDeps): Promise<Backend> {
-  const client = await connectIronic(config.ironic, { logger: deps.logger });
+  // The composition root's token is an undici Dispatcher (core knows no undici).
+  const dispatcher = deps.seams?.httpDispatcher as Dispatcher | undefined;
+  const clock = deps.seams?.clock ?? realClock;
+  const sleep = deps.seams?.sleep ?? realSleep;
+  const client = await connectIronic(config.ironic, { logger: deps.logger, clock, sleep, ...(dispatcher === undefined ? {} : { dispatcher }) });
   let allocations: Promise<boolean> | undefined;
   const ctx: IronicContext = {
     name: deps.name,
@@ -25,6 +33,9 @@ export async function createIronicBackend(config: IronicConfig, deps: BackendDep
     agent: deps.agent,
     client,
     logger: deps.logger,
+    clock,
+    sleep,
+    ...(dispatcher === undefined ? {} : { httpDispatcher: dispatcher }),
     useAllocations: (signal) => (allocations ??= claimsByAllocation(config, client, signal)),
   };
   const scoped = (call: CallContext) => forCall(ctx, call);
@@ -60,6 +71,6 @@ function forCall(ctx: IronicContext, call: CallContext): IronicContext {
   const budget = call.method === 'create_vm' ? deployTimeoutSeconds(ctx) : (ctx.config.undeploy_timeout_seconds ?? DEFAULTS.undeployTimeoutSeconds);
   // The backend's own logger (deps.logger): in a CPI call it carries the request's bindings already.
   const logger = id === undefined ? ctx.logger : ctx.logger.child({ global_request_id: id });
-  const client = ctx.client.forCall({ logger, until: realClock() + budget * 1000, ...(id === undefined ? {} : { globalRequestId: id }) });
+  const client = ctx.client.forCall({ logger, until: ctx.clock() + budget * 1000, ...(id === undefined ? {} : { globalRequestId: id }) });
   return { ...ctx, logger, client };
 }

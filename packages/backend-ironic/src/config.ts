@@ -1,5 +1,7 @@
 import type { AgentConfig, BackendConfig, Logger, BackendName } from '@hybrid-cpi/core';
 import type { IronicConnectionConfig } from './ironic/connect.js';
+import type { Dispatcher } from 'undici';
+import type { Clock, Sleep } from './ironic/backoff.js';
 import type { IronicClient } from './ironic/client.js';
 
 export interface IronicConfig extends BackendConfig {
@@ -45,6 +47,11 @@ export interface IronicContext {
   readonly agent: AgentConfig | undefined;
   readonly client: IronicClient;
   readonly logger: Logger;
+  /** The monotonic clock and the sleep of every wait and back-off (BackendDeps.seams; real ones by default). */
+  readonly clock: Clock;
+  readonly sleep: Sleep;
+  /** The HTTP dispatcher of the seams, for the image store (the client has it already); unset in production. */
+  readonly httpDispatcher?: Dispatcher;
   /** Whether claims use the Allocation API (decided once per process, from config or the server's version). */
   useAllocations(signal?: AbortSignal): Promise<boolean>;
 }

@@ -11,7 +11,8 @@ export const DISKS_KEY = 'bosh_disks';
 export const RESERVATION_KEY = 'bosh_reservation';
 export const WIPE_KEY = 'bosh_wipe';
 export const PARKED_KEY = 'bosh_parked';
-export const RELEASE_KEY = 'bosh_release';
+/** The mark of a node being given back (its key says `release`, as nodes in service carry it). */
+export const GIVE_BACK_KEY = 'bosh_release';
 
 /** One persistent disk: a local device of the node. */
 export interface DiskRecord {
@@ -53,18 +54,18 @@ export interface Parked {
  * A node the CPI is giving back, its VM and disks gone: written before the undeploy or cleaning
  * starts, so that a retry after a kill finishes what the killed call began.
  */
-export interface Release {
-  /** The claim to drop: the node's `instance_uuid` when the release began. */
+export interface GiveBack {
+  /** The claim to drop: the node's `instance_uuid` when the give-back began. */
   readonly claim: string;
   /** The VM being deleted, if any: a retried delete_vm knows its node by it. */
   readonly vm: string | null;
   /** Devices of deleted disks: the node is cleaned, whatever its `automated_clean` says. */
   readonly wipe: readonly string[];
-  /** The node's `automated_clean` before the release forced it on; put back at the end. */
+  /** The node's `automated_clean` before the give-back forced it on; put back at the end. */
   readonly automated_clean: boolean | null;
   /** The CPI enrolled the node for its VM: deleted at the end. */
   readonly enrolled: boolean;
-  /** `provision_updated_at` when the release began: whether the cleaning has run since. */
+  /** `provision_updated_at` when the give-back began: whether the cleaning has run since. */
   readonly provision_updated_at: string | null;
 }
 
@@ -85,8 +86,8 @@ export function parkedOf(node: WithExtra): Parked | undefined {
   return node.extra?.[PARKED_KEY] as Parked | undefined;
 }
 
-export function releaseOf(node: WithExtra): Release | undefined {
-  return node.extra?.[RELEASE_KEY] as Release | undefined;
+export function giveBackOf(node: WithExtra): GiveBack | undefined {
+  return node.extra?.[GIVE_BACK_KEY] as GiveBack | undefined;
 }
 
 /** Devices of deleted disks, wiped by the node's next cleaning before they back a new disk. */

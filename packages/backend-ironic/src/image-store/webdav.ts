@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { makeDispatcher } from '../ironic/tls.js';
+import { makeDispatcher } from '../tls.js';
 import { NothingWritten, type ImageStore } from './store.js';
 import { baseUrl, objectNameIn, objectUrl, safeUrl } from './urls.js';
 
@@ -13,6 +13,13 @@ export interface WebDavStoreConfig {
   readonly password?: string;
   readonly ca_file?: string;
   readonly insecure?: boolean;
+}
+
+export interface WebDavStoreDeps {
+  /** Tests; by default an Agent made from the store's TLS settings, closed with the store. */
+  readonly dispatcher?: Dispatcher;
+  /** Heads the error of a TLS setting that cannot be used. */
+  readonly doing?: string;
 }
 
 /** Why a WebDAV server may refuse what we ask, by status. */
@@ -30,11 +37,15 @@ const HINTS: Readonly<Record<number, string>> = {
  * A WebDAV collection (nginx `dav_methods PUT DELETE MKCOL`, Apache mod_dav, ...) that also serves
  * the objects over plain GET, which is how Ironic fetches them.
  */
-export function makeWebDavStore(config: WebDavStoreConfig, deps: { dispatcher?: Dispatcher } = {}): ImageStore {
+export function makeWebDavStore(config: WebDavStoreConfig, deps: WebDavStoreDeps = {}): ImageStore {
   const base = baseUrl(config.url);
   const location = safeUrl(base);
   const dispatcher =
-    deps.dispatcher ?? makeDispatcher({ ...(config.ca_file === undefined ? {} : { ca_file: config.ca_file }), insecure: config.insecure === true });
+    deps.dispatcher ??
+    makeDispatcher(
+      { ...(config.ca_file === undefined ? {} : { ca_file: config.ca_file }), insecure: config.insecure === true },
+      deps.doing ?? 'Configuring the image store',
+    );
   const auth: Record<string, string> =
     config.username === undefined ? {} : { authorization: `Basic ${Buffer.from(`${config.username}:${config.password ?? ''}`).toString('base64')}` };
 

@@ -1,11 +1,10 @@
-import type { Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { CpiError, type Logger } from '@hybrid-cpi/core';
 import { basicAuthorization, baremetalEndpoint, describeIdentity, keystoneTokenBody, tokensUrl, type IronicAuth, type KeystoneAuth } from './auth.js';
-import type { CallOptions } from './call-options.js';
+import { callOptions, type CallOptions } from './call-options.js';
 import { backoffDelay, realClock, realSleep, type BackoffPolicy, type Clock, type Sleep } from './backoff.js';
 import { IronicHttpError, isLockedFault, parseFaultstring, readErrorBody } from './errors.js';
-import { DEFAULT, MINIMUM, compareVersions, discoverVersions, isMicroversion, maxVersion, type Microversion } from './microversions.js';
-import { makeDispatcher } from './tls.js';
+import { DEFAULT, MINIMUM, compareVersions, isMicroversion, maxVersion, type Microversion, type VersionRange } from './microversions.js';
 
 /** How often and how patiently a request is repeated after a transient failure. */
 export interface RetryPolicy extends BackoffPolicy {
@@ -21,7 +20,7 @@ export interface IronicClientOptions {
   readonly url?: string;
   readonly auth: IronicAuth;
   /**
-   * undici dispatcher: an Agent with TLS settings ({@link makeDispatcher}), a MockAgent in tests.
+   * undici dispatcher: an Agent with TLS settings (connectIronic makes it), a MockAgent in tests.
    * Default: a plain Agent, closed by {@link IronicClient.close}.
    */
   readonly dispatcher?: Dispatcher;
@@ -171,7 +170,7 @@ export class IronicClient {
     }
     this.#url = options.url?.replace(/\/+$/, '');
     this.#auth = options.auth;
-    this.#dispatcher = options.dispatcher ?? makeDispatcher();
+    this.#dispatcher = options.dispatcher ?? new Agent();
     this.#ownsDispatcher = options.ownsDispatcher ?? options.dispatcher === undefined;
     this.#log = options.logger;
     this.microversion = options.microversion ?? DEFAULT;
@@ -429,6 +428,27 @@ export class IronicClient {
 function untilOf(request: number | undefined, client: number | undefined): { until?: number } {
   const until = Math.min(request ?? Infinity, client ?? Infinity);
   return until === Infinity ? {} : { until };
+}
+
+interface RootDocument {
+  default_version?: { min_version?: unknown; version?: unknown };
+}
+
+/**
+ * Reads the supported range from `GET /` (public even with http_basic or Keystone). One extra
+ * round trip: call it when a check is worth it (start-up checks, errors), not on every CPI call.
+ */
+export async function discoverVersions(client: IronicClient, options: CallOptions = {}): Promise<VersionRange> {
+  const { body } = await client.request<RootDocument>('GET', '/', { auth: false, ...callOptions(options, 'Reading the API versions of Ironic') });
+  const min = body?.default_version?.min_version;
+  const max = body?.default_version?.version;
+  if (!isMicroversion(min) || !isMicroversion(max)) {
+    throw new CpiError(
+      'CPX_BACKEND_FAILURE',
+      `Reading the API versions of Ironic at ${await client.endpoint()}: GET / has no default_version.{min_version,version}`,
+    );
+  }
+  return { min, max };
 }
 
 function parse<T>(answer: Answer, exchange: Exchange): IronicResponse<T> {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CpiError } from '@hybrid-cpi/core';
 import type { CloudsYamlAuth, IronicAuth, KeystoneAuth } from './auth.js';
-import type { TlsOptions } from './tls.js';
+import type { TlsOptions } from '../tls.js';
 
 /** What a named cloud of a clouds.yaml file says, in the client's terms. */
 export interface ResolvedCloud {

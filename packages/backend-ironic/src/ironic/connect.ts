@@ -1,10 +1,11 @@
 import type { Dispatcher } from 'undici';
 import type { Logger } from '@hybrid-cpi/core';
 import type { AuthConfig } from './auth.js';
+import type { Clock, Sleep } from './backoff.js';
 import { IronicClient, type RetryPolicy } from './client.js';
 import { readCloud } from './clouds-yaml.js';
 import type { Microversion } from './microversions.js';
-import { makeDispatcher, type TlsOptions } from './tls.js';
+import { makeDispatcher, type TlsOptions } from '../tls.js';
 
 /** The `ironic` section of a backend's config (DESIGN.md §8). */
 export interface IronicConnectionConfig extends TlsOptions {
@@ -20,6 +21,8 @@ export interface ConnectDeps {
   readonly dispatcher?: Dispatcher;
   readonly microversion?: Microversion;
   readonly retry?: Partial<RetryPolicy>;
+  readonly clock?: Clock;
+  readonly sleep?: Sleep;
   /** Where clouds.yaml is searched for (`HOME`, `OS_CLIENT_CONFIG_FILE`). */
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -41,10 +44,14 @@ export async function connectIronic(config: IronicConnectionConfig, deps: Connec
   return new IronicClient({
     ...(url === undefined ? {} : { url }),
     auth,
-    ...(deps.dispatcher === undefined ? { dispatcher: makeDispatcher(tls), ownsDispatcher: true } : { dispatcher: deps.dispatcher }),
+    ...(deps.dispatcher === undefined
+      ? { dispatcher: makeDispatcher(tls, 'Configuring TLS for Ironic'), ownsDispatcher: true }
+      : { dispatcher: deps.dispatcher }),
     logger: deps.logger,
     ...(deps.microversion === undefined ? {} : { microversion: deps.microversion }),
     ...(deps.retry === undefined ? {} : { retry: deps.retry }),
+    ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+    ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
   });
 }
 

@@ -1,6 +1,4 @@
 import { CpiError } from '@hybrid-cpi/core';
-import { callOptions, type CallOptions } from './call-options.js';
-import type { IronicClient } from './client.js';
 
 /** An Ironic API microversion, `"1.NN"`. */
 export type Microversion = `1.${number}`;
@@ -56,27 +54,6 @@ export function maxVersion(a: Microversion, b: Microversion): Microversion {
 
 export function isMicroversion(value: unknown): value is Microversion {
   return typeof value === 'string' && /^1\.\d+$/.test(value);
-}
-
-interface RootDocument {
-  default_version?: { min_version?: unknown; version?: unknown };
-}
-
-/**
- * Reads the supported range from `GET /` (public even with http_basic or Keystone). One extra
- * round trip: call it when a check is worth it (start-up checks, errors), not on every CPI call.
- */
-export async function discoverVersions(client: IronicClient, options: CallOptions = {}): Promise<VersionRange> {
-  const { body } = await client.request<RootDocument>('GET', '/', { auth: false, ...callOptions(options, 'Reading the API versions of Ironic') });
-  const min = body?.default_version?.min_version;
-  const max = body?.default_version?.version;
-  if (!isMicroversion(min) || !isMicroversion(max)) {
-    throw new CpiError(
-      'CPX_BACKEND_FAILURE',
-      `Reading the API versions of Ironic at ${await client.endpoint()}: GET / has no default_version.{min_version,version}`,
-    );
-  }
-  return { min, max };
 }
 
 /**

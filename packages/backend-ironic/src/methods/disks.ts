@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CpiError, type CallContext, type CreateDiskRequest, type DiskHint, type Metadata, type NativeCid, nativeCid } from '@hybrid-cpi/core';
-import { claimNode } from '../claim.js';
+import { claimNode } from '../node/claim.js';
 import type { IronicContext } from '../config.js';
 import { agentPath, chooseDevice, creatingDisk, deviceHint, excludedDevices, nodeDevices, type Device } from '../disks/devices.js';
 import {
@@ -19,10 +19,10 @@ import { isNotFound } from '../ironic/errors.js';
 import { getNode } from '../ironic/nodes.js';
 import { add, remove, replace, type PatchOp } from '../ironic/patch.js';
 import type { Node } from '../ironic/types.js';
-import { patchLocked } from '../node-lock.js';
-import { releaseDiskNode } from '../release.js';
+import { patchLocked } from '../node/lock.js';
+import { giveBackDiskNode } from '../node/give-back.js';
 import { requirementsOf } from '../selection/requirements.js';
-import { carriesVm, findVmNode, vmRecord } from '../vm-node.js';
+import { carriesVm, findVmNode, vmRecord } from '../node/vm-node.js';
 
 /**
  * create_disk: a local device of the node of `vm_cid`, recorded in the node's `extra`; the CID
@@ -187,8 +187,8 @@ export async function setDiskMetadata(ctx: IronicContext, call: CallContext, dis
 /**
  * delete_disk: forgets the disk and queues its device for a wipe, so that no new disk shows its
  * data. The wipe is the node's cleaning: deferred while a VM runs on the node (it comes with the
- * VM's release), at once when the node has no VM and this was its last disk (the node is
- * undeployed or cleaned and goes back to the pool). A retry after a kill finishes that release;
+ * VM's give-back), at once when the node has no VM and this was its last disk (the node is
+ * undeployed or cleaned and goes back to the pool). A retry after a kill finishes that give-back;
  * a missing disk is success.
  */
 export async function deleteDisk(ctx: IronicContext, call: CallContext, cid: NativeCid<'disk'>): Promise<void> {
@@ -211,5 +211,5 @@ export async function deleteDisk(ctx: IronicContext, call: CallContext, cid: Nat
     if (isNotFound(error)) return;
     throw error;
   }
-  if (vmRecord(node) === undefined) await releaseDiskNode(ctx, parsed.node, doing, call.signal);
+  if (vmRecord(node) === undefined) await giveBackDiskNode(ctx, parsed.node, doing, call.signal);
 }

@@ -1,7 +1,7 @@
 import { CpiError, type CallContext, type NativeCid } from '@hybrid-cpi/core';
 import type { IronicContext } from '../config.js';
 import { setPowerState } from '../ironic/nodes.js';
-import { findVmNode } from '../vm-node.js';
+import { findVmNode } from '../node/vm-node.js';
 
 /** reboot_vm: a hard reboot through the BMC (the agent may be unresponsive: cck calls this). */
 export async function rebootVm(ctx: IronicContext, call: CallContext, cid: NativeCid<'vm'>): Promise<void> {

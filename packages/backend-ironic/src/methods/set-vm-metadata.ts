@@ -3,8 +3,8 @@ import type { IronicContext } from '../config.js';
 import { isConflict } from '../ironic/errors.js';
 import { patchNode } from '../ironic/nodes.js';
 import { replace } from '../ironic/patch.js';
-import { patchLocked } from '../node-lock.js';
-import { VM_KEY, findVmNode, vmRecord, type VmRecord } from '../vm-node.js';
+import { patchLocked } from '../node/lock.js';
+import { VM_KEY, findVmNode, vmRecord, type VmRecord } from '../node/vm-node.js';
 
 /**
  * set_vm_metadata: the director's tags go into the node's `extra.bosh_vm.metadata`, where

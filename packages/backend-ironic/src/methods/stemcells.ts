@@ -1,7 +1,7 @@
 import { CpiError, type CallContext, type CreateStemcellRequest, type NativeCid } from '@hybrid-cpi/core';
 import type { IronicContext } from '../config.js';
 import type { ImageStore } from '../image-store/index.js';
-import { decodeStemcellCid, encodeStemcellCid } from '../stemcell-cid.js';
+import { decodeStemcellCid, encodeStemcellCid } from '../stemcell/cid.js';
 import { stemcellKind } from '../stemcell/kind.js';
 import { isImageName } from '../stemcell/object-name.js';
 
@@ -69,5 +69,5 @@ async function openStore(ctx: IronicContext, doing: string): Promise<ImageStore>
     );
   }
   const { makeImageStore } = await import('../image-store/index.js');
-  return makeImageStore(config, ctx.name);
+  return makeImageStore(config, ctx.name, ctx.httpDispatcher === undefined ? {} : { dispatcher: ctx.httpDispatcher });
 }

@@ -1,7 +1,7 @@
 import type { CloudProperties } from '@hybrid-cpi/core';
 import { chooseDevice, creatingDisk, deviceHint, excludedDevices, type Device } from '../disks/devices.js';
 import { DISKS_KEY, WIPE_KEY } from '../disks/records.js';
-import { devicePath, ephemeralDisk, systemDisk } from '../methods/create-vm.js';
+import { devicePath, ephemeralDisk, systemDisk } from '../config-drive/agent-settings.js';
 import type { PoolNode } from './pool.js';
 
 /**

@@ -6,7 +6,7 @@
 export type { FailureDomainConfig, IronicConfig } from '../config.js';
 export { countInstances, spreadOrder, type DomainCount } from '../placement/spread.js';
 export { describeDomains, namedDomain } from '../placement/domains.js';
-export { mapLimit } from '../map-limit.js';
+export { mapLimit } from '../ironic/map-limit.js';
 export { openPool, POOL_FIELDS, type NodePool, type PoolNode } from './pool.js';
 export { assessNodes, type NodeFit } from './fit.js';
 export { agentDiskMisfit, diskMisfit } from './device-fit.js';
@@ -15,10 +15,10 @@ export { nodeStatus, type NodeDisk, type NodeStatus, type NodeUse } from './node
 export { unquarantineNode, type Unquarantined } from './unquarantine.js';
 export { requirementsOf, type Minimums, type Requirements } from '../selection/requirements.js';
 export type { SelectableNode } from '../selection/rejections.js';
-export { enrollParamsOf } from '../enroll.js';
+export { enrollParamsOf } from '../node/enroll.js';
 export { connectIronic, type IronicConnectionConfig } from '../ironic/connect.js';
-export type { IronicClient } from '../ironic/client.js';
-export { compareVersions, discoverVersions, MINIMUM as MINIMUM_MICROVERSION, type VersionRange } from '../ironic/microversions.js';
+export { discoverVersions, type IronicClient } from '../ironic/client.js';
+export { compareVersions, MINIMUM as MINIMUM_MICROVERSION, type VersionRange } from '../ironic/microversions.js';
 export { isIronicHttpError, type IronicHttpError } from '../ironic/errors.js';
 export { makeImageStore, type ImageStore } from '../image-store/index.js';
 export { isNothingWritten } from '../image-store/store.js';

@@ -1,6 +1,6 @@
-import { disksOf, parkedOf, releaseOf, reservationOf } from '../disks/records.js';
+import { disksOf, parkedOf, giveBackOf, reservationOf } from '../disks/records.js';
 import { describeFailures, failuresOf, quarantineOf } from '../quarantine/records.js';
-import { vmRecord } from '../vm-node.js';
+import { vmRecord } from '../node/vm-node.js';
 import type { PoolNode } from './pool.js';
 
 /** What a node is to BOSH, from the fields the CPI writes (`extra.bosh_*`, `instance_uuid`). */
@@ -85,7 +85,7 @@ function classify(node: PoolNode, ownVm: boolean, held: NodeStatus['parked']): [
   if (node.health === 'Critical') return ['quarantined', 'hardware health Critical'];
   if (FAILED.test(node.provision_state ?? '')) return ['quarantined', `${node.provision_state}: ${node.last_error ?? 'no last_error'}`];
   if (ownVm) return ['vm', null];
-  if (releaseOf(node) !== undefined)
+  if (giveBackOf(node) !== undefined)
     return ['unavailable', `being released by the CPI (provision state '${node.provision_state}'); a retry of the delete_vm or delete_disk finishes it`];
   if (held !== null) return ['parked', parkedNote(held)];
   if (node.instance_uuid) return ['foreign', `claimed by instance ${node.instance_uuid}, not by a BOSH VM of this CPI`];

@@ -1,6 +1,6 @@
 import { silentLogger, type Logger } from '@hybrid-cpi/core';
 import type { IronicConfig } from '../config.js';
-import { claimsByAllocation } from '../claim-mode.js';
+import { claimsByAllocation } from '../node/claim-mode.js';
 import { nodeDevices, type Device } from '../disks/devices.js';
 import { connectIronic } from '../ironic/connect.js';
 import { listNodes } from '../ironic/nodes.js';

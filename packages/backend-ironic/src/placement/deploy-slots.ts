@@ -1,11 +1,11 @@
 import { CpiError } from '@hybrid-cpi/core';
 import { DEFAULTS, type IronicContext } from '../config.js';
-import { backoffDelay, realClock, realSleep, type BackoffPolicy } from '../ironic/backoff.js';
+import { backoffDelay, type BackoffPolicy } from '../ironic/backoff.js';
 import { isIronicHttpError } from '../ironic/errors.js';
 import { listNodes, patchNode } from '../ironic/nodes.js';
 import { add } from '../ironic/patch.js';
 import type { Node } from '../ironic/types.js';
-import { VM_KEY, vmRecord } from '../vm-node.js';
+import { VM_KEY, vmRecord } from '../node/vm-node.js';
 
 /*
  * The provisioning throttle: at most `max_concurrent_deploys` of the CPI's deploys in flight per
@@ -114,7 +114,7 @@ export interface SlotRequest {
   readonly node: Pick<Node, 'uuid' | 'conductor_group'>;
   readonly cid: string;
   readonly slot: DeploySlot;
-  /** The create_vm's time budget ({@link realClock} time). */
+  /** The create_vm's time budget (a `ctx.clock` time). */
   readonly deadline: number;
   readonly signal: AbortSignal;
 }
@@ -136,9 +136,9 @@ export async function deployInSlot(ctx: IronicContext, request: SlotRequest, sta
   for (;;) {
     const fresh = Date.parse(slot.at) + HELD_TTL_MS / 2 - Date.now();
     try {
-      return await start(Math.min(deadline, realClock() + fresh));
+      return await start(Math.min(deadline, ctx.clock() + fresh));
     } catch (error) {
-      if (!isIronicHttpError(error) || error.status !== 503 || realClock() >= deadline) throw error;
+      if (!isIronicHttpError(error) || error.status !== 503 || ctx.clock() >= deadline) throw error;
       slot = await writeSlot(ctx, node.uuid, cid, { ...slot, at: new Date().toISOString() }, signal);
     }
   }
@@ -147,21 +147,21 @@ export async function deployInSlot(ctx: IronicContext, request: SlotRequest, sta
 async function takeSlot(ctx: IronicContext, request: SlotRequest): Promise<DeploySlot> {
   const { node, cid, deadline, signal } = request;
   const limit = ctx.config.max_concurrent_deploys ?? DEFAULTS.maxConcurrentDeploys;
-  const started = realClock();
+  const started = ctx.clock();
   let slot = request.slot;
   let looks = 0;
   for (;;) {
     const view = await look(ctx, node, cid, signal);
     const step = nextStep(view, { uuid: node.uuid, ...slot }, limit);
     if (step === 'deploy') {
-      if (looks > 0) ctx.logger.info({ vm: cid, node: node.uuid, waited_s: seconds(realClock() - started) }, 'took a deploy slot');
+      if (looks > 0) ctx.logger.info({ vm: cid, node: node.uuid, waited_s: seconds(ctx.clock() - started) }, 'took a deploy slot');
       return slot;
     }
     if (step === 'take' || step === 'release' || (!slot.held && Date.now() - Date.parse(slot.at) > QUEUED_REFRESH_MS)) {
       slot = await writeSlot(ctx, node.uuid, cid, { ...slot, held: step === 'take' || step === 'hold', at: new Date().toISOString() }, signal);
       if (step === 'take') continue;
     }
-    const waited = realClock() - started;
+    const waited = ctx.clock() - started;
     const ahead = view.queued.filter((m) => m.queued_at < slot.queued_at).length;
     const before = view.holding.length + ahead - (limit - view.deploying);
     if (step !== 'hold') {
@@ -178,7 +178,7 @@ async function takeSlot(ctx: IronicContext, request: SlotRequest): Promise<Deplo
         'waiting for a deploy slot: max_concurrent_deploys deploys are in flight in the conductor group',
       );
     }
-    if (realClock() >= deadline) {
+    if (ctx.clock() >= deadline) {
       throw new CpiError(
         'CPX_VM_CREATION_FAILED',
         `Deploying VM ${cid} on node ${node.uuid}: waited ${seconds(waited)} s for a deploy slot and deploy_timeout_seconds is spent: ` +
@@ -190,7 +190,7 @@ async function takeSlot(ctx: IronicContext, request: SlotRequest): Promise<Deplo
     looks++;
     const poll = Math.min(POLL_MAX_MS, POLL_STEP_MS * (1 + Math.max(0, before)));
     const pause = backoffDelay(1, step === 'hold' ? RECHECK : { baseMs: poll, maxMs: poll }, Math.random);
-    await realSleep(Math.max(0, Math.min(pause, deadline - realClock())), signal);
+    await ctx.sleep(Math.max(0, Math.min(pause, deadline - ctx.clock())), signal);
   }
 }
 
@@ -198,17 +198,17 @@ async function takeSlot(ctx: IronicContext, request: SlotRequest): Promise<Deplo
 export async function waitForRoom(ctx: IronicContext, request: Omit<SlotRequest, 'slot'>): Promise<void> {
   const { node, cid, deadline, signal } = request;
   const limit = ctx.config.max_concurrent_deploys ?? DEFAULTS.maxConcurrentDeploys;
-  const started = realClock();
+  const started = ctx.clock();
   for (;;) {
     const view = await look(ctx, node, cid, signal);
     const inFlight = view.deploying + view.holding.length;
-    if (inFlight < limit || realClock() >= deadline) return;
+    if (inFlight < limit || ctx.clock() >= deadline) return;
     ctx.logger.info(
-      { vm: cid, node: node.uuid, conductor_group: node.conductor_group, in_flight: inFlight, limit, waited_s: seconds(realClock() - started) },
+      { vm: cid, node: node.uuid, conductor_group: node.conductor_group, in_flight: inFlight, limit, waited_s: seconds(ctx.clock() - started) },
       'waiting for room to deploy: max_concurrent_deploys deploys are in flight in the conductor group',
     );
     const poll = Math.min(POLL_MAX_MS, POLL_STEP_MS * (1 + inFlight - limit));
-    await realSleep(Math.max(0, Math.min(backoffDelay(1, { baseMs: poll, maxMs: poll }, Math.random), deadline - realClock())), signal);
+    await ctx.sleep(Math.max(0, Math.min(backoffDelay(1, { baseMs: poll, maxMs: poll }, Math.random), deadline - ctx.clock())), signal);
   }
 }
 

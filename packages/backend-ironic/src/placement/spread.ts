@@ -1,8 +1,8 @@
 import type { FailureDomainConfig, IronicContext } from '../config.js';
 import { listNodes } from '../ironic/nodes.js';
 import type { SelectableNode } from '../selection/rejections.js';
-import { mapLimit } from '../map-limit.js';
-import { vmRecord } from '../vm-node.js';
+import { mapLimit } from '../ironic/map-limit.js';
+import { vmRecord } from '../node/vm-node.js';
 import { describeDomains, lldpSwitch, namedDomain, type DomainNode } from './domains.js';
 
 /** Inventories read per create_vm for LLDP switches: a bound, so a large pool costs no more requests. */

@@ -1,5 +1,5 @@
 import { CpiError, type CloudProperties } from '@hybrid-cpi/core';
-import type { StemcellImage } from '../stemcell-cid.js';
+import type { StemcellImage } from './cid.js';
 
 /** What create_stemcell has to do with a stemcell, from its cloud_properties. */
 export type StemcellKind =

@@ -7,8 +7,8 @@ import { isCpiError, type Backend, type NativeCid } from '@hybrid-cpi/core';
 import { api, enrollFakeNode, removeNodes, type FakeNode } from '../../../../test/support/ironic-nodes.js';
 import { startIronicRecorder, type IronicRecorder, type RecordedRequest } from '../../../../test/support/ironic-recorder.js';
 import { invariantBreaks, statesSeen, watchNode } from '../../../../test/support/node-watch.js';
-import { encodeStemcellCid } from '../../src/stemcell-cid.js';
-import { vmCidFor } from '../../src/vm-cid.js';
+import { encodeStemcellCid } from '../../src/stemcell/cid.js';
+import { vmCidFor } from '../../src/node/vm-cid.js';
 import { STEMCELL, call, makeBackend, sharedLab } from './helpers.js';
 
 const lab = sharedLab();

@@ -12,7 +12,7 @@ import type { IronicLab } from '../../../../test/support/ironic-lab.js';
 import { MICROVERSION } from '../../../../test/support/ironic-lab.js';
 import { createIronicBackend } from '../../src/backend.js';
 import type { IronicConfig } from '../../src/config.js';
-import { encodeStemcellCid } from '../../src/stemcell-cid.js';
+import { encodeStemcellCid } from '../../src/stemcell/cid.js';
 
 /** The run's shared Ironic (test/integration/global-setup.ts). */
 export function sharedLab(): IronicLab {

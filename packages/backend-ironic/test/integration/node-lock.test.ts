@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger, type BackendName } from '@hybrid-cpi/core';
 import { api, enrollFakeNode, removeNodes, type FakeNode } from '../../../../test/support/ironic-nodes.js';
 import type { IronicContext } from '../../src/config.js';
+import { realClock, realSleep } from '../../src/ironic/backoff.js';
 import { connectIronic } from '../../src/ironic/connect.js';
 import { addNodeTrait, patchNode } from '../../src/ironic/nodes.js';
-import { isLockTrait, LEASE_MS, patchLocked, thisHost, withNodeLock } from '../../src/node-lock.js';
+import { isLockTrait, LEASE_MS, patchLocked, thisHost, withNodeLock } from '../../src/node/lock.js';
 import { sharedLab } from './helpers.js';
 
 const lab = sharedLab();
@@ -18,6 +19,8 @@ beforeAll(async () => {
     agent: undefined,
     client,
     logger: silentLogger,
+    clock: realClock,
+    sleep: realSleep,
     useAllocations: async () => false,
   };
 });
@@ -90,16 +93,9 @@ describe('the node lock', () => {
     let now = 0;
     const clock = () => (now += 5_000);
     let acquiredAt = 0;
-    await withNodeLock(
-      ctx,
-      uuid,
-      'after a stale holder',
-      signal,
-      async () => {
-        acquiredAt = now;
-      },
-      { clock, sleep: async () => undefined },
-    );
+    await withNodeLock({ ...ctx, clock, sleep: async () => undefined }, uuid, 'after a stale holder', signal, async () => {
+      acquiredAt = now;
+    });
     expect(acquiredAt).toBeGreaterThanOrEqual(LEASE_MS);
     expect(await lockTraits(uuid)).toEqual([]);
   });

@@ -11,7 +11,7 @@ import type { NativeCid } from '@hybrid-cpi/core';
 import { startWebDav, type WebDavLab, type WebDavLabOptions } from '../../../../test/support/webdav-lab.js';
 import type { IronicConfig } from '../../src/config.js';
 import { createStemcell, deleteStemcell } from '../../src/methods/stemcells.js';
-import { decodeStemcellCid } from '../../src/stemcell-cid.js';
+import { decodeStemcellCid } from '../../src/stemcell/cid.js';
 import { OPENSTACK_QCOW2, callContext, captureLogger, diskBytes, ironicContext, writeTarball } from '../unit/stemcell/helpers.js';
 
 const ROOT_IMG_MB = 320;

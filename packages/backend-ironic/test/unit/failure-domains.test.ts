@@ -2,7 +2,7 @@
 // trait or LLDP switch names (LLDP from the inventory's documented wire shapes: the lab's fake
 // nodes have none), the order create_vm tries them in, and the requests it makes for it.
 import { describe, expect, it } from 'vitest';
-import { claimNode } from '../../src/claim.js';
+import { claimNode } from '../../src/node/claim.js';
 import { describeDomains, lldpSwitch, namedDomain, switchOfInventory, switchOfTlvs } from '../../src/placement/domains.js';
 import { instanceGroupOf } from '../../src/placement/instance-group.js';
 import { LLDP_LOOKUPS, countInstances, spreadOrder } from '../../src/placement/spread.js';

@@ -1,7 +1,7 @@
 // Health in selection, from the wire shapes Ironic documents: `retired` (API 1.61) and `health`
 // (API 1.109) are asked for only where the server has them, so an older server answers as before.
 import { describe, expect, it } from 'vitest';
-import { claimNode } from '../../src/claim.js';
+import { claimNode } from '../../src/node/claim.js';
 import { preferenceTiers } from '../../src/selection/preference.js';
 import { rejection, selectionListing, type SelectableNode } from '../../src/selection/rejections.js';
 import { requirementsOf } from '../../src/selection/requirements.js';

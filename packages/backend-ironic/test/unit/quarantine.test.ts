@@ -3,9 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { nodeStatus } from '../../src/operator/node-status.js';
 import type { PoolNode } from '../../src/operator/pool.js';
-import { keepQuarantined, recordFailure, recordReleased } from '../../src/quarantine/failures.js';
+import { keepQuarantined, recordFailure, recordReleased } from '../../src/node/quarantine.js';
 import { describeFailures, quarantineReason, withFailure, type FailureEntry } from '../../src/quarantine/records.js';
-import { abortDeploy, releaseNode } from '../../src/release.js';
+import { abortDeploy, giveBackNode } from '../../src/node/give-back.js';
 import type { Node } from '../../src/ironic/types.js';
 import {
   NODE,
@@ -190,7 +190,7 @@ describe('ending a deploy that waits for its call-back', () => {
     const again = expectLock(harness, nodeFixture({ extra: waiting.extra }));
     expectCall(harness.pool, { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: [{ op: 'remove', path: '/extra/bosh_vm' }] }).reply(200, nodeFixture());
     again.unlock();
-    await releaseNode(backendContext(harness.client), waiting, CID, signal);
+    await giveBackNode(backendContext(harness.client), waiting, CID, signal);
   });
   it('on an older Ironic, a node someone else claims once the teardown dropped the claim is theirs: left alone', async () => {
     const harness = make();
@@ -200,7 +200,7 @@ describe('ending a deploy that waits for its call-back', () => {
     expectCall(harness.pool, { method: 'GET', path: `/v1/nodes/${NODE}` }).reply(200, nodeFixture({ extra: waiting.extra }));
     // No PATCH: neither the claim nor the leftover record of a node another claimant holds now.
     expectLock(harness, nodeFixture({ extra: waiting.extra, instance_uuid: '99999999-0000-4000-8000-000000000009' })).unlock();
-    await releaseNode(backendContext(harness.client), waiting, CID, signal);
+    await giveBackNode(backendContext(harness.client), waiting, CID, signal);
   });
 });
 
@@ -236,7 +236,7 @@ describe('a deploy waiting for its call-back on a node that holds persistent dis
     expectCall(harness.pool, { method: 'PUT', path: `/v1/nodes/${NODE}/states/provision`, microversion: '1.110', body: { target: 'abort' } }).reply(202, '');
     expectCall(harness.pool, { method: 'GET', path: `/v1/nodes/${NODE}` }).reply(200, at('deploy failed', 'active'));
     expectPark(harness);
-    await releaseNode(backendContext(harness.client), { uuid: NODE }, VM, signal);
+    await giveBackNode(backendContext(harness.client), { uuid: NODE }, VM, signal);
   });
 
   it('on an older Ironic: never torn down (that would unclaim and clean it): waited out, then parked', async () => {
@@ -246,7 +246,7 @@ describe('a deploy waiting for its call-back on a node that holds persistent dis
     // Ironic's own call-back timeout fails the deploy; no teardown was ever asked for.
     expectCall(harness.pool, { method: 'GET', path: `/v1/nodes/${NODE}` }).reply(200, at('deploy failed', 'active'));
     expectPark(harness);
-    await releaseNode(backendContext(harness.client), { uuid: NODE }, VM, signal);
+    await giveBackNode(backendContext(harness.client), { uuid: NODE }, VM, signal);
   });
 });
 

@@ -35,6 +35,16 @@ export interface BackendDeps {
   readonly logger: Logger;
   /** The top-level `agent` section: settings every bare-metal agent needs. */
   readonly agent: AgentConfig | undefined;
+  /**
+   * What tests replace, from the composition root: the HTTP dispatcher (an undici Dispatcher), a
+   * monotonic clock in ms, a sleep, the process spawner. A backend uses the real ones where unset.
+   */
+  readonly seams?: {
+    readonly httpDispatcher?: unknown;
+    readonly clock?: () => number;
+    readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+    readonly spawn?: unknown;
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isCpiError } from '@hybrid-cpi/core';
+import { discoverVersions } from '../../../src/ironic/client.js';
 import * as mv from '../../../src/ironic/microversions.js';
 import { ORIGIN, expectCall, useIronicMock } from './helpers.js';
 
@@ -36,13 +37,13 @@ describe('discoverVersions', () => {
       name: 'OpenStack Ironic API',
       default_version: { id: 'v1', min_version: '1.1', version: '1.82', status: 'CURRENT' },
     });
-    expect(await mv.discoverVersions(client)).toEqual({ min: '1.1', max: '1.82' });
+    expect(await discoverVersions(client)).toEqual({ min: '1.1', max: '1.82' });
   });
 
   it('refuses a root document without versions', async () => {
     const { pool, client } = make();
     expectCall(pool, { method: 'GET', path: '/' }).reply(200, { name: 'something else' });
-    await expect(mv.discoverVersions(client)).rejects.toThrowError(
+    await expect(discoverVersions(client)).rejects.toThrowError(
       `Reading the API versions of Ironic at ${ORIGIN}: GET / has no default_version.{min_version,version}`,
     );
   });

@@ -10,6 +10,7 @@ import { pack } from 'tar-stream';
 import { silentLogger, type BackendName, type CallContext, type Logger } from '@hybrid-cpi/core';
 import type { IronicConfig, IronicContext } from '../../../src/config.js';
 import type { IronicClient } from '../../../src/ironic/client.js';
+import { realClock, realSleep } from '../../../src/ironic/backoff.js';
 import type { ImageStore } from '../../../src/image-store/store.js';
 import { objectNameIn } from '../../../src/image-store/urls.js';
 
@@ -129,6 +130,8 @@ export function ironicContext(config: Partial<IronicConfig> = {}, logger: Logger
     agent: undefined,
     client: {} as IronicClient,
     logger,
+    clock: realClock,
+    sleep: realSleep,
     useAllocations: async () => true,
   };
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { NativeCid } from '@hybrid-cpi/core';
 import { createStemcell, deleteStemcell } from '../../../src/methods/stemcells.js';
-import { decodeStemcellCid, encodeStemcellCid } from '../../../src/stemcell-cid.js';
+import { decodeStemcellCid, encodeStemcellCid } from '../../../src/stemcell/cid.js';
 import { OPENSTACK_QCOW2, callContext, captureLogger, diskBytes, ironicContext, sha256, useTempDirs, writeStemcellImage } from './helpers.js';
 
 const tempDir = useTempDirs();

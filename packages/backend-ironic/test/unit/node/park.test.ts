@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Node } from '../../src/ironic/types.js';
-import { instanceName, parkOps } from '../../src/park.js';
+import type { Node } from '../../../src/ironic/types.js';
+import { instanceName, parkOps } from '../../../src/node/park.js';
 
 const VM = '0b7a4c1e-1111-5111-8111-000000000002';
 const DISK = { device: '/dev/sdc', size_mb: 1024, hint: '/dev/sdc', attached_to: VM, metadata: {} };

@@ -1,15 +1,15 @@
 import { CpiError } from '@hybrid-cpi/core';
-import { createAllocation, deleteAllocation, getAllocation } from './ironic/allocations.js';
-import { isConflict, isNotFound } from './ironic/errors.js';
-import { listNodes, patchNode } from './ironic/nodes.js';
-import { add, type PatchOp } from './ironic/patch.js';
-import { isIronicWaitError, waitForAllocation } from './ironic/waiters.js';
-import type { IronicContext } from './config.js';
-import { macOwners } from './selection/mac-owners.js';
-import type { Requirements } from './selection/requirements.js';
-import { preferenceTiers } from './selection/preference.js';
-import { explainRejections, rejection, selectionListing, type SelectableNode } from './selection/rejections.js';
-import { spreadCandidates } from './placement/spread.js';
+import { createAllocation, deleteAllocation, getAllocation } from '../ironic/allocations.js';
+import { isConflict, isNotFound } from '../ironic/errors.js';
+import { listNodes, patchNode } from '../ironic/nodes.js';
+import { add, type PatchOp } from '../ironic/patch.js';
+import { isIronicWaitError, waitForAllocation } from '../ironic/waiters.js';
+import type { IronicContext } from '../config.js';
+import { macOwners } from '../selection/mac-owners.js';
+import type { Requirements } from '../selection/requirements.js';
+import { preferenceTiers } from '../selection/preference.js';
+import { explainRejections, rejection, selectionListing, type SelectableNode } from '../selection/rejections.js';
+import { spreadCandidates } from '../placement/spread.js';
 
 export interface ClaimRequest {
   readonly cid: string;
@@ -145,7 +145,8 @@ async function claimWithAllocation(
   for (const [resourceClass, uuids] of groups) {
     const allocation = await startAllocation(ctx, request, resourceClass, uuids, doing);
     try {
-      const done = await waitForAllocation(ctx.client, allocation, { timeoutMs: ALLOCATION_TIMEOUT_MS, signal: request.signal, doing });
+      const wait = { timeoutMs: ALLOCATION_TIMEOUT_MS, signal: request.signal, doing, clock: ctx.clock, sleep: ctx.sleep };
+      const done = await waitForAllocation(ctx.client, allocation, wait);
       if (done.node_uuid) return done.node_uuid;
     } catch (error) {
       if (!isIronicWaitError(error) || error.reason !== 'failed') throw error;

@@ -1,4 +1,5 @@
-import type { AgentConfig } from '@hybrid-cpi/core';
+import type { AgentConfig, CloudProperties } from '@hybrid-cpi/core';
+import { DEFAULTS } from '../config.js';
 import type { NetworkSettings } from './networks.js';
 
 export type DiskHint = string | Readonly<Record<string, unknown>> | null;
@@ -29,4 +30,22 @@ export function agentSettings(input: AgentSettingsInput): Record<string, unknown
     networks: input.networks,
     env: input.env,
   };
+}
+
+/** The agent's system disk (`system_disk`, default /dev/sda). */
+export function systemDisk(props: CloudProperties): string {
+  return String(props['system_disk'] ?? DEFAULTS.systemDisk);
+}
+
+/** The device a hint names, or null when it names none by path. */
+export function devicePath(hint: DiskHint): string | null {
+  if (hint === null || typeof hint === 'string') return hint;
+  return typeof hint['path'] === 'string' ? hint['path'] : null;
+}
+
+/** The second disk unless cloud_properties name another device, or `null` for none. */
+export function ephemeralDisk(props: CloudProperties): DiskHint {
+  const hint = props['ephemeral_disk'];
+  if (hint === undefined) return DEFAULTS.ephemeralDisk;
+  return hint as DiskHint;
 }

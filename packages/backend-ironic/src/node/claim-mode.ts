@@ -1,6 +1,6 @@
-import type { IronicConfig } from './config.js';
-import type { IronicClient } from './ironic/client.js';
-import { ALLOCATIONS } from './ironic/microversions.js';
+import type { IronicConfig } from '../config.js';
+import type { IronicClient } from '../ironic/client.js';
+import { ALLOCATIONS } from '../ironic/microversions.js';
 
 /**
  * Whether nodes are claimed through the Allocation API: as `claim` says, or, with `auto`, when

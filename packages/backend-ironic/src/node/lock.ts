@@ -1,13 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { CpiError } from '@hybrid-cpi/core';
-import type { IronicContext } from './config.js';
-import { backoffDelay, realClock, realSleep, type Clock, type Sleep } from './ironic/backoff.js';
-import { isIronicHttpError, isNotFound } from './ironic/errors.js';
-import { addNodeTrait, getNode, patchNode, removeNodeTrait } from './ironic/nodes.js';
-import type { PatchOp } from './ironic/patch.js';
-import { isMoving } from './ironic/states.js';
-import type { Node } from './ironic/types.js';
+import type { IronicContext } from '../config.js';
+import { backoffDelay } from '../ironic/backoff.js';
+import { isIronicHttpError, isNotFound } from '../ironic/errors.js';
+import { addNodeTrait, getNode, patchNode, removeNodeTrait } from '../ironic/nodes.js';
+import type { PatchOp } from '../ironic/patch.js';
+import { isMoving } from '../ironic/states.js';
+import type { Node } from '../ironic/types.js';
 
 /**
  * One CPI process at a time changes the BOSH records of a node.
@@ -40,8 +40,6 @@ export const LEASE_MS = 60_000;
 const HOLD_MS = LEASE_MS / 2;
 
 export interface LockOptions {
-  readonly sleep?: Sleep;
-  readonly clock?: Clock;
   readonly random?: () => number;
   /** Whether a process of this host runs; injected by tests. */
   readonly alive?: (pid: number) => boolean;
@@ -115,8 +113,7 @@ export function isLockTrait(trait: string): boolean {
 }
 
 async function acquire(ctx: IronicContext, nodeUuid: string, mine: string, doing: string, signal: AbortSignal, options: LockOptions): Promise<Node> {
-  const sleep = options.sleep ?? realSleep;
-  const clock = options.clock ?? realClock;
+  const { sleep, clock } = ctx;
   const random = options.random ?? Math.random;
   const alive = options.alive ?? processAlive;
   const firstSeen = new Map<string, number>();

@@ -1,10 +1,14 @@
-import { getNode, listNodes } from './ironic/nodes.js';
-import { isNotFound } from './ironic/errors.js';
-import type { Node } from './ironic/types.js';
-import type { IronicContext } from './config.js';
-import { holdsDisks, parkedOf, releaseOf } from './disks/records.js';
+import type { CreateVmRequest } from '@hybrid-cpi/core';
+import { devicePath, ephemeralDisk, systemDisk } from '../config-drive/agent-settings.js';
+import { getNode, listNodes } from '../ironic/nodes.js';
+import { isNotFound } from '../ironic/errors.js';
+import type { Node } from '../ironic/types.js';
+import type { IronicContext } from '../config.js';
+import { holdsDisks, parkedOf, giveBackOf } from '../disks/records.js';
+import { imageInstanceInfo, type StemcellImage } from '../stemcell/cid.js';
 import { parseVmCid } from './vm-cid.js';
-import type { DeploySlot } from './placement/deploy-slots.js';
+import type { DeploySlot } from '../placement/deploy-slots.js';
+import { instanceGroupOf } from '../placement/instance-group.js';
 
 /** `extra` key where the CPI records what it did to a node, so that it can undo exactly that. */
 export const VM_KEY = 'bosh_vm';
@@ -36,6 +40,24 @@ export function vmRecord(node: Pick<Node, 'extra'>): VmRecord | undefined {
   return typeof record === 'object' && record !== null ? (record as unknown as VmRecord) : undefined;
 }
 
+/** What the node's `extra.bosh_vm` says of the VM. */
+export function vmRecordFor(req: CreateVmRequest, cid: string, enrolled: boolean): VmRecord {
+  const group = instanceGroupOf(req.env);
+  return {
+    cid,
+    agent_id: req.agentId,
+    enrolled,
+    devices: { system: systemDisk(req.cloudProperties), ephemeral: devicePath(ephemeralDisk(req.cloudProperties)) },
+    ...(group === undefined ? {} : { group }),
+  };
+}
+
+/** The node's `instance_info`: the stemcell image, and the root partition size when known. */
+export function instanceInfoFor(req: CreateVmRequest, node: Pick<Node, 'properties'>, image: StemcellImage): Record<string, unknown> {
+  const rootGb = Number(req.cloudProperties['root_gb'] ?? node.properties['local_gb'] ?? 0);
+  return { ...imageInstanceInfo(image), ...(rootGb > 0 ? { root_gb: rootGb } : {}) };
+}
+
 /**
  * Whether the node carries VM `cid` now: its record names it, or the node is claimed by the CID
  * of a create_vm that had not written its record yet (and holds nothing of BOSH besides).
@@ -43,7 +65,7 @@ export function vmRecord(node: Pick<Node, 'extra'>): VmRecord | undefined {
 export function carriesVm(node: Pick<Node, 'extra' | 'instance_uuid'>, cid: string): boolean {
   const record = vmRecord(node);
   if (record !== undefined) return record.cid === cid;
-  return node.instance_uuid === cid && !holdsDisks(node) && parkedOf(node) === undefined && releaseOf(node) === undefined;
+  return node.instance_uuid === cid && !holdsDisks(node) && parkedOf(node) === undefined && giveBackOf(node) === undefined;
 }
 
 /**

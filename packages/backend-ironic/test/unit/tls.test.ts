@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Agent } from 'undici';
-import { makeDispatcher, tlsConnectOptions } from '../../../src/ironic/tls.js';
+import { makeDispatcher, tlsConnectOptions as connectOptions } from '../../src/tls.js';
+
+const tlsConnectOptions = (tls: Parameters<typeof connectOptions>[0]) => connectOptions(tls, 'Configuring TLS for Ironic');
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ironic-tls-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -40,7 +42,7 @@ describe('tlsConnectOptions', () => {
 
 describe('makeDispatcher', () => {
   it('makes an undici Agent', async () => {
-    const dispatcher = makeDispatcher({ ca_file: ca });
+    const dispatcher = makeDispatcher({ ca_file: ca }, 'Configuring TLS for Ironic');
     expect(dispatcher).toBeInstanceOf(Agent);
     await dispatcher.close();
   });

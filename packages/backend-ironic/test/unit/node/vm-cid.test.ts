@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseDiskCid } from '../../src/disks/records.js';
-import { parseVmCid, vmCidFor, vmCidOnNode } from '../../src/vm-cid.js';
+import { parseDiskCid } from '../../../src/disks/records.js';
+import { parseVmCid, vmCidFor, vmCidOnNode } from '../../../src/node/vm-cid.js';
 
 const NODE = '6f1e2d3c-0000-4000-8000-00000000000a';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { assignMacs } from '../../src/agent/networks.js';
-import { agentSettings } from '../../src/agent/settings.js';
-import { configDriveFiles, networkData } from '../../src/agent/config-drive-files.js';
+import { assignMacs } from '../../../src/config-drive/networks.js';
+import { agentSettings } from '../../../src/config-drive/agent-settings.js';
+import { configDriveFiles, networkData } from '../../../src/config-drive/files.js';
 
 const ports = [
   { address: '52:54:00:AA:00:01', physical_network: 'provisioning', pxe_enabled: true },

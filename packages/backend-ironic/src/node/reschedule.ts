@@ -1,24 +1,31 @@
-import { CpiError, type CreatedVm } from '@hybrid-cpi/core';
+import { CpiError, isCpiError, type CreatedVm } from '@hybrid-cpi/core';
 import { NO_OTHER_NODE, claimNode, type ClaimRequest, type Claimed } from './claim.js';
-import type { IronicContext } from './config.js';
-import { DEFAULTS } from './config.js';
-import { realClock } from './ironic/backoff.js';
-import { isIronicHttpError } from './ironic/errors.js';
-import { getNode } from './ironic/nodes.js';
-import type { Node } from './ironic/types.js';
-import { isIronicWaitError } from './ironic/waiters.js';
-import { clearFailures, keepQuarantined, recordFailure, recordReleased } from './quarantine/failures.js';
-import type { FailureEntry, FailureRecord } from './quarantine/records.js';
-import { abortDeploy, releaseNode } from './release.js';
+import type { IronicContext } from '../config.js';
+import { DEFAULTS } from '../config.js';
+import { isIronicHttpError } from '../ironic/errors.js';
+import { getNode } from '../ironic/nodes.js';
+import type { Node } from '../ironic/types.js';
+import { isIronicWaitError } from '../ironic/waiters.js';
+import { clearFailures, keepQuarantined, recordFailure, recordReleased } from './quarantine.js';
+import type { FailureEntry, FailureRecord } from '../quarantine/records.js';
+import { abortDeploy, giveBackNode } from './give-back.js';
 import { deployTimeoutSeconds } from './waits.js';
 
-/** Deploys the VM on a claimed node, waiting until `deadline` ({@link realClock} time) at most. */
+/** Deploys the VM on a claimed node, waiting until `deadline` (a `ctx.clock` time) at most. */
 export type DeployOn = (claimed: Claimed, deadline: number) => Promise<{ readonly vm: CreatedVm; readonly node: Node }>;
 
-/** What create_vm makes of an error that is not a failed deploy: its VMCreationFailed. */
-export type CreationFailed = (error: unknown, doing: string) => CpiError;
-
 type Failure = Pick<FailureEntry, 'step' | 'last_error'>;
+
+/** What create_vm makes of an error that is not a failed deploy: VMCreationFailed, retryable only when another try can do better. */
+export function creationFailed(error: unknown, doing: string): CpiError {
+  if (isCpiError(error) && error.code === 'CPX_VM_CREATION_FAILED') return error;
+  const message = (error as Error)?.message ?? String(error);
+  let retry = true;
+  if (isIronicHttpError(error)) retry = error.status >= 500 || error.status === 409 || error.status === 503;
+  else if (isIronicWaitError(error)) retry = error.reason !== 'aborted';
+  else if (isCpiError(error)) retry = false;
+  return new CpiError('CPX_VM_CREATION_FAILED', `${doing}: ${message}`, { cause: error, okToRetry: retry });
+}
 
 /**
  * create_vm on a node of the pool, rescheduled. When the deploy on the chosen node fails (Ironic
@@ -29,16 +36,11 @@ type Failure = Pick<FailureEntry, 'step' | 'last_error'>;
  * try would. Only when every attempt failed: one VMCreationFailed naming each node and why. A
  * deploy that succeeds first time costs no request more than a single try.
  */
-export async function deployRescheduled(
-  ctx: IronicContext,
-  request: Omit<ClaimRequest, 'exclude'>,
-  deployOn: DeployOn,
-  creationFailed: CreationFailed,
-): Promise<CreatedVm> {
+export async function deployRescheduled(ctx: IronicContext, request: Omit<ClaimRequest, 'exclude'>, deployOn: DeployOn): Promise<CreatedVm> {
   const { cid, agentId, signal } = request;
   const log = ctx.logger.child({ vm: cid, agent_id: agentId });
   const maxAttempts = ctx.config.max_deploy_attempts ?? DEFAULTS.maxDeployAttempts;
-  const deadline = realClock() + deployTimeoutSeconds(ctx) * 1000;
+  const deadline = ctx.clock() + deployTimeoutSeconds(ctx) * 1000;
   const doing = `Creating VM ${cid} for agent ${agentId}`;
   const tried = new Map<string, string>();
   const giveUp = (why: string) =>
@@ -79,7 +81,7 @@ export async function deployRescheduled(
       tried.set(uuid, `${after.label}: ${failure.step}: ${failure.last_error}${after.quarantined ? ' (now quarantined)' : ''}`);
       if (after.error !== undefined) throw giveUp(`rolling back node ${after.label} failed (${after.error}; a retry of this create_vm releases it)`);
       if (tried.size >= maxAttempts) throw giveUp(`max_deploy_attempts is ${maxAttempts}`);
-      if (realClock() >= deadline) throw giveUp(`deploy_timeout_seconds (${deployTimeoutSeconds(ctx)} s) is spent`);
+      if (ctx.clock() >= deadline) throw giveUp(`deploy_timeout_seconds (${deployTimeoutSeconds(ctx)} s) is spent`);
       if (signal.aborted) throw giveUp('the call was aborted');
       log.warn({ node: uuid, step: failure.step, last_error: failure.last_error, attempt: tried.size }, 'the deploy failed on this node: trying another');
     }
@@ -110,7 +112,7 @@ export function failedDeploy(error: unknown, callbackSeconds: number): Failure |
 
 /**
  * Gives the node back as it was found, even when the call was aborted, recording a failed deploy
- * first (a record that cannot be written does not stop the release). A deploy stuck in `wait
+ * first (a record that cannot be written does not stop the give-back). A deploy stuck in `wait
  * call-back` is aborted where Ironic can, else torn down and recorded after. An error means the
  * node may still carry the VM's CID: no other node can be claimed under it.
  */
@@ -141,7 +143,7 @@ async function rollBack(
         if (recorded !== undefined) ({ node, quarantined: record } = recorded);
       }
     }
-    await releaseNode(ctx, node, cid, cleanup);
+    await giveBackNode(ctx, node, cid, cleanup);
   } catch (error) {
     const message = (error as Error).message;
     ctx.logger.error(

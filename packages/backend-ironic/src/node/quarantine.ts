@@ -5,8 +5,8 @@ import { getNode, patchNode, setMaintenance, setProvisionState } from '../ironic
 import { add, remove, replace } from '../ironic/patch.js';
 import type { Node } from '../ironic/types.js';
 import { waitForProvisionState } from '../ironic/waiters.js';
-import { nodeWait } from '../waits.js';
-import { FAILURES_KEY, failuresOf, quarantineReason, withFailure, type FailureEntry, type FailureRecord } from './records.js';
+import { nodeWait } from './waits.js';
+import { FAILURES_KEY, failuresOf, quarantineReason, withFailure, type FailureEntry, type FailureRecord } from '../quarantine/records.js';
 
 /** A recorded failure: the node as patched, and its record when it is now quarantined. */
 export interface Recorded {

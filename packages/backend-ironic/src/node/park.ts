@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { getNode, setPowerState } from './ironic/nodes.js';
-import { add, remove, type PatchOp } from './ironic/patch.js';
-import type { Node } from './ironic/types.js';
-import { waitForPowerState } from './ironic/waiters.js';
-import type { IronicContext } from './config.js';
+import { getNode, setPowerState } from '../ironic/nodes.js';
+import { add, remove, type PatchOp } from '../ironic/patch.js';
+import type { Node } from '../ironic/types.js';
+import { waitForPowerState } from '../ironic/waiters.js';
+import type { IronicContext } from '../config.js';
 import { nodeWait } from './waits.js';
-import { DISKS_KEY, PARKED_KEY, RESERVATION_KEY, disksOf, reservationOf, type DiskRecord, type Parked, type Reservation } from './disks/records.js';
+import { DISKS_KEY, PARKED_KEY, RESERVATION_KEY, disksOf, reservationOf, type DiskRecord, type Parked, type Reservation } from '../disks/records.js';
 import { VM_KEY, vmRecord } from './vm-node.js';
 
 /**

@@ -1,11 +1,11 @@
 import { CpiError } from '@hybrid-cpi/core';
-import type { IronicContext } from './config.js';
-import { isConflict } from './ironic/errors.js';
-import { createNode, deleteNode, patchNode, setProvisionState } from './ironic/nodes.js';
-import { createPort, listPorts } from './ironic/ports.js';
-import { add } from './ironic/patch.js';
-import type { JsonObject } from './ironic/types.js';
-import { waitForProvisionState } from './ironic/waiters.js';
+import type { IronicContext } from '../config.js';
+import { isConflict } from '../ironic/errors.js';
+import { createNode, deleteNode, patchNode, setProvisionState } from '../ironic/nodes.js';
+import { createPort, listPorts } from '../ironic/ports.js';
+import { add } from '../ironic/patch.js';
+import type { JsonObject } from '../ironic/types.js';
+import { waitForProvisionState } from '../ironic/waiters.js';
 import { nodeWait } from './waits.js';
 import { VM_KEY } from './vm-node.js';
 

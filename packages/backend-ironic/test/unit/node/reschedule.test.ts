@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { CreatedVm } from '@hybrid-cpi/core';
-import { IronicHttpError } from '../../src/ironic/errors.js';
-import { IronicWaitError } from '../../src/ironic/waiters.js';
-import { deployRescheduled, failedDeploy } from '../../src/reschedule.js';
-import { requirementsOf } from '../../src/selection/requirements.js';
-import { NODE, backendContext, expectCall, expectLock, nodeFixture, serverAt, useIronicMock, type Harness } from './ironic/helpers.js';
+import { IronicHttpError } from '../../../src/ironic/errors.js';
+import { IronicWaitError } from '../../../src/ironic/waiters.js';
+import { deployRescheduled, failedDeploy } from '../../../src/node/reschedule.js';
+import { requirementsOf } from '../../../src/selection/requirements.js';
+import { NODE, backendContext, expectCall, expectLock, nodeFixture, serverAt, useIronicMock, type Harness } from '../ironic/helpers.js';
 
 const make = useIronicMock();
 const CID = '0b7a4c1e-1111-5111-8111-000000000002';
@@ -46,7 +46,6 @@ describe("failedDeploy: which errors are the node's own", () => {
 
 describe('deployRescheduled stops', () => {
   const request = { cid: CID, agentId: 'a-1', requirements: requirementsOf({ resource_class: 'bm.small' }), signal: new AbortController().signal };
-  const creationFailed = (error: unknown) => error as never;
   /** The first attempt: one candidate, claimed by instance_uuid; its deploy fails. */
   function firstAttempt(harness: Harness): void {
     serverAt(harness, '1.82');
@@ -77,7 +76,7 @@ describe('deployRescheduled stops', () => {
     const harness = make({ retry: { attempts: 1 } });
     firstAttempt(harness);
     expectCall(harness.pool, { method: 'GET', path: `/v1/nodes/${NODE}` }).reply(500, { error_message: '{"faultstring": "database is locked"}' });
-    const error = await deployRescheduled(backendContext(harness.client), request, failing, creationFailed).then(
+    const error = await deployRescheduled(backendContext(harness.client), request, failing).then(
       () => new Error('it succeeded'),
       (e: unknown) => e as Error,
     );
@@ -102,7 +101,7 @@ describe('deployRescheduled stops', () => {
     expectLock(harness, failed).unlock();
     expectCall(harness.pool, { method: 'PUT', path: `/v1/nodes/${NODE}/states/provision`, body: { target: 'deleted' } }).reply(202, '');
     expectCall(harness.pool, { method: 'GET', path: `/v1/nodes/${NODE}` }).reply(200, nodeFixture({ extra: { bosh_failures: { count: 1, recent: [] } } }));
-    const error = await deployRescheduled(backendContext(harness.client, { deploy_timeout_seconds: 0.001 }), request, failing, creationFailed).then(
+    const error = await deployRescheduled(backendContext(harness.client, { deploy_timeout_seconds: 0.001 }), request, failing).then(
       () => new Error('it succeeded'),
       (e: unknown) => e as Error,
     );

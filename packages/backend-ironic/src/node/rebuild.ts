@@ -1,23 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { CpiError, type CallContext, type CreateVmRequest, type CreatedVm, type NativeCid } from '@hybrid-cpi/core';
-import type { IronicContext } from './config.js';
-import { disksOf, parkedOf, parseDiskCid, releaseOf, requireDiskCid, reservationOf, PARKED_KEY, RESERVATION_KEY, type Reservation } from './disks/records.js';
-import { isNotFound } from './ironic/errors.js';
-import { getNode, setPowerState, setProvisionState } from './ironic/nodes.js';
-import { add, remove, type PatchOp } from './ironic/patch.js';
-import { isMoving } from './ironic/states.js';
-import type { Node } from './ironic/types.js';
-import { waitForPowerState, waitForProvisionState } from './ironic/waiters.js';
-import { configDriveFor, creationFailed, instanceInfoFor, networksFor, portsOf, vmRecordFor } from './methods/create-vm.js';
-import { patchLocked } from './node-lock.js';
+import type { IronicContext } from '../config.js';
+import { disksOf, parkedOf, parseDiskCid, giveBackOf, requireDiskCid, reservationOf, PARKED_KEY, RESERVATION_KEY, type Reservation } from '../disks/records.js';
+import { isNotFound } from '../ironic/errors.js';
+import { getNode, setPowerState, setProvisionState } from '../ironic/nodes.js';
+import { add, remove, type PatchOp } from '../ironic/patch.js';
+import { isMoving } from '../ironic/states.js';
+import type { Node } from '../ironic/types.js';
+import { waitForPowerState, waitForProvisionState } from '../ironic/waiters.js';
+import { configDriveFor, networksOn } from '../config-drive/for-vm.js';
+import { patchLocked } from './lock.js';
 import { parkNode, parkOps } from './park.js';
-import { abortDeploy } from './release.js';
-import { decodeStemcellCid } from './stemcell-cid.js';
+import { abortDeploy } from './give-back.js';
+import { decodeStemcellCid } from '../stemcell/cid.js';
 import { vmCidOnNode } from './vm-cid.js';
-import { VM_KEY, vmRecord, type VmRecord } from './vm-node.js';
+import { creationFailed } from './reschedule.js';
+import { VM_KEY, instanceInfoFor, vmRecord, vmRecordFor, type VmRecord } from './vm-node.js';
 import { deployTimeoutSeconds, nodeWait } from './waits.js';
-import { realClock } from './ironic/backoff.js';
-import { waitForRoom } from './placement/deploy-slots.js';
+import { waitForRoom } from '../placement/deploy-slots.js';
 
 /**
  * create_vm with `disk_cids`: the VM goes onto the node that holds the disks, in place. A parked
@@ -66,7 +66,7 @@ export async function createVmOnDiskNode(ctx: IronicContext, call: CallContext, 
     if (earlier === 'done') {
       ctx.logger.info({ vm: cid, node: nodeUuid }, 'an earlier try of this create_vm already deployed the node');
       await powerOn(ctx, node, cid, doing, signal);
-      return { cid, networks: networksFor(ctx, req, node, await portsOf(ctx, nodeUuid, signal)) };
+      return { cid, networks: await networksOn(ctx, req, node, signal) };
     }
     if (left !== undefined)
       ctx.logger.warn(
@@ -131,7 +131,7 @@ function takeOps(
       `node ${name} is in maintenance (${node.maintenance_reason ?? 'no reason given'}); the disks' data is only there: take it out of maintenance, then retry`,
     );
   if (node.fault) fail(`node ${name} has a fault: ${node.fault}`);
-  if (releaseOf(node) !== undefined) fail(`node ${name} is being released`);
+  if (giveBackOf(node) !== undefined) fail(`node ${name} is being released`);
   const reservation = reservationOf(node);
   const other = vmRecord(node);
   const claim = reservation?.uuid ?? other?.cid;
@@ -163,23 +163,23 @@ async function redeploy(ctx: IronicContext, req: CreateVmRequest, cid: NativeCid
   const nodeUuid = node.uuid;
   const verb = node.provision_state === 'available' ? 'active' : 'rebuild';
   const doing = `${verb === 'rebuild' ? 'Rebuilding' : 'Deploying'} VM ${cid} on node ${nodeUuid}`;
-  const networks = networksFor(ctx, req, node, await portsOf(ctx, nodeUuid, signal));
+  const networks = await networksOn(ctx, req, node, signal);
   const configdrive = configDriveFor(ctx, req, cid, networks);
   // The node's claim is the disks', so it takes no deploy slot mark: it only waits for room.
-  await waitForRoom(ctx, { node, cid, deadline: realClock() + deployTimeoutSeconds(ctx) * 1000, signal });
+  await waitForRoom(ctx, { node, cid, deadline: ctx.clock() + deployTimeoutSeconds(ctx) * 1000, signal });
   ctx.logger.info(
     { vm: cid, node: nodeUuid, stemcell: req.stemcellCid, verb },
     verb === 'rebuild' ? 'rebuilding the node in place with the new stemcell and config drive' : 'deploying the node reserved for the disks',
   );
   await setProvisionState(ctx.client, nodeUuid, { target: verb, configdrive }, { doing, signal });
-  const started = Date.now();
+  const started = ctx.clock();
   const active = await waitForProvisionState(
     ctx.client,
     nodeUuid,
     'active',
     nodeWait(ctx, 'deploy', { vm: cid, node: nodeUuid }, doing, signal, verb === 'rebuild' ? 'rebuilding' : 'deploying'),
   );
-  ctx.logger.info({ vm: cid, node: nodeUuid, elapsed_s: Math.round((Date.now() - started) / 1000) }, 'node is active');
+  ctx.logger.info({ vm: cid, node: nodeUuid, elapsed_s: Math.round((ctx.clock() - started) / 1000) }, 'node is active');
   await powerOn(ctx, active, cid, doing, signal);
   return { cid, networks };
 }
