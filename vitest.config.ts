@@ -7,9 +7,8 @@ const alias = [
   { find: /^@hybrid-cpi\/core$/, replacement: src('core/src/index.ts') },
   { find: /^@hybrid-cpi\/core\/testing$/, replacement: src('core/src/testing/index.ts') },
   { find: /^@hybrid-cpi\/backend-ironic$/, replacement: src('backend-ironic/src/index.ts') },
-  { find: /^@hybrid-cpi\/backend-ironic\/operator$/, replacement: src('backend-ironic/src/operator/index.ts') },
   { find: /^@hybrid-cpi\/backend-delegate$/, replacement: src('backend-delegate/src/index.ts') },
-  { find: /^@hybrid-cpi\/backend-delegate\/operator$/, replacement: src('backend-delegate/src/operator.ts') },
+  { find: /^@hybrid-cpi\/backend-memory$/, replacement: src('backend-memory/src/index.ts') },
 ];
 
 export default defineConfig({

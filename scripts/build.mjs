@@ -43,6 +43,7 @@ const VALIDATOR_SETS = [
   { from: 'packages/core/src/config/schemas.ts', to: 'packages/core/generated/config' },
   { from: 'packages/backend-ironic/src/config-schema.ts', to: 'packages/backend-ironic/generated' },
   { from: 'packages/backend-delegate/src/config-schema.ts', to: 'packages/backend-delegate/generated' },
+  { from: 'packages/backend-memory/src/config-schema.ts', to: 'packages/backend-memory/generated' },
 ];
 
 async function generateValidators() {

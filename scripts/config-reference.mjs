@@ -28,7 +28,12 @@ const SECTIONS = [
     pick: (m) => m.config.validate,
     scope: '`backends.<name>` of `type: delegate`',
   },
-  { title: '`type: memory`', module: 'packages/core/src/config/schemas.ts', pick: (m) => m.memory.validate, scope: '`backends.<name>` of `type: memory`' },
+  {
+    title: '`type: memory`',
+    module: 'packages/backend-memory/src/config-schema.ts',
+    pick: (m) => m.config.validate,
+    scope: '`backends.<name>` of `type: memory`',
+  },
 ];
 
 /** The schemas of every section, as the validators are compiled from them. */

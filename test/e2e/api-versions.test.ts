@@ -1,4 +1,4 @@
-// Result shapes per CPI API version (reference/bosh-cpi.md §3.3): a request without api_version
+// Result shapes per CPI API version (docs/architecture.md#the-protocol): a request without api_version
 // (or with 1) gets v1 shapes; 2 and 3 get v2 shapes; v3 adds create_stemcell's tags argument.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cpi, Workspace, readMemoryState } from './helpers/cpi.js';

@@ -1,4 +1,4 @@
-// Bad input never breaks the protocol (DESIGN.md §2, reference/bosh-cpi.md §1.4–1.6): whatever
+// Bad input never breaks the protocol (docs/architecture.md#the-protocol): whatever
 // arrives on stdin, and whatever is wrong with the config file, the process writes exactly one
 // valid response with a known error type to stdout, exits 0, and changes nothing.
 import fs from 'node:fs';

@@ -1,5 +1,5 @@
 // `info` answers from the config alone: api_version 2 and the union of the backends' stemcell
-// formats, without touching any backend (DESIGN.md §2; the director calls it before almost
+// formats, without touching any backend (docs/architecture.md#the-protocol; the director calls it before almost
 // every other call, so it must be fast and side-effect free).
 import fs from 'node:fs';
 import net from 'node:net';

@@ -1,4 +1,4 @@
-// Routing through the built binary (DESIGN.md §3): every CID is `<backend>:<native>`, calls go
+// Routing through the built binary (docs/architecture.md#what-it-is): every CID is `<backend>:<native>`, calls go
 // to the backend their CIDs or cloud_properties name, unprefixed CIDs go to legacy_backend, and a
 // stemcell uploaded to several backends gets one composite CID. The backends are `type: memory`
 // ones whose state files show where each resource really landed.

@@ -1,4 +1,4 @@
-// Secrets never reach stdout or stderr (DESIGN.md §2): credentials from the config file, the
+// Secrets never reach stdout or stderr (docs/architecture.md#life-of-a-call): credentials from the config file, the
 // agent's NATS certificate, password and blobstore credentials in create_vm's `env`, and
 // credentials in cloud_properties and cpi-config context properties, in successful calls,
 // failing calls, malformed requests and requests of many megabytes, with logging at debug.

@@ -6,11 +6,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isCpiError, silentLogger, type Backend, type BackendName, type LogFn, type Logger } from '@hybrid-cpi/core';
+import { isCpiError, silentLogger, type Backend, type BackendName, type DoctorContext, type LogFn, type Logger } from '@hybrid-cpi/core';
 import { startIronic, type IronicLab } from '../support/ironic-lab.js';
 import { api, enrollFakeNode, removeNodes } from '../support/ironic-nodes.js';
 import { REGION, startKeystone, type KeystoneLab, type KeystoneUser } from '../support/keystone-lab.js';
-import { checkIronic } from '../../packages/cli/src/commands/doctor-ironic.js';
+import { checkIronic } from '../../packages/backend-ironic/src/operator/doctor-ironic.js';
 import { createIronicBackend } from '../../packages/backend-ironic/src/backend.js';
 import type { IronicConfig } from '../../packages/backend-ironic/src/config.js';
 import { STEMCELL, call } from '../../packages/backend-ironic/test/integration/helpers.js';
@@ -210,6 +210,11 @@ describe('wrong credentials', () => {
   });
 });
 
+/** The doctor's context of backend `metal`: each finding as a JSON line into `lines`. */
+function doctorContext(lines: string[]): DoctorContext {
+  return { name: 'metal' as BackendName, seams: {}, signal: new AbortController().signal, report: (finding) => lines.push(JSON.stringify(finding)) };
+}
+
 describe('hybrid-cpi doctor', () => {
   it('reports the Keystone checks it makes: a token, and Ironic in the catalog', async () => {
     const lines: string[] = [];
@@ -217,7 +222,7 @@ describe('hybrid-cpi doctor', () => {
       type: 'ironic',
       ironic: { auth: { type: 'keystone', auth_url: keystone.authUrl, username: bosh.name, password: bosh.password, project_name: bosh.project } },
     };
-    await checkIronic('metal', config, (finding) => lines.push(JSON.stringify(finding)), new AbortController().signal);
+    await checkIronic(config, doctorContext(lines));
     const text = lines.join('\n');
     expect(text).toContain(`Keystone at ${keystone.authUrl}/auth/tokens issued a token for user 'bosh' in project 'baremetal' (valid until 20`);
     expect(text).toContain(`the catalog's public baremetal endpoint is ${ironic.url}`);
@@ -232,7 +237,7 @@ describe('hybrid-cpi doctor', () => {
       type: 'ironic',
       ironic: { auth: { type: 'keystone', auth_url: keystone.authUrl, username: bosh.name, password: 'wrong-password-0b0b', project_name: bosh.project } },
     };
-    await checkIronic('metal', config, (finding) => lines.push(JSON.stringify(finding)), new AbortController().signal);
+    await checkIronic(config, doctorContext(lines));
     const text = lines.join('\n');
     expect(text).toContain(
       `Keystone at ${keystone.authUrl}/auth/tokens refused user 'bosh' in project 'baremetal' (401: The request you have made requires authentication)`,

@@ -24,7 +24,7 @@ import { unpack, type TarEntry } from './helpers/unpack.js';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const EXECUTABLE = path.join(ROOT, 'packages/cli/dist/hybrid-cpi');
 const EXAMPLES = path.join(ROOT, 'examples/bosh-deployment');
-/** What survives the director's `unsetenv_others: true` (reference/bosh-cpi.md §1.1). */
+/** What survives the director's `unsetenv_others: true` (docs/architecture.md#the-protocol). */
 const directorEnv = (tmp: string) => ({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin', TMPDIR: tmp, HOME: tmp });
 
 const VARIABLES = {

@@ -1,6 +1,6 @@
 // A real OpenStack Ironic (Debian's python3-ironic, fake-hardware, sqlite) on 127.0.0.1 and a
-// random port, for the integration and e2e tiers. See reference/ironic.md for the facts behind
-// each setting.
+// random port, for the integration and e2e tiers. docs/architecture.md#tests says
+// what each tier uses it for.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';

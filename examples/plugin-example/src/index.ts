@@ -38,5 +38,7 @@ const exampleModule: BackendModule<ExampleConfig> = {
     const { DirectoryBackend } = await import('./backend.js');
     return new DirectoryBackend(config.directory);
   },
+  // What `hybrid-cpi doctor` checks, loaded only by the operator commands.
+  operator: async () => (await import('./operator.js')).exampleOperator,
 };
 export default exampleModule;

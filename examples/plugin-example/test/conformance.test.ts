@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BACKEND_CONTRACT, silentLogger, type CallContext } from '@hybrid-cpi/core';
+import { BACKEND_CONTRACT, silentLogger, type CallContext, type Finding } from '@hybrid-cpi/core';
 import { describeConformance } from '@hybrid-cpi/core/testing';
 import exampleModule, { TYPE, type ExampleConfig } from '../src/index.js';
 
@@ -37,5 +37,19 @@ describe('hybrid-cpi-backend-example', () => {
   it('declares the descriptor the loader checks', () => {
     expect(exampleModule).toMatchObject({ type: 'hybrid-cpi-backend-example', contract: BACKEND_CONTRACT });
     expect(exampleModule.stemcellFormats(config)).toEqual(['openstack-qcow2']);
+  });
+
+  it('has a doctor check of its records directory', async () => {
+    const doctor = (await exampleModule.operator!()).doctor!;
+    const found = async (directory: string) => {
+      const findings: Finding[] = [];
+      const ctx = { name: 'example' as never, seams: {}, signal: AbortSignal.timeout(5_000), report: (f: Finding) => findings.push(f) };
+      await doctor({ ...config, directory }, ctx);
+      return findings;
+    };
+    fs.mkdirSync(config.directory, { recursive: true });
+    expect(await found(config.directory)).toEqual([{ status: 'ok', text: `records directory ${config.directory} is writable`, fix: null }]);
+    const missing = path.join(dir, 'missing');
+    expect(await found(missing)).toEqual([{ status: 'problem', text: `${missing} does not exist`, fix: 'create it, or correct backends.example.directory' }]);
   });
 });

@@ -1,6 +1,6 @@
 import { CpiError, directorArguments, everyMethod, methodSpec, type BackendDeps, type CallContext, type EveryMethod, type MethodName } from '@hybrid-cpi/core';
 import { DEFAULT_DELEGATE_API_VERSION, type DelegateConfig } from './config.js';
-import { MAX_STDOUT_CHARS, cpiEnvironment, execCpi, type ExecCpiResult } from './exec-cpi.js';
+import { MAX_STDOUT_CHARS, cpiEnvironment, execCpi, type ExecCpiResult, type Spawn } from './exec-cpi.js';
 import { delegateRequest, forwardedApiVersion, type DelegatedCall } from './request.js';
 import { delegateError, parseResponse } from './response.js';
 import { readResult } from './results.js';
@@ -9,14 +9,14 @@ import { readResult } from './results.js';
 export type DelegateBackend = EveryMethod;
 
 /** Makes the backend of one `type: delegate` instance. */
-export function createDelegateBackend(config: DelegateConfig, deps: Pick<BackendDeps, 'name'>): DelegateBackend {
-  const cpi = new DelegateCpi(config, deps.name);
+export function createDelegateBackend(config: DelegateConfig, deps: Pick<BackendDeps, 'name' | 'seams'>): DelegateBackend {
+  const cpi = new DelegateCpi(config, deps.name, deps.seams?.spawn as Spawn | undefined);
   return everyMethod((method, ctx, params) => cpi.call(method, ctx, params));
 }
 
 /**
  * Another CPI executable behind the proxy. Each method is one run of it, with the director's
- * request passed on as sent apart from the CIDs and the API version (reference/bosh-cpi.md §3.4);
+ * request passed on as sent apart from the CIDs and the API version (docs/architecture.md#backends);
  * the delegate's own NotImplemented answers pass through for the optional methods it lacks. No
  * method has code of its own: the method table says where its CIDs are and what it returns.
  */
@@ -24,10 +24,12 @@ class DelegateCpi {
   readonly #config: DelegateConfig;
   readonly #name: string;
   readonly #apiVersion: number;
+  readonly #spawn: Spawn | undefined;
 
-  constructor(config: DelegateConfig, name: string) {
+  constructor(config: DelegateConfig, name: string, spawn: Spawn | undefined) {
     this.#config = config;
     this.#name = name;
+    this.#spawn = spawn;
     this.#apiVersion = config.api_version ?? DEFAULT_DELEGATE_API_VERSION;
   }
 
@@ -56,6 +58,7 @@ class DelegateCpi {
       timeoutMs: this.#config.timeout_seconds === undefined ? undefined : Math.ceil(this.#config.timeout_seconds * 1000),
       signal: ctx.signal,
       onStderrLine: (line) => logger.info({ delegate_stderr: line }, 'delegate CPI stderr'),
+      spawn: this.#spawn,
     });
     logger.debug(
       { command: this.#config.command[0], api_version: version ?? null, exit_code: run.exitCode ?? null, signal: run.signal ?? null, ms: Math.round(run.ms) },

@@ -1,4 +1,4 @@
-/** Config of a `type: delegate` backend: another CPI executable (DESIGN.md §8). */
+/** Config of a `type: delegate` backend: another CPI executable (docs/config-reference.md). */
 export const delegateConfigSchema = {
   type: 'object',
   required: ['type', 'command', 'stemcell_formats'],

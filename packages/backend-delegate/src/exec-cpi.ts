@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn as nodeSpawn } from 'node:child_process';
 import { LineSplitter } from './lines.js';
 
 export interface ExecCpiOptions {
@@ -14,7 +14,11 @@ export interface ExecCpiOptions {
   readonly signal: AbortSignal;
   /** Called for each line the CPI writes to stderr, while it runs. */
   readonly onStderrLine: (line: string) => void;
+  /** How the process is started (BackendDeps.seams.spawn); node:child_process's by default. */
+  readonly spawn?: Spawn | undefined;
 }
+
+export type Spawn = typeof nodeSpawn;
 
 export interface ExecCpiResult {
   readonly stdout: string;
@@ -42,9 +46,9 @@ const GRACE_MS = 5_000;
 const PIPE_QUIET_MS = 1_000;
 
 /**
- * Runs one CPI call the way the director does (reference/bosh-cpi.md §1.1). Never throws.
+ * Runs one CPI call the way the director does (docs/architecture.md#the-protocol). Never throws.
  * Plain `node:child_process`: execa would add ~20 ms of loading to every delegated call
- * (reference/node-runtime.md §3.2), and what it would do here (a timeout, a grace period before
+ * with its dependencies, and what it would do here (a timeout, a grace period before
  * SIGKILL, a capped stdout buffer) takes a few lines.
  */
 export function execCpi(options: ExecCpiOptions): Promise<ExecCpiResult> {
@@ -52,7 +56,7 @@ export function execCpi(options: ExecCpiOptions): Promise<ExecCpiResult> {
   const started = performance.now();
   const stderr = new LineSplitter(options.onStderrLine);
   return new Promise((resolve) => {
-    const child = spawn(file!, args, { env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = (options.spawn ?? nodeSpawn)(file!, args, { env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
     const stdout: string[] = [];
     let stdoutChars = 0;
     let stdoutTooLarge = false;

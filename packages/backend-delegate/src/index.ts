@@ -14,5 +14,6 @@ const delegateModule: BackendModule<DelegateConfig> = {
   stemcellFormats: (config) => config.stemcell_formats,
   // execa and the request handling load only when a call reaches this backend, never for info.
   create: async (config, deps) => (await import('./backend.js')).createDelegateBackend(config, deps),
+  operator: async () => (await import('./operator.js')).delegateOperator,
 };
 export default delegateModule;

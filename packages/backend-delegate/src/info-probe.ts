@@ -1,5 +1,5 @@
 import { DEFAULT_DELEGATE_API_VERSION, type DelegateConfig } from './config.js';
-import { cpiEnvironment, execCpi } from './exec-cpi.js';
+import { cpiEnvironment, execCpi, type Spawn } from './exec-cpi.js';
 import { serializeRequest } from './request.js';
 import { parseResponse } from './response.js';
 
@@ -12,7 +12,7 @@ export type InfoAnswer =
  * Runs `info` on the delegate exactly as the backend runs its calls (same argv, environment,
  * context additions and response rules), as the director does: without an api_version.
  */
-export async function probeInfo(config: DelegateConfig, options: { timeoutMs: number; signal: AbortSignal }): Promise<InfoAnswer> {
+export async function probeInfo(config: DelegateConfig, options: { timeoutMs: number; signal: AbortSignal; spawn?: Spawn | undefined }): Promise<InfoAnswer> {
   const context = { director_uuid: 'hybrid-cpi-doctor', request_id: 'hybrid-cpi-doctor', ...config.context };
   const run = await execCpi({
     command: config.command,
@@ -21,6 +21,7 @@ export async function probeInfo(config: DelegateConfig, options: { timeoutMs: nu
     timeoutMs: config.timeout_seconds === undefined ? options.timeoutMs : Math.min(options.timeoutMs, config.timeout_seconds * 1000),
     signal: options.signal,
     onStderrLine: () => undefined,
+    spawn: options.spawn,
   });
   const ms = run.ms;
   if (run.failure !== undefined) return { ok: false, problem: `could not run it: ${run.failure}`, ms };

@@ -1,4 +1,7 @@
-// What the operator commands (`hybrid-cpi doctor`) use of this package beyond the backend module:
-// a deliberate, small surface, loaded only by those commands.
-export { configuredApiVersion, probeInfo, type InfoAnswer } from './info-probe.js';
-export type { DelegateConfig } from './config.js';
+// The delegate backend's operator capabilities (BackendModule.operator), loaded only by the operator
+// commands: `hybrid-cpi doctor` runs the delegated CPI's info the way the backend runs every call.
+import type { BackendOperator } from '@hybrid-cpi/core';
+import type { DelegateConfig } from './config.js';
+import { checkDelegate } from './operator-doctor.js';
+
+export const delegateOperator: BackendOperator<DelegateConfig> = { doctor: checkDelegate };

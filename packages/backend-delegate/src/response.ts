@@ -6,7 +6,7 @@ export interface DelegateError {
   readonly ok_to_retry: boolean;
 }
 
-/** A response that keeps the director's rules (reference/bosh-cpi.md §1.4). */
+/** A response that keeps the director's rules (docs/architecture.md#the-protocol). */
 export interface DelegateResponse {
   readonly result: unknown;
   readonly error: DelegateError | null;

@@ -1,9 +1,8 @@
-import type { Dispatcher } from 'undici';
 import type { Backend, BackendDeps, CallContext } from '@hybrid-cpi/core';
-import { DEFAULTS, type IronicConfig, type IronicContext } from './config.js';
+import { DEFAULTS, type AgentConfig, type IronicConfig, type IronicContext } from './config.js';
 import { realClock, realSleep } from './ironic/backoff.js';
+import { connectIronic, seamDispatcher } from './ironic/connect.js';
 import { deployTimeoutSeconds } from './node/waits.js';
-import { connectIronic } from './ironic/connect.js';
 import { claimsByAllocation } from './node/claim-mode.js';
 import { globalRequestId } from './ironic/request-id.js';
 import { calculateVmCloudProperties } from './methods/calculate-vm-cloud-properties.js';
@@ -21,21 +20,20 @@ import { createStemcell, deleteStemcell } from './methods/stemcells.js';
  * HTTP (Ironic, Keystone, the image store), clock and sleep are the seams of `deps` where given.
  */
 export async function createIronicBackend(config: IronicConfig, deps: BackendDeps): Promise<Backend> {
-  // The composition root's token is an undici Dispatcher (core knows no undici).
-  const dispatcher = deps.seams?.httpDispatcher as Dispatcher | undefined;
   const clock = deps.seams?.clock ?? realClock;
   const sleep = deps.seams?.sleep ?? realSleep;
-  const client = await connectIronic(config.ironic, { logger: deps.logger, clock, sleep, ...(dispatcher === undefined ? {} : { dispatcher }) });
+  const http = seamDispatcher(deps.seams);
+  const client = await connectIronic(config.ironic, { logger: deps.logger, clock, sleep, ...http });
   let allocations: Promise<boolean> | undefined;
   const ctx: IronicContext = {
     name: deps.name,
     config,
-    agent: deps.agent,
+    agent: deps.agent as AgentConfig | undefined,
     client,
     logger: deps.logger,
     clock,
     sleep,
-    ...(dispatcher === undefined ? {} : { httpDispatcher: dispatcher }),
+    ...(http.dispatcher === undefined ? {} : { httpDispatcher: http.dispatcher }),
     useAllocations: (signal) => (allocations ??= claimsByAllocation(config, client, signal)),
   };
   const scoped = (call: CallContext) => forCall(ctx, call);

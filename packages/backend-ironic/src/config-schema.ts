@@ -1,5 +1,5 @@
 /**
- * Config of a `type: ironic` backend (DESIGN.md §8). `description` and `default` are annotations
+ * Config of a `type: ironic` backend (docs/config-reference.md is made from it). `description` and `default` are annotations
  * for docs/config-reference.md; the defaults themselves live in the code that reads each key.
  */
 const str = (description: string) => ({ type: 'string', minLength: 1, description });

@@ -1,4 +1,4 @@
-import type { AgentConfig, BackendConfig, Logger, BackendName } from '@hybrid-cpi/core';
+import type { BackendConfig, Logger, BackendName } from '@hybrid-cpi/core';
 import type { IronicConnectionConfig } from './ironic/connect.js';
 import type { Dispatcher } from 'undici';
 import type { Clock, Sleep } from './ironic/backoff.js';
@@ -27,6 +27,17 @@ export interface FailureDomainConfig {
   readonly property?: string;
   readonly trait_prefix?: string;
   readonly lldp?: boolean;
+}
+
+/**
+ * The config's top-level `agent` section (BackendDeps.agent), which the core validates against its
+ * schema (packages/core/src/config/core-schema.ts) and passes on without reading: what the agent
+ * of every node gets.
+ */
+export interface AgentConfig {
+  readonly mbus?: string;
+  readonly ntp?: readonly string[];
+  readonly blobstore?: { readonly provider: string; readonly options?: Readonly<Record<string, unknown>> };
 }
 
 export const DEFAULTS = {

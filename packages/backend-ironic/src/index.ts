@@ -18,5 +18,6 @@ const ironicModule: BackendModule<IronicConfig> = {
   stemcellFormats: () => IRONIC_STEMCELL_FORMATS,
   // The HTTP client and the methods load only when a call reaches this backend.
   create: async (config, deps) => (await import('./backend.js')).createIronicBackend(config, deps),
+  operator: async () => (await import('./operator/index.js')).ironicOperator,
 };
 export default ironicModule;

@@ -4,5 +4,5 @@ import type { BuiltinModules } from '@hybrid-cpi/core';
 export const BUILTIN_BACKENDS: BuiltinModules = {
   ironic: async () => (await import('@hybrid-cpi/backend-ironic')).default,
   delegate: async () => (await import('@hybrid-cpi/backend-delegate')).default,
-  memory: async () => (await import('@hybrid-cpi/core/testing')).memoryModule,
+  memory: async () => (await import('@hybrid-cpi/backend-memory')).default,
 };

@@ -1,34 +1,38 @@
 import 'reflect-metadata';
+import { spawn } from 'node:child_process';
+import { setTimeout } from 'node:timers/promises';
 import { container, type DependencyContainer } from 'tsyringe';
-import { loadLogger, Secrets, type BuiltinModules, type LogLevel, type Logger } from '@hybrid-cpi/core';
-import { BUILTIN_BACKENDS } from './builtins.js';
-import type { ServeDeps } from './serve.js';
+import type { BackendSeams } from '@hybrid-cpi/core';
+import { TOKENS, resolve, type Basics } from './tokens.js';
 
-/** Tokens of the composition root; factories only, no decorator metadata (bundlers drop it). */
-export const TOKENS = {
-  builtins: Symbol('builtins'),
-  secrets: Symbol('secrets'),
-  loadLogger: Symbol('loadLogger'),
-  signal: Symbol('signal'),
-} as const;
-
-/** Wires one process: the only place that decides which implementation serves which need. */
-export function compose(signal: AbortSignal): DependencyContainer {
+/**
+ * The composition root: the only place that decides which implementation serves which need.
+ * This module loads tsyringe, so it is imported only where a container is needed (tokens.ts says
+ * what it holds). reflect-metadata comes first, as tsyringe refuses to load without a
+ * Reflect.getMetadata; no decorators are used, so every registration is a value or a factory.
+ */
+export function compose(from: Basics): DependencyContainer {
   const c = container.createChildContainer();
-  c.register<BuiltinModules>(TOKENS.builtins, { useValue: BUILTIN_BACKENDS });
-  c.register<Secrets>(TOKENS.secrets, { useValue: new Secrets() });
-  c.register<AbortSignal>(TOKENS.signal, { useValue: signal });
-  c.register<(level: LogLevel) => Promise<Logger>>(TOKENS.loadLogger, {
-    useFactory: (d) => (level: LogLevel) => loadLogger(level, d.resolve<Secrets>(TOKENS.secrets)),
+  c.register(TOKENS.builtins, { useValue: from.builtins });
+  c.register(TOKENS.secrets, { useValue: from.secrets });
+  c.register(TOKENS.loadLogger, { useValue: from.loadLogger });
+  c.register(TOKENS.signal, { useValue: from.signal });
+  // A factory, as tsyringe takes no undefined value.
+  c.register(TOKENS.httpDispatcher, { useFactory: () => undefined });
+  c.register(TOKENS.clock, { useValue: Date.now });
+  c.register(TOKENS.sleep, { useValue: (ms: number, signal?: AbortSignal) => setTimeout(ms, undefined, signal === undefined ? {} : { signal }) });
+  c.register(TOKENS.spawn, { useValue: spawn });
+  // A factory, so it reads the seams' tokens as they are registered when a backend is made.
+  c.register(TOKENS.seams, {
+    useFactory: (d): BackendSeams => {
+      const httpDispatcher = resolve(d, TOKENS.httpDispatcher);
+      return {
+        ...(httpDispatcher === undefined ? {} : { httpDispatcher }),
+        clock: resolve(d, TOKENS.clock),
+        sleep: resolve(d, TOKENS.sleep),
+        spawn: resolve(d, TOKENS.spawn),
+      };
+    },
   });
   return c;
-}
-
-export function serveDeps(c: DependencyContainer): ServeDeps {
-  return {
-    builtins: c.resolve(TOKENS.builtins),
-    secrets: c.resolve(TOKENS.secrets),
-    loadLogger: c.resolve(TOKENS.loadLogger),
-    signal: c.resolve(TOKENS.signal),
-  };
 }

@@ -2,8 +2,8 @@ import { parseArgs } from 'node:util';
 import { didYouMean, errorResponse, serializeResponse, type CpiResponse } from '@hybrid-cpi/core';
 import { EXIT } from './commands/command.js';
 import { COMMANDS } from './commands/index.js';
-import { compose, serveDeps } from './compose.js';
-import { serve } from './serve.js';
+import { lazyServeDeps, serve } from './serve.js';
+import { basics } from './tokens.js';
 import { guardStdout, readStdin } from './stdio.js';
 
 /** Built only when shown: every CPI call is a new process. */
@@ -34,7 +34,10 @@ async function runCommand(name: string, argv: string[]): Promise<number> {
     process.stdout.write(command.usage);
     return EXIT.ok;
   }
-  return command.run(argv, { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text), terminal: process.stdout.isTTY === true });
+  // A command handles its own interruptions (lifecycle cleans up on ^C): this signal never fires.
+  const container = (await import('./compose.js')).compose(basics(new AbortController().signal));
+  const io = { out: (text: string) => process.stdout.write(text), err: (text: string) => process.stderr.write(text), terminal: process.stdout.isTTY === true };
+  return command.run(argv, io, container);
 }
 
 /** A word where a command belongs that is none: said so, with the closest command (exit 2). */
@@ -81,7 +84,7 @@ async function callCpi(configFile: string): Promise<number> {
   const respond = guardStdout();
   const controller = new AbortController();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => controller.abort(new Error(`received ${signal}`)));
-  const deps = serveDeps(compose(controller.signal));
+  const deps = lazyServeDeps(controller.signal);
   const answer = (response: CpiResponse) => respond(serializeResponse(response, (t) => deps.secrets.scrub(t)));
   const last = (error: unknown) => {
     answer(errorResponse(error));

@@ -14,13 +14,45 @@ import {
   type Logger,
   type MethodName,
   type Secrets,
+  type BackendSeams,
 } from '@hybrid-cpi/core';
 
+import { TOKENS, basics, resolve, type Resolver } from './tokens.js';
+
+/** What a CPI call is served with: what the composition root (compose.ts) holds. */
 export interface ServeDeps {
   readonly builtins: BuiltinModules;
   readonly secrets: Secrets;
   readonly loadLogger: (level: LogLevel) => Promise<Logger>;
   readonly signal: AbortSignal;
+  /** Asked for when a backend is made, never by a call the core answers alone. */
+  readonly seams: () => Promise<BackendSeams>;
+}
+
+/** What serve() resolves from `container`. */
+export function serveDeps(container: Resolver): ServeDeps {
+  return {
+    builtins: resolve(container, TOKENS.builtins),
+    secrets: resolve(container, TOKENS.secrets),
+    loadLogger: resolve(container, TOKENS.loadLogger),
+    signal: resolve(container, TOKENS.signal),
+    seams: async () => resolve(container, TOKENS.seams),
+  };
+}
+
+/**
+ * A CPI call's deps, with the container composed only when the first backend is made: `info` and
+ * `ping`, which the core answers from the config alone, never load tsyringe. Until then they are
+ * the values the container is composed from.
+ */
+export function lazyServeDeps(signal: AbortSignal): ServeDeps {
+  const from = basics(signal);
+  let container: Promise<Resolver> | undefined;
+  const seams = async () => {
+    container ??= import('./compose.js').then(({ compose }) => compose(from));
+    return resolve(await container, TOKENS.seams);
+  };
+  return { ...from, seams };
 }
 
 /** Calls the core answers by itself in a few milliseconds: they load pino only to write a line. */
@@ -47,7 +79,7 @@ export async function serve(configFile: string, input: string, deps: ServeDeps):
     const requestId = request.context['request_id'];
     logger = root.child({ request_id: typeof requestId === 'string' ? requestId : undefined, method: request.method });
     logger.debug({ api_version: request.requestedApiVersion ?? null, cids: cidArguments(request) }, 'request');
-    const registry = new BackendRegistry(config, logger);
+    const registry = new BackendRegistry(config, logger, deps.seams);
     // Once the backend's first request (to Ironic, to the delegated CPI) is on its way.
     if (!QUICK.has(request.method)) setImmediate(() => void attach());
     try {

@@ -5,15 +5,21 @@ export {
   type BackendConfig,
   type BackendDeps,
   type BackendModule,
+  type BackendOperator,
+  type BackendSeams,
   type ConfigValidator,
   type ConfigValidationError,
+  type DoctorContext,
+  type OperatorContext,
+  type TopLevelSection,
 } from './backend/module.js';
+export * from './backend/operator.js';
 export { loadBackendModule, type BuiltinModules } from './backend/loader.js';
 export * from './cid/index.js';
 export * from './errors/index.js';
 export { loadConfig } from './config/load.js';
 export { describeConfigErrors, keyPath } from './config/error-paths.js';
-export type { AgentConfig, ConfigFile, HybridConfig, LogLevel, ResolvedBackend } from './config/types.js';
+export type { ConfigFile, HybridConfig, LogLevel, ResolvedBackend } from './config/types.js';
 export { silentLogger, type Logger, type LogFn } from './logging/logger.js';
 export { Secrets, REDACTED } from './logging/secrets.js';
 export { BufferedLogger } from './logging/buffered.js';

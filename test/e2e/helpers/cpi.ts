@@ -1,6 +1,6 @@
 // Runs the built hybrid-cpi executable the way the BOSH director does (one process per call, the
 // request on stdin, stdin closed, a bare environment) and checks its answers against the
-// director's response rules (reference/bosh-cpi.md §1.1, §1.4, §1.5).
+// director's response rules (docs/architecture.md#the-protocol).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -50,7 +50,7 @@ export interface CpiRun {
   ms: number;
 }
 
-/** The request envelope (reference/bosh-cpi.md §1.3). */
+/** The request envelope (docs/architecture.md#the-protocol). */
 export interface CpiRequest {
   method: string;
   arguments: unknown[];
@@ -271,7 +271,7 @@ export class Cpi {
 
 /**
  * Calls the way the director does: a fresh `info` (no api_version) before every call, then the
- * call itself with `api_version = min(info.api_version, 3)` (reference/bosh-cpi.md §3.1).
+ * call itself with `api_version = min(info.api_version, 3)` (docs/architecture.md#the-protocol).
  */
 export class Director extends Cpi {
   override async call(method: string, args: unknown[], options: CallOptions = {}): Promise<CallResult> {

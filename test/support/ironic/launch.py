@@ -1,7 +1,7 @@
 """Runs Ironic's API and conductor in one process for the project's tests.
 
 Two changes to a plain `ironic` start: eventlet binds without SO_REUSEPORT, so a busy port is an
-error instead of a second server silently sharing it (reference/ironic.md, pitfall 1), and the
+error instead of a second server silently sharing it (eventlet's default), and the
 process ends by itself when the test process that started it is gone.
 """
 import os

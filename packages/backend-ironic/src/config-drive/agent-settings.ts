@@ -1,5 +1,5 @@
-import type { AgentConfig, CloudProperties } from '@hybrid-cpi/core';
-import { DEFAULTS } from '../config.js';
+import type { CloudProperties } from '@hybrid-cpi/core';
+import { type AgentConfig, DEFAULTS } from '../config.js';
 import type { NetworkSettings } from './networks.js';
 
 export type DiskHint = string | Readonly<Record<string, unknown>> | null;

@@ -10,7 +10,7 @@ export type NetworkSettings = Record<string, Record<string, unknown>>;
 
 /**
  * Gives every BOSH network the lower-case MAC of the node's NIC it belongs to: on a server with
- * several NICs the agent ignores a network without one (reference/bosh-cpi.md §4.4). The NIC is
+ * several NICs the agent ignores a network without one (docs/architecture.md#the-protocol). The NIC is
  * named by the network's `cloud_properties.macs` (a list over all servers: the one this node
  * owns) or `cloud_properties.physical_network` (the Ironic port's); a single network without
  * either goes to the PXE NIC. Vip networks are addresses, not NICs, and get none.

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ImageStore } from './store.js';
 import { baseUrl, objectNameIn, objectUrl, safeUrl } from './urls.js';
 
-/** `image_store` with `type: file` (DESIGN.md §8). */
+/** `image_store` with `type: file` (docs/config-reference.md). */
 export interface FileStoreConfig {
   readonly type: 'file';
   /** A directory the Ironic conductors (or the web server in front of it) can read. */

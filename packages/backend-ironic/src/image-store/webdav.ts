@@ -5,7 +5,7 @@ import { makeDispatcher } from '../tls.js';
 import { NothingWritten, type ImageStore } from './store.js';
 import { baseUrl, objectNameIn, objectUrl, safeUrl } from './urls.js';
 
-/** `image_store` with `type: webdav` (DESIGN.md §8). */
+/** `image_store` with `type: webdav` (docs/config-reference.md). */
 export interface WebDavStoreConfig {
   readonly type: 'webdav';
   readonly url: string;

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { Logger } from '@hybrid-cpi/core';
+import type { BackendSeams, Logger } from '@hybrid-cpi/core';
 import type { AuthConfig } from './auth.js';
 import type { Clock, Sleep } from './backoff.js';
 import { IronicClient, type RetryPolicy } from './client.js';
@@ -7,7 +7,7 @@ import { readCloud } from './clouds-yaml.js';
 import type { Microversion } from './microversions.js';
 import { makeDispatcher, type TlsOptions } from '../tls.js';
 
-/** The `ironic` section of a backend's config (DESIGN.md §8). */
+/** The `ironic` section of a backend's config (docs/config-reference.md). */
 export interface IronicConnectionConfig extends TlsOptions {
   /** Overrides the URL of a clouds.yaml cloud and the Keystone catalog. */
   readonly url?: string;
@@ -53,6 +53,12 @@ export async function connectIronic(config: IronicConnectionConfig, deps: Connec
     ...(deps.clock === undefined ? {} : { clock: deps.clock }),
     ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
   });
+}
+
+/** The HTTP dispatcher the composition root set (a test's MockAgent), as ConnectDeps takes it; none: connectIronic makes one. */
+export function seamDispatcher(seams: BackendSeams | undefined): { readonly dispatcher?: Dispatcher } {
+  const dispatcher = seams?.httpDispatcher as Dispatcher | undefined;
+  return dispatcher === undefined ? {} : { dispatcher };
 }
 
 function pickTls(config: TlsOptions): TlsOptions {

@@ -1,8 +1,9 @@
-import { silentLogger, type Logger } from '@hybrid-cpi/core';
+import { silentLogger, type BackendSeams } from '@hybrid-cpi/core';
 import type { IronicConfig } from '../config.js';
 import { claimsByAllocation } from '../node/claim-mode.js';
 import { nodeDevices, type Device } from '../disks/devices.js';
-import { connectIronic } from '../ironic/connect.js';
+import { connectIronic, seamDispatcher } from '../ironic/connect.js';
+import type { IronicClient } from '../ironic/client.js';
 import { listNodes } from '../ironic/nodes.js';
 import type { Node } from '../ironic/types.js';
 import { lldpSwitch } from '../placement/domains.js';
@@ -34,8 +35,8 @@ export interface NodePool {
  * Connects for an operator command. A person waits for the answer, so a server that does not
  * answer is reported after one quick retry rather than after the CPI's ~15 s of back-off.
  */
-export async function openPool(config: IronicConfig, logger: Logger = silentLogger): Promise<NodePool> {
-  const client = await connectIronic(config.ironic, { logger, retry: { attempts: 2, baseMs: 200, maxMs: 500 } });
+export async function openPool(config: IronicConfig, seams: BackendSeams = {}): Promise<NodePool> {
+  const client = await operatorClient(config, seams);
   return {
     async nodes(signal) {
       const all: PoolNode[] = [];
@@ -51,4 +52,9 @@ export async function openPool(config: IronicConfig, logger: Logger = silentLogg
     devices: (node, signal) => nodeDevices({ client }, { ...node, properties: node.properties ?? {} }, signal ?? new AbortController().signal),
     close: () => client.close(),
   };
+}
+
+/** A client for an operator command: one quick retry, the composition root's dispatcher if it set one. */
+export function operatorClient(config: IronicConfig, seams: BackendSeams): Promise<IronicClient> {
+  return connectIronic(config.ironic, { logger: silentLogger, retry: { attempts: 2, baseMs: 200, maxMs: 500 }, ...seamDispatcher(seams) });
 }

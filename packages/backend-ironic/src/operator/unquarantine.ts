@@ -1,27 +1,19 @@
-import { CpiError, silentLogger, type Logger } from '@hybrid-cpi/core';
+import { CpiError, type BackendSeams, type ReturnedNode } from '@hybrid-cpi/core';
 import type { IronicConfig } from '../config.js';
-import { connectIronic } from '../ironic/connect.js';
 import { RETIRED } from '../ironic/microversions.js';
 import { getNode, patchNode, setProvisionState, unsetMaintenance } from '../ironic/nodes.js';
 import { remove, replace, type PatchOp } from '../ironic/patch.js';
 import { FAILURES_KEY, QUARANTINE_PREFIX, failuresOf } from '../quarantine/records.js';
-
-/** What `hybrid-cpi nodes --unquarantine` did to a node. */
-export interface Unquarantined {
-  readonly uuid: string;
-  readonly name: string | null;
-  /** The steps taken, in order ("cleared 2 failed deploys", "un-retired", …). */
-  readonly done: readonly string[];
-}
+import { operatorClient } from './pool.js';
 
 /**
- * Returns a node the CPI quarantined to the pools: forgets its failed deploys, un-retires it (or
+ * Returns a node the CPI quarantined to the pools (`hybrid-cpi nodes --unquarantine`): forgets its failed deploys, un-retires it (or
  * ends the maintenance the CPI set on an Ironic older than API 1.61) and provides it when it rests
  * in `manageable`, so Ironic cleans it on its way to `available` (not waited for). A node the CPI
  * did not quarantine is refused: another tool's or a person's retirement or maintenance is theirs.
  */
-export async function unquarantineNode(config: IronicConfig, id: string, logger: Logger = silentLogger): Promise<Unquarantined> {
-  const client = await connectIronic(config.ironic, { logger, retry: { attempts: 2, baseMs: 200, maxMs: 500 } });
+export async function unquarantineNode(config: IronicConfig, id: string, seams: BackendSeams = {}): Promise<ReturnedNode> {
+  const client = await operatorClient(config, seams);
   try {
     const doing = `Returning node ${id} from quarantine`;
     const retirement = await client.supports(RETIRED, { doing });

@@ -36,7 +36,7 @@ export function decodeStemcellCid(cid: string): StemcellImage {
   return { diskFormat, hashAlgo, hash, url };
 }
 
-/** `instance_info` image keys for a whole-disk image (reference/ironic.md §4). */
+/** `instance_info` image keys for a whole-disk image (Ironic checks the image against them after the download). */
 export function imageInstanceInfo(image: StemcellImage): Record<string, string> {
   const checksum: Record<string, string> =
     image.hashAlgo === 'md5' ? { image_checksum: image.hash } : { image_os_hash_algo: image.hashAlgo, image_os_hash_value: image.hash };

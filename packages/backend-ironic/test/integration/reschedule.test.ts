@@ -7,7 +7,11 @@ import { startFaultProxy, type FaultProxy } from '../../../../test/support/fault
 import { api, enrollFakeNode, removeNodes, waitFor, type FakeNode } from '../../../../test/support/ironic-nodes.js';
 import type { IronicConfig } from '../../src/config.js';
 import { globalRequestId } from '../../src/ironic/request-id.js';
-import { assessNodes, nodeStatus, openPool, requirementsOf, unquarantineNode } from '../../src/operator/index.js';
+import { assessNodes } from '../../src/operator/fit.js';
+import { nodeStatus } from '../../src/operator/node-status.js';
+import { openPool } from '../../src/operator/pool.js';
+import { unquarantineNode } from '../../src/operator/unquarantine.js';
+import { requirementsOf } from '../../src/selection/requirements.js';
 import { STEMCELL, call, imageServer, makeBackend, sharedLab } from './helpers.js';
 
 const lab = sharedLab();

@@ -1,19 +1,12 @@
+import type { Finding } from '@hybrid-cpi/core';
 import { count } from './report.js';
 
-/** ok: fine; warning: may fail, depending on what cannot be seen from here; problem: will fail. */
-export type CheckStatus = 'ok' | 'warning' | 'problem';
-
-/** The outcome of one doctor check: what was found and, unless it is fine, how to fix it. */
-export interface Check {
+/** One line of the doctor's report: what a check found, and of what (`config`, a backend's name). */
+export interface Check extends Finding {
   readonly subject: string;
-  readonly status: CheckStatus;
-  readonly text: string;
-  readonly fix: string | null;
 }
 
-export const ok = (subject: string, text: string): Check => ({ subject, status: 'ok', text, fix: null });
-export const warning = (subject: string, text: string, fix: string): Check => ({ subject, status: 'warning', text, fix });
-export const problem = (subject: string, text: string, fix: string): Check => ({ subject, status: 'problem', text, fix });
+export const checkOf = (subject: string, found: Finding): Check => ({ subject, ...found });
 
 /** Where checks go as they finish: one line each, written at once (a slow check shows where it waits). */
 export type Report = (check: Check) => void;

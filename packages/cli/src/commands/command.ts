@@ -1,3 +1,5 @@
+import type { Resolver } from '../tokens.js';
+
 /** Exit codes of the operator commands. */
 export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
 
@@ -17,5 +19,6 @@ export interface OperatorCommand {
   readonly name: string;
   /** The full `--help` text. */
   readonly usage: string;
-  run(argv: readonly string[], io: CommandIo): Promise<number>;
+  /** `container`: the composition root (packages/cli/src/compose.ts), which every collaborator comes from. */
+  run(argv: readonly string[], io: CommandIo, container: Resolver): Promise<number>;
 }

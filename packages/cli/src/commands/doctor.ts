@@ -1,9 +1,8 @@
-import type { BackendConfig, Secrets } from '@hybrid-cpi/core';
-import type { DelegateConfig } from '@hybrid-cpi/backend-delegate/operator';
-import type { IronicConfig } from '@hybrid-cpi/backend-ironic/operator';
+import { finding, messageOf } from '@hybrid-cpi/core';
+import { TOKENS, resolve, type Resolver } from '../tokens.js';
 import { parseOptions } from './options.js';
-import { messageOf, runReport } from './report.js';
-import { formatCheck, ok, problem, summary, type Check, type Report } from './checks.js';
+import { runReport } from './report.js';
+import { checkOf, formatCheck, summary, type Check, type Report } from './checks.js';
 import { EXIT, type CommandIo, type OperatorCommand } from './command.js';
 import { describeBackends, loadOperatorConfig } from './load-config.js';
 
@@ -33,26 +32,10 @@ Options:
 /** How long the checks of one backend may take in all. */
 const BACKEND_TIMEOUT_MS = 60_000;
 
-type BackendCheck = (name: string, config: BackendConfig, report: Report, signal: AbortSignal) => Promise<void>;
-
-/** The checks of each built-in type, loaded only for types the config uses. */
-const BY_TYPE: Readonly<Record<string, () => Promise<BackendCheck[]>>> = {
-  ironic: async () => {
-    const [{ checkIronic }, { checkImageStore }] = await Promise.all([import('./doctor-ironic.js'), import('./doctor-image-store.js')]);
-    // What Ironic offers tells whether it can fetch images with credentials.
-    return [async (n, c, r, s) => checkImageStore(n, c as IronicConfig, r, s, await checkIronic(n, c as IronicConfig, r, s))];
-  },
-  delegate: async () => {
-    const { checkDelegate } = await import('./doctor-delegate.js');
-    return [(n, c, r, s) => checkDelegate(n, c as DelegateConfig, r, s)];
-  },
-  memory: async () => [async (name, _config, report) => report(ok(name, 'memory backend: nothing to reach'))],
-};
-
 export const doctor: OperatorCommand = {
   name: 'doctor',
   usage: USAGE,
-  run: (argv, io) => runReport('doctor', io, (io, secrets) => run(argv, io, secrets)),
+  run: (argv, io, container) => runReport('doctor', io, container, (io) => run(argv, io, container)),
 };
 
 /** What `--json` prints, from the same checks the text shows one by one. */
@@ -63,10 +46,10 @@ export interface DoctorReport {
   readonly warnings: number;
 }
 
-async function run(argv: readonly string[], io: CommandIo, secrets: Secrets): Promise<number> {
+async function run(argv: readonly string[], io: CommandIo, container: Resolver): Promise<number> {
   const { config: file, json } = parseOptions(argv, { config: { type: 'string', short: 'c' }, json: { type: 'boolean' } }, ['config']);
   const checks: Check[] = [];
-  const loaded = await loadOperatorConfig(file!, secrets);
+  const loaded = await loadOperatorConfig(file!, container);
   const width = Math.max('config'.length, ...(loaded.ok ? [...loaded.config.backends.keys()].map((n) => n.length) : []));
   const report: Report = (check) => {
     checks.push(check);
@@ -74,29 +57,26 @@ async function run(argv: readonly string[], io: CommandIo, secrets: Secrets): Pr
   };
 
   if (!loaded.ok) {
-    for (const { text, fix } of loaded.problems) report(problem('config', text, fix));
+    for (const { text, fix } of loaded.problems) report(checkOf('config', finding.problem(text, fix)));
   } else {
     const { config } = loaded;
-    report(ok('config', `${file} is valid: backends ${describeBackends(config)}; default ${config.defaultBackend}`));
-    for (const backend of config.backends.values()) {
+    report(checkOf('config', finding.ok(`${file} is valid: backends ${describeBackends(config)}; default ${config.defaultBackend}`)));
+    const seams = resolve(container, TOKENS.seams);
+    for (const { name, module, config: section } of config.backends.values()) {
       const signal = AbortSignal.timeout(BACKEND_TIMEOUT_MS);
       try {
-        const load = BY_TYPE[backend.config.type];
-        if (load === undefined) {
-          // A plugin: loading it (done with the config) is what can be checked without its help.
-          report(
-            ok(
-              backend.name,
-              `backend package '${backend.config.type}' loads (contract ${backend.module.contract}), stemcell formats ` +
-                `${backend.module.stemcellFormats(backend.config).join(', ')}`,
-            ),
-          );
+        // The backend's own checks (BackendModule.operator), loaded only for the types the config uses.
+        const doctor = (await module.operator?.())?.doctor;
+        if (doctor === undefined) {
+          // Loading it (done with the config) is what can be checked without its help.
+          const formats = module.stemcellFormats(section).join(', ');
+          report(checkOf(name, finding.ok(`backend package '${section.type}' loads (contract ${module.contract}), stemcell formats ${formats}`)));
           continue;
         }
-        for (const check of await load()) await check(backend.name, backend.config, report, signal);
+        await doctor(section, { name, seams, signal, report: (found) => report(checkOf(name, found)) });
       } catch (error) {
         // A check that broke is a finding too, never a stack trace.
-        report(problem(backend.name, `checking it failed: ${messageOf(error)}`, 'see the message'));
+        report(checkOf(name, finding.problem(`checking it failed: ${messageOf(error)}`, 'see the message')));
       }
     }
   }

@@ -1,7 +1,8 @@
-import { didYouMean, type Secrets } from '@hybrid-cpi/core';
+import { didYouMean, type NodeRef, type NodeRefReason, type Placement, type Secrets } from '@hybrid-cpi/core';
+import { TOKENS, resolve, type Resolver } from '../tokens.js';
 import { EXIT, type OperatorCommand } from './command.js';
 import { chooseAz, loadCloudConfig, vmProperties } from './cloud-config.js';
-import { IronicView, describeRequirements, nodeLabel, type NodeRef, type NodeRefReason } from './ironic-view.js';
+import { NodeViews, nodeLabel } from './node-views.js';
 import { readConfig } from './load-config.js';
 import { UsageError, parseOptions } from './options.js';
 import { count, runReport } from './report.js';
@@ -51,14 +52,8 @@ export interface ExplainReport {
   readonly also_fit: readonly NodeRef[];
   /** Every other node, with the reason create_vm gives. */
   readonly not_taken: readonly NodeRefReason[];
-  /** With `failure_domain`: the domains of the fitting nodes, in the order create_vm tries them, and what it counted. */
-  readonly placement: null | {
-    readonly source: string;
-    readonly group: string | null;
-    readonly domains: readonly { readonly domain: string; readonly instances: number; readonly fitting: number }[];
-    /** Fitting nodes in no named domain: taken after every domain. */
-    readonly unnamed: number;
-  };
+  /** With `failure_domain`: the fitting nodes' domains in the order create_vm tries them, and what it counted. */
+  readonly placement: Placement | null;
   /** Exit 0: a node fits, a node is enrolled, or another backend chooses for itself. */
   readonly fits: boolean;
 }
@@ -66,8 +61,8 @@ export interface ExplainReport {
 export const explain: OperatorCommand = {
   name: 'explain',
   usage: USAGE,
-  run: (argv, io) =>
-    runReport('explain', io, async (io, secrets) => {
+  run: (argv, io, container) =>
+    runReport('explain', io, container, async (io, secrets) => {
       const options = parseOptions(
         argv,
         {
@@ -80,7 +75,8 @@ export const explain: OperatorCommand = {
         },
         ['config', 'cloud-config', 'vm-type'],
       );
-      const report = await explainVmType(options.config!, options['cloud-config']!, options['vm-type']!, options.az, options.group, secrets);
+      const vmType = { name: options['vm-type']!, az: options.az, group: options.group };
+      const report = await explainVmType(options.config!, options['cloud-config']!, vmType, secrets, container);
       io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderExplain(report));
       return report.fits ? EXIT.ok : EXIT.findings;
     }),
@@ -89,12 +85,11 @@ export const explain: OperatorCommand = {
 async function explainVmType(
   configFile: string,
   cloudFile: string,
-  vmTypeName: string,
-  azName: string | undefined,
-  group: string | undefined,
+  { name: vmTypeName, az: azName, group }: { readonly name: string; readonly az: string | undefined; readonly group: string | undefined },
   secrets: Secrets,
+  container: Resolver,
 ): Promise<ExplainReport> {
-  const loaded = await readConfig(configFile, secrets);
+  const loaded = await readConfig(configFile, container);
   const none = {
     vm_type: vmTypeName,
     az: azName ?? null,
@@ -126,37 +121,19 @@ async function explainVmType(
   const routed = makeRouter(loaded.config)(props, `vm_type '${vmType.name}'`);
   if (routed.error !== undefined) return { ...base, problem: routed.error };
   const to = { ...base, backend: routed.backend, type: routed.type };
-  if (routed.type !== 'ironic') return { ...to, fits: true };
-
-  const view = new IronicView(loaded.config);
+  const views = await NodeViews.open(loaded.config, resolve(container, TOKENS.seams));
   try {
-    const assessed = await view.assess(routed.backend, props);
-    if (assessed.error !== undefined) return { ...to, problem: assessed.error };
-    const requires = describeRequirements(assessed.requirements);
-    if (assessed.enrolls) return { ...to, requires, enrolls: true, fits: true };
-    const ref = (node: { uuid: string; name?: string | null }) => ({ uuid: node.uuid, name: node.name ?? null });
-    const fitting = assessed.fits.filter((f) => f.rejection === undefined).map((f) => f.node);
-    const placed = await view.placement(routed.backend, fitting, assessed.requirements.conductorGroup, group);
-    const [taken, ...alternatives] = placed?.order ?? fitting;
-    return {
-      ...to,
-      requires,
-      would_take: taken === undefined ? null : ref(taken),
-      also_fit: alternatives.map(ref),
-      not_taken: assessed.fits.filter((f) => f.rejection !== undefined).map((f) => ({ ...ref(f.node), reason: f.rejection! })),
-      placement:
-        placed === undefined
-          ? null
-          : {
-              source: placed.source,
-              group: placed.group,
-              domains: placed.domains.map((d) => ({ domain: d.domain, instances: d.instances, fitting: d.candidates })),
-              unnamed: placed.unnamed,
-            },
-      fits: taken !== undefined,
-    };
+    // A backend without a node view chooses for itself.
+    const view = views.get(routed.backend);
+    if (view === undefined) return { ...to, fits: true };
+    const choice = await view.choose(props, group);
+    if ('error' in choice) return { ...to, problem: choice.error };
+    const { requires, enrolls, wouldTake } = choice;
+    if (enrolls) return { ...to, requires, enrolls, fits: true };
+    const placement = choice.placement ?? null;
+    return { ...to, requires, would_take: wouldTake, also_fit: choice.alsoFit, not_taken: choice.notTaken, placement, fits: wouldTake !== null };
   } finally {
-    await view.close();
+    await views.close();
   }
 }
 
@@ -168,7 +145,8 @@ export function renderExplain(r: ExplainReport): string {
   const where = `vm_type ${r.vm_type}${r.az === null ? '' : ` in AZ ${r.az}`}`;
   if (r.backend === null) return `${where}: routes nowhere: ${r.problem}\n`;
   const lines = [`${where} -> backend ${r.backend} (${r.type})`];
-  if (r.type !== 'ironic') lines.push(`Node choice is made by the Ironic backends only; backend ${r.backend} chooses for itself.`);
+  // Neither a node choice nor why there is none: the backend has no node view.
+  if (r.requires === null && r.problem === null) lines.push(`Node choice is made by the Ironic backends only; backend ${r.backend} chooses for itself.`);
   else if (r.problem !== null) lines.push(r.problem);
   else {
     lines.push(`requires: ${r.requires}`);
@@ -196,15 +174,14 @@ export function renderExplain(r: ExplainReport): string {
  * The failure domains in create_vm's order: the one with the fewest instances of the group is
  * tried first; of domains with as many, create_vm takes one at random.
  */
-function renderPlacement(p: NonNullable<ExplainReport['placement']>): string[] {
+function renderPlacement(p: Placement): string[] {
   const fewest = p.domains[0]?.instances;
-  const first = p.domains.filter((d) => d.instances === fewest).map((d) => d.domain);
+  const first = p.domains.filter((d) => d.instances === fewest).length;
+  const mark = first > 1 ? ' <- tried first (one of these at random)' : ' <- tried first';
   const lines = [
     `failure domains (${p.source}) of the fitting nodes, by ${p.group === null ? 'name (no --group: no instances counted)' : `instances of group ${p.group}`}:`,
     ...p.domains.map(
-      (d) =>
-        `  ${d.domain}: ${count(d.instances, 'instance')} of the group, ${count(d.fitting, 'fitting node')}` +
-        `${d.instances === fewest ? (first.length > 1 ? ' <- tried first (one of these at random)' : ' <- tried first') : ''}`,
+      (d) => `  ${d.domain}: ${count(d.instances, 'instance')} of the group, ${count(d.fitting, 'fitting node')}${d.instances === fewest ? mark : ''}`,
     ),
   ];
   if (p.unnamed > 0) lines.push(`  no domain: ${count(p.unnamed, 'fitting node')}, tried last`);

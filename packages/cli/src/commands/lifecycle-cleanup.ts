@@ -1,6 +1,5 @@
-import type { Backend, CallContext, MethodName } from '@hybrid-cpi/core';
+import { messageOf, type Backend, type CallContext, type MethodName } from '@hybrid-cpi/core';
 import { directCallContext } from '@hybrid-cpi/core/testing';
-import { messageOf } from './report.js';
 import type { Leftovers } from './lifecycle-tracker.js';
 
 /** One thing the clean-up did, or failed to do. */

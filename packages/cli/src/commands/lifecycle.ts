@@ -1,8 +1,9 @@
 import fs from 'node:fs';
-import { didYouMean, isCpiError, type BackendName, type Secrets } from '@hybrid-cpi/core';
+import { BackendRegistry, didYouMean, isCpiError, messageOf, silentLogger, type BackendName } from '@hybrid-cpi/core';
 import { conformanceSteps } from '@hybrid-cpi/core/testing';
 import { UsageError, parseOptions } from './options.js';
-import { messageOf, runReport } from './report.js';
+import { TOKENS, resolve, type Resolver } from '../tokens.js';
+import { runReport } from './report.js';
 import { EXIT, type CommandIo, type OperatorCommand } from './command.js';
 import { cleanUp } from './lifecycle-cleanup.js';
 import { readInputs, scratchDir, type ImageSource } from './lifecycle-inputs.js';
@@ -90,7 +91,7 @@ const STEMCELL_IMAGES: Record<ImageSource, string> = {
 export const lifecycle: OperatorCommand = {
   name: 'lifecycle',
   usage: USAGE,
-  run: (argv, io) => runReport('lifecycle', io, (io, secrets) => run(argv, io, secrets)),
+  run: (argv, io, container) => runReport('lifecycle', io, container, (io) => run(argv, io, container)),
 };
 
 const OPTIONS = {
@@ -101,9 +102,9 @@ const OPTIONS = {
   json: { type: 'boolean' },
 } as const;
 
-async function run(argv: readonly string[], io: CommandIo, secrets: Secrets): Promise<number> {
+async function run(argv: readonly string[], io: CommandIo, container: Resolver): Promise<number> {
   const options = parseOptions(argv, OPTIONS, ['config', 'backend']);
-  const loaded = await loadOperatorConfig(options.config!, secrets);
+  const loaded = await loadOperatorConfig(options.config!, container);
   if (!loaded.ok) {
     io.err(
       `hybrid-cpi lifecycle: the config ${options.config} is not usable (hybrid-cpi doctor says ` +
@@ -121,7 +122,7 @@ async function run(argv: readonly string[], io: CommandIo, secrets: Secrets): Pr
   const scratch = scratchDir();
   try {
     const { inputs, image } = await readInputs(options.inputs, resolved.module.stemcellFormats(resolved.config), scratch);
-    secrets.addEnv(inputs.vm.env);
+    resolve(container, TOKENS.secrets).addEnv(inputs.vm.env);
     emit({ event: 'start', backend: name, type: resolved.config.type, config: config.file, stemcell_image: image });
 
     // The step under way, and when the backend last said something about it.
@@ -136,7 +137,9 @@ async function run(argv: readonly string[], io: CommandIo, secrets: Secrets): Pr
       ...inputs,
       keepGoing: options['keep-going'] === true,
       makeBackend: async () => {
-        tracked = trackBackend(await resolved.module.create(resolved.config, { name, logger: progressLogger(progress), agent: config.raw.agent }));
+        // Made as a CPI call makes it (the same deps, the container's seams), with a logger that shows its progress.
+        const registry = new BackendRegistry(config, silentLogger, async () => resolve(container, TOKENS.seams));
+        tracked = trackBackend(await resolved.module.create(resolved.config, await registry.deps(name, progressLogger(progress))));
         return tracked.backend;
       },
     });

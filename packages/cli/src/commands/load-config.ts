@@ -1,6 +1,5 @@
-import { isCpiError, loadConfig, type HybridConfig, type Secrets } from '@hybrid-cpi/core';
-import { BUILTIN_BACKENDS } from '../builtins.js';
-import { messageOf } from './report.js';
+import { isCpiError, loadConfig, messageOf, type HybridConfig, type Secrets } from '@hybrid-cpi/core';
+import { TOKENS, resolve, type Resolver } from '../tokens.js';
 
 /** A reason the config cannot be used, and what to do about it. */
 export interface ConfigProblem {
@@ -36,12 +35,12 @@ export function learnSecrets(raw: unknown, secrets: Secrets): void {
 
 /**
  * The config as a CPI call loads it (same validation, same backend modules), with its secrets
- * learnt so that no report line prints them. Problems come one per line, each with its key path.
+ * learnt (into the container's) so that no report line prints them. Problems come one per line, each with its key path.
  */
-export async function loadOperatorConfig(file: string, secrets: Secrets): Promise<LoadedConfig> {
+export async function loadOperatorConfig(file: string, container: Resolver): Promise<LoadedConfig> {
   try {
-    const config = await loadConfig(file, BUILTIN_BACKENDS);
-    learnSecrets(config.raw, secrets);
+    const config = await loadConfig(file, resolve(container, TOKENS.builtins));
+    learnSecrets(config.raw, resolve(container, TOKENS.secrets));
     return { ok: true, config };
   } catch (error) {
     const message = messageOf(error);
@@ -72,10 +71,10 @@ export type ConfigResult =
 
 /**
  * The config, or its problems one per line, for the commands that only list them (validate,
- * explain, nodes); its credentials are learnt into `secrets`.
+ * explain, nodes); its credentials are learnt into the process's secrets.
  */
-export async function readConfig(file: string, secrets: Secrets): Promise<ConfigResult> {
-  const loaded = await loadOperatorConfig(file, secrets);
+export async function readConfig(file: string, container: Resolver): Promise<ConfigResult> {
+  const loaded = await loadOperatorConfig(file, container);
   return loaded.ok ? { config: loaded.config } : { problems: loaded.problems.map((p) => p.text) };
 }
 

@@ -1,7 +1,7 @@
-import { nodeStatus, unquarantineNode, type IronicConfig, type NodeStatus } from '@hybrid-cpi/backend-ironic/operator';
-import { didYouMean, type BackendName } from '@hybrid-cpi/core';
+import { didYouMean, messageOf, type BackendName, type NodeList } from '@hybrid-cpi/core';
+import { TOKENS, resolve } from '../tokens.js';
 import { EXIT, type OperatorCommand } from './command.js';
-import { IronicView } from './ironic-view.js';
+import { NodeViews, nodeLabel } from './node-views.js';
 import { describeBackends, readConfig } from './load-config.js';
 import { UsageError, parseOptions } from './options.js';
 import { runReport } from './report.js';
@@ -39,26 +39,17 @@ Exit status: 0 listed (or returned); 1 the config is invalid or has no Ironic ba
 could not be reached, or the node cannot be returned; 2 usage.
 `;
 
-const USE_LABELS: Record<NodeStatus['use'], string> = {
-  free: 'free',
-  vm: 'vm',
-  parked: 'parked',
-  quarantined: 'quarantined',
-  foreign: 'claimed',
-  unavailable: 'unavailable',
-};
-
 export const nodes: OperatorCommand = {
   name: 'nodes',
   usage: USAGE,
-  run: (argv, io) =>
-    runReport('nodes', io, async (io, secrets) => {
+  run: (argv, io, container) =>
+    runReport('nodes', io, container, async (io) => {
       const options = parseOptions(
         argv,
         { config: { type: 'string', short: 'c' }, backend: { type: 'string' }, json: { type: 'boolean' }, unquarantine: { type: 'string' } },
         ['config'],
       );
-      const loaded = await readConfig(options.config!, secrets);
+      const loaded = await readConfig(options.config!, container);
       // A config that gives no nodes to list: its problems, as text or as errors of no backend.
       const unusable = (text: string, problems: readonly string[]) => {
         io.out(options.json ? `${JSON.stringify({ nodes: [], errors: problems.map((message) => ({ backend: null, message })) }, null, 2)}\n` : text);
@@ -66,90 +57,62 @@ export const nodes: OperatorCommand = {
       };
       if (loaded.config === undefined)
         return unusable(`config ${options.config}: invalid\n${loaded.problems.map((p) => `  ${p}\n`).join('')}`, loaded.problems);
-      const view = new IronicView(loaded.config);
-      const all = view.backends();
-      if (options.backend !== undefined && !all.includes(options.backend as BackendName)) {
-        throw new UsageError(
-          `--backend ${options.backend} is not an Ironic backend of the config (backends: ` +
-            `${describeBackends(loaded.config)})${didYouMean(options.backend, all)}`,
-        );
-      }
-      if (all.length === 0) {
-        const none = `config ${options.config}: no Ironic backend (backends: ${describeBackends(loaded.config)}), so no nodes`;
-        return unusable(`${none}\n`, [none]);
-      }
-      const names = options.backend === undefined ? all : [options.backend as BackendName];
-      if (options.unquarantine !== undefined) {
-        if (names.length > 1) throw new UsageError(`--unquarantine needs --backend: the config has several Ironic backends (${names.join(', ')})`);
-        const done = await unquarantineNode(loaded.config.backends.get(names[0]!)!.config as IronicConfig, options.unquarantine).catch(
-          (error: unknown) => error as Error,
-        );
-        if (done instanceof Error) {
-          io.out(`backend ${names[0]}: ${done.message}\n`);
-          return EXIT.findings;
-        }
-        if (options.json) io.out(`${JSON.stringify({ backend: names[0], ...done }, null, 2)}\n`);
-        else io.out(`backend ${names[0]}: node ${done.name ? `${done.name} (${done.uuid})` : done.uuid}: ${done.done.join(', ')}\n`);
-        return EXIT.ok;
-      }
+      const views = await NodeViews.open(loaded.config, resolve(container, TOKENS.seams));
       try {
-        const listed: { backend: BackendName; status: NodeStatus }[] = [];
+        const all = views.names();
+        if (options.backend !== undefined && !all.includes(options.backend as BackendName)) {
+          throw new UsageError(
+            `--backend ${options.backend} is not an Ironic backend of the config (backends: ` +
+              `${describeBackends(loaded.config)})${didYouMean(options.backend, all)}`,
+          );
+        }
+        if (all.length === 0) {
+          const none = `config ${options.config}: no Ironic backend (backends: ${describeBackends(loaded.config)}), so no nodes`;
+          return unusable(`${none}\n`, [none]);
+        }
+        const names = options.backend === undefined ? all : [options.backend as BackendName];
+        if (options.unquarantine !== undefined) {
+          if (names.length > 1) throw new UsageError(`--unquarantine needs --backend: the config has several Ironic backends (${names.join(', ')})`);
+          const backend = names[0]!;
+          const done = await views
+            .get(backend)!
+            .returnNode(options.unquarantine)
+            .catch((error: unknown) => new Error(messageOf(error)));
+          if (done instanceof Error) {
+            io.out(`backend ${backend}: ${done.message}\n`);
+            return EXIT.findings;
+          }
+          if (options.json) io.out(`${JSON.stringify({ backend, ...done }, null, 2)}\n`);
+          else io.out(`backend ${backend}: node ${nodeLabel(done)}: ${done.done.join(', ')}\n`);
+          return EXIT.ok;
+        }
+        const lists: NodeList[] = [];
         const errors: { backend: BackendName; message: string }[] = [];
         for (const backend of names) {
-          const listing = await view.nodes(backend);
-          if (listing.error !== undefined) errors.push({ backend, message: listing.error });
-          else listed.push(...listing.nodes.map((n) => ({ backend, status: nodeStatus(n) })));
+          const listing = await views.get(backend)!.list();
+          if ('error' in listing) errors.push({ backend, message: listing.error });
+          else lists.push(listing);
         }
-        if (options.json) io.out(`${JSON.stringify({ nodes: listed.map((n) => asJson(n.backend, n.status)), errors }, null, 2)}\n`);
+        if (options.json) io.out(`${JSON.stringify({ nodes: lists.flatMap((l) => l.nodes.map((n) => n.json)), errors }, null, 2)}\n`);
         else {
-          if (listed.length > 0 || errors.length === 0)
-            io.out(
-              formatTable(
-                ['BACKEND', 'NAME', 'UUID', 'PROVISION', 'POWER', 'STATUS', 'AGENT', 'DEPLOYMENT', 'INSTANCE', 'DISKS', 'NOTE'],
-                listed.map((n) => row(n.backend, n.status)),
-              ),
-            );
+          if (lists.some((l) => l.nodes.length > 0) || errors.length === 0) io.out(tables(lists));
           for (const e of errors) io.out(`backend ${e.backend}: ${e.message}\n`);
         }
         return errors.length === 0 ? EXIT.ok : EXIT.findings;
       } finally {
-        await view.close();
+        await views.close();
       }
     }),
 };
 
-function row(backend: BackendName, s: NodeStatus): string[] {
-  const dash = (v: string | null | undefined) => (v === null || v === undefined || v === '' ? '-' : v);
-  const instance = s.vm === null || (s.vm.job === null && s.vm.index === null) ? null : `${s.vm.job ?? '?'}/${s.vm.index ?? '?'}`;
-  const disks = s.disks.map((d) => `${d.cid.slice(s.uuid.length + 1)} ${d.device} ${d.size_mb}M${d.attached_to === null ? '' : ' attached'}`).join(', ');
-  return [
-    backend,
-    dash(s.name),
-    s.uuid,
-    s.provision_state,
-    dash(s.power_state),
-    s.use === 'vm' && s.enrolled ? 'vm, enrolled' : USE_LABELS[s.use],
-    dash(s.vm?.agent_id),
-    dash(s.vm?.deployment),
-    dash(instance),
-    dash(disks),
-    dash(s.reason),
-  ];
-}
-
-/** CIDs as the director knows them: with the backend prefix. */
-function asJson(backend: BackendName, s: NodeStatus) {
-  const cid = (native: string | null) => (native === null ? null : `${backend}:${native}`);
-  return {
-    backend,
-    uuid: s.uuid,
-    name: s.name,
-    provision_state: s.provision_state,
-    power_state: s.power_state,
-    status: s.use,
-    reason: s.reason,
-    enrolled: s.enrolled,
-    vm: s.vm === null ? null : { ...s.vm, cid: cid(s.vm.cid) },
-    disks: s.disks.map((d) => ({ ...d, cid: cid(d.cid), attached_to: cid(d.attached_to) })),
-  };
+/** The nodes in one table, or one per kind of columns (backends of different types). */
+function tables(lists: readonly NodeList[]): string {
+  const byColumns = new Map<string, { columns: readonly string[]; rows: (readonly string[])[] }>();
+  for (const list of lists) {
+    const key = list.columns.join('\u0000');
+    const table = byColumns.get(key) ?? { columns: list.columns, rows: [] };
+    table.rows.push(...list.nodes.map((n) => n.cells));
+    byColumns.set(key, table);
+  }
+  return [...byColumns.values()].map((t) => formatTable(t.columns, t.rows)).join('\n');
 }

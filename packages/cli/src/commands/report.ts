@@ -1,4 +1,5 @@
-import { Secrets } from '@hybrid-cpi/core';
+import { messageOf, type Secrets } from '@hybrid-cpi/core';
+import { TOKENS, resolve, type Resolver } from '../tokens.js';
 import { EXIT, type CommandIo } from './command.js';
 import { UsageError } from './options.js';
 
@@ -8,8 +9,13 @@ import { UsageError } from './options.js';
  * the body learns as secret (the config's credentials) is scrubbed from everything it writes, as
  * a CPI call scrubs its log: a server's error message may echo what it was sent.
  */
-export async function runReport(name: string, raw: CommandIo, body: (io: CommandIo, secrets: Secrets) => Promise<number>): Promise<number> {
-  const secrets = new Secrets();
+export async function runReport(
+  name: string,
+  raw: CommandIo,
+  container: Resolver,
+  body: (io: CommandIo, secrets: Secrets) => Promise<number>,
+): Promise<number> {
+  const secrets = resolve(container, TOKENS.secrets);
   const io: CommandIo = { out: (text) => raw.out(secrets.scrub(text)), err: (text) => raw.err(secrets.scrub(text)), terminal: raw.terminal };
   try {
     return await body(io, secrets);
@@ -26,9 +32,4 @@ export async function runReport(name: string, raw: CommandIo, body: (io: Command
 /** `1 node`, `2 nodes`. */
 export function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
-
-/** An error's message without the stack, for a report line. */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

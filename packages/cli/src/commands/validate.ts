@@ -1,7 +1,8 @@
-import type { HybridConfig, Secrets } from '@hybrid-cpi/core';
+import type { DeviceNeed, HybridConfig, Secrets, TypeFit } from '@hybrid-cpi/core';
+import { TOKENS, resolve, type Resolver } from '../tokens.js';
 import { EXIT, type OperatorCommand } from './command.js';
 import { loadCloudConfig, vmProperties, type CloudConfig, type Named, type Properties } from './cloud-config.js';
-import { IronicView, nodeLabel, type DeviceNeed, type NodeRefReason } from './ironic-view.js';
+import { NodeViews, nodeLabel } from './node-views.js';
 import { readConfig } from './load-config.js';
 import { parseOptions } from './options.js';
 import { count, runReport } from './report.js';
@@ -43,19 +44,8 @@ export interface TypeCheck {
   readonly problem: string | null;
   /** Why its nodes were not looked at (not a finding of its own). */
   readonly unchecked: string | null;
-  /** Ironic backends: the nodes it can take. */
-  readonly nodes: null | {
-    /** create_vm enrolls a server from ironic_params (Ironic knows none of its MACs). */
-    readonly enrolls: boolean;
-    /** Nodes its selectors match, as if every node were free and healthy. */
-    readonly matched: number;
-    /** Of those, free now. */
-    readonly free: number;
-    /** Of those matched, the ones that can serve it: devices (and, for a vm_type, a claim create_vm can make). */
-    readonly usable: number;
-    /** Why the others can never take it: selectors when none matches, else devices or the claim. */
-    readonly rejected: readonly NodeRefReason[];
-  };
+  /** Backends with a node view (Ironic): the nodes that can take it. */
+  readonly nodes: null | TypeFit;
 }
 
 /** The whole report: what `--json` prints, and what the text is written from. */
@@ -75,6 +65,7 @@ export interface ValidateReport {
     readonly valid: boolean;
     readonly problems: readonly string[];
   };
+  /** Each backend with a node view (the Ironic ones): how many nodes it has, or why they cannot be listed. */
   readonly ironic: readonly { readonly backend: string; readonly nodes: number | null; readonly error: string | null }[];
   readonly vm_types: readonly TypeCheck[];
   readonly disk_types: readonly TypeCheck[];
@@ -84,17 +75,17 @@ export interface ValidateReport {
 export const validate: OperatorCommand = {
   name: 'validate',
   usage: USAGE,
-  run: (argv, io) =>
-    runReport('validate', io, async (io, secrets) => {
+  run: (argv, io, container) =>
+    runReport('validate', io, container, async (io, secrets) => {
       const options = parseOptions(argv, { config: { type: 'string', short: 'c' }, 'cloud-config': { type: 'string' }, json: { type: 'boolean' } }, ['config']);
-      const report = await check(options.config!, options['cloud-config'], secrets);
+      const report = await check(options.config!, options['cloud-config'], secrets, container);
       io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderValidate(report));
       return report.findings === 0 ? EXIT.ok : EXIT.findings;
     }),
 };
 
-async function check(configFile: string, cloudFile: string | undefined, secrets: Secrets): Promise<ValidateReport> {
-  const loaded = await readConfig(configFile, secrets);
+async function check(configFile: string, cloudFile: string | undefined, secrets: Secrets, container: Resolver): Promise<ValidateReport> {
+  const loaded = await readConfig(configFile, container);
   const config = loaded.config;
   const configPart = {
     file: configFile,
@@ -116,24 +107,22 @@ async function check(configFile: string, cloudFile: string | undefined, secrets:
       ...empty,
       findings: read.problems.length,
     };
-  const view = new IronicView(config);
+  const views = await NodeViews.open(config, resolve(container, TOKENS.seams));
   try {
-    const types = await checkTypes(config, read.cloud, view);
+    const types = await checkTypes(config, read.cloud, views);
     const findings = types.ironic.filter((i) => i.error !== null).length + [...types.vm_types, ...types.disk_types].filter((t) => t.finding).length;
     return { config: configPart, cloud_config: { file: cloudFile, checked: true, valid: true, problems: [] }, ...types, findings };
   } finally {
-    await view.close();
+    await views.close();
   }
 }
 
-async function checkTypes(config: HybridConfig, cloud: CloudConfig, view: IronicView): Promise<Pick<ValidateReport, 'ironic' | 'vm_types' | 'disk_types'>> {
+async function checkTypes(config: HybridConfig, cloud: CloudConfig, views: NodeViews): Promise<Pick<ValidateReport, 'ironic' | 'vm_types' | 'disk_types'>> {
   const route = makeRouter(config);
   const ironic: { backend: string; nodes: number | null; error: string | null }[] = [];
-  for (const name of view.backends()) {
-    const listing = await view.nodes(name);
-    ironic.push(
-      listing.error !== undefined ? { backend: name, nodes: null, error: listing.error } : { backend: name, nodes: listing.nodes.length, error: null },
-    );
+  for (const name of views.names()) {
+    const listing = await views.get(name)!.count();
+    ironic.push('error' in listing ? { backend: name, nodes: null, error: listing.error } : { backend: name, nodes: listing.count, error: null });
   }
   const reachable = new Set(ironic.filter((i) => i.error === null).map((i) => i.backend));
 
@@ -142,18 +131,13 @@ async function checkTypes(config: HybridConfig, cloud: CloudConfig, view: Ironic
     const routed = route(props, what);
     if (routed.error !== undefined) return { ...base, finding: true, problem: routed.error };
     const to = { ...base, backend: routed.backend, type: routed.type };
-    if (routed.type !== 'ironic') return to;
+    const view = views.get(routed.backend);
+    if (view === undefined) return to;
     if (!reachable.has(routed.backend)) return { ...to, unchecked: 'Ironic unreachable, see above' };
-    const assessed = await view.assess(routed.backend, props, need);
-    if (assessed.error !== undefined) return { ...to, finding: true, problem: assessed.error };
-    const matching = assessed.fits.filter((f) => f.mismatch === undefined);
-    const free = matching.filter((f) => f.rejection === undefined);
-    const reason = (node: { uuid: string; name?: string | null }, why: string) => ({ uuid: node.uuid, name: node.name ?? null, reason: why });
-    const rejected =
-      matching.length === 0 ? assessed.fits.map((f) => reason(f.node, f.mismatch!)) : assessed.usability.misfits.map((m) => reason(m.node, m.reason));
-    const nodes = { enrolls: assessed.enrolls, matched: matching.length, free: free.length, usable: assessed.usability.usable, rejected };
+    const nodes = await view.fit(props, need);
+    if ('error' in nodes) return { ...to, finding: true, problem: nodes.error };
     // A disk needs one node that can hold it; a VM may land on any matching node, so each must serve it.
-    const finding = !assessed.enrolls && (matching.length === 0 || (need.disk ? nodes.usable === 0 : rejected.length > 0));
+    const finding = !nodes.enrolls && (nodes.matched === 0 || (need.disk ? nodes.usable === 0 : nodes.rejected.length > 0));
     return { ...to, finding, nodes };
   };
 

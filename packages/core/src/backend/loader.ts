@@ -49,6 +49,7 @@ function checkDescriptor(candidate: unknown, type: string): BackendModule {
     if (m.contract !== BACKEND_CONTRACT) problems.push(`it implements backend contract ${String(m.contract)}, this core implements ${BACKEND_CONTRACT}`);
     if (typeof m.create !== 'function') problems.push('it has no create()');
     if (typeof m.stemcellFormats !== 'function') problems.push('it has no stemcellFormats()');
+    if (m.operator !== undefined && typeof m.operator !== 'function') problems.push('its operator is not a function');
     if (typeof m.validateConfig !== 'function' && (typeof m.configSchema !== 'object' || m.configSchema === null)) {
       problems.push('it has neither configSchema nor validateConfig');
     }

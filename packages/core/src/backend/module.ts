@@ -1,7 +1,7 @@
 import type { BackendName } from '../cid/index.js';
-import type { AgentConfig } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
 import type { Backend } from './backend.js';
+import type { Finding, NodeView } from './operator.js';
 
 /** Bumped when the {@link Backend} contract changes incompatibly. */
 export const BACKEND_CONTRACT = 1;
@@ -33,11 +33,14 @@ export interface ConfigValidationError {
 export interface BackendDeps {
   readonly name: BackendName;
   readonly logger: Logger;
-  /** The top-level `agent` section: settings every bare-metal agent needs. */
-  readonly agent: AgentConfig | undefined;
   /**
-   * What tests replace, from the composition root: the HTTP dispatcher (an undici Dispatcher), a
-   * monotonic clock in ms, a sleep, the process spawner. A backend uses the real ones where unset.
+   * The config's top-level `agent` section as the core validated it (its schema is in
+   * config/core-schema.ts); a backend that starts BOSH agents reads it with its own type.
+   */
+  readonly agent: TopLevelSection | undefined;
+  /**
+   * What tests replace, from the composition root (packages/cli/src/compose.ts): the built-in
+   * backends use what is set and make their own otherwise; a plugin may ignore it.
    */
   readonly seams?: {
     readonly httpDispatcher?: unknown;
@@ -46,6 +49,12 @@ export interface BackendDeps {
     readonly spawn?: unknown;
   };
 }
+
+/** The seams a backend may take from the composition root: an undici Dispatcher, the clock, sleep, a child_process spawn. */
+export type BackendSeams = NonNullable<BackendDeps['seams']>;
+
+/** A top-level section of the config file that the core validates but does not read. */
+export type TopLevelSection = Readonly<Record<string, unknown>>;
 
 /**
  * What a backend package default-exports. Only the modules of configured backends load, and
@@ -72,4 +81,30 @@ export interface BackendModule<C extends BackendConfig = BackendConfig> {
   /** The stemcell formats (`<infrastructure>-<format>`) this backend accepts, from config alone. */
   stemcellFormats(config: C): readonly string[];
   create(config: C, deps: BackendDeps): Backend | Promise<Backend>;
+  /**
+   * What the operator commands can do with this backend beyond its CPI methods (doctor checks, a
+   * node view): loaded only by those commands, so keep its imports behind this function.
+   */
+  readonly operator?: () => Promise<BackendOperator<C>>;
+}
+
+/** What an operator command gives a backend's operator capabilities. */
+export interface OperatorContext {
+  readonly name: BackendName;
+  readonly seams: BackendSeams;
+}
+
+export interface DoctorContext extends OperatorContext {
+  /** Fires when the checks of this backend have taken too long. */
+  readonly signal: AbortSignal;
+  /** One line of the report, written at once (a slow check shows where it waits). */
+  report(finding: Finding): void;
+}
+
+/** A backend's operator capabilities; each is optional, and a command does without what is absent. */
+export interface BackendOperator<C extends BackendConfig = BackendConfig> {
+  /** `hybrid-cpi doctor`: reaches what the backend depends on and reports what is wrong and how to fix it. */
+  doctor?(config: C, ctx: DoctorContext): Promise<void>;
+  /** `hybrid-cpi validate`, `explain` and `nodes`: the nodes the backend places VMs on. */
+  nodeView?(config: C, ctx: OperatorContext): NodeView;
 }

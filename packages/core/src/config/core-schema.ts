@@ -1,5 +1,5 @@
 /**
- * The top level of the config file (DESIGN.md §8). Each backend's own keys are checked by the
+ * The top level of the config file (docs/architecture.md#the-config-file). Each backend's own keys are checked by the
  * schema of its module; here only `type` is required of them. `description` and `default` are
  * annotations (ajv ignores them without `useDefaults`): docs/config-reference.md is generated
  * from them by scripts/config-reference.mjs.

@@ -1,21 +1,16 @@
 import type { BackendName } from '../cid/index.js';
-import type { BackendConfig, BackendModule } from '../backend/module.js';
+import type { BackendConfig, BackendModule, TopLevelSection } from '../backend/module.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export interface AgentConfig {
-  readonly mbus?: string;
-  readonly ntp?: readonly string[];
-  readonly blobstore?: { readonly provider: string; readonly options?: Readonly<Record<string, unknown>> };
-}
-
-/** The config file as written (DESIGN.md §8), after validation. */
+/** The config file as written (docs/architecture.md#the-config-file), after validation. */
 export interface ConfigFile {
   readonly default_backend?: string;
   readonly legacy_backend?: string;
   readonly log_level?: LogLevel;
   readonly plugin_paths?: readonly string[];
-  readonly agent?: AgentConfig;
+  /** Settings for the BOSH agents of the backends that start them (`ironic`): passed on, not read. */
+  readonly agent?: TopLevelSection;
   readonly backends: Readonly<Record<string, BackendConfig>>;
 }
 

@@ -1,5 +1,6 @@
 import type { Backend, CallContext, ResponseLog } from '../backend/backend.js';
 import type { BackendName, CidScope } from '../cid/index.js';
+import type { BackendDeps, BackendSeams } from '../backend/module.js';
 import type { HybridConfig, ResolvedBackend } from '../config/types.js';
 import { CpiError } from '../errors/index.js';
 import type { Logger } from '../logging/logger.js';
@@ -12,11 +13,14 @@ export class BackendRegistry implements CidScope {
   readonly defaultBackend: BackendName;
   readonly #config: HybridConfig;
   readonly #logger: Logger;
+  readonly #seams: () => Promise<BackendSeams>;
   readonly #instances = new Map<BackendName, Promise<Backend>>();
 
-  constructor(config: HybridConfig, logger: Logger) {
+  /** `seams`: asked for when the first backend is made (a call the core answers alone makes none). */
+  constructor(config: HybridConfig, logger: Logger, seams: () => Promise<BackendSeams> = async () => ({})) {
     this.#config = config;
     this.#logger = logger;
+    this.#seams = seams;
     this.backends = new Set(config.backends.keys());
     this.legacyBackend = config.legacyBackend;
     this.defaultBackend = config.defaultBackend;
@@ -54,11 +58,15 @@ export class BackendRegistry implements CidScope {
     let instance = this.#instances.get(name);
     if (instance === undefined) {
       const { module, config } = this.resolved(name);
-      const deps = { name, logger: this.#logger.child({ backend: name }), agent: this.#config.raw.agent };
-      instance = (async () => module.create(config, deps))();
+      instance = (async () => module.create(config, await this.deps(name)))();
       this.#instances.set(name, instance);
     }
     return instance;
+  }
+
+  /** What backend `name` is made with; `logger` replaces the registry's (bound to the backend's name). */
+  async deps(name: BackendName, logger: Logger = this.#logger.child({ backend: name })): Promise<BackendDeps> {
+    return { name, logger, agent: this.#config.raw.agent, seams: await this.#seams() };
   }
 
   /** The context of one backend call; `own`: a call the core makes by itself, which forwards no director request. */

@@ -4,7 +4,7 @@ const LIGHT_KEYS = ['image_id', 'ami', 'image_url'];
 /**
  * Whether a backend that accepts `formats` (`<infrastructure>-<format>`, as in stemcell.MF) takes
  * a stemcell with these cloud_properties. The director does not pass the stemcell's formats to
- * create_stemcell (reference/bosh-cpi.md §5), so they are derived:
+ * create_stemcell, only the manifest's cloud_properties, so they are derived:
  * - a light stemcell (`image_id`, `ami` or `image_url`) is `<infrastructure>-light`;
  * - otherwise `<infrastructure>-<disk_format>`, where an `ovf` disk also fits `-ova`;
  * - without a `disk_format`, any non-light format of the infrastructure.

@@ -15,8 +15,12 @@ export function classify(error: unknown): WireError {
   if (isCpiError(error)) {
     return { type: error.type, message: error.message, ok_to_retry: RETRIABLE_TYPES.has(error.type) && error.okToRetry };
   }
-  const message = error instanceof Error ? error.message : String(error);
-  return { type: 'Bosh::Clouds::CloudError', message: `Unexpected error: ${message}`, ok_to_retry: false };
+  return { type: 'Bosh::Clouds::CloudError', message: `Unexpected error: ${messageOf(error)}`, ok_to_retry: false };
+}
+
+/** An error's message without the stack (anything thrown, as text). */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Maps an error type reported by another CPI onto the known ten, keeping the original name. */

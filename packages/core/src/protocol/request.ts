@@ -38,7 +38,7 @@ class ParsedRequest implements CpiRequest {
   }
 }
 
-/** Parses and validates one request read from stdin (reference/bosh-cpi.md §1.3). */
+/** Parses and validates one request read from stdin (docs/architecture.md#the-protocol). */
 export async function parseRequest(text: string): Promise<CpiRequest> {
   if (text.trim() === '') throw new CpiError('CPX_REQUEST_EMPTY', 'Reading the request: stdin was empty; the CPI expects one JSON request');
   let body: unknown;

@@ -1,6 +1,6 @@
 import { classify, type WireError } from '../errors/index.js';
 
-/** The response envelope the director validates (reference/bosh-cpi.md §1.4). */
+/** The response envelope the director validates (docs/architecture.md#the-protocol). */
 export interface CpiResponse {
   readonly result: unknown;
   readonly error: WireError | null;

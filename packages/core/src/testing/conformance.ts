@@ -34,7 +34,7 @@ export interface ConformanceStep {
 /**
  * The CPI lifecycle every backend must pass, built-in or third-party: the steps the director
  * takes through a deployment and its clean-up, plus the idempotency and unknown-CID rules it
- * relies on (reference/bosh-cpi.md §2). Framework-free: run the steps in order with any runner;
+ * relies on (docs/architecture.md#backends). Framework-free: run the steps in order with any runner;
  * {@link describeConformance} registers them with vitest or mocha.
  */
 export function conformanceSteps(options: ConformanceOptions): ConformanceStep[] {

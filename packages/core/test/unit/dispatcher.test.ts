@@ -16,7 +16,7 @@ import {
   type BackendModule,
   type NativeCid,
 } from '@hybrid-cpi/core';
-import { memoryModule } from '@hybrid-cpi/core/testing';
+import memoryModule from '@hybrid-cpi/backend-memory';
 import { writeConfig } from './helpers.js';
 
 /** A backend whose behaviour each test sets; records what it was asked. */

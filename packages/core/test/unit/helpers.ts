@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
-import { memoryModule } from '@hybrid-cpi/core/testing';
+import memoryModule from '@hybrid-cpi/backend-memory';
 import type { BuiltinModules } from '@hybrid-cpi/core';
 
 export const builtins: BuiltinModules = { memory: async () => memoryModule };

@@ -21,7 +21,7 @@ import {
   type ProxyCid,
   type VmResources,
 } from '@hybrid-cpi/core';
-import { MemoryBackend } from '@hybrid-cpi/core/testing';
+import { MemoryBackend } from '@hybrid-cpi/backend-memory';
 
 const vm = nativeCid('vm', 'vm-1');
 const disk = nativeCid('disk', 'disk-1');

@@ -1,4 +1,4 @@
-/** The request envelope (reference/bosh-cpi.md §1.3). Unknown top-level keys are ignored. */
+/** The request envelope (docs/architecture.md#the-protocol). Unknown top-level keys are ignored. */
 export default {
   type: 'object',
   required: ['method'],

@@ -3,9 +3,10 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IronicConfig, VersionRange } from '@hybrid-cpi/backend-ironic/operator';
-import type { Check } from '../../src/commands/checks.js';
-import { checkImageStore } from '../../src/commands/doctor-image-store.js';
+import type { BackendName, Finding } from '@hybrid-cpi/core';
+import type { IronicConfig } from '../../src/config.js';
+import type { VersionRange } from '../../src/ironic/microversions.js';
+import { checkImageStore } from '../../src/operator/doctor-image-store.js';
 
 // A `file` image store (the CPI writes the directory) served by a web server on loopback that
 // wants credentials for every GET: the CPI's own write and read work, Ironic's anonymous read
@@ -23,10 +24,11 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function checks(ironic: VersionRange | undefined): Promise<Check[]> {
-  const found: Check[] = [];
+async function checks(ironic: VersionRange | undefined): Promise<Finding[]> {
+  const found: Finding[] = [];
   const config = { type: 'ironic', ironic: { url: 'http://127.0.0.1:9' }, image_store: { type: 'file', path: dir, url } } as unknown as IronicConfig;
-  await checkImageStore('metal', config, (check) => found.push(check), AbortSignal.timeout(10_000), ironic);
+  const ctx = { name: 'metal' as BackendName, seams: {}, signal: AbortSignal.timeout(10_000), report: (check: Finding) => found.push(check) };
+  await checkImageStore(config, ctx, ironic);
   return found;
 }
 

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, it } from 'vitest';
-import { MemoryBackend, describeConformance, fileStore, inProcessStore, type ConformanceOptions } from '@hybrid-cpi/core/testing';
+import { describeConformance, type ConformanceOptions } from '@hybrid-cpi/core/testing';
+import { MemoryBackend, fileStore, inProcessStore } from '../../src/index.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memory-conformance-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { compareVersions, isNothingWritten, makeImageStore, type ImageStore, type IronicConfig, type VersionRange } from '@hybrid-cpi/backend-ironic/operator';
-import { ok, problem, warning, type Check, type Report } from './checks.js';
-import { messageOf } from './report.js';
+import { finding, messageOf, type DoctorContext, type Finding } from '@hybrid-cpi/core';
+import { fetch, type Response } from 'undici';
+import type { IronicConfig } from '../config.js';
+import { makeImageStore, type ImageStore } from '../image-store/index.js';
+import { isNothingWritten } from '../image-store/store.js';
+import { seamDispatcher } from '../ironic/connect.js';
+import { compareVersions, type VersionRange } from '../ironic/microversions.js';
 
 type StoreConfig = NonNullable<IronicConfig['image_store']>;
 
@@ -19,22 +23,25 @@ const IMAGE_SERVER_AUTH = '1.89';
  * deleted whatever fails, so nothing is left behind. `ironic` is what the backend's Ironic
  * offers, when it answered: whether it could fetch with credentials at all.
  */
-export async function checkImageStore(name: string, config: IronicConfig, report: Report, signal: AbortSignal, ironic?: VersionRange): Promise<void> {
+export async function checkImageStore(config: IronicConfig, ctx: DoctorContext, ironic?: VersionRange): Promise<void> {
+  const { name, report, signal } = ctx;
   const storeConfig = config.image_store;
   if (storeConfig === undefined) {
-    return report(ok(name, 'no image_store: only light stemcells (cloud_properties image_url) can be used'));
+    return report(finding.ok('no image_store: only light stemcells (cloud_properties image_url) can be used'));
   }
   const key = `backends.${name}.image_store`;
   let store: ImageStore;
   try {
-    store = makeImageStore(storeConfig, name);
+    store = makeImageStore(storeConfig, name, seamDispatcher(ctx.seams));
   } catch (error) {
-    return report(problem(name, messageOf(error), `correct ${key}`));
+    return report(finding.problem(messageOf(error), `correct ${key}`));
   }
   const object = `hybrid-cpi-doctor-${randomUUID()}.probe`;
   const body = Buffer.from(`hybrid-cpi doctor probe ${object}\n`);
   const url = store.urlOf(object);
   const where = `image store ${store.location}`;
+  // Ironic's GET: a plain one, without credentials, through the composition root's dispatcher if it set one.
+  const asIronic = seamDispatcher(ctx.seams);
   const user = storeConfig['username'];
   const ours =
     storeConfig.type === 'file'
@@ -47,37 +54,36 @@ export async function checkImageStore(name: string, config: IronicConfig, report
     try {
       await store.put(object, Readable.from([body]), body.length, signal);
       written = true;
-      report(ok(name, `${where}: a probe object was written ${ours}`));
+      report(finding.ok(`${where}: a probe object was written ${ours}`));
     } catch (error) {
       written = !isNothingWritten(error);
-      return report(problem(name, `${where}: writing a probe object ${ours} failed: ${messageOf(error)}`, writeFix(key, storeConfig, messageOf(error))));
+      return report(finding.problem(`${where}: writing a probe object ${ours} failed: ${messageOf(error)}`, writeFix(key, storeConfig, messageOf(error))));
     }
     const read = await store.read(object, signal).then(
       (bytes) =>
         bytes.equals(body)
-          ? ok(name, `${where}: the probe object reads back ${ours}`)
-          : problem(
-              name,
+          ? finding.ok(`${where}: the probe object reads back ${ours}`)
+          : finding.problem(
               `${where}: the probe object read back ${ours} holds other bytes than were written`,
               `check ${key}.url: it must name the collection the store writes to`,
             ),
-      (error: unknown) => problem(name, `${where}: reading the probe object back ${ours} failed: ${messageOf(error)}`, readFix(key, storeConfig)),
+      (error: unknown) => finding.problem(`${where}: reading the probe object back ${ours} failed: ${messageOf(error)}`, readFix(key, storeConfig)),
     );
     report(read);
-    report(await ironicRead(name, where, url, body, key, storeConfig, read.status === 'ok' ? ours : undefined, ironic, signal));
+    report(await ironicRead(where, url, body, key, storeConfig, read.status === 'ok' ? ours : undefined, ironic, { signal, ...asIronic }));
     try {
       await store.delete(object, signal);
       written = false;
-      const after = await fetch(url, { method: 'GET', signal })
+      const after = await fetch(url, { method: 'GET', signal, ...asIronic })
         .then(async (r) => {
           await r.body?.cancel();
           return r.status;
         })
         .catch(() => undefined);
-      if (after === 200) report(problem(name, `${where}: the probe object is still served after it was deleted`, 'check for a cache in front of the store'));
-      else report(ok(name, `${where}: the probe object was deleted`));
+      if (after === 200) report(finding.problem(`${where}: the probe object is still served after it was deleted`, 'check for a cache in front of the store'));
+      else report(finding.ok(`${where}: the probe object was deleted`));
     } catch (error) {
-      report(problem(name, `${where}: deleting the probe object failed: ${messageOf(error)}`, deleteFix(storeConfig, url)));
+      report(finding.problem(`${where}: deleting the probe object failed: ${messageOf(error)}`, deleteFix(storeConfig, url)));
     }
   } finally {
     // A probe left by a failed check: removed quietly (a failed delete was reported above).
@@ -93,7 +99,6 @@ export async function checkImageStore(name: string, config: IronicConfig, report
  * newer one.
  */
 async function ironicRead(
-  name: string,
   where: string,
   url: string,
   body: Buffer,
@@ -101,16 +106,15 @@ async function ironicRead(
   config: StoreConfig,
   oursWorks: string | undefined,
   ironic: VersionRange | undefined,
-  signal: AbortSignal,
-): Promise<Check> {
+  options: { signal: AbortSignal },
+): Promise<Finding> {
   const servedBy = config.type === 'file' ? `serve ${String(config['path'])} at ${key}.url` : 'serve the collection over GET';
   let response: Response;
   try {
-    response = await fetch(url, { signal });
+    response = await fetch(url, options);
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    return problem(
-      name,
+    return finding.problem(
       `${where}: Ironic's GET of the probe object (without credentials) failed: ${cause?.code ?? cause?.message ?? messageOf(error)}`,
       `check ${key}.url: Ironic fetches images from it`,
     );
@@ -122,23 +126,21 @@ async function ironicRead(
     const anonymous =
       'let the web server answer GET (and HEAD) there without authentication, keeping it on PUT and DELETE (nginx: auth_basic inside limit_except GET)';
     if (ironic !== undefined && compareVersions(ironic.max, IMAGE_SERVER_AUTH) < 0) {
-      return problem(name, `${said}; this Ironic (API ${ironic.max}, older than Ironic 24.0) always fetches images without credentials`, anonymous);
+      return finding.problem(`${said}; this Ironic (API ${ironic.max}, older than Ironic 24.0) always fetches images without credentials`, anonymous);
     }
-    return warning(
-      name,
+    return finding.warning(
       `${said}; Ironic fetches images without credentials unless its ironic.conf sets [deploy] image_server_auth_strategy = http_basic (Ironic 24.0 ` +
         `or later), which cannot be seen from here`,
       `${anonymous}, or set image_server_auth_strategy, image_server_user and image_server_password in [deploy] of ironic.conf to an account of the store`,
     );
   }
   if (response.status !== 200)
-    return problem(
-      name,
+    return finding.problem(
       `${where}: Ironic's GET of the probe object (without credentials) answered ${response.status}`,
       `${servedBy} (Ironic fetches images from ${key}.url)`,
     );
-  if (!text.equals(body)) return problem(name, `${where}: Ironic's GET of the probe object returned other bytes than were written`, servedBy);
-  return ok(name, `${where}: the probe object reads back without credentials, as Ironic fetches it`);
+  if (!text.equals(body)) return finding.problem(`${where}: Ironic's GET of the probe object returned other bytes than were written`, servedBy);
+  return finding.ok(`${where}: the probe object reads back without credentials, as Ironic fetches it`);
 }
 
 function writeFix(key: string, config: StoreConfig, message: string): string {

@@ -1,19 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import type {
-  Backend,
-  CallContext,
-  CreateDiskRequest,
-  CreateStemcellRequest,
-  CreateVmRequest,
-  CreatedVm,
-  DiskHint,
-  Metadata,
-  VmResources,
-} from '../backend/backend.js';
-import { nativeCid, type NativeCid } from '../cid/index.js';
-import { CpiError } from '../errors/index.js';
-import type { MemoryState, MemoryStore } from './memory-store.js';
+import {
+  CpiError,
+  nativeCid,
+  type Backend,
+  type CallContext,
+  type CreateDiskRequest,
+  type CreateStemcellRequest,
+  type CreateVmRequest,
+  type CreatedVm,
+  type DiskHint,
+  type Metadata,
+  type NativeCid,
+  type VmResources,
+} from '@hybrid-cpi/core';
+import type { MemoryState, MemoryStore } from './store.js';
 
 /**
  * A backend whose VMs, disks and stemcells are records in a {@link MemoryStore}. It behaves as

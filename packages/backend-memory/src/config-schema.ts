@@ -21,3 +21,5 @@ export const memoryConfigSchema = {
     },
   },
 } as const;
+
+export default { config: { validate: memoryConfigSchema } };
