@@ -130,11 +130,31 @@ function report(phases: readonly Phase[]): void {
   const median = (phase: Phase) => stats(phase.runs.map((r) => r.wallMs)).median;
   const requests = (phase: Phase) => phase.runs.flatMap((r) => r.calls.map((c) => c.requests.length));
   const rows = [
-    ['pool', 'create_vm', 'runs', 'wall time (min/med/max ms)', 'Ironic req / create_vm (min/med/max)'],
-    ...phases.map((p) => [String(p.pool), p.label, String(p.runs.length), mmm(p.runs.map((r) => Math.round(r.wallMs))), mmm(requests(p))]),
+    [
+      'pool',
+      'create_vm',
+      'runs',
+      'wall time (min/med/max ms)',
+      'Ironic req / create_vm (min/med/max)',
+      'Ironic answer (median)',
+      'waiting on Ironic / create_vm',
+    ],
+    ...phases.map((p) => {
+      const calls = p.runs.flatMap((r) => r.calls);
+      return [
+        String(p.pool),
+        p.label,
+        String(p.runs.length),
+        mmm(p.runs.map((r) => Math.round(r.wallMs))),
+        mmm(requests(p)),
+        `${stats(calls.flatMap((c) => c.requests.map((q) => q.ms))).median.toFixed(0)} ms`,
+        `${mmm(calls.map((c) => Math.round(c.requests.reduce((ms, q) => ms + q.ms, 0))))} ms`,
+      ];
+    }),
   ];
   console.log(`\ncreate_vm on a pool of free nodes in ${RACKS} racks, claim ${CLAIM}, failure_domain {property: rack}, one instance group\n`);
   console.log(bench.table(rows, 2));
+  console.log('(waiting on Ironic: the sum of the times Ironic took to answer the requests of one create_vm, min/med/max)');
 
   console.log('\nRequests by method and path, per create_vm (min/med/max over the calls):');
   for (const p of phases) {

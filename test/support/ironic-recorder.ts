@@ -11,6 +11,8 @@ export interface RecordedRequest {
   readonly status: number;
   /** Its `X-OpenStack-Request-ID` header: the global request id of the CPI call that made it. */
   readonly requestId: string | undefined;
+  /** From the request's end to its answer's end, in ms: Ironic's time to answer (and the proxy's). */
+  readonly ms: number;
 }
 
 export interface IronicRecorder {
@@ -28,6 +30,7 @@ export async function startIronicRecorder(ironicUrl: string): Promise<IronicReco
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
+      const started = performance.now();
       const upstream = http.request(
         { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
         (answer) => {
@@ -41,6 +44,7 @@ export async function startIronicRecorder(ironicUrl: string): Promise<IronicReco
               body: parse(body),
               status: answer.statusCode ?? 0,
               requestId: Array.isArray(requestId) ? requestId[0] : requestId,
+              ms: performance.now() - started,
             }),
           );
         },
