@@ -19,7 +19,7 @@ export interface DomainCount {
 }
 
 /** A create_vm's choice of failure domain and the counts it was made on (logged, and shown by `explain`). */
-export interface Placement {
+export interface DomainChoice {
   /** What names the domains (`node property rack`). */
   readonly source: string;
   readonly group: string | undefined;
@@ -33,7 +33,7 @@ export interface Placement {
 export interface Spread<N> {
   readonly order: readonly (readonly N[])[];
   readonly domainOf: ReadonlyMap<string, string>;
-  readonly placement: Placement;
+  readonly placement: DomainChoice;
 }
 
 /**
