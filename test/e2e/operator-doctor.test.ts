@@ -18,7 +18,7 @@ function installPlugin(name: string): void {
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', main: 'index.js' }));
   fs.writeFileSync(
     path.join(dir, 'index.js'),
-    `module.exports = { type: ${JSON.stringify(name)}, contract: 1, configSchema: { type: 'object', required: ['type'], properties: { type: { const: ` +
+    `module.exports = { type: ${JSON.stringify(name)}, contract: 2, configSchema: { type: 'object', required: ['type'], properties: { type: { const: ` +
       `${JSON.stringify(name)} } } }, stemcellFormats: () => ['example-raw'], create: () => { throw new Error('doctor must not create it'); } };\n`,
   );
 }

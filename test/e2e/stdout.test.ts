@@ -13,7 +13,7 @@ console.log('noisy: loading');
 process.stdout.write('noisy: raw write on load\\n');
 module.exports = {
   type: 'noisy-backend',
-  contract: 1,
+  contract: 2,
   configSchema: { type: 'object' },
   stemcellFormats: () => ['raw'],
   create: async () => ({

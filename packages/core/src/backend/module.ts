@@ -3,8 +3,12 @@ import type { Logger } from '../logging/logger.js';
 import type { Backend } from './backend.js';
 import type { Finding, NodeView } from './operator.js';
 
-/** Bumped when the {@link Backend} contract changes incompatibly. */
-export const BACKEND_CONTRACT = 1;
+/**
+ * Bumped when the {@link Backend} contract changes incompatibly. 2: methods take the arguments the
+ * method table gives (the call context has no `rawArguments`), `BackendDeps.agent` is the section as
+ * written, `BackendDeps.seams` and `BackendModule.operator` were added.
+ */
+export const BACKEND_CONTRACT = 2;
 
 /** The config section of one backend instance (`backends.<name>`). */
 export interface BackendConfig {

@@ -133,7 +133,7 @@ describe('loadConfig', () => {
 
   it('refuses a package that breaks the contract, and a type nobody provides', async () => {
     await expect(loadConfig(writeConfig({ plugin_paths: [plugins], backends: { old: { type: 'hybrid-cpi-backend-old' } } }), builtins)).rejects.toThrowError(
-      /backend type 'hybrid-cpi-backend-old': it implements backend contract 0, this core implements 1/,
+      /backend type 'hybrid-cpi-backend-old': it implements backend contract 0, this core implements 2/,
     );
     await expect(loadConfig(writeConfig({ backends: { x: { type: 'no-such-backend' } } }), builtins)).rejects.toThrowError(
       /backend type 'no-such-backend': it is not a built-in type \(memory\) and no npm package of that name is installed/,
