@@ -191,7 +191,8 @@ describe('the composition root with the Ironic dispatcher replaced', () => {
       // The throttle counts the deploys in flight in the node's conductor group: none but its own.
       call(
         'GET',
-        `/v1/nodes?associated=true&conductor_group=&sort_key=provision_state&sort_dir=desc&limit=1000&fields=${encodeURIComponent('uuid,provision_state,extra')}`,
+        '/v1/nodes?associated=true&conductor_group=&sort_key=provision_state&sort_dir=desc&limit=1000' +
+          `&fields=${encodeURIComponent('uuid,provision_state,extra')}`,
       ),
       call('PUT', `${NODE_PATH}/states/provision`, { target: 'active', configdrive: deploy.configdrive }),
       call('GET', NODE_PATH),
