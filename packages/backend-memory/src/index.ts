@@ -1,4 +1,5 @@
-import { BACKEND_CONTRACT, type BackendConfig, type BackendModule } from '@hybrid-cpi/core';
+import { BACKEND_CONTRACT, type BackendModule } from '@hybrid-cpi/core';
+import type { MemoryConfig } from './config.js';
 import { MemoryBackend } from './backend.js';
 import { fileStore, inProcessStore } from './store.js';
 // Precompiled at build time (packages/backend-memory/generated).
@@ -8,11 +9,7 @@ import { memoryConfigSchema } from './config-schema.js';
 export { MemoryBackend } from './backend.js';
 export { emptyState, fileStore, inProcessStore, type MemoryState, type MemoryStore } from './store.js';
 
-export interface MemoryConfig extends BackendConfig {
-  readonly type: 'memory';
-  readonly stemcell_formats: readonly string[];
-  readonly state_file?: string;
-}
+export type { MemoryConfig } from './config.js';
 
 /** `type: memory`: VMs and disks that are only records, for demos, trials of a config and tests. */
 const memoryModule: BackendModule<MemoryConfig> = {

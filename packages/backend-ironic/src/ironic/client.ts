@@ -3,7 +3,7 @@ import { CpiError, type Logger } from '@hybrid-cpi/core';
 import { basicAuthorization, baremetalEndpoint, describeIdentity, keystoneTokenBody, tokensUrl, type IronicAuth, type KeystoneAuth } from './auth.js';
 import { callOptions, type CallOptions } from './call-options.js';
 import { backoffDelay, realClock, realSleep, type BackoffPolicy, type Clock, type Sleep } from './backoff.js';
-import { IronicHttpError, isLockedFault, parseFaultstring, readErrorBody } from './errors.js';
+import { IronicHttpError, isInTransitionFault, isLockedFault, parseFaultstring, readErrorBody } from './errors.js';
 import { DEFAULT, MINIMUM, compareVersions, isMicroversion, maxVersion, type Microversion, type VersionRange } from './microversions.js';
 
 /** How often and how patiently a request is repeated after a transient failure. */
@@ -357,7 +357,7 @@ export class IronicClient {
     };
   }
 
-  /** Sends, retrying 503, 409 "is locked" (unless a claim) and connection failures, with jittered back-off. */
+  /** Sends, retrying 503, a 409 of a busy node (unless a claim) and connection failures, with jittered back-off. */
   async #exchange(exchange: Exchange): Promise<Answer> {
     const { method, path, service } = exchange;
     const event = `${service.toLowerCase()} request`;
@@ -398,11 +398,7 @@ export class IronicClient {
       this.#log.debug({ service, method, path, status: response.statusCode, ms: Math.round(this.#clock() - started), requestId, attempt }, event);
       const answer = { status: response.statusCode, text, headers: response.headers, requestId };
       const reason =
-        response.statusCode === 503
-          ? 'unavailable'
-          : response.statusCode === 409 && !exchange.claim && isLockedFault(parseFaultstring(text))
-            ? 'locked'
-            : undefined;
+        response.statusCode === 503 ? 'unavailable' : response.statusCode === 409 && !exchange.claim ? busyReason(parseFaultstring(text)) : undefined;
       // Ironic's 503 (ConcurrentActionLimit, no free conductor worker) is back-pressure: waited
       // out for as long as the call's budget lasts.
       const patient = reason === 'unavailable' && exchange.until !== undefined && this.#clock() < exchange.until;
@@ -428,6 +424,12 @@ export class IronicClient {
 function untilOf(request: number | undefined, client: number | undefined): { until?: number } {
   const until = Math.min(request ?? Infinity, client ?? Infinity);
   return until === Infinity ? {} : { until };
+}
+
+/** Why a 409 is worth repeating: the node was busy and the request changed nothing. */
+function busyReason(faultstring: string | undefined): string | undefined {
+  if (isLockedFault(faultstring)) return 'locked';
+  return isInTransitionFault(faultstring) ? 'in transition' : undefined;
 }
 
 interface RootDocument {

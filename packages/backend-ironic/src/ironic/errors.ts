@@ -97,6 +97,15 @@ export function isLockedFault(faultstring: string | undefined): boolean {
 }
 
 /**
+ * "Node 6f… can not be updated while a state transition is in progress.": Ironic's API refuses a
+ * PATCH while a provision state change (a deploy that has just started, a clean) is under way, and
+ * changes nothing; the transition ends by itself.
+ */
+export function isInTransitionFault(faultstring: string | undefined): boolean {
+  return /while a state transition is in progress/i.test(faultstring ?? '');
+}
+
+/**
  * What an answer's body says: the server's message (a faultstring), or, when the body is not one
  * the API sends (an HTML page, a JSON document without any of OpenStack's error fields), what it
  * is instead. A server that is not the API is named as such, never quoted.

@@ -203,6 +203,16 @@ describe('IronicClient retries', () => {
     expect(sleeps).toEqual([75, 150]);
   });
 
+  it('repeat a PATCH Ironic refused while a state transition was in progress', async () => {
+    const { pool, client, sleeps } = make({ retry: { attempts: 5, baseMs: 100, maxMs: 1000 } });
+    const ops = [{ op: 'add', path: '/extra/a', value: 1 }];
+    const inTransition = ironicError(`Node ${NODE} can not be updated while a state transition is in progress.`);
+    expectCall(pool, { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: ops }).reply(409, inTransition);
+    expectCall(pool, { method: 'PATCH', path: `/v1/nodes/${NODE}`, body: ops }).reply(200, { uuid: NODE });
+    await client.request('PATCH', `/v1/nodes/${NODE}`, { body: ops });
+    expect(sleeps).toEqual([75]);
+  });
+
   it('report a node that stays locked after the last attempt', async () => {
     const { pool, client } = make({ retry: { attempts: 2, baseMs: 10, maxMs: 10 } });
     expectCall(pool, { method: 'PUT', path: `/v1/nodes/${NODE}/states/power`, body: { target: 'power off' } })
