@@ -6,7 +6,6 @@
 // Prints figures; asserts nothing. Takes ~7 minutes, most of it enrolling 1,000 fake nodes.
 // Usage: node test/bench/ironic-select.ts [--baseline BINARY]   (Node 24, the pinned node_modules/.bin/node)
 import { parseArgs } from 'node:util';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +15,8 @@ import type { IronicLab } from '../support/ironic-lab.js';
 // beside it; tsc (no allowImportingTsExtensions here) refuses a `.ts` specifier. A dynamic import
 // of a computed URL satisfies both, and the `typeof import` keeps the types.
 const { startIronic } = (await import(new URL('../support/ironic-lab.ts', import.meta.url).href)) as typeof import('../support/ironic-lab.js');
-const { api, enrollFakeNodes } = (await import(new URL('../support/ironic-nodes.ts', import.meta.url).href)) as typeof import('../support/ironic-nodes.js');
+const bench = (await import(new URL('./ironic-bench.ts', import.meta.url).href)) as typeof import('./ironic-bench.js');
+const { log, mmm, shape, stats } = bench;
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const { values: args } = parseArgs({ options: { baseline: { type: 'string' } } });
@@ -29,7 +29,6 @@ const RESOURCE_CLASS = 'bench';
 const POOLS = [10, 1000] as const;
 const CLAIMS = ['allocation', 'instance_uuid'] as const;
 const RUNS = 3;
-const ENROLL_CONCURRENCY = 8;
 const STEMCELL = `metal:qcow2:sha256:${'a'.repeat(64)}:http://127.0.0.1:9/stemcell.qcow2`;
 /** The message of the client's per-request debug line (packages/backend-ironic/src/ironic/client.ts). */
 const REQUEST_EVENT = 'ironic request';
@@ -56,16 +55,15 @@ interface Measurement {
 
 for (const { path: binary } of BINARIES) if (!fs.existsSync(binary)) throw new Error(`${binary} is missing: run node scripts/build.mjs first`);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-ironic-select-'));
-const started = Date.now();
 const lab = await startIronic();
 try {
   const configs = Object.fromEntries(CLAIMS.map((claim) => [claim, writeConfig(lab, claim)])) as Record<Claim, string>;
   const results: Measurement[] = [];
   let enrolled = 0;
   for (const pool of POOLS) {
-    await enroll(lab, pool - enrolled);
+    await bench.enroll(lab, pool - enrolled, () => ({ resourceClass: RESOURCE_CLASS }));
     enrolled = pool;
-    await expectFree(lab, pool);
+    await bench.expectFree(lab, RESOURCE_CLASS, pool);
     for (const claim of CLAIMS) {
       for (const binary of BINARIES) {
         const m: Measurement = { pool, claim, binary: binary.label, create: [], delete: [] };
@@ -91,20 +89,16 @@ try {
               `delete_vm ${deleted.count.ironic}`,
           );
         }
-        await expectFree(lab, pool); // delete_vm gave every node back: the next run sees the same pool
+        await bench.expectFree(lab, RESOURCE_CLASS, pool); // delete_vm gave every node back: the next run sees the same pool
         results.push(m);
       }
     }
   }
   report(results);
-  console.log(`\ntotal time: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`\ntotal time: ${bench.elapsedSeconds().toFixed(0)} s`);
 } finally {
   await lab.stop();
   fs.rmSync(work, { recursive: true, force: true });
-}
-
-function log(line: string): void {
-  process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
 }
 
 function writeConfig(lab: IronicLab, claim: Claim): string {
@@ -125,63 +119,10 @@ function createVmRequest(agentId: string) {
   };
 }
 
-/** Enrolls `count` more nodes of the bench class, with progress on stderr every 100. */
-async function enroll(lab: IronicLab, count: number): Promise<void> {
-  const t0 = Date.now();
-  log(`enrolling ${count} fake-hardware nodes of resource class ${RESOURCE_CLASS} (concurrency ${ENROLL_CONCURRENCY})`);
-  await enrollFakeNodes(
-    lab,
-    count,
-    (i) => {
-      // Called as node i starts; the nodes before it minus the ones in flight are done.
-      if (i > 0 && i % 100 === 0) {
-        const s = (Date.now() - t0) / 1000;
-        log(`enrolling: ${i} of ${count} started (${(Math.max(0, i - ENROLL_CONCURRENCY) / s).toFixed(1)} nodes/s)`);
-      }
-      return { resourceClass: RESOURCE_CLASS };
-    },
-    ENROLL_CONCURRENCY,
-  );
-  log(`enrolled ${count} nodes in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-}
-
-/** Checks that exactly `count` bench nodes are free (available, unclaimed, not in maintenance). */
-async function expectFree(lab: IronicLab, count: number): Promise<void> {
-  let free = 0;
-  let next: string | null = `/v1/nodes?resource_class=${RESOURCE_CLASS}&provision_state=available&associated=false&maintenance=false&fields=uuid&limit=1000`;
-  while (next) {
-    const page: { nodes: unknown[]; next?: string } = await api(lab, 'GET', next);
-    free += page.nodes.length;
-    next = page.next ? new URL(page.next).pathname + new URL(page.next).search : null;
-  }
-  if (free !== count) throw new Error(`expected ${count} free ${RESOURCE_CLASS} nodes, Ironic has ${free}`);
-}
-
-/** One CPI process, as the director runs it; the response must carry no error. */
+/** One CPI process, as the director runs it, and its Ironic requests (from its debug lines). */
 async function runCpi(binary: string, config: string, request: unknown, what: string): Promise<{ result: unknown; count: CallCount }> {
-  const t0 = process.hrtime.bigint();
-  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(binary, ['--config', config], {
-      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', TMPDIR: work, HOME: work },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (exitCode) => resolve({ code: exitCode, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
-    child.stdin.end(JSON.stringify(request));
-  });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  let response: { result: unknown; error: unknown };
-  try {
-    response = JSON.parse(stdout);
-  } catch {
-    throw new Error(`${what}: exit ${code}, stdout is not JSON: ${stdout}\n${stderr}`);
-  }
-  if (response.error !== null) throw new Error(`${what} failed: ${JSON.stringify(response.error)}\n${stderr}`);
-  return { result: response.result, count: countRequests(stderr, ms) };
+  const { result, stderr, ms } = await bench.runCpi(binary, config, request, what, work);
+  return { result, count: countRequests(stderr, ms) };
 }
 
 function countRequests(stderr: string, ms: number): CallCount {
@@ -206,23 +147,6 @@ function countRequests(stderr: string, ms: number): CallCount {
   return { ironic, keystone, byPath, ms };
 }
 
-/** `/v1/nodes/6f…/states/provision` → `/v1/nodes/{id}/states/provision` (a node lock's trait → `{lock}`); a query keeps its keys only. */
-function shape(requestPath: string): string {
-  const [pathname = '', query] = requestPath.split('?', 2);
-  const generic = pathname.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '{id}').replace(/CUSTOM_BOSH_LOCK_\w+/, '{lock}');
-  return query === undefined ? generic : `${generic}?${[...new URLSearchParams(query).keys()].join('&')}`;
-}
-
-function stats(values: readonly number[]): { min: number; median: number; max: number } {
-  const sorted = [...values].sort((a, b) => a - b);
-  return { min: sorted[0]!, median: sorted[Math.floor(sorted.length / 2)]!, max: sorted.at(-1)! };
-}
-
-function mmm(values: readonly number[]): string {
-  const s = stats(values);
-  return `${s.min} / ${s.median} / ${s.max}`;
-}
-
 function report(results: readonly Measurement[]): void {
   const rows = [
     ['pool', 'claim', 'binary', 'Ironic req / create_vm (min/med/max)', 'Ironic req / delete_vm (min/med/max)', 'create_vm median wall'],
@@ -235,12 +159,8 @@ function report(results: readonly Measurement[]): void {
       `${stats(m.create.map((c) => c.ms)).median.toFixed(0)} ms`,
     ]),
   ];
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
-  const line = (r: string[]) => r.map((cell, col) => (col < 3 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join('  ');
   console.log(`Ironic HTTP requests per CPI call (${RUNS} runs each; pool = free nodes of resource class ${RESOURCE_CLASS})\n`);
-  console.log(line(rows[0]!));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of rows.slice(1)) console.log(line(r));
+  console.log(bench.table(rows, 3));
   const keystone = results.flatMap((m) => [...m.create, ...m.delete]).reduce((n, c) => n + c.keystone, 0);
   if (keystone > 0) console.log(`(plus ${keystone} Keystone requests in all)`);
 

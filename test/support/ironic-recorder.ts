@@ -1,6 +1,7 @@
 // A recording HTTP proxy in front of the lab's Ironic: the CPI under test talks to it, and the
-// test reads back every request it made (method, path, JSON body, status), e.g. to prove that a
-// recreate asked for `rebuild` and never for `deleted`, or to count the requests of a call.
+// test reads back every request it made (method, path, JSON body, status, global request id),
+// e.g. to prove that a recreate asked for `rebuild` and never for `deleted`, or to count the
+// requests of each call.
 import http from 'node:http';
 
 export interface RecordedRequest {
@@ -8,6 +9,10 @@ export interface RecordedRequest {
   readonly path: string;
   readonly body: unknown;
   readonly status: number;
+  /** Its `X-OpenStack-Request-ID` header: the global request id of the CPI call that made it. */
+  readonly requestId: string | undefined;
+  /** From the request's end to its answer's end, in ms: Ironic's time to answer (and the proxy's). */
+  readonly ms: number;
 }
 
 export interface IronicRecorder {
@@ -25,12 +30,23 @@ export async function startIronicRecorder(ironicUrl: string): Promise<IronicReco
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
+      const started = performance.now();
       const upstream = http.request(
         { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
         (answer) => {
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
-          answer.on('end', () => requests.push({ method: req.method ?? '', path: req.url ?? '', body: parse(body), status: answer.statusCode ?? 0 }));
+          const requestId = req.headers['x-openstack-request-id'];
+          answer.on('end', () =>
+            requests.push({
+              method: req.method ?? '',
+              path: req.url ?? '',
+              body: parse(body),
+              status: answer.statusCode ?? 0,
+              requestId: Array.isArray(requestId) ? requestId[0] : requestId,
+              ms: performance.now() - started,
+            }),
+          );
         },
       );
       upstream.on('error', () => res.destroy());

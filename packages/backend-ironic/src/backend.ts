@@ -1,7 +1,8 @@
 import type { Backend, BackendDeps, CallContext } from '@hybrid-cpi/core';
-import type { AgentConfig, IronicConfig, IronicContext } from './config.js';
+import { DEFAULTS, type AgentConfig, type IronicConfig, type IronicContext } from './config.js';
 import { realClock, realSleep } from './ironic/backoff.js';
 import { connectIronic, seamDispatcher } from './ironic/connect.js';
+import { deployTimeoutSeconds } from './node/waits.js';
 import { claimsByAllocation } from './node/claim-mode.js';
 import { globalRequestId } from './ironic/request-id.js';
 import { calculateVmCloudProperties } from './methods/calculate-vm-cloud-properties.js';
@@ -60,12 +61,14 @@ export async function createIronicBackend(config: IronicConfig, deps: BackendDep
 /**
  * The backend as one call sees it: its Ironic requests carry the director's request id as Ironic's
  * global request id, so Ironic's log lines of this call show it, and its log lines carry both ids
- * (the call's logger has the director's).
+ * (the call's logger has the director's). Ironic's 503 back-pressure is waited out within the
+ * call's budget: `deploy_timeout_seconds` for create_vm, `undeploy_timeout_seconds` for the rest.
  */
 function forCall(ctx: IronicContext, call: CallContext): IronicContext {
   const id = globalRequestId(call.requestId);
-  if (id === undefined) return ctx;
+  const budget = call.method === 'create_vm' ? deployTimeoutSeconds(ctx) : (ctx.config.undeploy_timeout_seconds ?? DEFAULTS.undeployTimeoutSeconds);
   // The backend's own logger (deps.logger): in a CPI call it carries the request's bindings already.
-  const logger = ctx.logger.child({ global_request_id: id });
-  return { ...ctx, logger, client: ctx.client.forCall({ globalRequestId: id, logger }) };
+  const logger = id === undefined ? ctx.logger : ctx.logger.child({ global_request_id: id });
+  const client = ctx.client.forCall({ logger, until: ctx.clock() + budget * 1000, ...(id === undefined ? {} : { globalRequestId: id }) });
+  return { ...ctx, logger, client };
 }

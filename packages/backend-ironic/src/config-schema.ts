@@ -174,6 +174,37 @@ export const ironicConfigSchema = {
         '(Ironic API 1.61; maintenance on an older Ironic), so no BOSH pool nor any other Ironic client takes it until an operator returns it ' +
         '(`hybrid-cpi nodes --unquarantine`). 0 never quarantines.',
     },
+    max_concurrent_deploys: {
+      type: 'integer',
+      minimum: 1,
+      default: 20,
+      description:
+        "How many of the CPI's deploys may be in flight at once in one conductor group, counted in Ironic (nodes the CPI deploys, `deploying` " +
+        'or `wait call-back`), so every CPI process of every director that shares the Ironic keeps to it. A `create_vm` over the limit waits its ' +
+        'turn, within `deploy_timeout_seconds`, with progress on stderr. 20 is the default of Metal3 (`PROVISIONING_LIMIT`); keep it below ' +
+        "Ironic's own `[conductor]max_concurrent_deploy`. A backend with a `shard` counts only its shard's deploys (it reads no other shard's " +
+        'nodes), so each shard has a limit of its own.',
+    },
+    failure_domain: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      description:
+        'Spreads the instances of one instance group over failure domains (racks, switches, power feeds) inside the AZ: `create_vm` takes a node ' +
+        "in the domain that holds the fewest of the group's instances, counted in Ironic. What names a node's domain, tried in this order; a node " +
+        'none of them names comes after every domain. Without this key, nodes are taken at random.',
+      properties: {
+        property: str("A key of the node's `properties` whose value is the domain (`rack`: `properties.rack`)."),
+        trait_prefix: str("A trait prefix: the node's trait that starts with it names the domain (`CUSTOM_RACK_`: `CUSTOM_RACK_R12` is `R12`)."),
+        lldp: {
+          type: 'boolean',
+          default: false,
+          description:
+            "The switch the node's PXE port is cabled to, from LLDP in the node's inspection inventory (Ironic API 1.81); one request per node " +
+            'looked at, for a few candidates per `create_vm`.',
+        },
+      },
+    },
     undeploy_timeout_seconds: {
       type: 'number',
       exclusiveMinimum: 0,

@@ -17,9 +17,18 @@ export interface IronicConfig extends BackendConfig {
   readonly undeploy_timeout_seconds?: number;
   readonly max_deploy_attempts?: number;
   readonly quarantine_after?: number;
+  readonly max_concurrent_deploys?: number;
+  readonly failure_domain?: FailureDomainConfig;
   readonly image_store?: { readonly type: 'webdav' | 'file'; readonly [key: string]: unknown };
   readonly ssh_public_keys?: readonly string[];
   readonly nameservers?: readonly string[];
+}
+
+/** What names a node's failure domain (see placement/domains.ts). */
+export interface FailureDomainConfig {
+  readonly property?: string;
+  readonly trait_prefix?: string;
+  readonly lldp?: boolean;
 }
 
 /**
@@ -39,6 +48,7 @@ export const DEFAULTS = {
   undeployTimeoutSeconds: 3600,
   maxDeployAttempts: 3,
   quarantineAfter: 2,
+  maxConcurrentDeploys: 20,
   systemDisk: '/dev/sda',
   ephemeralDisk: '/dev/sdb',
 } as const;

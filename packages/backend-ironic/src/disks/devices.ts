@@ -1,6 +1,7 @@
 import { CpiError, type CloudProperties } from '@hybrid-cpi/core';
 import { DEFAULTS, type IronicContext } from '../config.js';
 import { isIronicHttpError } from '../ironic/errors.js';
+import { INVENTORY } from '../ironic/microversions.js';
 import { disksOf, wipesOf } from './records.js';
 
 /** A local block device of a node, in the shape of Ironic's inspection inventory. */
@@ -24,7 +25,7 @@ export async function nodeDevices(
 ): Promise<Device[]> {
   try {
     const { body } = await ctx.client.request<{ inventory?: { disks?: Device[] } }>('GET', `/v1/nodes/${node.uuid}/inventory`, {
-      microversion: '1.81',
+      microversion: INVENTORY,
       doing: `Reading the inventory of node ${node.uuid}`,
       signal,
     });

@@ -39,6 +39,12 @@ export interface IronicClientOptions {
    * the global request id (only in the form `req-<uuid>`) and logs it beside its own id.
    */
   readonly globalRequestId?: string;
+  /**
+   * Until when (a {@link Clock} time) a `503` is back-pressure to wait out, with jitter, however
+   * many attempts that takes: the budget of the CPI call. Without it, a 503 is retried as any
+   * transient failure.
+   */
+  readonly until?: number;
 }
 
 /** What a client and its per-call views ({@link IronicClient.forCall}) share. */
@@ -68,6 +74,8 @@ export interface RequestOptions {
   readonly signal?: AbortSignal;
   /** false for public routes (`GET /`): no credentials, no Keystone round trip. */
   readonly auth?: boolean;
+  /** This request's {@link IronicClientOptions.until}, when sooner than the client's. */
+  readonly until?: number;
 }
 
 /** Where a token comes from, and for whom (`user 'bosh' in project 'baremetal'`): no secret. */
@@ -111,6 +119,7 @@ interface Exchange {
   readonly claim: boolean;
   readonly doing: string;
   readonly signal?: AbortSignal;
+  readonly until?: number;
 }
 
 interface Answer {
@@ -178,7 +187,7 @@ export class IronicClient {
    * carry that call's global request id and its log lines go to that call's logger. Closing a
    * view closes nothing.
    */
-  forCall(scope: { readonly globalRequestId: string; readonly logger: Logger }): IronicClient {
+  forCall(scope: { readonly globalRequestId?: string; readonly logger: Logger; readonly until?: number }): IronicClient {
     return new IronicClient({ ...this.#options, ...scope, dispatcher: this.#dispatcher, ownsDispatcher: false }, this.#shared);
   }
 
@@ -252,6 +261,7 @@ export class IronicClient {
       claim: options.claim ?? false,
       doing,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...untilOf(options.until, this.#options.until),
     };
     let answer = await this.#exchange({ ...exchange, headers: { ...headers, ...(await this.#credentials(options)) } });
     if (answer.status === 401 && this.#auth.type === 'keystone' && options.auth !== false) {
@@ -389,16 +399,31 @@ export class IronicClient {
       const answer = { status: response.statusCode, text, headers: response.headers, requestId };
       const reason =
         response.statusCode === 503 ? 'unavailable' : response.statusCode === 409 && !exchange.claim ? busyReason(parseFaultstring(text)) : undefined;
-      if (reason === undefined || attempt >= this.#retry.attempts) return answer;
+      // Ironic's 503 (ConcurrentActionLimit, no free conductor worker) is back-pressure: waited
+      // out for as long as the call's budget lasts.
+      const patient = reason === 'unavailable' && exchange.until !== undefined && this.#clock() < exchange.until;
+      if (reason === undefined || (attempt >= this.#retry.attempts && !patient)) return answer;
+      if (attempt >= this.#retry.attempts)
+        this.#log.info(
+          { service, method, path, attempt, faultstring: parseFaultstring(text) },
+          'Ironic is busy (503): waiting to repeat the request within the time budget of the call',
+        );
       await this.#pause(attempt, reason === 'unavailable' ? retryAfterMs(response.headers) : undefined, reason, exchange);
     }
   }
 
-  async #pause(attempt: number, serverMs: number | undefined, reason: string, { service, method, path, signal }: Exchange): Promise<void> {
-    const delayMs = serverMs === undefined ? backoffDelay(attempt, this.#retry, this.#random) : Math.min(serverMs, this.#retry.maxMs);
+  async #pause(attempt: number, serverMs: number | undefined, reason: string, { service, method, path, signal, until }: Exchange): Promise<void> {
+    const wanted = serverMs === undefined ? backoffDelay(attempt, this.#retry, this.#random) : Math.min(serverMs, this.#retry.maxMs);
+    const delayMs = until === undefined ? wanted : Math.max(0, Math.min(wanted, until - this.#clock()));
     this.#log.debug({ service, method, path, reason, attempt, delayMs }, `${service.toLowerCase()} request will be repeated`);
     await this.#sleep(delayMs, signal);
   }
+}
+
+/** The sooner of a request's and its client's deadlines, as an optional member. */
+function untilOf(request: number | undefined, client: number | undefined): { until?: number } {
+  const until = Math.min(request ?? Infinity, client ?? Infinity);
+  return until === Infinity ? {} : { until };
 }
 
 /** Why a 409 is worth repeating: the node was busy and the request changed nothing. */

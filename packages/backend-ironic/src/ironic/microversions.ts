@@ -17,6 +17,8 @@ export const ALLOCATION_BACKFILL = '1.58' satisfies Microversion;
 export const ALLOCATION_OWNER = '1.60' satisfies Microversion;
 /** `retired` and `retired_reason` on nodes: a retired node ends in `manageable` after cleaning and cannot be provided. */
 export const RETIRED = '1.61' satisfies Microversion;
+/** `GET /v1/nodes/{id}/inventory`: the inspection data Ironic keeps for a node. */
+export const INVENTORY = '1.81' satisfies Microversion;
 /** Shards: the node's `shard`, the `shard` filter of node and port lists, `GET /v1/shards` (Ironic 21.4, OpenStack 2023.1). */
 export const SHARDS = '1.82' satisfies Microversion;
 /** The `deploy`/`undeploy` provision verbs (aliases of `active`/`deleted`; 1.72 answers 406). */

@@ -42,6 +42,9 @@ export interface NodeFilters<K extends NodeField = NodeField> {
   readonly fields?: readonly K[];
   /** Page size; the server caps it at `[api]max_limit` (1000). */
   readonly limit?: number;
+  /** The order of the rows (default `id`, ascending); Ironic refuses JSON fields (`extra`, `properties`, …). */
+  readonly sort_key?: NodeField;
+  readonly sort_dir?: 'asc' | 'desc';
 }
 
 /**

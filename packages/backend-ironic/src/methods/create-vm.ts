@@ -12,8 +12,10 @@ import { requirementsOf, type Requirements } from '../selection/requirements.js'
 import { enrollNode, enrollParamsOf, knownMac } from '../node/enroll.js';
 import { decodeStemcellCid, type StemcellImage } from '../stemcell/cid.js';
 import { vmCidFor } from '../node/vm-cid.js';
-import { nodeWait } from '../node/waits.js';
-import { VM_KEY, findVmNode, instanceInfoFor, vmRecord, vmRecordFor } from '../node/vm-node.js';
+import { deployTimeoutSeconds, nodeWait } from '../node/waits.js';
+import { deployInSlot, newSlot } from '../placement/deploy-slots.js';
+import { instanceGroupOf } from '../placement/instance-group.js';
+import { VM_KEY, findVmNode, instanceInfoFor, vmRecord, vmRecordFor, type VmRecord } from '../node/vm-node.js';
 
 /**
  * create_vm: claim a node, write the image and the agent's config drive, deploy, wait for
@@ -39,8 +41,9 @@ export async function createVm(ctx: IronicContext, call: CallContext, req: Creat
   if ('done' in start) return start.done;
   const obtained = start.node;
   if (obtained === undefined) {
-    const request = { cid, agentId: req.agentId, requirements, signal };
-    return deployRescheduled(ctx, request, (uuid, deadline) => deploy(ctx, call, req, cid, { uuid, enrolled: false }, image, deadline));
+    const group = instanceGroupOf(req.env);
+    const request = { cid, agentId: req.agentId, requirements, signal, ...(group === undefined ? {} : { group }) };
+    return deployRescheduled(ctx, request, (claimed, deadline) => deploy(ctx, call, req, cid, { ...claimed, enrolled: false }, image, deadline));
   }
   const { nodeUuid, enrolled } = obtained;
   log.info({ node: nodeUuid, enrolled }, 'claimed node');
@@ -112,12 +115,16 @@ async function obtainNode(
   return undefined;
 }
 
+/**
+ * Deploys the claimed node: its VM record (with the throttle's mark) and image, then, once the
+ * conductor group has a deploy slot (placement/deploy-slots.ts), the deploy with the config drive.
+ */
 async function deploy(
   ctx: IronicContext,
   call: CallContext,
   req: CreateVmRequest,
   cid: string,
-  target: { uuid: string; enrolled: boolean },
+  target: { uuid: string; enrolled: boolean; domain?: string },
   image: StemcellImage,
   deadline?: number,
 ): Promise<{ vm: CreatedVm; node: Node }> {
@@ -125,21 +132,23 @@ async function deploy(
   const nodeUuid = target.uuid;
   const doing = `Deploying VM ${cid} on node ${nodeUuid}`;
   const node = await getNode(ctx.client, nodeUuid, { doing, signal });
-  await patchNode(
-    ctx.client,
-    nodeUuid,
-    [add(['extra', VM_KEY], vmRecordFor(req, cid, target.enrolled)), add('/instance_info', instanceInfoFor(req, node, image))],
-    { doing, signal },
-  );
+  // A retry of this create_vm keeps the place in the queue its earlier try had.
+  const earlier = vmRecord(node);
+  const slot = newSlot(earlier?.cid === cid ? earlier.deploy_slot?.queued_at : undefined);
+  const record: VmRecord = { ...vmRecordFor(req, cid, target.enrolled), ...(target.domain === undefined ? {} : { domain: target.domain }), deploy_slot: slot };
+  await patchNode(ctx.client, nodeUuid, [add(['extra', VM_KEY], record), add('/instance_info', instanceInfoFor(req, node, image))], { doing, signal });
   const networks = await networksOn(ctx, req, node, signal);
   const configdrive = configDriveFor(ctx, req, cid, networks);
-  await setProvisionState(ctx.client, nodeUuid, { target: 'active', configdrive }, { doing, signal });
+  const budget = deadline ?? ctx.clock() + deployTimeoutSeconds(ctx) * 1000;
+  await deployInSlot(ctx, { node, cid, slot, deadline: budget, signal }, (until) =>
+    setProvisionState(ctx.client, nodeUuid, { target: 'active', configdrive }, { doing, signal, until }),
+  );
   const started = ctx.clock();
   const active = await waitForProvisionState(
     ctx.client,
     nodeUuid,
     'active',
-    nodeWait(ctx, 'deploy', { vm: cid, node: nodeUuid }, doing, signal, 'deploying', deadline),
+    nodeWait(ctx, 'deploy', { vm: cid, node: nodeUuid }, doing, signal, 'deploying', budget),
   );
   ctx.logger.info({ vm: cid, node: nodeUuid, elapsed_s: Math.round((ctx.clock() - started) / 1000) }, 'node is active');
   return { vm: { cid: cid as CreatedVm['cid'], networks }, node: active };

@@ -10,6 +10,7 @@ import { inShard } from '../selection/shard.js';
 import type { Requirements } from '../selection/requirements.js';
 import { preferenceTiers } from '../selection/preference.js';
 import { explainRejections, rejection, selectionListing, type SelectableNode } from '../selection/rejections.js';
+import { spreadCandidates } from '../placement/spread.js';
 
 export interface ClaimRequest {
   readonly cid: string;
@@ -25,6 +26,14 @@ export interface ClaimRequest {
   readonly withClaim?: (node: SelectableNode) => Promise<readonly PatchOp[]>;
   /** Nodes not to take: a rescheduled create_vm's nodes tried already. */
   readonly exclude?: ReadonlySet<string>;
+  /** The VM's instance group: with `failure_domain`, the node comes from the domain holding the fewest of it. */
+  readonly group?: string;
+}
+
+/** The node claimed, and its failure domain when `failure_domain` names one. */
+export interface Claimed {
+  readonly uuid: string;
+  readonly domain?: string;
 }
 
 /** Why a rescheduled create_vm found no node to try next. */
@@ -39,16 +48,21 @@ const ALLOCATION_TIMEOUT_MS = 120_000;
  * `instance_uuid` to the allocation's UUID (our VM CID); without it, a JSON-patch of
  * `instance_uuid` succeeds for exactly one claimant and answers 409 to the others. Candidates
  * are listed in one request (filtered on the server as far as Ironic can) and shuffled, so
- * concurrent create_vm calls spread over the pool; healthy nodes go first, nodes with failed
- * deploys on record next, nodes with hardware health `Warning` last. Returns the node's UUID.
+ * concurrent create_vm calls spread over the pool; with `failure_domain`, domain by domain,
+ * the one holding the fewest instances of the VM's group first (placement/spread.ts); in each,
+ * healthy nodes go first, nodes with failed deploys on record next, nodes with hardware health
+ * `Warning` last.
  */
-export async function claimNode(ctx: IronicContext, request: ClaimRequest): Promise<string> {
+export async function claimNode(ctx: IronicContext, request: ClaimRequest): Promise<Claimed> {
   const macs = request.requirements.macs;
   const owners = macs === undefined ? undefined : await macOwners(ctx.client, macs, { shard: ctx.config.shard, signal: request.signal });
   const candidates = shuffle(await candidatesFor(ctx, request, owners));
   if (candidates.length === 0) await explainNoMatch(ctx, request, owners);
   const doing = `Claiming a node for VM ${request.cid} (agent ${request.agentId})`;
-  const tiers = preferenceTiers(candidates);
+  const scope = { group: request.group, conductorGroup: request.requirements.conductorGroup, cid: request.cid };
+  const spread = request.byInstanceUuid ? undefined : await spreadCandidates(ctx, candidates, scope, request.signal);
+  if (spread !== undefined) ctx.logger.info({ vm: request.cid, ...spread.placement }, 'placing the VM by failure domain: fewest instances of its group first');
+  const tiers = (spread?.order ?? [candidates]).flatMap((domain) => preferenceTiers(domain));
   let claimed: string | undefined;
   if (!request.byInstanceUuid && (await ctx.useAllocations(request.signal))) {
     for (const tier of tiers) {
@@ -77,7 +91,8 @@ export async function claimNode(ctx: IronicContext, request: ClaimRequest): Prom
   if (chosen?.health === 'Warning') {
     ctx.logger.warn({ node: chosen.uuid, vm: request.cid }, 'took a node whose hardware health is Warning: no healthier node that fits was free');
   }
-  if (claimed !== undefined) return claimed;
+  const domain = claimed === undefined ? undefined : spread?.domainOf.get(claimed);
+  if (claimed !== undefined) return domain === undefined ? { uuid: claimed } : { uuid: claimed, domain };
   throw new CpiError(
     'CPX_VM_CREATION_FAILED',
     `${doing}: all ${candidates.length} matching nodes were claimed by other VMs at the same time; a retry may find one free`,

@@ -16,7 +16,8 @@ import { decodeStemcellCid } from '../stemcell/cid.js';
 import { vmCidOnNode } from './vm-cid.js';
 import { creationFailed } from './reschedule.js';
 import { VM_KEY, instanceInfoFor, vmRecord, vmRecordFor, type VmRecord } from './vm-node.js';
-import { nodeWait } from './waits.js';
+import { deployTimeoutSeconds, nodeWait } from './waits.js';
+import { waitForRoom } from '../placement/deploy-slots.js';
 
 /**
  * create_vm with `disk_cids`: the VM goes onto the node that holds the disks, in place. A parked
@@ -164,6 +165,8 @@ async function redeploy(ctx: IronicContext, req: CreateVmRequest, cid: NativeCid
   const doing = `${verb === 'rebuild' ? 'Rebuilding' : 'Deploying'} VM ${cid} on node ${nodeUuid}`;
   const networks = await networksOn(ctx, req, node, signal);
   const configdrive = configDriveFor(ctx, req, cid, networks);
+  // The node's claim is the disks', so it takes no deploy slot mark: it only waits for room.
+  await waitForRoom(ctx, { node, cid, deadline: ctx.clock() + deployTimeoutSeconds(ctx) * 1000, signal });
   ctx.logger.info(
     { vm: cid, node: nodeUuid, stemcell: req.stemcellCid, verb },
     verb === 'rebuild' ? 'rebuilding the node in place with the new stemcell and config drive' : 'deploying the node reserved for the disks',

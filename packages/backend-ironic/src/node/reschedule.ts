@@ -1,5 +1,5 @@
 import { CpiError, isCpiError, type CreatedVm } from '@hybrid-cpi/core';
-import { NO_OTHER_NODE, claimNode, type ClaimRequest } from './claim.js';
+import { NO_OTHER_NODE, claimNode, type ClaimRequest, type Claimed } from './claim.js';
 import type { IronicContext } from '../config.js';
 import { DEFAULTS } from '../config.js';
 import { isIronicHttpError } from '../ironic/errors.js';
@@ -12,7 +12,7 @@ import { abortDeploy, giveBackNode } from './give-back.js';
 import { deployTimeoutSeconds } from './waits.js';
 
 /** Deploys the VM on a claimed node, waiting until `deadline` (a `ctx.clock` time) at most. */
-export type DeployOn = (nodeUuid: string, deadline: number) => Promise<{ readonly vm: CreatedVm; readonly node: Node }>;
+export type DeployOn = (claimed: Claimed, deadline: number) => Promise<{ readonly vm: CreatedVm; readonly node: Node }>;
 
 type Failure = Pick<FailureEntry, 'step' | 'last_error'>;
 
@@ -51,17 +51,18 @@ export async function deployRescheduled(ctx: IronicContext, request: Omit<ClaimR
       { okToRetry: true },
     );
   for (;;) {
-    let uuid: string;
+    let claimed: Claimed;
     try {
-      uuid = await claimNode(ctx, { ...request, exclude: new Set(tried.keys()) });
+      claimed = await claimNode(ctx, { ...request, exclude: new Set(tried.keys()) });
     } catch (error) {
       if (tried.size === 0) throw error;
       const message = (error as Error).message;
       throw giveUp(message.endsWith(NO_OTHER_NODE) ? NO_OTHER_NODE : `claiming another node failed: ${message}`);
     }
-    log.info({ node: uuid, attempt: tried.size + 1 }, 'claimed node');
+    const uuid = claimed.uuid;
+    log.info({ node: uuid, attempt: tried.size + 1, domain: claimed.domain }, 'claimed node');
     try {
-      const { vm, node } = await deployOn(uuid, deadline);
+      const { vm, node } = await deployOn(claimed, deadline);
       await clearFailures(ctx, node, signal).catch((e: unknown) =>
         log.warn({ node: uuid, err: (e as Error).message }, 'clearing the failed deploys recorded on the node failed'),
       );

@@ -7,6 +7,8 @@ import type { IronicContext } from '../config.js';
 import { holdsDisks, parkedOf, giveBackOf } from '../disks/records.js';
 import { imageInstanceInfo, type StemcellImage } from '../stemcell/cid.js';
 import { parseVmCid } from './vm-cid.js';
+import type { DeploySlot } from '../placement/deploy-slots.js';
+import { instanceGroupOf } from '../placement/instance-group.js';
 import { inShard } from '../selection/shard.js';
 
 /** `extra` key where the CPI records what it did to a node, so that it can undo exactly that. */
@@ -26,6 +28,12 @@ export interface VmRecord {
    * was written. The (re)deploy has started since once it differs.
    */
   readonly since?: string | null;
+  /** The VM's instance group (`env.bosh.group`): one listing counts a group's instances per failure domain. */
+  readonly group?: string;
+  /** The failure domain the node was taken in: kept for an LLDP switch, which no listing shows. */
+  readonly domain?: string;
+  /** The provisioning throttle's mark while the create_vm waits for or holds a deploy slot (placement/deploy-slots.ts). */
+  readonly deploy_slot?: DeploySlot;
 }
 
 export function vmRecord(node: Pick<Node, 'extra'>): VmRecord | undefined {
@@ -35,11 +43,13 @@ export function vmRecord(node: Pick<Node, 'extra'>): VmRecord | undefined {
 
 /** What the node's `extra.bosh_vm` says of the VM. */
 export function vmRecordFor(req: CreateVmRequest, cid: string, enrolled: boolean): VmRecord {
+  const group = instanceGroupOf(req.env);
   return {
     cid,
     agent_id: req.agentId,
     enrolled,
     devices: { system: systemDisk(req.cloudProperties), ephemeral: devicePath(ephemeralDisk(req.cloudProperties)) },
+    ...(group === undefined ? {} : { group }),
   };
 }
 

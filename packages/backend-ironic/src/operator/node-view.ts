@@ -9,13 +9,18 @@ import {
   type NodeList,
   type NodeView,
   type OperatorContext,
+  type Placement,
   type ReturnedNode,
   type TypeFit,
   type ViewFailure,
 } from '@hybrid-cpi/core';
 import type { IronicConfig } from '../config.js';
 import type { Device } from '../disks/devices.js';
+import { mapLimit } from '../ironic/map-limit.js';
 import { enrollParamsOf } from '../node/enroll.js';
+import { describeDomains, namedDomain } from '../placement/domains.js';
+import { countInstances, spreadOrder } from '../placement/spread.js';
+import type { SelectableNode } from '../selection/rejections.js';
 import { requirementsOf, type Requirements } from '../selection/requirements.js';
 import { agentDiskMisfit, diskMisfit } from './device-fit.js';
 import { assessNodes, type NodeFit } from './fit.js';
@@ -26,8 +31,8 @@ import { unquarantineNode } from './unquarantine.js';
 /** Why create_vm never claims a node when it claims through the Allocation API. */
 const NO_RESOURCE_CLASS = 'has no resource_class, which the Allocation API needs (this backend claims through it); set one, or set claim: instance_uuid';
 
-/** Device look-ups in flight at once (one GET of the inventory per node). */
-const DEVICE_LOOKUPS = 8;
+/** Inventory look-ups (devices, LLDP switches) in flight at once: one GET per node. */
+const NODE_LOOKUPS = 8;
 
 /** How the matching nodes fare beyond a type's selectors: a reason for each that cannot serve it. */
 interface Misfit {
@@ -90,18 +95,26 @@ export class IronicNodeView implements NodeView {
     }
   }
 
-  async choose(props: CloudProperties): Promise<NodeChoice | ViewFailure> {
+  async choose(props: CloudProperties, group?: string): Promise<NodeChoice | ViewFailure> {
     const assessed = await this.#assess(props);
     if ('error' in assessed) return assessed;
     const requires = describeRequirements(assessed.requirements);
     if (assessed.enrolls) return { requires, enrolls: true, wouldTake: null, alsoFit: [], notTaken: [] };
-    const [taken, ...alternatives] = assessed.fits.filter((f) => f.rejection === undefined);
+    const fitting = assessed.fits.filter((f) => f.rejection === undefined).map((f) => f.node);
+    let placed: { readonly placement: Placement; readonly order: readonly SelectableNode[] } | undefined;
+    try {
+      placed = await this.#placement(fitting, assessed.requirements.conductorGroup, group);
+    } catch (error) {
+      return { error: messageOf(error) };
+    }
+    const [taken, ...alternatives] = placed?.order ?? fitting;
     return {
       requires,
       enrolls: false,
-      wouldTake: taken === undefined ? null : ref(taken.node),
-      alsoFit: alternatives.map((f) => ref(f.node)),
+      wouldTake: taken === undefined ? null : ref(taken),
+      alsoFit: alternatives.map(ref),
       notTaken: assessed.fits.filter((f) => f.rejection !== undefined).map((f) => reason(f.node, f.rejection!)),
+      ...(placed === undefined ? {} : { placement: placed.placement }),
     };
   }
 
@@ -178,21 +191,48 @@ export class IronicNodeView implements NodeView {
   /** Each node's devices, or why Ironic knows none; each node asked once, a few at a time. */
   async #devicesOf(nodes: readonly PoolNode[]): Promise<(Device[] | string)[]> {
     const pool = await this.#openPool();
-    const results: (Device[] | string)[] = [];
-    let next = 0;
-    const worker = async () => {
-      for (let i = next++; i < nodes.length; i = next++) {
-        const node = nodes[i]!;
-        let found = this.#devices.get(node.uuid);
-        if (found === undefined) {
-          found = pool.devices(node).catch((error: unknown) => messageOf(error));
-          this.#devices.set(node.uuid, found);
-        }
-        results[i] = await found;
+    return mapLimit(nodes, NODE_LOOKUPS, (node) => {
+      let found = this.#devices.get(node.uuid);
+      if (found === undefined) {
+        found = pool.devices(node).catch((error: unknown) => messageOf(error));
+        this.#devices.set(node.uuid, found);
       }
+      return found;
+    });
+  }
+
+  /**
+   * create_vm's failure-domain order of the fitting nodes for a VM of `group` (none: every count
+   * is 0), from the listing: the group's instances among the claimed nodes of the AZ's conductor
+   * group, and each node's domain (its LLDP switch read where the config asks). Domains with as
+   * many instances keep name order here; create_vm takes one of them at random.
+   */
+  async #placement<N extends SelectableNode>(
+    fitting: readonly N[],
+    conductorGroup: string | undefined,
+    group: string | undefined,
+  ): Promise<{ readonly placement: Placement; readonly order: readonly N[] } | undefined> {
+    const config = this.#config.failure_domain;
+    const listing = await this.#nodes();
+    if (config === undefined || 'error' in listing) return undefined;
+    const pool = await this.#openPool();
+    const domainOf = new Map<string, string>();
+    await mapLimit(fitting, NODE_LOOKUPS, async (node) => {
+      const domain = namedDomain(config, node) ?? (config.lldp ? await pool.lldpSwitch(node.uuid) : undefined);
+      if (domain !== undefined) domainOf.set(node.uuid, domain);
+    });
+    const claimed = listing.nodes.filter((n) => n.instance_uuid && (conductorGroup === undefined || n.conductor_group === conductorGroup));
+    const instances = group === undefined ? new Map<string, number>() : countInstances(claimed, group, config);
+    const { order, domains, unnamed } = spreadOrder(fitting, domainOf, instances, () => 0);
+    return {
+      placement: {
+        source: describeDomains(config),
+        group: group ?? null,
+        domains: domains.map((d) => ({ domain: d.domain, instances: d.instances, fitting: d.candidates })),
+        unnamed,
+      },
+      order: order.flat(),
     };
-    await Promise.all(Array.from({ length: Math.min(DEVICE_LOOKUPS, nodes.length) }, worker));
-    return results;
   }
 }
 

@@ -6,6 +6,7 @@ import { connectIronic, seamDispatcher } from '../ironic/connect.js';
 import type { IronicClient } from '../ironic/client.js';
 import { listNodes } from '../ironic/nodes.js';
 import type { Node } from '../ironic/types.js';
+import { lldpSwitch } from '../placement/domains.js';
 import { macOwners } from '../selection/mac-owners.js';
 import { inShard } from '../selection/shard.js';
 import { SELECTION_FIELDS, selectionListing } from '../selection/rejections.js';
@@ -26,6 +27,8 @@ export interface NodePool {
   devices(node: PoolNode, signal?: AbortSignal): Promise<Device[]>;
   /** Whether create_vm claims through the Allocation API here (then only nodes with a resource_class). */
   claimsByAllocation(signal?: AbortSignal): Promise<boolean>;
+  /** The switch the node's PXE port is cabled to, from LLDP in its inspection inventory; undefined when none says. */
+  lldpSwitch(uuid: string, signal?: AbortSignal): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -46,6 +49,7 @@ export async function openPool(config: IronicConfig, seams: BackendSeams = {}): 
     },
     macOwners: (macs, signal) => macOwners(client, macs, { shard: config.shard, signal }),
     claimsByAllocation: (signal) => claimsByAllocation(config, client, signal),
+    lldpSwitch: (uuid, signal) => lldpSwitch({ client }, uuid, signal ?? new AbortController().signal),
     devices: (node, signal) => nodeDevices({ client }, { ...node, properties: node.properties ?? {} }, signal ?? new AbortController().signal),
     close: () => client.close(),
   };

@@ -113,6 +113,9 @@ describe('create_vm on a real Ironic', () => {
       enrolled: false,
       devices: { system: '/dev/sda', ephemeral: '/dev/sdb' },
       metadata: { deployment: 'cf', job: 'diego-cell', index: '0' },
+      // The instance group (failure domains count it) and the mark the deploy slot was held by.
+      group: 'director-deployment-worker',
+      deploy_slot: { queued_at: expect.any(String), held: true, at: expect.any(String) },
     });
 
     await backend.deleteVm(call('delete_vm'), vm.cid);

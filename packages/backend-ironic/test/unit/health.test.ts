@@ -102,7 +102,7 @@ describe('claimNode and hardware health', () => {
     ]);
     claim(harness, 'ok').reply(409, ironicError(`Node ok is associated with instance ${'f'.repeat(8)}-0000-4000-8000-000000000000.`));
     claim(harness, 'warning').reply(200, {});
-    expect(await claimNode(backendContext(harness.client, {}, logs), request)).toBe('warning');
+    expect(await claimNode(backendContext(harness.client, {}, logs), request)).toEqual({ uuid: 'warning' });
     expect(logs.entries.filter((l) => l.level === 'warn')).toEqual([
       { level: 'warn', fields: { node: 'warning', vm: CID }, msg: 'took a node whose hardware health is Warning: no healthier node that fits was free' },
     ]);
@@ -113,7 +113,7 @@ describe('claimNode and hardware health', () => {
     serverAt(harness, '1.60');
     listing(harness, '1.52', BASE, [{ ...free, uuid: 'plain' }]);
     claim(harness, 'plain').reply(200, {});
-    expect(await claimNode(backendContext(harness.client), request)).toBe('plain');
+    expect(await claimNode(backendContext(harness.client), request)).toEqual({ uuid: 'plain' });
   });
 
   it('a node whose power state Ironic never read is no candidate: no power action is sent for it', async () => {

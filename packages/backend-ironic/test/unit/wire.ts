@@ -1,5 +1,6 @@
 // A whole Ironic backend on an undici MockAgent, given to createIronicBackend as its HTTP seam: the
 // unit tier drives the CPI methods and asserts every request they send, in order, exactly.
+import { isDeepStrictEqual } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import type { MockAgent, MockPool } from 'undici';
 import type { Backend, BackendName, CallContext, MethodName } from '@hybrid-cpi/core';
@@ -36,6 +37,11 @@ export interface Wire {
   claimedBy(cid: string, uuid: string | undefined): void;
   /** The listing of a node's ports (its NICs) that matches the VM's networks to them. */
   nics(uuid: string, mac: string): void;
+  /**
+   * The provisioning throttle's look at the deploys in flight in the default conductor group
+   * (placement/deploy-slots.ts): `nodes` are the claimed nodes it lists besides the VM's own.
+   */
+  deploySlots(nodes?: readonly unknown[]): void;
 }
 
 /** A factory of {@link Wire}s; every request expected must have been sent by the end of the test. */
@@ -83,6 +89,23 @@ export function useWire(): (config?: Partial<IronicConfig>, options?: { readonly
           ports: [{ address: mac, physical_network: null, pxe_enabled: true }],
           next: null,
         }),
+      deploySlots: (nodes = []) =>
+        on(
+          {
+            method: 'GET',
+            path: '/v1/nodes',
+            query: {
+              associated: 'true',
+              conductor_group: '',
+              sort_key: 'provision_state',
+              sort_dir: 'desc',
+              fields: 'uuid,provision_state,extra',
+              limit: '1000',
+            },
+          },
+          200,
+          { nodes, next: null },
+        ),
     };
   };
 }
@@ -123,5 +146,26 @@ export function deployOf(target: string): { readonly body: (text: string) => boo
       if (configdrive === undefined) throw new Error(`no deploy to ${target} was sent`);
       return configDriveJson(configdrive);
     },
+  };
+}
+
+/**
+ * A matcher of the patch that writes the VM's record (`record` plus a held deploy slot mark, whose
+ * times are the wall clock's) and then `more` ops exactly.
+ */
+export function recordWithSlot(record: object, ...more: readonly unknown[]): (text: string) => boolean {
+  return (text) => {
+    const [first, ...rest] = JSON.parse(text) as [{ op: string; path: string; value: { deploy_slot?: Record<string, unknown> } }, ...unknown[]];
+    const { deploy_slot: slot, ...value } = first.value;
+    const iso = (v: unknown) => typeof v === 'string' && !Number.isNaN(Date.parse(v));
+    return (
+      first.op === 'add' &&
+      first.path === '/extra/bosh_vm' &&
+      isDeepStrictEqual(value, record) &&
+      slot?.['held'] === true &&
+      iso(slot['queued_at']) &&
+      iso(slot['at']) &&
+      isDeepStrictEqual(rest, more)
+    );
   };
 }

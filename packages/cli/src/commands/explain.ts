@@ -1,4 +1,4 @@
-import { didYouMean, type NodeRef, type NodeRefReason, type Secrets } from '@hybrid-cpi/core';
+import { didYouMean, type NodeRef, type NodeRefReason, type Placement, type Secrets } from '@hybrid-cpi/core';
 import { TOKENS, resolve, type Resolver } from '../tokens.js';
 import { EXIT, type OperatorCommand } from './command.js';
 import { chooseAz, loadCloudConfig, vmProperties } from './cloud-config.js';
@@ -8,11 +8,13 @@ import { UsageError, parseOptions } from './options.js';
 import { count, runReport } from './report.js';
 import { makeRouter } from './routing.js';
 
-const USAGE = `Usage: hybrid-cpi explain --config FILE --cloud-config FILE --vm-type NAME [--az NAME] [--json]
+const USAGE = `Usage: hybrid-cpi explain --config FILE --cloud-config FILE --vm-type NAME [--az NAME] [--group NAME] [--json]
 
 A dry run of create_vm's node choice for one vm_type: the node it would take and, for every
 other node, why not (the reasons create_vm itself gives). create_vm picks at random among the
-nodes that fit, so when several do, any of them may be taken. Nothing is claimed or changed.
+nodes that fit, so when several do, any of them may be taken. With failure_domain in the
+backend's config, the domains of the fitting nodes and the instances of the group in each,
+which decide where create_vm looks first. Nothing is claimed or changed.
 
 Options:
   -c, --config FILE        the CPI's config file (JSON or YAML)
@@ -20,6 +22,8 @@ Options:
       --vm-type NAME       the vm_type to place
       --az NAME            the AZ (its cloud_properties, such as conductor_group, apply);
                            required when the cloud-config has more than one
+      --group NAME         the instance group the VM is for, as the director names it in
+                           env.bosh.group (<director>-<deployment>-<instance group>)
       --json               the report as one JSON object (docs/operator-commands.md)
   -h, --help               show this help
 
@@ -48,6 +52,8 @@ export interface ExplainReport {
   readonly also_fit: readonly NodeRef[];
   /** Every other node, with the reason create_vm gives. */
   readonly not_taken: readonly NodeRefReason[];
+  /** With `failure_domain`: the fitting nodes' domains in the order create_vm tries them, and what it counted. */
+  readonly placement: Placement | null;
   /** Exit 0: a node fits, a node is enrolled, or another backend chooses for itself. */
   readonly fits: boolean;
 }
@@ -64,11 +70,13 @@ export const explain: OperatorCommand = {
           'cloud-config': { type: 'string' },
           'vm-type': { type: 'string' },
           az: { type: 'string' },
+          group: { type: 'string' },
           json: { type: 'boolean' },
         },
         ['config', 'cloud-config', 'vm-type'],
       );
-      const report = await explainVmType(options.config!, options['cloud-config']!, options['vm-type']!, options.az, secrets, container);
+      const vmType = { name: options['vm-type']!, az: options.az, group: options.group };
+      const report = await explainVmType(options.config!, options['cloud-config']!, vmType, secrets, container);
       io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderExplain(report));
       return report.fits ? EXIT.ok : EXIT.findings;
     }),
@@ -77,8 +85,7 @@ export const explain: OperatorCommand = {
 async function explainVmType(
   configFile: string,
   cloudFile: string,
-  vmTypeName: string,
-  azName: string | undefined,
+  { name: vmTypeName, az: azName, group }: { readonly name: string; readonly az: string | undefined; readonly group: string | undefined },
   secrets: Secrets,
   container: Resolver,
 ): Promise<ExplainReport> {
@@ -94,6 +101,7 @@ async function explainVmType(
     would_take: null,
     also_fit: [],
     not_taken: [],
+    placement: null,
     fits: false,
   };
   const config = { file: configFile, valid: loaded.config !== undefined, problems: loaded.problems ?? [] };
@@ -118,11 +126,12 @@ async function explainVmType(
     // A backend without a node view chooses for itself.
     const view = views.get(routed.backend);
     if (view === undefined) return { ...to, fits: true };
-    const choice = await view.choose(props);
+    const choice = await view.choose(props, group);
     if ('error' in choice) return { ...to, problem: choice.error };
     const { requires, enrolls, wouldTake } = choice;
     if (enrolls) return { ...to, requires, enrolls, fits: true };
-    return { ...to, requires, would_take: wouldTake, also_fit: choice.alsoFit, not_taken: choice.notTaken, fits: wouldTake !== null };
+    const placement = choice.placement ?? null;
+    return { ...to, requires, would_take: wouldTake, also_fit: choice.alsoFit, not_taken: choice.notTaken, placement, fits: wouldTake !== null };
   } finally {
     await views.close();
   }
@@ -143,6 +152,7 @@ export function renderExplain(r: ExplainReport): string {
     lines.push(`requires: ${r.requires}`);
     if (r.enrolls) lines.push('would take: a new node, enrolled from ironic_params (Ironic knows none of its MACs)');
     else {
+      if (r.placement !== null) lines.push(...renderPlacement(r.placement));
       lines.push(
         r.would_take === null
           ? 'would take: nothing, no free node fits (create_vm would fail with VMCreationFailed)'
@@ -158,4 +168,22 @@ export function renderExplain(r: ExplainReport): string {
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The failure domains in create_vm's order: the one with the fewest instances of the group is
+ * tried first; of domains with as many, create_vm takes one at random.
+ */
+function renderPlacement(p: Placement): string[] {
+  const fewest = p.domains[0]?.instances;
+  const first = p.domains.filter((d) => d.instances === fewest).length;
+  const mark = first > 1 ? ' <- tried first (one of these at random)' : ' <- tried first';
+  const lines = [
+    `failure domains (${p.source}) of the fitting nodes, by ${p.group === null ? 'name (no --group: no instances counted)' : `instances of group ${p.group}`}:`,
+    ...p.domains.map(
+      (d) => `  ${d.domain}: ${count(d.instances, 'instance')} of the group, ${count(d.fitting, 'fitting node')}${d.instances === fewest ? mark : ''}`,
+    ),
+  ];
+  if (p.unnamed > 0) lines.push(`  no domain: ${count(p.unnamed, 'fitting node')}, tried last`);
+  return lines;
 }

@@ -162,7 +162,18 @@ describe('the composition root with the Ironic dispatcher replaced', () => {
       call('PATCH', NODE_PATH, [{ op: 'add', path: '/instance_uuid', value: vm }]),
       call('GET', NODE_PATH),
       call('PATCH', NODE_PATH, [
-        { op: 'add', path: '/extra/bosh_vm', value: { cid: vm, agent_id: AGENT, enrolled: false, devices: { system: '/dev/sda', ephemeral: '/dev/sdb' } } },
+        {
+          op: 'add',
+          path: '/extra/bosh_vm',
+          value: {
+            cid: vm,
+            agent_id: AGENT,
+            enrolled: false,
+            devices: { system: '/dev/sda', ephemeral: '/dev/sdb' },
+            // The provisioning throttle's mark: this create_vm holds a deploy slot.
+            deploy_slot: { queued_at: expect.any(String), held: true, at: expect.any(String) },
+          },
+        },
         {
           op: 'add',
           path: '/instance_info',
@@ -177,6 +188,12 @@ describe('the composition root with the Ironic dispatcher replaced', () => {
         },
       ]),
       call('GET', `/v1/ports?node_uuid=${NODE}&fields=${encodeURIComponent('address,physical_network,pxe_enabled')}`),
+      // The throttle counts the deploys in flight in the node's conductor group: none but its own.
+      call(
+        'GET',
+        '/v1/nodes?associated=true&conductor_group=&sort_key=provision_state&sort_dir=desc&limit=1000' +
+          `&fields=${encodeURIComponent('uuid,provision_state,extra')}`,
+      ),
       call('PUT', `${NODE_PATH}/states/provision`, { target: 'active', configdrive: deploy.configdrive }),
       call('GET', NODE_PATH),
     ]);

@@ -61,6 +61,20 @@ export interface NodeChoice {
   /** Other nodes that fit: create_vm picks one of the fitting nodes at random. */
   readonly alsoFit: readonly NodeRef[];
   readonly notTaken: readonly NodeRefReason[];
+  /** How create_vm orders the fitting nodes by failure domain; absent when the backend spreads none. */
+  readonly placement?: Placement;
+}
+
+/** A create_vm's choice of failure domain, and the counts it is made on. */
+export interface Placement {
+  /** What names the domains (`node property rack`). */
+  readonly source: string;
+  /** The instance group counted (`env.bosh.group`); null: none given, nothing counted. */
+  readonly group: string | null;
+  /** The fitting nodes' domains, in the order create_vm tries them: fewest instances of the group first. */
+  readonly domains: readonly { readonly domain: string; readonly instances: number; readonly fitting: number }[];
+  /** Fitting nodes in no named domain: tried after every domain. */
+  readonly unnamed: number;
 }
 
 /** Every node as a table row and as JSON (`hybrid-cpi nodes`); the columns name the row's cells. */
@@ -81,7 +95,8 @@ export interface ReturnedNode extends NodeRef {
 export interface NodeView {
   count(): Promise<{ readonly count: number } | ViewFailure>;
   fit(props: CloudProperties, need: DeviceNeed): Promise<TypeFit | ViewFailure>;
-  choose(props: CloudProperties): Promise<NodeChoice | ViewFailure>;
+  /** `group`: the instance group the VM is for (`env.bosh.group`), for the failure-domain counts. */
+  choose(props: CloudProperties, group?: string): Promise<NodeChoice | ViewFailure>;
   list(): Promise<NodeList | ViewFailure>;
   /** Returns a node the backend took out of use back to the pool; throws why it cannot. */
   returnNode(node: string): Promise<ReturnedNode>;

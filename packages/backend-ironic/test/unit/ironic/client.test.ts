@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isCpiError } from '@hybrid-cpi/core';
 import { IronicClient, relativeNext } from '../../../src/ironic/client.js';
 import { isLocked, isIronicHttpError } from '../../../src/ironic/errors.js';
-import { NODE, ORIGIN, expectCall, ironicError, useIronicMock } from './helpers.js';
+import { NODE, ORIGIN, captureLogger, expectCall, ironicError, useIronicMock } from './helpers.js';
 
 const make = useIronicMock();
 const LOCKED = ironicError(`Node ${NODE} is locked by host ironic-lab, please retry after the current operation is completed.`);
@@ -145,6 +145,51 @@ describe('IronicClient retries', () => {
       'Getting x: Ironic answered 503: No free conductor workers available.',
     );
     expect(sleeps).toHaveLength(2);
+  });
+
+  it("wait out 503 back-pressure past the attempts while the call's budget lasts, with jitter and a progress line", async () => {
+    let now = 0;
+    const { pool, client, sleeps, logs } = make({
+      retry: { attempts: 3, baseMs: 1000, maxMs: 8000 },
+      clock: () => now,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+      random: randoms(0, 0.999, 0.5),
+    });
+    const busy = ironicError(
+      'Unable to complete the requested action because the maximum number of concurrent provisioning actions has been reached.',
+      'Server',
+    );
+    const view = client.forCall({ logger: captureLogger(logs), until: 60_000 });
+    expectCall(pool, { method: 'PUT', path: `/v1/nodes/${NODE}/states/provision`, body: { target: 'active' } })
+      .reply(503, busy)
+      .times(10);
+    expectCall(pool, { method: 'PUT', path: `/v1/nodes/${NODE}/states/provision`, body: { target: 'active' } }).reply(202, '');
+    await view.request('PUT', `/v1/nodes/${NODE}/states/provision`, { body: { target: 'active' } });
+    expect(sleeps).toHaveLength(10);
+    expect(sleeps.every((ms) => ms <= 8000)).toBe(true);
+    expect(logs.filter((l) => l.level === 'info').map((l) => l.msg)).toEqual(
+      Array(8).fill('Ironic is busy (503): waiting to repeat the request within the time budget of the call'),
+    );
+  });
+
+  it("end the wait on 503 at the budget (the sooner of the call's and the request's) with the last answer", async () => {
+    let now = 0;
+    const { pool, client, sleeps } = make({
+      retry: { attempts: 2, baseMs: 1000, maxMs: 8000 },
+      clock: () => now,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+    });
+    expectCall(pool, { method: 'GET', path: '/v1/x' }).reply(503, ironicError('No free conductor workers available', 'Server')).persist();
+    const view = client.forCall({ logger: captureLogger(), until: 60_000 });
+    await expect(view.request('GET', '/v1/x', { until: 10_000 })).rejects.toThrowError('GET /v1/x: Ironic answered 503: No free conductor workers available.');
+    expect(now).toBe(10_000);
+    expect(sleeps.at(-1)).toBeLessThan(8000);
   });
 
   it('repeat a 409 "is locked" of any method, the same body each time', async () => {

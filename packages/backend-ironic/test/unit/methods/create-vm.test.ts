@@ -8,7 +8,7 @@ import type { Node } from '../../../src/ironic/types.js';
 import { vmCidFor } from '../../../src/node/vm-cid.js';
 import { encodeStemcellCid } from '../../../src/stemcell/cid.js';
 import { NODE, allocationFixture, ironicError, nodeFixture } from '../ironic/helpers.js';
-import { AGENT, call, deployOf, useWire, type Wire } from '../wire.js';
+import { AGENT, call, deployOf, recordWithSlot, useWire, type Wire } from '../wire.js';
 
 const wire = useWire();
 const AGENT_ID = 'agent-1';
@@ -39,7 +39,7 @@ const FIELDS =
 const MAC = '52:54:00:aa:bb:01';
 /** What the VM's networks come back as: each with the MAC of its NIC. */
 const NETWORKS = { default: { ...NETWORK, mac: MAC } };
-const RECORD = { cid: CID, agent_id: AGENT_ID, enrolled: false, devices: { system: '/dev/sda', ephemeral: '/dev/sdb' } };
+const RECORD = { cid: CID, agent_id: AGENT_ID, enrolled: false, devices: { system: '/dev/sda', ephemeral: '/dev/sdb' }, group: ENV.bosh.group };
 const INSTANCE_INFO = {
   image_source: 'http://images.test/sc.qcow2',
   image_disk_format: 'qcow2',
@@ -87,15 +87,13 @@ function deploys(
     {
       method: 'PATCH',
       path: `/v1/nodes/${uuid}`,
-      body: [
-        { op: 'add', path: '/extra/bosh_vm', value: RECORD },
-        { op: 'add', path: '/instance_info', value: INSTANCE_INFO },
-      ],
+      body: recordWithSlot(RECORD, { op: 'add', path: '/instance_info', value: INSTANCE_INFO }),
     },
     200,
     { ...claimed, extra: { bosh_vm: RECORD }, instance_info: INSTANCE_INFO },
   );
   w.nics(uuid, MAC.toUpperCase());
+  w.deploySlots();
   const deploy = deployOf('active');
   w.on({ method: 'PUT', path: `/v1/nodes/${uuid}/states/provision`, body: deploy.body }, put.status, put.body);
   for (const state of outcome) w.on({ method: 'GET', path: `/v1/nodes/${uuid}` }, 200, { ...claimed, extra: { bosh_vm: RECORD }, ...state });

@@ -5,7 +5,7 @@ import type { CreateVmRequest, NativeCid } from '@hybrid-cpi/core';
 import { vmCidFor } from '../../../src/node/vm-cid.js';
 import { encodeStemcellCid } from '../../../src/stemcell/cid.js';
 import { NODE, ironicError, nodeFixture } from '../ironic/helpers.js';
-import { call, deployOf, useWire, type Wire } from '../wire.js';
+import { call, deployOf, recordWithSlot, useWire, type Wire } from '../wire.js';
 
 const wire = useWire();
 const AGENT_ID = 'agent-enroll';
@@ -59,15 +59,13 @@ describe('create_vm enrolls a server Ironic does not know', () => {
       {
         method: 'PATCH',
         path: `/v1/nodes/${NODE}`,
-        body: [
-          { op: 'add', path: '/extra/bosh_vm', value: record },
-          { op: 'add', path: '/instance_info', value: instanceInfo },
-        ],
+        body: recordWithSlot(record, { op: 'add', path: '/instance_info', value: instanceInfo }),
       },
       200,
       claimed,
     );
     w.nics(NODE, MAC);
+    w.deploySlots();
     const deploy = deployOf('active');
     w.on({ method: 'PUT', path: `/v1/nodes/${NODE}/states/provision`, body: deploy.body }, 202);
     w.on({ method: 'GET', path: `/v1/nodes/${NODE}` }, 200, { ...claimed, provision_state: 'active' });

@@ -74,6 +74,7 @@ function takesAndRebuilds(w: Wire): ReturnType<typeof deployOf> {
   );
   lock.unlock();
   w.nics(NODE, MAC);
+  w.deploySlots();
   const rebuild = deployOf('rebuild');
   w.on({ method: 'PUT', path: `/v1/nodes/${NODE}/states/provision`, body: rebuild.body }, 202);
   return rebuild;
