@@ -57,7 +57,7 @@ describe('create_vm in a shard', () => {
       },
     }).reply(200, { nodes: [free], next: null });
     expectCall(harness.pool, { method: 'PATCH', path: '/v1/nodes/u-1', body: [{ op: 'add', path: '/instance_uuid', value: CID }] }).reply(200, {});
-    expect(await claimNode(backendContext(harness.client, { shard: 'bosh-a' }), request)).toBe('u-1');
+    expect(await claimNode(backendContext(harness.client, { shard: 'bosh-a' }), request)).toEqual({ uuid: 'u-1' });
   });
 
   it('when nothing fits, explains from a listing of the shard, and says when the shard has no nodes', async () => {
