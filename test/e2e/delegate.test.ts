@@ -19,6 +19,7 @@ import {
   runCpi,
   type CpiRequest,
 } from './helpers/cpi.js';
+import { manualNetworks } from '../fixtures/director-networks.js';
 
 const FAKE_CPI = path.join(REPO_ROOT, 'test/fixtures/fake-cpi/fake-cpi.mjs');
 
@@ -106,18 +107,7 @@ const VSPHERE_OVF = {
   disk_format: 'ovf',
   os_type: 'linux',
 };
-const NETWORKS = {
-  default: {
-    type: 'manual',
-    ip: '10.0.0.10',
-    netmask: '255.255.255.0',
-    prefix: '32',
-    gateway: '10.0.0.1',
-    dns: ['10.0.0.2'],
-    default: ['dns', 'gateway'],
-    cloud_properties: { name: 'VM Network' },
-  },
-};
+const NETWORKS = manualNetworks({ name: 'VM Network' });
 const ENV = { bosh: { group: 'dir-dep-web', groups: ['dir', 'dep'], mbus: { cert: { ca: 'CA', certificate: 'CERT', private_key: 'KEY-SECRET-99' } } } };
 const VM_CID = (backend: string) => new RegExp(`^${backend}:vm-[0-9a-f-]{36}$`);
 

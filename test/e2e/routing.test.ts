@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cpi, Director, Workspace, readMemoryState, writeMemoryState, type MemoryState } from './helpers/cpi.js';
+import { manualNetworks } from '../fixtures/director-networks.js';
 
 const ws = new Workspace('routing');
 afterAll(() => ws.cleanup());
@@ -14,18 +15,7 @@ const cidOf = (backend: string, kind: 'sc' | 'vm' | 'disk' | 'snap') => new RegE
 /** The native part of a prefixed CID. */
 const native = (cid: string) => cid.slice(cid.indexOf(':') + 1);
 
-const NETWORKS = {
-  default: {
-    type: 'manual',
-    ip: '10.0.0.10',
-    netmask: '255.255.255.0',
-    prefix: '32',
-    gateway: '10.0.0.1',
-    dns: ['10.0.0.2'],
-    default: ['dns', 'gateway'],
-    cloud_properties: {},
-  },
-};
+const NETWORKS = manualNetworks();
 const OPENSTACK_QCOW2 = {
   name: 'bosh-openstack-kvm-ubuntu-jammy-go_agent',
   version: '1.500',

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallContext, NativeCid } from '@hybrid-cpi/core';
 import type { DelegateBackend } from '../../src/backend.js';
 import { DIRECTOR_CONTEXT, FakeCpi, callContext, delegateBackend, native } from './helpers.js';
+import { manualNetworks } from '../../../../test/fixtures/director-networks.js';
 
 let cpi: FakeCpi;
 beforeEach(() => {
@@ -12,18 +13,7 @@ beforeEach(() => {
 });
 afterEach(() => cpi.cleanup());
 
-const NETWORKS = {
-  default: {
-    type: 'manual',
-    ip: '10.0.0.10',
-    netmask: '255.255.255.0',
-    prefix: '32',
-    gateway: '10.0.0.1',
-    dns: ['10.0.0.2'],
-    default: ['dns', 'gateway'],
-    cloud_properties: { name: 'VM Network' },
-  },
-};
+const NETWORKS = manualNetworks({ name: 'VM Network' });
 // Non-ASCII text, a line separator, escapes, and key orders a sort would change.
 const CLOUD_PROPERTIES = { zeta: 1, alpha: 'é ü 日本 \u2028 </script> "quoted" \\ back\tslash', backend: 'vms', nested: { b: [1.5, null, true], a: {} } };
 const ENV = { bosh: { group: 'd-dep-worker', groups: ['d', 'dep'], mbus: { cert: { ca: '-----BEGIN CERTIFICATE-----\nMII\n-----END CERTIFICATE-----\n' } } } };

@@ -217,11 +217,21 @@ export async function setProvisionState(
  * failed) and where the verb starts from (`from`: unchanged, so not taken). A verb whose end state
  * is also its start (`rebuild`: active → active) cannot be told apart once done, and is not here.
  */
-const AFTER_VERB: Partial<Record<ProvisionTarget['target'], { readonly began: readonly ProvisionState[]; readonly from: readonly ProvisionState[] }>> = {
-  active: { began: ['deploying', 'wait call-back', 'deploy hold', 'active', 'deploy failed'], from: ['available'] },
-  deploy: { began: ['deploying', 'wait call-back', 'deploy hold', 'active', 'deploy failed'], from: ['available'] },
-  deleted: { began: ['deleting', 'cleaning', 'clean wait', 'clean failed', 'available', 'manageable'], from: ['active', 'deploy failed', 'wait call-back'] },
-  undeploy: { began: ['deleting', 'cleaning', 'clean wait', 'clean failed', 'available', 'manageable'], from: ['active', 'deploy failed', 'wait call-back'] },
+interface VerbOutcome {
+  readonly began: readonly ProvisionState[];
+  readonly from: readonly ProvisionState[];
+}
+// `deploy`/`undeploy` (1.73) are the newer names of `active`/`deleted`.
+const DEPLOYED: VerbOutcome = { began: ['deploying', 'wait call-back', 'deploy hold', 'active', 'deploy failed'], from: ['available'] };
+const UNDEPLOYED: VerbOutcome = {
+  began: ['deleting', 'cleaning', 'clean wait', 'clean failed', 'available', 'manageable'],
+  from: ['active', 'deploy failed', 'wait call-back'],
+};
+const AFTER_VERB: Partial<Record<ProvisionTarget['target'], VerbOutcome>> = {
+  active: DEPLOYED,
+  deploy: DEPLOYED,
+  deleted: UNDEPLOYED,
+  undeploy: UNDEPLOYED,
   manage: { began: ['verifying', 'manageable'], from: ['enroll', 'available'] },
   provide: { began: ['cleaning', 'clean wait', 'clean failed', 'available'], from: ['manageable'] },
   abort: { began: ['deploy failed'], from: ['wait call-back'] },

@@ -73,7 +73,8 @@ export function spreadOrder<N extends { readonly uuid: string }>(
   for (const node of candidates) {
     const domain = domainOf.get(node.uuid);
     if (domain === undefined) unnamed.push(node);
-    else byDomain.set(domain, [...(byDomain.get(domain) ?? []), node]);
+    else if (byDomain.has(domain)) byDomain.get(domain)!.push(node);
+    else byDomain.set(domain, [node]);
   }
   const ranked = [...byDomain.keys()].map((domain) => ({ domain, instances: instances.get(domain) ?? 0, tie: random() }));
   ranked.sort((a, b) => a.instances - b.instances || a.tie - b.tie);
@@ -110,7 +111,7 @@ export async function spreadCandidates<N extends SelectableNode>(
       if (found !== undefined) domainOf.set(uuid, found);
     });
   }
-  const instances = scope.group === undefined ? new Map<string, number>() : await groupInstances(ctx, config, scope, signal);
+  const instances = scope.group === undefined ? new Map<string, number>() : await groupInstances(ctx, config, { ...scope, group: scope.group }, signal);
   const { order, domains, unnamed } = spreadOrder(candidates, domainOf, instances);
   return { order, domainOf, placement: { source: describeDomains(config), group: scope.group, domains, unnamed } };
 }
@@ -118,7 +119,7 @@ export async function spreadCandidates<N extends SelectableNode>(
 async function groupInstances(
   ctx: IronicContext,
   config: FailureDomainConfig,
-  scope: { readonly group: string | undefined; readonly conductorGroup: string | undefined; readonly cid: string },
+  scope: { readonly group: string; readonly conductorGroup: string | undefined; readonly cid: string },
   signal: AbortSignal,
 ): Promise<Map<string, number>> {
   const claimed: SelectableNode[] = [];
@@ -131,5 +132,5 @@ async function groupInstances(
   };
   const doing = `Counting the instances of group ${scope.group} per failure domain for VM ${scope.cid}`;
   for await (const page of listNodes(ctx.client, filters, { doing, signal })) claimed.push(...page);
-  return countInstances(claimed, scope.group!, config);
+  return countInstances(claimed, scope.group, config);
 }
